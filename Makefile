@@ -1,0 +1,56 @@
+# Ashiatsu Clinic. `make run` for the demo, `make test` for the suite; see README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+RUN_ENV := DEBUG=true
+# Integrity tests also run on SQLite, where serialised writes replace exclusion constraints.
+SQLITE_TEST_URL := sqlite:///$(CURDIR)/var/integrity.sqlite3
+
+.PHONY: run test test-postgres test-sqlite lint format migrations-check ci clean
+
+$(VENV)/.runtime: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed (found " + sys.version.split()[0] + "); pyenv reads .python-version.")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	@mkdir -p var
+	$(RUN_ENV) $(MANAGE) migrate --noinput
+	$(RUN_ENV) $(MANAGE) seed_demo
+	@echo ""
+	@echo "  Clinic:  http://127.0.0.1:8000/"
+	@echo "  Admin:   http://127.0.0.1:8000/admin/"
+	@echo ""
+	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
+
+test: test-postgres test-sqlite
+
+test-postgres: $(VENV)/.dev
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/pytest $(PYTEST_ARGS)
+
+test-sqlite: $(VENV)/.dev
+	@mkdir -p var
+	DATABASE_URL=$(SQLITE_TEST_URL) $(BIN)/pytest -m db_integrity $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: $(VENV)/.runtime
+	$(RUN_ENV) $(MANAGE) makemigrations --check --dry-run
+
+ci: lint migrations-check test
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .ruff_cache

@@ -1,0 +1,262 @@
+"""Styles, services, rooms, clients, intakes and appointments.
+
+The appointment table carries the clinic's hardest promise: no therapist and no room is
+ever booked twice. On PostgreSQL two exclusion constraints enforce it over the *occupied*
+interval (session plus recovery/turnover buffer) of every appointment that is not
+cancelled; `bookings.services` checks the same rule first so clients get a friendly answer.
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from django.contrib.postgres.fields import RangeBoundary, RangeOperators
+from django.db import models
+from django.db.models import F, Q
+
+from bookings.constraints import PostgresExclusionConstraint, TsTzRange
+from therapists.models import CredentialKind, Therapist
+
+
+class Style(models.Model):
+    """A style of Ashiatsu (`floor` or `bar`) and the certification it requires."""
+
+    FLOOR = "floor"
+    BAR = "bar"
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=80)
+    description = models.TextField(blank=True)
+    required_credential = models.CharField(
+        max_length=32,
+        choices=CredentialKind.choices,
+        help_text="The certification a therapist needs, besides a massage licence.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(models.Model):
+    """What a client books: a style for a duration at a price."""
+
+    style = models.ForeignKey(Style, on_delete=models.PROTECT, related_name="services")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(unique=True)
+    description = models.TextField(blank=True)
+    duration_minutes = models.PositiveSmallIntegerField()
+    price = models.DecimalField(max_digits=8, decimal_places=2)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["style__name", "duration_minutes"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=15) & Q(duration_minutes__lte=240),
+                name="service_duration_15_to_240_minutes",
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="service_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.duration_minutes} min)"
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.duration_minutes)
+
+
+class Room(models.Model):
+    """A treatment room; a bar room has overhead bars over a table, a floor room a mat."""
+
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(unique=True)
+    styles = models.ManyToManyField(Style, related_name="rooms")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Client(models.Model):
+    """A person who books; clients have no account, only a manage link per booking."""
+
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["email"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IntakeOutcome(models.TextChoices):
+    CLEAR = "clear", "Clear"
+    LIGHT_PRESSURE = "light_pressure", "Light pressure only"
+    NEEDS_CLEARANCE = "needs_clearance", "Needs clearance"
+    DECLINED = "declined", "Declined"
+
+
+class Pressure(models.TextChoices):
+    LIGHT = "light", "Light"
+    MEDIUM = "medium", "Medium"
+    DEEP = "deep", "Deep"
+
+
+class Intake(models.Model):
+    """A client's back-health answers for one booking and what screening decided."""
+
+    questionnaire_version = models.PositiveSmallIntegerField()
+    answers = models.JSONField()
+    outcome = models.CharField(max_length=20, choices=IntakeOutcome.choices)
+    reasons = models.JSONField(default=list, blank=True)
+    effective_pressure = models.CharField(max_length=10, choices=Pressure.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Intake v{self.questionnaire_version}: {self.get_outcome_display()}"
+
+
+class AppointmentStatus(models.TextChoices):
+    PENDING_REVIEW = "pending_review", "Pending review"
+    CONFIRMED = "confirmed", "Confirmed"
+    CHECKED_IN = "checked_in", "Checked in"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "No-show"
+
+
+# Crockford's base32 without I, L, O, U: easy to read aloud on the phone.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_LENGTH = 8  # 32**8 ≈ 10**12: unguessable enough for a lookup that also needs a token
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def hash_manage_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def active(self):
+        """Appointments that hold their time: everything but cancelled (SPEC: only
+        `cancelled` frees the slot)."""
+        return self.exclude(status=AppointmentStatus.CANCELLED)
+
+    def for_therapist(self, therapist: Therapist | int):
+        return self.filter(therapist=therapist)
+
+    def overlapping(self, start: dt.datetime, end: dt.datetime):
+        """Appointments whose occupied interval [start, occupied_until) meets [start, end)."""
+        return self.filter(start__lt=end, occupied_until__gt=start)
+
+
+NOT_CANCELLED = ~Q(status=AppointmentStatus.CANCELLED)
+OCCUPIED_RANGE = TsTzRange("start", "occupied_until", RangeBoundary())
+
+
+class Appointment(models.Model):
+    """A booked session. `occupied_until` is `end` plus the therapist's buffer: the time
+    during which neither the therapist nor the room can take another client."""
+
+    reference = models.CharField(max_length=REFERENCE_LENGTH, unique=True, default=new_reference)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="appointments")
+    therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="appointments")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="appointments")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="appointments")
+    intake = models.OneToOneField(Intake, on_delete=models.PROTECT, related_name="appointment")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    occupied_until = models.DateTimeField()
+    status = models.CharField(
+        max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.CONFIRMED
+    )
+    manage_token_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["therapist", "start"]),
+            models.Index(fields=["room", "start"]),
+            models.Index(fields=["start", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="appointment_start_before_end"
+            ),
+            models.CheckConstraint(
+                condition=Q(end__lte=F("occupied_until")),
+                name="appointment_buffer_not_negative",
+            ),
+            PostgresExclusionConstraint(
+                name="appointment_no_therapist_overlap",
+                expressions=[
+                    (OCCUPIED_RANGE, RangeOperators.OVERLAPS),
+                    ("therapist", RangeOperators.EQUAL),
+                ],
+                condition=NOT_CANCELLED,
+                violation_error_message="The therapist is already booked at this time.",
+            ),
+            PostgresExclusionConstraint(
+                name="appointment_no_room_overlap",
+                expressions=[
+                    (OCCUPIED_RANGE, RangeOperators.OVERLAPS),
+                    ("room", RangeOperators.EQUAL),
+                ],
+                condition=NOT_CANCELLED,
+                violation_error_message="The room is already booked at this time.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.reference} · {self.client} with {self.therapist} at {self.start:%Y-%m-%d %H:%M}"
+        )
+
+    def set_manage_token(self) -> str:
+        """Give the appointment a fresh manage token; return it (only its hash is kept)."""
+        token = secrets.token_urlsafe(32)
+        self.manage_token_hash = hash_manage_token(token)
+        return token
+
+    def manage_token_matches(self, token: str) -> bool:
+        if not self.manage_token_hash:
+            return False
+        return hmac.compare_digest(self.manage_token_hash, hash_manage_token(token or ""))
+
+    @property
+    def holds_time(self) -> bool:
+        return self.status != AppointmentStatus.CANCELLED
+
+
+class ClosedDay(models.Model):
+    """A date on which the whole clinic is closed (public holiday, maintenance)."""
+
+    date = models.DateField(unique=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.reason}".strip()

@@ -1,0 +1,49 @@
+"""Bad configuration stops start-up with one clear line, not a traceback."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _start(**environment: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
+    env.update(environment)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"DEBUG": "false"}, "SECRET_KEY is not set"),
+        ({"SECRET_KEY": "x", "DATABASE_URL": "not a url at all"}, "DATABASE_URL"),
+        ({"SECRET_KEY": "x", "DATABASE_URL": "mysql://u@h/db"}, "DATABASE_URL"),
+        ({"SECRET_KEY": "x", "CLINIC_TIME_ZONE": "Mars/Olympus"}, "CLINIC_TIME_ZONE"),
+        ({"SECRET_KEY": "x", "DEBUG": "maybe"}, "DEBUG must be true or false"),
+        ({"SECRET_KEY": "x", "EMAIL_URL": "pigeon://coop"}, "EMAIL_URL"),
+    ],
+)
+def test_bad_configuration_stops_start_up_with_one_clear_message(environment, message):
+    result = _start(**environment)
+    assert result.returncode == 2
+    assert result.stderr.startswith("Configuration error: ")
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_debug_mode_starts_without_a_secret_key(tmp_path):
+    result = _start(DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert result.returncode == 0, result.stderr
