@@ -48,6 +48,7 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 
 migrations-check: $(VENV)/.runtime
+	@mkdir -p var
 	$(RUN_ENV) $(MANAGE) makemigrations --check --dry-run
 
 ci: lint migrations-check test
