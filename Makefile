@@ -7,7 +7,7 @@ RUN_ENV := DEBUG=true
 # Integrity tests also run on SQLite, where serialised writes replace exclusion constraints.
 SQLITE_TEST_URL := sqlite:///$(CURDIR)/var/integrity.sqlite3
 
-.PHONY: run test test-postgres test-sqlite lint format migrations-check ci clean
+.PHONY: run test test-postgres test-sqlite lint format migrations-check ci clean bench
 
 $(VENV)/.runtime: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed (found " + sys.version.split()[0] + "); pyenv reads .python-version.")'
@@ -52,6 +52,11 @@ migrations-check: $(VENV)/.runtime
 	$(RUN_ENV) $(MANAGE) makemigrations --check --dry-run
 
 ci: lint migrations-check test
+
+# Timings of availability and booking on `seed_demo --therapists 20` data, in a throwaway
+# PostgreSQL. A script, not a test: targets live here, never in timed tests.
+bench: $(VENV)/.dev
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .ruff_cache

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "crispy_forms",
     "crispy_bootstrap5",
+    "ninja",
     "therapists",
     "bookings",
 ]
@@ -141,7 +142,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+# Therapists sign in to their portal; staff use the admin's own login page.
+LOGIN_URL = "therapists:login"
+LOGIN_REDIRECT_URL = "therapists:today"
 
 LANGUAGE_CODE = "en-us"
 USE_I18N = True
@@ -199,6 +202,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Ashiatsu Clinic <cli
 CLINIC_NAME = env.str("CLINIC_NAME", default="Ashiatsu Clinic")
 CLINIC_PHONE = env.str("CLINIC_PHONE", default="+1 212 555 0142")
 CLINIC_EMAIL = env.str("CLINIC_EMAIL", default="clinic@example.com")
+CLINIC_ADDRESS = env.str("CLINIC_ADDRESS", default="12 Willow Street, Brooklyn, NY 11201")
+# Absolute links in e-mails (manage my booking) start with this.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Scheduling rules (SPEC "Scheduling rules"); therapists carry their own cap and buffer.
 BOOKING_SLOT_GRID_MINUTES = env.int("BOOKING_SLOT_GRID_MINUTES", default=15)

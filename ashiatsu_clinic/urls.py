@@ -3,11 +3,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from bookings.api import api
+
 admin.site.site_header = "Ashiatsu Clinic"
 admin.site.site_title = "Ashiatsu Clinic admin"
 admin.site.index_title = "Run the clinic"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("therapist/", include("therapists.urls")),
     path("", include("bookings.urls")),
 ]

@@ -11,7 +11,9 @@ import hashlib
 import hmac
 import secrets
 
+from django.conf import settings
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -126,9 +128,50 @@ class Intake(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [
+            ("view_full_intake", "Can read a client's full health answers"),
+            ("review_intake", "Can approve or decline a booking that needs clearance"),
+        ]
 
     def __str__(self) -> str:
         return f"Intake v{self.questionnaire_version}: {self.get_outcome_display()}"
+
+    @property
+    def flags(self) -> list[str]:
+        """What a therapist or the front desk must know without reading the full answers."""
+        flags = []
+        if self.effective_pressure == Pressure.LIGHT and self.outcome != IntakeOutcome.CLEAR:
+            flags.append("Light pressure only")
+        if self.outcome == IntakeOutcome.NEEDS_CLEARANCE:
+            flags.append("Needed clinical clearance")
+        if (self.answers or {}).get("avoid_areas"):
+            flags.append("Areas to avoid")
+        if (self.answers or {}).get("other_conditions"):
+            flags.append("Other conditions noted")
+        return flags
+
+
+class IntakeAccess(models.Model):
+    """Every read of a client's full health answers: who, when, which intake, from where.
+
+    Health answers are personal data; the log lets a manager answer "who has seen this?".
+    """
+
+    intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="accesses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    where = models.CharField(max_length=100, help_text="The page or export that showed them.")
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name_plural = "intake accesses"
+
+    def __str__(self) -> str:
+        return (
+            f"{self.user} read intake {self.intake_id} ({self.where}) at {self.at:%Y-%m-%d %H:%M}"
+        )
 
 
 class AppointmentStatus(models.TextChoices):
@@ -147,6 +190,11 @@ REFERENCE_LENGTH = 8  # 32**8 ≈ 10**12: unguessable enough for a lookup that a
 
 def new_reference() -> str:
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def is_reference(value: str) -> bool:
+    """Whether `value` has the shape of a booking reference (checked before any query)."""
+    return len(value) == REFERENCE_LENGTH and all(ch in REFERENCE_ALPHABET for ch in value)
 
 
 def hash_manage_token(token: str) -> str:
@@ -247,6 +295,86 @@ class Appointment(models.Model):
     @property
     def holds_time(self) -> bool:
         return self.status != AppointmentStatus.CANCELLED
+
+    @property
+    def is_changeable(self) -> bool:
+        """Only bookings that have not happened yet can be cancelled or moved."""
+        return self.status in (AppointmentStatus.PENDING_REVIEW, AppointmentStatus.CONFIRMED)
+
+    def client_change_deadline(self) -> dt.datetime:
+        hours = settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS
+        return self.start - dt.timedelta(hours=hours)
+
+    def client_can_change(self, now: dt.datetime) -> bool:
+        """Clients may cancel or reschedule themselves until the cut-off (24 h by default):
+        after that the therapist's day is planned and only staff may change it."""
+        return self.is_changeable and now < self.client_change_deadline()
+
+
+NOTE_MAX_LENGTH = 2000
+
+
+class SessionNote(models.Model):
+    """What the therapist did and how the client responded; kept with the appointment."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    work_done = models.TextField(
+        "What was done",
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
+    pressure_used = models.CharField(max_length=10, choices=Pressure.choices)
+    client_response = models.TextField(
+        "Client's response",
+        max_length=NOTE_MAX_LENGTH,
+        blank=True,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
+
+    class Meta:
+        ordering = ["appointment", "created_at"]
+
+    def __str__(self) -> str:
+        return f"Note on {self.appointment.reference} by {self.author}"
+
+
+class AppointmentEvent(models.Model):
+    """One line of an appointment's history: who did what, when. No health data here."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Booked"
+        RESCHEDULED = "rescheduled", "Moved"
+        CANCELLED = "cancelled", "Cancelled"
+        STATUS = "status", "Status changed"
+        NOTE = "note", "Note"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the client acted through the manage link.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    staff_override = models.BooleanField(
+        default=False, help_text="Staff acted inside the window in which clients may not."
+    )
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["appointment", "at", "id"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.appointment.reference}: {self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+        )
 
 
 class ClosedDay(models.Model):

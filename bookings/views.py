@@ -1,10 +1,41 @@
-"""Public pages."""
+"""Public pages: the clinic, its therapists, the booking flow and manage-my-booking.
 
+The flow is service -> therapist (or any) -> day and time -> intake -> contact -> review.
+Choices travel in the URL (service, therapist) and in the session (time, answers, contact),
+so the back button and a reload never lose what the client typed. Views are thin: they
+validate, call `bookings.services`, and render or redirect. Every page works without
+JavaScript; `static/js/slot-picker.js` only makes the day picker quicker.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
-from bookings.models import Service, Style
+from bookings import screening
+from bookings.forms import ContactForm, DateForm, IntakeForm
+from bookings.models import Appointment, Service, Style, is_reference
+from bookings.schedules import available_slots, clinic_rules
+from bookings.services import (
+    BookingError,
+    ClientDetails,
+    booking_cancel,
+    booking_create,
+    booking_reschedule,
+)
+from therapists.models import Credential, CredentialKind, Therapist
+
+ANY = "any"
+DAYS_SHOWN = 7
+DRAFT_KEY = "booking_draft"
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -13,3 +44,349 @@ def home(request: HttpRequest) -> HttpResponse:
         Prefetch("services", queryset=Service.objects.filter(active=True))
     )
     return render(request, "bookings/home.html", {"styles": styles})
+
+
+def _styles_by_therapist(therapists: list[Therapist], day: dt.date) -> dict[int, list[Style]]:
+    """The styles each therapist may perform on `day` (licence + style certification)."""
+    valid = defaultdict(set)
+    for therapist_id, kind in (
+        Credential.objects.valid_on(day)
+        .filter(therapist__in=therapists)
+        .values_list("therapist_id", "kind")
+    ):
+        valid[therapist_id].add(kind)
+    styles = list(Style.objects.all())
+    return {
+        t.id: [
+            s
+            for s in styles
+            if CredentialKind.MASSAGE_LICENCE in valid[t.id]
+            and s.required_credential in valid[t.id]
+        ]
+        for t in therapists
+    }
+
+
+def therapist_list(request: HttpRequest) -> HttpResponse:
+    therapists = list(Therapist.objects.filter(active=True))
+    styles = _styles_by_therapist(therapists, timezone.localdate())
+    rows = [(t, styles[t.id]) for t in therapists if styles[t.id]]
+    return render(request, "bookings/therapist_list.html", {"rows": rows})
+
+
+def therapist_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    therapist = get_object_or_404(Therapist, slug=slug, active=True)
+    today = timezone.localdate()
+    credentials = therapist.credentials.valid_on(today).order_by("kind")
+    styles = _styles_by_therapist([therapist], today)[therapist.id]
+    services = Service.objects.filter(active=True, style__in=styles).select_related("style")
+    return render(
+        request,
+        "bookings/therapist_detail.html",
+        {
+            "therapist": therapist,
+            "credentials": credentials,
+            "styles": styles,
+            "services": services,
+        },
+    )
+
+
+# --- The booking flow -------------------------------------------------------------------
+
+
+def _service(slug: str) -> Service:
+    return get_object_or_404(Service.objects.select_related("style"), slug=slug, active=True)
+
+
+def _therapist(slug: str) -> Therapist | None:
+    if slug == ANY:
+        return None
+    return get_object_or_404(Therapist, slug=slug, active=True)
+
+
+def _draft(request: HttpRequest, service: Service, therapist_slug: str) -> dict[str, Any]:
+    """The client's choices so far for this service and therapist (empty if they changed)."""
+    draft = request.session.get(DRAFT_KEY) or {}
+    if draft.get("service") != service.slug or draft.get("therapist") != therapist_slug:
+        return {"service": service.slug, "therapist": therapist_slug}
+    return draft
+
+
+def _save_draft(request: HttpRequest, draft: dict[str, Any]) -> None:
+    request.session[DRAFT_KEY] = draft
+
+
+def _parse_start(raw: str | None) -> dt.datetime | None:
+    try:
+        start = dt.datetime.fromisoformat(raw or "")
+    except ValueError:
+        return None
+    return start if timezone.is_aware(start) else None
+
+
+def _step_context(service: Service, therapist: Therapist | None, step: int, **extra) -> dict:
+    return {
+        "service": service,
+        "therapist": therapist,
+        "therapist_slug": therapist.slug if therapist else ANY,
+        "step": step,
+        "steps": 6,
+        **extra,
+    }
+
+
+def choose_service(request: HttpRequest) -> HttpResponse:
+    services = Service.objects.filter(active=True).select_related("style")
+    return render(
+        request, "bookings/book_service.html", {"services": services, "step": 1, "steps": 6}
+    )
+
+
+def choose_therapist(request: HttpRequest, service: str) -> HttpResponse:
+    chosen = _service(service)
+    therapists = list(Therapist.objects.filter(active=True))
+    styles = _styles_by_therapist(therapists, timezone.localdate())
+    qualified = [t for t in therapists if chosen.style in styles[t.id]]
+    return render(
+        request,
+        "bookings/book_therapist.html",
+        {"service": chosen, "therapists": qualified, "step": 2, "steps": 6},
+    )
+
+
+def _slot_days(service: Service, therapist: Therapist | None, first_day: dt.date, days: int):
+    """Slots grouped by local day, for the slot picker."""
+    tz = clinic_rules().tz
+    slots = available_slots(
+        service=service, therapist=therapist, first_day=first_day, days=days, now=timezone.now()
+    )
+    names = dict(Therapist.objects.values_list("id", "display_name"))
+    grouped: dict[dt.date, list[dict]] = {first_day + dt.timedelta(days=i): [] for i in range(days)}
+    for slot in slots:
+        local = slot.start.astimezone(tz)
+        grouped[local.date()].append(
+            {
+                "start": local,
+                "iso": local.isoformat(),
+                "therapist": names.get(slot.therapist_id, ""),
+            }
+        )
+    return list(grouped.items())
+
+
+def _first_day(request: HttpRequest) -> dt.date:
+    form = DateForm(request.GET)
+    today = timezone.localdate()
+    if form.is_valid() and form.cleaned_data["date"]:
+        horizon = today + dt.timedelta(days=clinic_rules().horizon.days)
+        return min(max(form.cleaned_data["date"], today), horizon)
+    return today
+
+
+def choose_slot(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
+    chosen_service, chosen_therapist = _service(service), _therapist(therapist)
+    first_day = _first_day(request)
+    today = timezone.localdate()
+    context = _step_context(
+        chosen_service,
+        chosen_therapist,
+        3,
+        days=_slot_days(chosen_service, chosen_therapist, first_day, DAYS_SHOWN),
+        first_day=first_day,
+        previous_day=max(first_day - dt.timedelta(days=DAYS_SHOWN), today)
+        if first_day > today
+        else None,
+        next_day=first_day + dt.timedelta(days=DAYS_SHOWN),
+        date_form=DateForm(initial={"date": first_day}),
+        next_url=reverse("bookings:intake", args=[chosen_service.slug, therapist]),
+    )
+    return render(request, "bookings/book_slot.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
+    chosen_service, chosen_therapist = _service(service), _therapist(therapist)
+    draft = _draft(request, chosen_service, therapist)
+    start = _parse_start(request.GET.get("start")) or _parse_start(draft.get("start"))
+    if start is None:
+        messages.info(request, "Please choose a day and time first.")
+        return redirect("bookings:choose_slot", chosen_service.slug, therapist)
+    if request.method == "POST":
+        form = IntakeForm(request.POST)
+        if form.is_valid():
+            if form.screening.is_declined:
+                request.session.pop(DRAFT_KEY, None)
+                return render(
+                    request,
+                    "bookings/declined.html",
+                    _step_context(chosen_service, chosen_therapist, 4, screening=form.screening),
+                )
+            draft.update(start=start.isoformat(), answers=form.answers())
+            _save_draft(request, draft)
+            return redirect("bookings:contact", chosen_service.slug, therapist)
+    else:
+        draft["start"] = start.isoformat()
+        _save_draft(request, draft)
+        form = IntakeForm(initial=IntakeForm.initial_from_answers(draft.get("answers") or {}))
+    return render(
+        request,
+        "bookings/book_intake.html",
+        _step_context(
+            chosen_service, chosen_therapist, 4, form=form, start=timezone.localtime(start)
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def contact(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
+    chosen_service, chosen_therapist = _service(service), _therapist(therapist)
+    draft = _draft(request, chosen_service, therapist)
+    if not draft.get("answers"):
+        return redirect("bookings:intake", chosen_service.slug, therapist)
+    form = ContactForm(request.POST or None, initial=draft.get("contact"))
+    if request.method == "POST" and form.is_valid():
+        draft["contact"] = form.cleaned_data
+        _save_draft(request, draft)
+        return redirect("bookings:review", chosen_service.slug, therapist)
+    start = _parse_start(draft.get("start"))
+    return render(
+        request,
+        "bookings/book_contact.html",
+        _step_context(
+            chosen_service, chosen_therapist, 5, form=form, start=timezone.localtime(start)
+        ),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
+    chosen_service, chosen_therapist = _service(service), _therapist(therapist)
+    draft = _draft(request, chosen_service, therapist)
+    if not draft.get("contact") or not draft.get("answers"):
+        return redirect("bookings:intake", chosen_service.slug, therapist)
+    start = _parse_start(draft["start"])
+    result = screening.screen(draft["answers"])
+    error = None
+    if request.method == "POST":
+        try:
+            booked = booking_create(
+                service=chosen_service,
+                therapist=chosen_therapist,
+                start=start,
+                client=ClientDetails(**draft["contact"]),
+                answers=draft["answers"],
+            )
+        except BookingError as failure:
+            error = failure
+        else:
+            request.session.pop(DRAFT_KEY, None)
+            url = reverse(
+                "bookings:manage", args=[booked.appointment.reference, booked.manage_token]
+            )
+            return redirect(f"{url}?new=1")
+    context = _step_context(
+        chosen_service,
+        chosen_therapist,
+        6,
+        start=timezone.localtime(start),
+        end=timezone.localtime(start + chosen_service.duration),
+        contact=draft["contact"],
+        screening=result,
+        error=error,
+    )
+    if error is not None and error.is_conflict:
+        context["days"] = _slot_days(
+            chosen_service, chosen_therapist, timezone.localtime(start).date(), 2
+        )
+        context["next_url"] = reverse("bookings:intake", args=[chosen_service.slug, therapist])
+    return render(
+        request,
+        "bookings/book_review.html",
+        context,
+        status=409 if error and error.is_conflict else 200,
+    )
+
+
+# --- Manage my booking ------------------------------------------------------------------
+
+
+def _appointment_for(reference: str, token: str) -> Appointment:
+    """The appointment whose private link this is; 404 for a wrong reference or token alike."""
+    reference = reference.upper()
+    if not is_reference(reference):
+        raise Http404("No booking matches this link.")
+    appointment = (
+        Appointment.objects.select_related(
+            "service__style", "therapist", "room", "client", "intake"
+        )
+        .filter(reference=reference)
+        .first()
+    )
+    if appointment is None or not appointment.manage_token_matches(token):
+        raise Http404("No booking matches this link.")
+    return appointment
+
+
+def _manage_context(appointment: Appointment, **extra) -> dict:
+    now = timezone.now()
+    return {
+        "appointment": appointment,
+        "can_change": appointment.client_can_change(now),
+        "deadline": timezone.localtime(appointment.client_change_deadline()),
+        **extra,
+    }
+
+
+@never_cache
+def manage(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    appointment = _appointment_for(reference, token)
+    context = _manage_context(appointment, token=token, is_new=request.GET.get("new") == "1")
+    return render(request, "bookings/manage.html", context)
+
+
+@never_cache
+@require_POST
+def manage_cancel(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    appointment = _appointment_for(reference, token)
+    try:
+        booking_cancel(appointment=appointment, reason="Cancelled by the client online")
+    except BookingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Your booking is cancelled. We hope to see you another time.")
+    return redirect("bookings:manage", appointment.reference, token)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def manage_reschedule(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    appointment = _appointment_for(reference, token)
+    if not appointment.client_can_change(timezone.now()):
+        messages.error(request, "This booking can no longer be changed online. Please call us.")
+        return redirect("bookings:manage", appointment.reference, token)
+    error = None
+    if request.method == "POST":
+        start = _parse_start(request.POST.get("start"))
+        if start is None:
+            error = "Please choose a new time."
+        else:
+            try:
+                booking_reschedule(appointment=appointment, start=start)
+            except BookingError as failure:
+                error = failure.message
+            else:
+                messages.success(request, "Your booking has been moved.")
+                return redirect("bookings:manage", appointment.reference, token)
+    first_day = _first_day(request)
+    context = _manage_context(
+        appointment,
+        token=token,
+        error=error,
+        days=_slot_days(appointment.service, appointment.therapist, first_day, DAYS_SHOWN),
+        first_day=first_day,
+        next_day=first_day + dt.timedelta(days=DAYS_SHOWN),
+        date_form=DateForm(initial={"date": first_day}),
+    )
+    return render(request, "bookings/manage_reschedule.html", context, status=409 if error else 200)

@@ -5,6 +5,9 @@ only while a verified credential for it (and a verified massage licence) is vali
 """
 
 import datetime as dt
+import hashlib
+import hmac
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -38,6 +41,12 @@ class Therapist(models.Model):
     buffer_minutes = models.PositiveSmallIntegerField(
         default=15, help_text="Recovery and room turnover time after each session."
     )
+    calendar_token_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Hash of the private calendar feed token; empty means no feed.",
+    )
 
     class Meta:
         ordering = ["display_name"]
@@ -53,6 +62,21 @@ class Therapist(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def new_calendar_token(self) -> str:
+        """Issue a fresh feed token (revoking any earlier one); only its hash is kept."""
+        token = secrets.token_urlsafe(32)
+        self.calendar_token_hash = hashlib.sha256(token.encode()).hexdigest()
+        return token
+
+    def revoke_calendar_token(self) -> None:
+        self.calendar_token_hash = ""
+
+    def calendar_token_matches(self, token: str) -> bool:
+        if not self.calendar_token_hash:
+            return False
+        digest = hashlib.sha256((token or "").encode()).hexdigest()
+        return hmac.compare_digest(self.calendar_token_hash, digest)
 
 
 class CredentialQuerySet(models.QuerySet):
@@ -88,6 +112,7 @@ class Credential(models.Model):
 
     class Meta:
         ordering = ["therapist", "kind", "-issued_on"]
+        permissions = [("verify_credential", "Can verify a therapist's credential")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(expires_on__isnull=True) | Q(expires_on__gte=models.F("issued_on")),

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +29,9 @@ from bookings.models import (
     hash_manage_token,
 )
 from therapists.models import Credential, CredentialKind, Therapist, WorkingHours
+
+CLINIC_MANAGER = "Clinic manager"  # groups created by bookings/migrations/0003_staff_roles.py
+FRONT_DESK = "Front desk"
 
 DEMO_PASSWORD = "ashiatsu-demo"  # noqa: S105 - printed for the demo; never used in production
 FIRST_NAMES = [
@@ -136,30 +139,23 @@ class Command(BaseCommand):
         return rooms
 
     def _staff(self):
-        users = get_user_model()
-        manager, created = users.objects.get_or_create(
-            username="manager",
-            defaults={"first_name": "Mina", "last_name": "Manager", "email": "manager@example.com"},
-        )
-        manager.is_staff = manager.is_superuser = True
-        if created:
-            manager.set_password(DEMO_PASSWORD)
-        manager.save()
-        front_desk, created = users.objects.get_or_create(
-            username="frontdesk",
-            defaults={"first_name": "Felix", "last_name": "Desk", "email": "frontdesk@example.com"},
-        )
-        front_desk.is_staff = True
-        if created:
-            front_desk.set_password(DEMO_PASSWORD)
-        front_desk.save()
-        front_desk.user_permissions.set(
-            Permission.objects.filter(
-                content_type__app_label__in=["bookings", "therapists"],
-                codename__regex=r"^(view|add|change)_(appointment|client|workinghours|timeoff|therapist|room|service|closedday)$",
-            )
-        )
+        """The two staff roles (groups made by a migration): a manager and a front desk."""
+        manager = self._staff_user("manager", "Mina", "Manager", CLINIC_MANAGER)
+        front_desk = self._staff_user("frontdesk", "Felix", "Desk", FRONT_DESK)
         return manager, front_desk
+
+    @staticmethod
+    def _staff_user(username: str, first: str, last: str, role: str):
+        user, created = get_user_model().objects.get_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last, "email": f"{username}@example.com"},
+        )
+        user.is_staff = True
+        if created:
+            user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.groups.add(Group.objects.get(name=role))
+        return user
 
     def _therapist(self, index: int, verifier) -> Therapist:
         first, last = FIRST_NAMES[index], LAST_NAMES[index]

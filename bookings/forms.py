@@ -1,0 +1,126 @@
+"""Forms of the booking flow. They describe shape; the rules live in `screening` and `services`.
+
+The intake form is generated from `screening.QUESTIONS`, so a question added there appears
+here, in the API and in the stored answers at once. Yes/no questions are radio buttons with no
+default: "every answer is required" means the client must actively answer each one.
+"""
+
+import datetime as dt
+import re
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.core.exceptions import ValidationError
+
+from bookings import screening
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+PHONE = re.compile(r"^\+?[0-9 ()\-.]{6,30}$")
+
+
+def _helper(submit_label: str) -> FormHelper:
+    helper = FormHelper()
+    helper.form_method = "post"
+    helper.add_input(Submit("submit", submit_label, css_class="btn-clinic btn-lg"))
+    return helper
+
+
+class ContactForm(forms.Form):
+    """How the clinic reaches the client; the API validates client details with it too."""
+
+    name = forms.CharField(max_length=200, label="Full name", strip=True)
+    email = forms.EmailField(
+        max_length=254, label="E-mail", help_text="Your confirmation and manage link go here."
+    )
+    phone = forms.CharField(
+        max_length=30, label="Phone", help_text="In case we need to reach you on the day."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["phone"].widget.attrs.update(autocomplete="tel", inputmode="tel")
+        self.helper = _helper("Review booking")
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if not any(ch.isalpha() for ch in name):
+            raise ValidationError("Please enter your name.")
+        return name
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        if not PHONE.match(phone):
+            raise ValidationError("Please enter a phone number, digits with an optional +.")
+        return phone
+
+
+def _field_for(question: screening.Question) -> forms.Field:
+    common = {"label": question.text, "help_text": question.help_text}
+    if question.kind == screening.BOOL:
+        return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)
+    if question.kind == screening.CHOICE:
+        return forms.ChoiceField(choices=question.choices, widget=forms.RadioSelect, **common)
+    if question.kind == screening.MUST_BE_TRUE:
+        return forms.BooleanField(required=True, **common)
+    return forms.CharField(
+        required=False,
+        max_length=screening.TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        **common,
+    )
+
+
+class IntakeForm(forms.Form):
+    """The back-health questionnaire (SPEC "Intake screening"), one field per question."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for question in screening.QUESTIONS:
+            self.fields[question.key] = _field_for(question)
+        self.helper = _helper("Continue")
+        self.screening: screening.Screening | None = None
+
+    @staticmethod
+    def initial_from_answers(answers: dict[str, Any]) -> dict[str, Any]:
+        """Form initial values from stored answers (going back a step keeps them)."""
+        initial = {}
+        for question in screening.QUESTIONS:
+            value = answers.get(question.key)
+            if question.kind == screening.BOOL and isinstance(value, bool):
+                value = "yes" if value else "no"
+            initial[question.key] = value
+        return initial
+
+    def answers(self) -> dict[str, Any]:
+        data = {}
+        for question in screening.QUESTIONS:
+            value = self.cleaned_data.get(question.key)
+            if question.kind == screening.BOOL:
+                value = value == "yes"
+            data[question.key] = value if value is not None else ""
+        return data
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                self.screening = screening.screen(self.answers())
+            except screening.InvalidAnswers as error:
+                for key, message in error.errors.items():
+                    self.add_error(key if key in self.fields else None, message)
+        return cleaned
+
+
+class DateForm(forms.Form):
+    """The day the slot list starts on (the no-JavaScript date picker)."""
+
+    date = forms.DateField(
+        label="Show times from", widget=forms.DateInput(attrs={"type": "date"}), required=False
+    )
+
+    def clean_date(self) -> dt.date | None:
+        return self.cleaned_data.get("date")

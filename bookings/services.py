@@ -1,0 +1,483 @@
+"""Booking, cancelling and rescheduling: the final say on every appointment.
+
+Every entry point (booking pages, the JSON API, the admin, background tasks) books through
+these functions, so the rules hold everywhere. Each runs in one durable transaction that:
+
+1. locks the rows the decision depends on (the rooms that can host the style, then the
+   candidate therapists, always in id order so two bookings never deadlock); on SQLite the
+   IMMEDIATE transaction already serialises writers;
+2. re-reads the schedules and re-checks the slot with `bookings.availability.check_slot`,
+   the same code that offered it;
+3. writes, with PostgreSQL's exclusion constraints as the last guard: an `IntegrityError`
+   from them becomes the same `BookingError` ("this time was just taken"), never a 500.
+
+Nothing is written when a rule refuses, and e-mails go out only after commit.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from bookings import availability, notifications, screening
+from bookings.models import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentStatus,
+    Client,
+    Intake,
+    Room,
+    Service,
+    SessionNote,
+)
+from bookings.schedules import clinic_rules, load_window, service_spec
+from therapists.models import Credential, Therapist
+
+TAKEN = "taken"
+DECLINED = "declined"
+INVALID_INTAKE = "invalid_intake"
+INVALID_REQUEST = "invalid_request"
+TOO_LATE_TO_CHANGE = "too_late_to_change"
+NOT_CHANGEABLE = "not_changeable"
+
+OVERLAP_CONSTRAINTS = {"appointment_no_therapist_overlap", "appointment_no_room_overlap"}
+# Reasons that mean "someone else got there first" rather than "this time never works".
+TAKEN_REASONS = {availability.THERAPIST_BUSY, availability.NO_ROOM, availability.DAILY_CAP}
+
+
+class BookingError(Exception):
+    """A booking request the clinic cannot accept; `message` is written for the client."""
+
+    def __init__(self, message: str, *, code: str, errors: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.errors = dict(errors or {})
+
+    @property
+    def is_conflict(self) -> bool:
+        return self.code == TAKEN
+
+
+@dataclass(frozen=True)
+class ClientDetails:
+    name: str
+    email: str
+    phone: str
+
+
+@dataclass
+class BookingResult:
+    appointment: Appointment
+    manage_token: str
+    screening: screening.Screening
+    staff_override: bool = False
+    notices: list[str] = field(default_factory=list)
+
+
+def _is_staff(actor: AbstractBaseUser | None) -> bool:
+    return bool(actor is not None and actor.is_staff)
+
+
+def _slot_error(reason: str) -> BookingError:
+    code = TAKEN if reason in TAKEN_REASONS else reason
+    return BookingError(availability.REASON_MESSAGES[reason], code=code)
+
+
+def _aware_utc(start: dt.datetime) -> dt.datetime:
+    if timezone.is_naive(start):
+        raise BookingError("The start time must include a time zone offset.", code=INVALID_REQUEST)
+    return start.astimezone(dt.UTC)
+
+
+def _lock(service: Service, therapists: list[Therapist]) -> None:
+    """Serialise bookings that could compete for the same room or therapist."""
+    list(
+        Room.objects.select_for_update()
+        .filter(active=True, styles=service.style_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    list(
+        Therapist.objects.select_for_update()
+        .filter(pk__in=[t.pk for t in therapists])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _find_slot(
+    *,
+    service: Service,
+    candidates: list[Therapist],
+    start: dt.datetime,
+    now: dt.datetime,
+    rules: availability.Rules,
+    ignore_appointment_id: int | None = None,
+) -> tuple[Therapist, int]:
+    """The therapist (least busy that day among candidates) and room for `start`, or raise."""
+    local_day = start.astimezone(rules.tz).date()
+    window = load_window(
+        first_day=local_day,
+        days=1,
+        therapists=candidates,
+        tz=rules.tz,
+        ignore_appointment_id=ignore_appointment_id,
+    )
+    by_id = {t.pk: t for t in candidates}
+    schedules = sorted(
+        window.therapists, key=lambda s: (s.sessions_per_day.get(local_day, 0), s.slug)
+    )
+    reasons = []
+    for schedule in schedules:
+        reason, room_id = availability.check_slot(
+            service=service_spec(service),
+            therapist=schedule,
+            rooms=window.rooms,
+            closed_days=window.closed_days,
+            start=start,
+            now=now,
+            rules=rules,
+        )
+        if reason is None:
+            return by_id[schedule.id], room_id
+        reasons.append(reason)
+    if not reasons:
+        raise BookingError("No therapist can take this booking.", code=availability.NOT_QUALIFIED)
+    # With several candidates, "taken" wins: the time works, just not right now.
+    taken = [r for r in reasons if r in TAKEN_REASONS]
+    raise _slot_error(taken[0] if taken else reasons[0])
+
+
+def _candidates(service: Service, therapist: Therapist | None) -> list[Therapist]:
+    if therapist is not None:
+        if not therapist.active:
+            raise BookingError(
+                "This therapist is not taking bookings.", code=availability.NOT_QUALIFIED
+            )
+        return [therapist]
+    # Only therapists who hold the style's certification at all; dates are checked later.
+    return list(
+        Therapist.objects.filter(
+            active=True,
+            pk__in=Credential.objects.verified()
+            .filter(kind=service.style.required_credential)
+            .values("therapist_id"),
+        ).order_by("pk")
+    )
+
+
+def _record(appointment: Appointment, kind: str, actor, *, override: bool = False, **details):
+    AppointmentEvent.objects.create(
+        appointment=appointment,
+        actor=actor,
+        kind=kind,
+        staff_override=override,
+        details=details,
+    )
+
+
+def _insert_guarded(write: Callable[[], Any]) -> Any:
+    """Run a write; an exclusion-constraint violation means someone just took the time."""
+    try:
+        with transaction.atomic():
+            return write()
+    except IntegrityError as error:
+        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+        if constraint in OVERLAP_CONSTRAINTS:
+            raise BookingError(
+                availability.REASON_MESSAGES[availability.THERAPIST_BUSY], code=TAKEN
+            ) from error
+        raise
+
+
+def booking_create(
+    *,
+    service: Service,
+    therapist: Therapist | None,
+    start: dt.datetime,
+    client: ClientDetails,
+    answers: Mapping[str, Any],
+    actor: AbstractBaseUser | None = None,
+    now: dt.datetime | None = None,
+) -> BookingResult:
+    """Book `service` at `start` with `therapist` (None: any qualified, free therapist).
+
+    The intake is screened first: a declined intake books nothing; one that needs clearance
+    books as pending review (the slot is held); light pressure caps the pressure. Staff
+    (`actor.is_staff`) may book inside the minimum-notice window, e.g. for a walk-in.
+    """
+    now = now or timezone.now()
+    start = _aware_utc(start)
+    try:
+        result = screening.screen(answers)
+    except screening.InvalidAnswers as error:
+        raise BookingError(
+            "Please answer every intake question.", code=INVALID_INTAKE, errors=error.errors
+        ) from error
+    if result.is_declined:
+        raise BookingError(" ".join(result.reasons), code=DECLINED)
+    if not service.active:
+        raise BookingError("This service is not offered any more.", code=INVALID_REQUEST)
+    staff = _is_staff(actor)
+    rules = clinic_rules(min_notice=dt.timedelta(0) if staff else None)
+    candidates = _candidates(service, therapist)
+
+    with transaction.atomic(durable=True):
+        _lock(service, candidates)
+        chosen, room_id = _find_slot(
+            service=service, candidates=candidates, start=start, now=now, rules=rules
+        )
+
+        def write() -> tuple[Appointment, str]:
+            intake = Intake.objects.create(
+                questionnaire_version=result.version,
+                answers=screening.validate_answers(answers),
+                outcome=result.outcome,
+                reasons=list(result.reasons),
+                effective_pressure=result.effective_pressure,
+            )
+            appointment = Appointment(
+                client=Client.objects.create(
+                    name=client.name, email=client.email, phone=client.phone
+                ),
+                therapist=chosen,
+                service=service,
+                room_id=room_id,
+                intake=intake,
+                start=start,
+                end=start + service.duration,
+                occupied_until=start
+                + service.duration
+                + dt.timedelta(minutes=chosen.buffer_minutes),
+                status=(
+                    AppointmentStatus.PENDING_REVIEW
+                    if result.needs_clearance
+                    else AppointmentStatus.CONFIRMED
+                ),
+            )
+            token = appointment.set_manage_token()
+            appointment.save()
+            return appointment, token
+
+        appointment, token = _insert_guarded(write)
+        _record(appointment, AppointmentEvent.Kind.CREATED, actor, status=appointment.status)
+        notifications.queue_appointment_email(
+            appointment,
+            notifications.PENDING_REVIEW if result.needs_clearance else notifications.CONFIRMED,
+            token=token,
+        )
+    return BookingResult(appointment=appointment, manage_token=token, screening=result)
+
+
+def _check_may_change(appointment: Appointment, actor, now: dt.datetime) -> bool:
+    """Raise unless `actor` may change the appointment now; True when staff overrode the
+    client cut-off."""
+    if not appointment.is_changeable:
+        raise BookingError(
+            f"This booking is {appointment.get_status_display().lower()} and cannot be changed.",
+            code=NOT_CHANGEABLE,
+        )
+    if appointment.client_can_change(now):
+        return False
+    if _is_staff(actor):
+        return True
+    raise BookingError(
+        "Bookings can be changed online until 24 hours before the start. Please call the clinic.",
+        code=TOO_LATE_TO_CHANGE,
+    )
+
+
+def booking_cancel(
+    *,
+    appointment: Appointment,
+    actor: AbstractBaseUser | None = None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> Appointment:
+    """Cancel, which frees the slot. Clients (actor None) only until the cut-off; staff
+    any time before the session, with the override recorded."""
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        override = _check_may_change(appointment, actor, now)
+        appointment.status = AppointmentStatus.CANCELLED
+        appointment.save(update_fields=["status", "updated_at"])
+        _record(
+            appointment,
+            AppointmentEvent.Kind.CANCELLED,
+            actor,
+            override=override,
+            reason=reason[:500],
+        )
+        notifications.queue_appointment_email(appointment, notifications.CANCELLED)
+    return appointment
+
+
+def booking_reschedule(
+    *,
+    appointment: Appointment,
+    start: dt.datetime,
+    therapist: Therapist | None = None,
+    actor: AbstractBaseUser | None = None,
+    now: dt.datetime | None = None,
+) -> Appointment:
+    """Move to `start` (and `therapist`, default: the same one) atomically: if the new time
+    cannot be had, the booking keeps its old time and nothing changes."""
+    now = now or timezone.now()
+    start = _aware_utc(start)
+    staff = _is_staff(actor)
+    with transaction.atomic(durable=True):
+        # of=("self",): lock only the appointment row. Locking the joined therapist and style
+        # rows here, before `_lock` takes rooms then therapists, would take locks in the
+        # opposite order to booking_create and deadlock against it.
+        appointment = (
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("service__style", "therapist")
+            .get(pk=appointment.pk)
+        )
+        override = _check_may_change(appointment, actor, now)
+        new_therapist = therapist or appointment.therapist
+        candidates = _candidates(appointment.service, new_therapist)
+        _lock(appointment.service, candidates)
+        chosen, room_id = _find_slot(
+            service=appointment.service,
+            candidates=candidates,
+            start=start,
+            now=now,
+            rules=clinic_rules(min_notice=dt.timedelta(0) if staff else None),
+            ignore_appointment_id=appointment.pk,
+        )
+        old = {"start": appointment.start.isoformat(), "therapist": appointment.therapist.slug}
+        appointment.therapist = chosen
+        appointment.room_id = room_id
+        appointment.start = start
+        appointment.end = start + appointment.service.duration
+        appointment.occupied_until = appointment.end + dt.timedelta(minutes=chosen.buffer_minutes)
+        _insert_guarded(
+            lambda: appointment.save(
+                update_fields=["therapist", "room", "start", "end", "occupied_until", "updated_at"]
+            )
+        )
+        _record(
+            appointment,
+            AppointmentEvent.Kind.RESCHEDULED,
+            actor,
+            override=override,
+            old=old,
+            new={"start": start.isoformat(), "therapist": chosen.slug},
+        )
+        notifications.queue_appointment_email(appointment, notifications.RESCHEDULED)
+    return appointment
+
+
+# --- After booking: status, review, notes ------------------------------------------------
+
+# Which statuses each status may be reached from. Cancelling goes through booking_cancel and
+# approving or declining a review through intake_approve / intake_decline.
+STATUS_TRANSITIONS = {
+    AppointmentStatus.CHECKED_IN: {AppointmentStatus.CONFIRMED},
+    AppointmentStatus.COMPLETED: {AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN},
+    AppointmentStatus.NO_SHOW: {AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN},
+}
+
+
+def appointment_set_status(
+    *,
+    appointment: Appointment,
+    status: str,
+    actor: AbstractBaseUser,
+    now: dt.datetime | None = None,
+) -> Appointment:
+    """Check a client in, mark the session completed or a no-show; recorded with who and when.
+
+    A session can be checked in from its day on, and completed or marked a no-show only once
+    it has started: nobody can "complete" tomorrow's session by mistake.
+    """
+    now = now or timezone.now()
+    if status not in STATUS_TRANSITIONS:
+        raise BookingError("That status cannot be set here.", code=INVALID_REQUEST)
+    with transaction.atomic(durable=True):
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.status not in STATUS_TRANSITIONS[status]:
+            raise BookingError(
+                f"A booking that is {appointment.get_status_display().lower()} cannot be "
+                f"marked {AppointmentStatus(status).label.lower()}.",
+                code=NOT_CHANGEABLE,
+            )
+        starts_on = timezone.localtime(appointment.start).date()
+        if status == AppointmentStatus.CHECKED_IN and timezone.localtime(now).date() < starts_on:
+            raise BookingError(
+                "A client can be checked in on the day of the session.", code=NOT_CHANGEABLE
+            )
+        if status != AppointmentStatus.CHECKED_IN and now < appointment.start:
+            raise BookingError("This session has not started yet.", code=NOT_CHANGEABLE)
+        previous = appointment.status
+        appointment.status = status
+        appointment.save(update_fields=["status", "updated_at"])
+        _record(appointment, AppointmentEvent.Kind.STATUS, actor, old=previous, new=status)
+    return appointment
+
+
+def _review(appointment: Appointment, actor, *, approve: bool, note: str) -> Appointment:
+    with transaction.atomic(durable=True):
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.status != AppointmentStatus.PENDING_REVIEW:
+            raise BookingError("This booking is not waiting for review.", code=NOT_CHANGEABLE)
+        appointment.status = AppointmentStatus.CONFIRMED if approve else AppointmentStatus.CANCELLED
+        appointment.save(update_fields=["status", "updated_at"])
+        _record(
+            appointment,
+            AppointmentEvent.Kind.STATUS if approve else AppointmentEvent.Kind.CANCELLED,
+            actor,
+            old=AppointmentStatus.PENDING_REVIEW,
+            new=appointment.status,
+            review="approved" if approve else "declined",
+            note=note[:1000],
+        )
+        notifications.queue_appointment_email(
+            appointment, notifications.APPROVED if approve else notifications.REVIEW_DECLINED
+        )
+    return appointment
+
+
+def intake_approve(
+    *, appointment: Appointment, actor: AbstractBaseUser, note: str = ""
+) -> Appointment:
+    """Clinical staff clear a booking held for review: it becomes confirmed, the client is told."""
+    return _review(appointment, actor, approve=True, note=note)
+
+
+def intake_decline(
+    *, appointment: Appointment, actor: AbstractBaseUser, note: str = ""
+) -> Appointment:
+    """Clinical staff decide the session is not safe: it is cancelled (freeing the slot) and the
+    client is told, with the note as the explanation."""
+    return _review(appointment, actor, approve=False, note=note)
+
+
+def session_note_add(
+    *,
+    appointment: Appointment,
+    author: AbstractBaseUser,
+    work_done: str,
+    pressure_used: str,
+    client_response: str = "",
+) -> SessionNote:
+    """Keep the therapist's note of the session with the appointment (and in its history)."""
+    note = SessionNote(
+        appointment=appointment,
+        author=author,
+        work_done=work_done,
+        pressure_used=pressure_used,
+        client_response=client_response,
+    )
+    note.full_clean(exclude=["appointment", "author"])
+    with transaction.atomic():
+        note.save()
+        _record(appointment, AppointmentEvent.Kind.NOTE, author)
+    return note

@@ -1,0 +1,5 @@
+"""The therapist portal: views land in a later commit."""
+
+app_name = "therapists"
+
+urlpatterns: list = []
