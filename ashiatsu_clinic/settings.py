@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
+from django.contrib.messages import constants as message_constants
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -144,6 +145,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Therapists sign in to their portal; staff use the admin's own login page.
 LOGIN_URL = "therapists:login"
+# Bootstrap names the error colour "danger".
+MESSAGE_TAGS = {message_constants.ERROR: "danger"}
 LOGIN_REDIRECT_URL = "therapists:today"
 
 LANGUAGE_CODE = "en-us"

@@ -23,7 +23,9 @@ PHONE = re.compile(r"^\+?[0-9 ()\-.]{6,30}$")
 def _helper(submit_label: str) -> FormHelper:
     helper = FormHelper()
     helper.form_method = "post"
-    helper.add_input(Submit("submit", submit_label, css_class="btn-clinic btn-lg"))
+    button = Submit("submit", submit_label)
+    button.field_classes = "btn btn-clinic btn-lg"  # not crispy's default btn-primary
+    helper.add_input(button)
     return helper
 
 

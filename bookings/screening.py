@@ -220,6 +220,17 @@ class InvalidAnswers(ValueError):
         super().__init__("; ".join(f"{key}: {message}" for key, message in self.errors.items()))
 
 
+def _storable(text: str) -> bool:
+    """Text a database can keep: no NUL byte, no lone surrogate."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def validate_answers(answers: Any) -> dict[str, Any]:
     """Return the answers, cleaned, or raise InvalidAnswers naming every bad one."""
     if not isinstance(answers, Mapping):
@@ -235,13 +246,17 @@ def validate_answers(answers: Any) -> dict[str, Any]:
             errors[question.key] = "Please answer yes or no."
         elif question.kind == MUST_BE_TRUE and value is not True:
             errors[question.key] = "We can only book a session if you confirm this."
-        elif question.kind == CHOICE and value not in dict(question.choices):
+        elif question.kind == CHOICE and (
+            not isinstance(value, str) or value not in dict(question.choices)
+        ):
             allowed = ", ".join(key for key, _ in question.choices)
             errors[question.key] = f"Please choose one of: {allowed}."
         elif question.kind == TEXT and not isinstance(value, str):
             errors[question.key] = "Please answer in words."
         elif question.kind == TEXT and len(value) > TEXT_MAX_LENGTH:
             errors[question.key] = f"Please keep this under {TEXT_MAX_LENGTH} characters."
+        elif question.kind == TEXT and not _storable(value):
+            errors[question.key] = "Please remove the unusual characters from this answer."
         else:
             cleaned[question.key] = value.strip() if question.kind == TEXT else value
     unknown = sorted(set(answers) - set(QUESTIONS_BY_KEY))

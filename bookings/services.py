@@ -91,7 +91,16 @@ def _slot_error(reason: str) -> BookingError:
 def _aware_utc(start: dt.datetime) -> dt.datetime:
     if timezone.is_naive(start):
         raise BookingError("The start time must include a time zone offset.", code=INVALID_REQUEST)
-    return start.astimezone(dt.UTC)
+    try:
+        return start.astimezone(dt.UTC)
+    except OverflowError:
+        raise BookingError("This time is out of range.", code=INVALID_REQUEST) from None
+
+
+def _within_reach(start: dt.datetime, now: dt.datetime) -> None:
+    """Refuse absurd years up front: date arithmetic near year 1 or 9999 overflows."""
+    if abs(start - now) > dt.timedelta(days=3650):
+        raise _slot_error(availability.TOO_FAR if start > now else availability.TOO_SOON)
 
 
 def _lock(service: Service, therapists: list[Therapist]) -> None:
@@ -213,6 +222,7 @@ def booking_create(
     """
     now = now or timezone.now()
     start = _aware_utc(start)
+    _within_reach(start, now)
     try:
         result = screening.screen(answers)
     except screening.InvalidAnswers as error:
@@ -330,6 +340,7 @@ def booking_reschedule(
     cannot be had, the booking keeps its old time and nothing changes."""
     now = now or timezone.now()
     start = _aware_utc(start)
+    _within_reach(start, now)
     staff = _is_staff(actor)
     with transaction.atomic(durable=True):
         # of=("self",): lock only the appointment row. Locking the joined therapist and style

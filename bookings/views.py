@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from bookings import screening
 from bookings.forms import ContactForm, DateForm, IntakeForm
@@ -347,9 +347,16 @@ def manage(request: HttpRequest, reference: str, token: str) -> HttpResponse:
 
 
 @never_cache
-@require_POST
+@require_http_methods(["GET", "POST"])
 def manage_cancel(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    """Ask first (GET), cancel on the confirming POST: one stray click must not cancel."""
     appointment = _appointment_for(reference, token)
+    if request.method == "GET":
+        if not appointment.client_can_change(timezone.now()):
+            return redirect("bookings:manage", appointment.reference, token)
+        return render(
+            request, "bookings/manage_cancel.html", _manage_context(appointment, token=token)
+        )
     try:
         booking_cancel(appointment=appointment, reason="Cancelled by the client online")
     except BookingError as error:

@@ -1,47 +1,12 @@
-"""Staff roles as groups: Front desk and Clinic manager (SPEC "Who uses it").
+"""Staff roles as groups: Front desk and Clinic manager (see bookings/roles.py)."""
 
-The front desk runs appointments, clients, working hours and time off, and sees intake flags
-and outcomes but not the full health answers. The clinic manager may do everything,
-including verifying credentials, reviewing intakes and reading full answers.
-"""
-
-from django.apps import apps as global_apps
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-FRONT_DESK = "Front desk"
-CLINIC_MANAGER = "Clinic manager"
-
-FRONT_DESK_PERMISSIONS = {
-    "bookings": [
-        "view_appointment", "add_appointment", "change_appointment",
-        "view_client", "add_client", "change_client",
-        "view_intake", "view_appointmentevent", "view_sessionnote",
-        "view_room", "view_service", "view_style", "view_closedday",
-    ],
-    "therapists": [
-        "view_therapist", "view_credential",
-        "view_workinghours", "add_workinghours", "change_workinghours", "delete_workinghours",
-        "view_timeoff", "add_timeoff", "change_timeoff", "delete_timeoff",
-    ],
-}  # fmt: skip
+from bookings.roles import CLINIC_MANAGER, FRONT_DESK, ensure_roles
 
 
 def create_roles(apps, schema_editor):
-    # Permissions are normally created after all migrations; the roles need them now.
-    for app_label in ("bookings", "therapists"):
-        create_permissions(global_apps.get_app_config(app_label), apps=apps, verbosity=0)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    front_desk, _ = Group.objects.get_or_create(name=FRONT_DESK)
-    for app_label, codenames in FRONT_DESK_PERMISSIONS.items():
-        front_desk.permissions.add(
-            *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
-        )
-    manager, _ = Group.objects.get_or_create(name=CLINIC_MANAGER)
-    manager.permissions.add(
-        *Permission.objects.filter(content_type__app_label__in=["bookings", "therapists"])
-    )
+    ensure_roles(apps)
 
 
 def remove_roles(apps, schema_editor):

@@ -7,7 +7,10 @@
   const list = document.getElementById("slot-list");
   if (!form || !list || !window.fetch) return;
 
-  const dayFormat = new Intl.DateTimeFormat("en-US", { weekday: "long", day: "numeric", month: "long" });
+  // Same wording as the server ("Friday 4 December"); the dates below are UTC noon of each
+  // clinic day, so format them in UTC to never slip to a neighbouring day.
+  const dayFormat = new Intl.DateTimeFormat("en-GB", { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" });
+  let pending = null;
 
   // Render in the clinic's zone, which the API names; the ISO strings carry its offset.
   function localParts(iso, zone) {
@@ -15,7 +18,6 @@
     const opts = { timeZone: zone };
     return {
       day: new Intl.DateTimeFormat("en-CA", { ...opts, year: "numeric", month: "2-digit", day: "2-digit" }).format(date),
-      dayLabel: new Intl.DateTimeFormat("en-US", { ...opts, weekday: "long", day: "numeric", month: "long" }).format(date),
       time: new Intl.DateTimeFormat("en-GB", { ...opts, hour: "2-digit", minute: "2-digit" }).format(date),
     };
   }
@@ -78,18 +80,22 @@
       service: form.dataset.service, therapist: form.dataset.therapist, date: firstDay, days: String(days),
     });
     list.setAttribute("aria-busy", "true");
+    if (pending) pending.abort(); // a late answer must not overwrite a newer one
+    pending = new AbortController();
     try {
-      const response = await fetch(form.dataset.availabilityUrl + "?" + params, { headers: { Accept: "application/json" } });
+      const response = await fetch(form.dataset.availabilityUrl + "?" + params, {
+        headers: { Accept: "application/json" }, signal: pending.signal,
+      });
       if (!response.ok) throw new Error("availability " + response.status);
       render(await response.json(), firstDay, days);
       history.replaceState(null, "", "?date=" + firstDay);
     } catch (error) {
-      form.submit(); // fall back to the server-rendered page
+      if (error.name !== "AbortError") form.submit(); // fall back to the server-rendered page
     } finally {
       list.removeAttribute("aria-busy");
     }
   }
 
+  // Only on "Show times": a date field fires "change" on every keystroke that forms a date.
   form.addEventListener("submit", load);
-  form.elements.date.addEventListener("change", () => load());
 })();

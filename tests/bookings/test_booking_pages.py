@@ -251,3 +251,11 @@ class TestManage:
         from django.test import Client as TestClient
 
         return TestClient()
+
+
+def test_cancelling_asks_first_and_a_get_changes_nothing(client, clinic):
+    response = go_through(client, local_time(3, 10))
+    url = response["Location"].split("?")[0]
+    page = client.get(url + "cancel/")
+    assert "Cancel this booking?" in page.content.decode()
+    assert Appointment.objects.get().status == AppointmentStatus.CONFIRMED

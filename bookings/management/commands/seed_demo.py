@@ -28,10 +28,8 @@ from bookings.models import (
     Style,
     hash_manage_token,
 )
+from bookings.roles import CLINIC_MANAGER, FRONT_DESK
 from therapists.models import Credential, CredentialKind, Therapist, WorkingHours
-
-CLINIC_MANAGER = "Clinic manager"  # groups created by bookings/migrations/0003_staff_roles.py
-FRONT_DESK = "Front desk"
 
 DEMO_PASSWORD = "ashiatsu-demo"  # noqa: S105 - printed for the demo; never used in production
 FIRST_NAMES = [

@@ -1,0 +1,60 @@
+"""What a client does at each step of the booking flow, written the way a person reads the page."""
+
+import datetime as dt
+import re
+
+from django.utils import timezone
+from playwright.sync_api import Locator, Page, expect
+
+from bookings import screening
+
+CLIENT = {"Full name": "Mei Sato", "E-mail": "mei@example.com", "Phone": "+1 212 555 0199"}
+
+
+def day_label(day: dt.date) -> str:
+    """How the slot picker names a day, e.g. "Thursday 3 December"."""
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def slot_name(days_ahead: int, time: str, therapist_name: str | None = None) -> str | re.Pattern:
+    """The accessible name of a slot button, e.g. "Thursday 3 December, 10:00 with Aiko Tanaka";
+    without a therapist, a pattern that matches whoever is offered at that time."""
+    day = timezone.localdate() + dt.timedelta(days=days_ahead)
+    if therapist_name is None:
+        return re.compile(f"^{re.escape(day_label(day))}, {time} with .+$")
+    return f"{day_label(day)}, {time} with {therapist_name}"
+
+
+def answer_intake(page: Page, **answers) -> None:
+    """Fill the back-health form: `clear_answers()` with `answers` overriding, then Continue."""
+    chosen = screening.clear_answers(**answers)
+    for question in screening.QUESTIONS:
+        value = chosen[question.key]
+        if question.kind == screening.BOOL:
+            group = page.get_by_role("group", name=question.text)
+            group.get_by_role("radio", name="Yes" if value else "No", exact=True).check()
+        elif question.kind == screening.CHOICE:
+            group = page.get_by_role("group", name=question.text)
+            group.get_by_role("radio", name=dict(question.choices)[value], exact=True).check()
+        elif question.kind == screening.TEXT:
+            page.get_by_label(question.text).fill(value)
+        else:
+            page.get_by_label(question.text).check()
+    page.get_by_role("button", name="Continue").click()
+
+
+def give_contact_details(page: Page) -> None:
+    expect(page.get_by_role("heading", name="How can we reach you?")).to_be_visible()
+    for label, value in CLIENT.items():
+        page.get_by_label(label).fill(value)
+    page.get_by_role("button", name="Review booking").click()
+
+
+def tab_to(page: Page, target: Locator, *, most: int = 12) -> None:
+    """Press Tab until `target` has the focus; fail if it takes more than `most` presses (the
+    focus order skipped it, or something unexpected sits in front of it)."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            return
+    raise AssertionError(f"{target} not reached with {most} presses of Tab")
