@@ -6,6 +6,7 @@ with one sentence saying what is wrong; `ashiatsu_clinic.startup` turns that int
 exit instead of a traceback.
 """
 
+import datetime as dt
 import warnings
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import environ
 from django.contrib.messages import constants as message_constants
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -64,8 +66,15 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "ninja",
+    "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "therapists",
     "bookings",
+    "outbox",
+    "waitlist",
 ]
 
 MIDDLEWARE = [
@@ -75,8 +84,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ashiatsu_clinic.urls"
@@ -169,6 +182,68 @@ STORAGES = {
     },
 }
 
+# --- Security -------------------------------------------------------------------------
+# HTTPS-only cookies, HSTS and the redirect are on whenever DEBUG is off; each can be turned
+# off for a local production-like run (the load test serves plain HTTP on 127.0.0.1).
+SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = _bool("SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+if _bool("BEHIND_HTTPS_PROXY", default=False):
+    # Only behind a proxy that sets this header itself (and strips it from clients).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Staff and therapists see health data: a session ends after 30 idle minutes.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Two-factor authentication for the admin (see ashiatsu_clinic/admin_site.py).
+ADMIN_REQUIRE_2FA = _bool("ADMIN_REQUIRE_2FA", default=not DEBUG)
+
+# Content Security Policy (Django's own middleware): nothing inline, nothing from elsewhere.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+# Login protection (django-axes): after 5 failures for one username from one address, a
+# 15-minute cool-off; never a permanent lock-out that would need staff to unlock.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Rate limits on booking and manage-link endpoints (django-ratelimit) count in a cache all
+# app servers share: the database cache table by default (`createcachetable`), or
+# CACHE_URL (e.g. redis://...) in production.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://clinic_cache")}
+RATELIMIT_ENABLE = _bool("RATELIMIT_ENABLE", default=True)
+RATELIMIT_USE_CACHE = "default"
+# Per client address: booking attempts (POSTs) and manage-link views.
+BOOKING_RATE = env.str("BOOKING_RATE", default="20/m")
+MANAGE_LINK_RATE = env.str("MANAGE_LINK_RATE", default="30/m")
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -215,9 +290,34 @@ BOOKING_MIN_NOTICE_MINUTES = env.int("BOOKING_MIN_NOTICE_MINUTES", default=120)
 BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=60)
 BOOKING_CLIENT_CHANGE_CUTOFF_HOURS = env.int("BOOKING_CLIENT_CHANGE_CUTOFF_HOURS", default=24)
 
+# Background work (e-mail, reminders, waitlist offers) through Django's tasks framework,
+# stored in the database and run by `manage.py db_worker` (django-tasks-db). Tests default
+# to the immediate backend; the worker tests run the database backend for real.
+TASKS = {
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Health answers are kept this many years after the session (`manage.py purge_intakes`).
+INTAKE_RETENTION_YEARS = env.int("INTAKE_RETENTION_YEARS", default=7)
+
+# E-mail outbox, reminders, waitlist (issue 7). Periodic work runs in `manage.py clinic_sweep`.
+# Reminder e-mail this many hours before a session.
+REMINDER_LEAD_HOURS = env.int("REMINDER_LEAD_HOURS", default=24)
+# A failed e-mail is retried after each of these delays (minutes), then given up and logged.
+OUTBOX_RETRY_MINUTES = [1, 5, 15, 60, 180, 720]
+# A waitlist offer holds its slot for the client this long before it goes to the next one.
+WAITLIST_OFFER_HOLD_MINUTES = env.int("WAITLIST_OFFER_HOLD_MINUTES", default=30)
+# The weekly e-mail to clinic managers about expiring credentials: weekday (0 = Monday) and
+# local hour from which it goes out; credentials expiring within this many days.
+MANAGER_DIGEST_WEEKDAY = env.int("MANAGER_DIGEST_WEEKDAY", default=0)
+MANAGER_DIGEST_HOUR = env.int("MANAGER_DIGEST_HOUR", default=7)
+MANAGER_DIGEST_EXPIRING_DAYS = 30

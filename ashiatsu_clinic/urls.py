@@ -3,8 +3,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from ashiatsu_clinic import admin_site
 from bookings.api import api
 
+admin_site.install()
 admin.site.site_header = "Ashiatsu Clinic"
 admin.site.site_title = "Ashiatsu Clinic admin"
 admin.site.index_title = "Run the clinic"
@@ -13,5 +15,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("therapist/", include("therapists.urls")),
+    path("waitlist/", include("waitlist.urls")),
     path("", include("bookings.urls")),
 ]

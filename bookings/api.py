@@ -22,6 +22,7 @@ transaction and refuse before writing.
 import datetime as dt
 import logging
 import re
+from functools import wraps
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -32,11 +33,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from bookings import availability, screening, services
+from bookings import availability, screening, services, throttle
 from bookings.forms import ContactForm
 from bookings.models import REFERENCE_ALPHABET, REFERENCE_LENGTH, Appointment, Service, Style
 from bookings.schedules import available_slots
@@ -55,6 +57,7 @@ api = NinjaAPI(
 )
 
 ANY = "any"
+TOO_MANY = "Too many requests from your address. Please wait a minute and try again."
 MAX_DAYS = 60
 ALTERNATIVES = 5
 ALTERNATIVE_DAYS = 7
@@ -330,6 +333,22 @@ def _respond(request: HttpRequest, error: ApiError) -> HttpResponse:
     return api.create_response(request, error.body, status=error.status)
 
 
+def _throttled(group: str):
+    """Count the request against the group's rate limit before anything else (even before
+    the body is parsed), answering 429 when the client address is over it."""
+
+    def decorate(run):
+        @wraps(run)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if throttle.over_limit(request, group):
+                return _respond(request, ApiError(429, TOO_MANY, code="rate_limited"))
+            return run(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
 # --- helpers -----------------------------------------------------------------------------
 
 
@@ -501,9 +520,17 @@ def get_availability(request: HttpRequest, params: Query[AvailabilityQuery]):
 
 @api.post(
     "/bookings",
-    response={201: BookingOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut, 422: ErrorOut},
+    response={
+        201: BookingOut,
+        400: ErrorOut,
+        404: ErrorOut,
+        409: ConflictOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },
     tags=["booking"],
 )
+@decorate_view(_throttled(throttle.BOOKING))
 def create_booking(request: HttpRequest, payload: BookingIn):
     """Book a session; the intake decides whether and how it may happen.
 
@@ -557,9 +584,17 @@ def create_booking(request: HttpRequest, payload: BookingIn):
 
 @api.post(
     "/bookings/{reference}/cancel",
-    response={200: CancelOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={
+        200: CancelOut,
+        400: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },
     tags=["booking"],
 )
+@decorate_view(_throttled(throttle.MANAGE_LINK))
 def cancel_booking(request: HttpRequest, reference: str, payload: CancelIn):
     """Cancel with the token from the manage link; the slot becomes free again.
 

@@ -16,6 +16,7 @@ from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from bookings.constraints import PostgresExclusionConstraint, TsTzRange
 from therapists.models import CredentialKind, Therapist
@@ -169,9 +170,7 @@ class IntakeAccess(models.Model):
         verbose_name_plural = "intake accesses"
 
     def __str__(self) -> str:
-        return (
-            f"{self.user} read intake {self.intake_id} ({self.where}) at {self.at:%Y-%m-%d %H:%M}"
-        )
+        return f"{self.user} read intake {self.intake_id} ({self.where}) at {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
 
 class AppointmentStatus(models.TextChoices):
@@ -277,9 +276,7 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.reference} · {self.client} with {self.therapist} at {self.start:%Y-%m-%d %H:%M}"
-        )
+        return f"{self.reference} · {self.client} with {self.therapist} at {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
 
     def set_manage_token(self) -> str:
         """Give the appointment a fresh manage token; return it (only its hash is kept)."""
@@ -372,9 +369,7 @@ class AppointmentEvent(models.Model):
         ordering = ["appointment", "at", "id"]
 
     def __str__(self) -> str:
-        return (
-            f"{self.appointment.reference}: {self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
-        )
+        return f"{self.appointment.reference}: {self.get_kind_display()} at {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
 
 class ClosedDay(models.Model):

@@ -1,21 +1,27 @@
-"""E-mails to clients about their booking: what is booked, what happens next, what changed.
+"""E-mails about bookings: to the client (what is booked, what happens next, what changed,
+a reminder before the session) and to the therapist (a new, moved or cancelled session).
 
 Messages are rendered from `templates/emails/<kind>.txt` and `.html` (an HTML part with a
-plain-text alternative) and go out through a background task queued only after the booking
-transaction commits, so a mail server problem never undoes a booking and a rolled-back
-booking never sends a mail.
+plain-text alternative). Services call the `queue_*` functions inside their transaction:
+that writes a row to the outbox (`outbox.services.email_queue`), so the e-mail exists
+exactly when the booking change does; the background worker renders and sends it after
+commit, and retries it if the mail server fails. A mail problem never undoes a booking and
+a rolled-back booking never sends a mail.
 """
 
-from functools import partial
+import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from bookings.ics import appointment_calendar
-from bookings.models import Appointment
+from bookings.models import Appointment, AppointmentStatus
+from outbox.services import email_queue
+from therapists.models import Therapist
 
 CONFIRMED = "confirmed"
 PENDING_REVIEW = "pending_review"
@@ -23,6 +29,11 @@ CANCELLED = "cancelled"
 RESCHEDULED = "rescheduled"
 APPROVED = "approved"
 REVIEW_DECLINED = "review_declined"
+REMINDER = "reminder"
+
+THERAPIST_NEW = "therapist_new"
+THERAPIST_MOVED = "therapist_moved"
+THERAPIST_CANCELLED = "therapist_cancelled"
 
 SUBJECTS = {
     CONFIRMED: "Your Ashiatsu session is booked ({reference})",
@@ -31,8 +42,15 @@ SUBJECTS = {
     RESCHEDULED: "Your Ashiatsu session has moved ({reference})",
     APPROVED: "Good news: your Ashiatsu session is confirmed ({reference})",
     REVIEW_DECLINED: "About your Ashiatsu booking request ({reference})",
+    REMINDER: "Reminder: your Ashiatsu session {when} ({reference})",
+    THERAPIST_NEW: "New session {when}: {service} ({reference})",
+    THERAPIST_MOVED: "Session moved to {when} ({reference})",
+    THERAPIST_CANCELLED: "Session cancelled: {when} ({reference})",
 }
 WITH_CALENDAR = {CONFIRMED, RESCHEDULED, CANCELLED, APPROVED}
+THERAPIST_KINDS = {THERAPIST_NEW, THERAPIST_MOVED, THERAPIST_CANCELLED}
+
+APPOINTMENT_RELATED = ("service__style", "therapist__user", "room", "client", "intake")
 
 
 def manage_url(appointment: Appointment, token: str) -> str:
@@ -47,26 +65,55 @@ def _review_note(appointment: Appointment) -> str:
     return (event.details.get("note") or "") if event else ""
 
 
-def build_message(
-    appointment: Appointment, kind: str, *, token: str = ""
-) -> EmailMultiAlternatives:
-    link = manage_url(appointment, token)
-    context = {
-        "appointment": appointment,
-        "review_note": _review_note(appointment) if kind in (APPROVED, REVIEW_DECLINED) else "",
-        "manage_url": link,
+def _when(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%a %d %b %H:%M")
+
+
+def clinic_context() -> dict[str, str]:
+    return {
         "clinic_name": settings.CLINIC_NAME,
         "clinic_phone": settings.CLINIC_PHONE,
         "clinic_email": settings.CLINIC_EMAIL,
         "clinic_address": settings.CLINIC_ADDRESS,
+        "site_url": settings.SITE_URL,
     }
+
+
+def render_message(
+    template: str, context: dict[str, Any], *, subject: str, to: list[str]
+) -> EmailMultiAlternatives:
+    """An e-mail from `emails/<template>.txt` with `emails/<template>.html` as HTML part."""
+    context = {**clinic_context(), **context}
     message = EmailMultiAlternatives(
-        subject=SUBJECTS[kind].format(reference=appointment.reference),
-        body=render_to_string(f"emails/{kind}.txt", context),
-        to=[appointment.client.email],
+        subject=subject,
+        body=render_to_string(f"emails/{template}.txt", context),
+        to=to,
         reply_to=[settings.CLINIC_EMAIL],
     )
-    message.attach_alternative(render_to_string(f"emails/{kind}.html", context), "text/html")
+    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
+    return message
+
+
+def build_message(
+    appointment: Appointment, kind: str, *, token: str = ""
+) -> EmailMultiAlternatives:
+    """The client's e-mail of `kind` about `appointment`."""
+    link = manage_url(appointment, token)
+    message = render_message(
+        kind,
+        {
+            "appointment": appointment,
+            "review_note": (
+                _review_note(appointment) if kind in (APPROVED, REVIEW_DECLINED) else ""
+            ),
+            "manage_url": link,
+            "lead_hours": settings.REMINDER_LEAD_HOURS,
+        },
+        subject=SUBJECTS[kind].format(
+            reference=appointment.reference, when=_when(appointment.start)
+        ),
+        to=[appointment.client.email],
+    )
     if kind in WITH_CALENDAR:
         message.attach(
             f"ashiatsu-{appointment.reference}.ics",
@@ -76,15 +123,123 @@ def build_message(
     return message
 
 
-def send_appointment_email(appointment_id: int, kind: str, token: str = "") -> None:
-    appointment = Appointment.objects.select_related(
-        "service__style", "therapist", "room", "client", "intake"
-    ).get(pk=appointment_id)
-    build_message(appointment, kind, token=token).send()
+def build_therapist_message(
+    appointment: Appointment,
+    kind: str,
+    *,
+    therapist: Therapist,
+    old_start: dt.datetime | None = None,
+) -> EmailMultiAlternatives | None:
+    """What the therapist needs to plan the session: when, where, who, and the intake flags
+    (never the full health answers: those stay behind the portal's permission checks)."""
+    email = therapist.user.email if therapist.user_id else ""
+    if not email:
+        return None
+    moment = appointment.start if kind != THERAPIST_CANCELLED or old_start is None else old_start
+    return render_message(
+        "therapist_booking",
+        {
+            "kind": kind,
+            "appointment": appointment,
+            "therapist": therapist,
+            "old_start": old_start,
+            "pending_review": appointment.status == AppointmentStatus.PENDING_REVIEW,
+            "portal_url": settings.SITE_URL
+            + reverse("therapists:appointment", args=[appointment.reference]),
+        },
+        subject=SUBJECTS[kind].format(
+            reference=appointment.reference,
+            when=_when(moment),
+            service=appointment.service.name,
+        ),
+        to=[email],
+    )
+
+
+# --- Outbox builders: run in the worker, at send time -------------------------------------
+
+
+def appointment_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAlternatives | None:
+    appointment = Appointment.objects.select_related(*APPOINTMENT_RELATED).get(
+        pk=params["appointment"]
+    )
+    if params["kind"] == REMINDER and (
+        appointment.status != AppointmentStatus.CONFIRMED
+        or appointment.start.isoformat() != params["start"]
+    ):
+        return None  # cancelled or moved between the sweep and the send
+    return build_message(appointment, params["kind"], token=secret)
+
+
+def therapist_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAlternatives | None:
+    appointment = Appointment.objects.select_related(*APPOINTMENT_RELATED).get(
+        pk=params["appointment"]
+    )
+    therapist = Therapist.objects.select_related("user").get(pk=params["therapist"])
+    old_start = params.get("old_start")
+    return build_therapist_message(
+        appointment,
+        params["kind"],
+        therapist=therapist,
+        old_start=dt.datetime.fromisoformat(old_start) if old_start else None,
+    )
+
+
+# --- Called by the services, inside their transaction --------------------------------------
 
 
 def queue_appointment_email(appointment: Appointment, kind: str, *, token: str = "") -> None:
-    """Send after the surrounding transaction commits (immediately if there is none)."""
-    from bookings.tasks import send_appointment_email_task
+    """E-mail the client once the surrounding transaction commits."""
+    email_queue(
+        kind=kind,
+        builder=appointment_email,
+        params={"appointment": appointment.pk, "kind": kind},
+        secret=token,
+    )
 
-    transaction.on_commit(partial(send_appointment_email_task.enqueue, appointment.pk, kind, token))
+
+def queue_reminder_email(appointment: Appointment) -> None:
+    email_queue(
+        kind=REMINDER,
+        builder=appointment_email,
+        params={
+            "appointment": appointment.pk,
+            "kind": REMINDER,
+            "start": appointment.start.isoformat(),
+        },
+    )
+
+
+def queue_therapist_email(
+    appointment: Appointment,
+    kind: str,
+    *,
+    therapist: Therapist | None = None,
+    old_start: dt.datetime | None = None,
+) -> None:
+    """Tell the therapist (default: the appointment's) about a new, moved or cancelled
+    session of theirs."""
+    params: dict[str, Any] = {
+        "appointment": appointment.pk,
+        "kind": kind,
+        "therapist": (therapist or appointment.therapist).pk,
+    }
+    if old_start is not None:
+        params["old_start"] = old_start.isoformat()
+    email_queue(kind=kind, builder=therapist_email, params=params)
+
+
+def queue_move_emails(
+    appointment: Appointment, *, old_start: dt.datetime, old_therapist: Therapist
+) -> None:
+    """After a reschedule: the client gets the new time; a therapist who keeps the session
+    hears it moved, and on a change of therapist the old one hears it is gone and the new
+    one that it is theirs."""
+    queue_appointment_email(appointment, RESCHEDULED)
+    if old_therapist.pk == appointment.therapist_id:
+        queue_therapist_email(appointment, THERAPIST_MOVED, old_start=old_start)
+    else:
+        queue_therapist_email(
+            appointment, THERAPIST_CANCELLED, therapist=old_therapist, old_start=old_start
+        )
+        queue_therapist_email(appointment, THERAPIST_NEW)

@@ -27,8 +27,10 @@ FRONT_DESK_PERMISSIONS = {
         "view_workinghours", "add_workinghours", "change_workinghours", "delete_workinghours",
         "view_timeoff", "add_timeoff", "change_timeoff", "delete_timeoff",
     ],
+    "waitlist": ["view_waitlistentry", "change_waitlistentry", "view_waitlistoffer"],
+    "outbox": ["view_email", "view_reminder"],
 }  # fmt: skip
-MANAGED_APPS = ("bookings", "therapists")
+MANAGED_APPS = ("bookings", "therapists", "waitlist", "outbox")
 
 
 def ensure_roles(apps=global_apps, **_signal_kwargs) -> None:

@@ -35,7 +35,10 @@ from bookings.models import (
     SessionNote,
 )
 from bookings.schedules import clinic_rules, load_window, service_spec
+from outbox import reminders
 from therapists.models import Credential, Therapist
+from waitlist import hooks as waitlist_hooks
+from waitlist.models import WaitlistOffer
 
 TAKEN = "taken"
 DECLINED = "declined"
@@ -43,6 +46,7 @@ INVALID_INTAKE = "invalid_intake"
 INVALID_REQUEST = "invalid_request"
 TOO_LATE_TO_CHANGE = "too_late_to_change"
 NOT_CHANGEABLE = "not_changeable"
+OFFER_EXPIRED = "offer_expired"
 
 OVERLAP_CONSTRAINTS = {"appointment_no_therapist_overlap", "appointment_no_room_overlap"}
 # Reasons that mean "someone else got there first" rather than "this time never works".
@@ -127,6 +131,7 @@ def _find_slot(
     now: dt.datetime,
     rules: availability.Rules,
     ignore_appointment_id: int | None = None,
+    ignore_offer_id: int | None = None,
 ) -> tuple[Therapist, int]:
     """The therapist (least busy that day among candidates) and room for `start`, or raise."""
     local_day = start.astimezone(rules.tz).date()
@@ -136,6 +141,7 @@ def _find_slot(
         therapists=candidates,
         tz=rules.tz,
         ignore_appointment_id=ignore_appointment_id,
+        ignore_offer_id=ignore_offer_id,
     )
     by_id = {t.pk: t for t in candidates}
     schedules = sorted(
@@ -213,12 +219,14 @@ def booking_create(
     answers: Mapping[str, Any],
     actor: AbstractBaseUser | None = None,
     now: dt.datetime | None = None,
+    waitlist_offer: WaitlistOffer | None = None,
 ) -> BookingResult:
     """Book `service` at `start` with `therapist` (None: any qualified, free therapist).
 
     The intake is screened first: a declined intake books nothing; one that needs clearance
     books as pending review (the slot is held); light pressure caps the pressure. Staff
     (`actor.is_staff`) may book inside the minimum-notice window, e.g. for a walk-in.
+    `waitlist_offer`: the client accepts this open offer, whose held slot is theirs to book.
     """
     now = now or timezone.now()
     start = _aware_utc(start)
@@ -240,7 +248,12 @@ def booking_create(
     with transaction.atomic(durable=True):
         _lock(service, candidates)
         chosen, room_id = _find_slot(
-            service=service, candidates=candidates, start=start, now=now, rules=rules
+            service=service,
+            candidates=candidates,
+            start=start,
+            now=now,
+            rules=rules,
+            ignore_offer_id=waitlist_offer.pk if waitlist_offer else None,
         )
 
         def write() -> tuple[Appointment, str]:
@@ -275,12 +288,20 @@ def booking_create(
             return appointment, token
 
         appointment, token = _insert_guarded(write)
+        if waitlist_offer and not waitlist_hooks.offer_claim(waitlist_offer, appointment, now):
+            raise BookingError(
+                "This offer has expired and the time was offered to the next person on the "
+                "waitlist. You are still on the waitlist.",
+                code=OFFER_EXPIRED,
+            )
         _record(appointment, AppointmentEvent.Kind.CREATED, actor, status=appointment.status)
         notifications.queue_appointment_email(
             appointment,
             notifications.PENDING_REVIEW if result.needs_clearance else notifications.CONFIRMED,
             token=token,
         )
+        notifications.queue_therapist_email(appointment, notifications.THERAPIST_NEW)
+        reminders.reminder_schedule(appointment=appointment, now=now)
     return BookingResult(appointment=appointment, manage_token=token, screening=result)
 
 
@@ -325,6 +346,9 @@ def booking_cancel(
             reason=reason[:500],
         )
         notifications.queue_appointment_email(appointment, notifications.CANCELLED)
+        notifications.queue_therapist_email(appointment, notifications.THERAPIST_CANCELLED)
+        reminders.reminder_cancel(appointment=appointment)
+        waitlist_hooks.slot_freed()
     return appointment
 
 
@@ -364,6 +388,7 @@ def booking_reschedule(
             ignore_appointment_id=appointment.pk,
         )
         old = {"start": appointment.start.isoformat(), "therapist": appointment.therapist.slug}
+        old_start, old_therapist = appointment.start, appointment.therapist
         appointment.therapist = chosen
         appointment.room_id = room_id
         appointment.start = start
@@ -382,7 +407,11 @@ def booking_reschedule(
             old=old,
             new={"start": start.isoformat(), "therapist": chosen.slug},
         )
-        notifications.queue_appointment_email(appointment, notifications.RESCHEDULED)
+        notifications.queue_move_emails(
+            appointment, old_start=old_start, old_therapist=old_therapist
+        )
+        reminders.reminder_schedule(appointment=appointment, now=now)
+        waitlist_hooks.slot_freed()
     return appointment
 
 
@@ -453,6 +482,10 @@ def _review(appointment: Appointment, actor, *, approve: bool, note: str) -> App
         notifications.queue_appointment_email(
             appointment, notifications.APPROVED if approve else notifications.REVIEW_DECLINED
         )
+        if not approve:
+            notifications.queue_therapist_email(appointment, notifications.THERAPIST_CANCELLED)
+            reminders.reminder_cancel(appointment=appointment)
+            waitlist_hooks.slot_freed()
     return appointment
 
 

@@ -1,4 +1,8 @@
-"""Background tasks (Django's tasks framework). E-mail goes out here, off the request path."""
+"""Background tasks (Django's tasks framework), run by `manage.py db_worker`.
+
+E-mail delivery, reminders and waitlist offers live in `outbox.tasks` and `waitlist.tasks`;
+this task stays so that rows queued by an earlier release still run.
+"""
 
 from django.tasks import task
 
@@ -7,4 +11,8 @@ from bookings import notifications
 
 @task
 def send_appointment_email_task(appointment_id: int, kind: str, token: str = "") -> None:
-    notifications.send_appointment_email(appointment_id, kind, token)
+    """Deprecated: queue the e-mail in the outbox instead, which retries it."""
+    from bookings.models import Appointment
+
+    appointment = Appointment.objects.get(pk=appointment_id)
+    notifications.queue_appointment_email(appointment, kind, token=token)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from bookings import screening
+from bookings import screening, throttle
 from bookings.forms import ContactForm, DateForm, IntakeForm
 from bookings.models import Appointment, Service, Style, is_reference
 from bookings.schedules import available_slots, clinic_rules
@@ -31,6 +31,7 @@ from bookings.services import (
     booking_create,
     booking_reschedule,
 )
+from bookings.throttle import throttled
 from therapists.models import Credential, CredentialKind, Therapist
 
 ANY = "any"
@@ -260,6 +261,7 @@ def contact(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
 
 
 @never_cache
+@throttled(throttle.BOOKING, methods=("POST",))
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     chosen_service, chosen_therapist = _service(service), _therapist(therapist)
@@ -340,6 +342,7 @@ def _manage_context(appointment: Appointment, **extra) -> dict:
 
 
 @never_cache
+@throttled(throttle.MANAGE_LINK)
 def manage(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     appointment = _appointment_for(reference, token)
     context = _manage_context(appointment, token=token, is_new=request.GET.get("new") == "1")
@@ -347,6 +350,7 @@ def manage(request: HttpRequest, reference: str, token: str) -> HttpResponse:
 
 
 @never_cache
+@throttled(throttle.MANAGE_LINK)
 @require_http_methods(["GET", "POST"])
 def manage_cancel(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     """Ask first (GET), cancel on the confirming POST: one stray click must not cancel."""
@@ -367,6 +371,7 @@ def manage_cancel(request: HttpRequest, reference: str, token: str) -> HttpRespo
 
 
 @never_cache
+@throttled(throttle.MANAGE_LINK)
 @require_http_methods(["GET", "POST"])
 def manage_reschedule(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     appointment = _appointment_for(reference, token)

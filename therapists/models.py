@@ -12,6 +12,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class CredentialKind(models.TextChoices):
@@ -187,4 +188,5 @@ class TimeOff(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.therapist}: {self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}"
+        start, end = timezone.localtime(self.start), timezone.localtime(self.end)
+        return f"{self.therapist}: {start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"

@@ -189,7 +189,7 @@ class Command(BaseCommand):
             for kind in kinds:
                 expires = today + dt.timedelta(days=700)
                 if kind == CredentialKind.BAR_CERTIFICATION and bar_expires_soon:
-                    expires = today + dt.timedelta(days=20)
+                    expires = today + dt.timedelta(days=7)  # inside the booked fortnight
                 Credential.objects.create(
                     therapist=therapist,
                     kind=kind,

@@ -1,0 +1,35 @@
+"""The admin requires two-factor authentication (django-otp) in production.
+
+Staff see health data, so a password alone must not open the admin. With
+ADMIN_REQUIRE_2FA on (the default whenever DEBUG is off), the admin login asks for a one-time
+code from a registered device (an authenticator app: TOTP), and staff whose session was not
+verified by one are treated as not staff. A first code for a new manager comes from
+`manage.py addstatictoken USERNAME`; they then add an authenticator in the admin.
+"""
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin import AdminSite
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+
+
+class ClinicAdminSite(OTPAdminSite):
+    """OTPAdminSite whose requirement follows settings.ADMIN_REQUIRE_2FA at request time."""
+
+    @property
+    def login_form(self):
+        return OTPAdminAuthenticationForm if settings.ADMIN_REQUIRE_2FA else None
+
+    @property
+    def login_template(self):
+        return OTPAdminSite.login_template if settings.ADMIN_REQUIRE_2FA else None
+
+    def has_permission(self, request) -> bool:
+        if settings.ADMIN_REQUIRE_2FA:
+            return super().has_permission(request)
+        return AdminSite.has_permission(self, request)
+
+
+def install() -> None:
+    """Give the default admin site (where every ModelAdmin is registered) the 2FA rules."""
+    admin.site.__class__ = ClinicAdminSite

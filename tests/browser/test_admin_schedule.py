@@ -1,0 +1,91 @@
+"""The front desk moves today's appointment on the admin schedule, in real Chromium (issue 5)."""
+
+import re
+
+import pytest
+import time_machine
+from playwright.sync_api import Page, expect
+
+from bookings.screening import clear_answers
+from bookings.services import ClientDetails, booking_create
+from tests.bookings.clinic import build_clinic, local_time
+from tests.bookings.test_admin import FRONT_DESK, role
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "correct-horse-battery"  # UserFactory's
+
+
+@pytest.fixture
+def eight_in_the_morning():
+    """Today at 08:00 clinic time, so "today's schedule" has free time ahead of it whenever the
+    suite runs (the live server runs in this process, so it shares the clock)."""
+    with time_machine.travel(local_time(0, 8), tick=True):
+        yield
+
+
+@pytest.fixture
+def desk():
+    user = UserFactory(username="felix", is_staff=True, password=PASSWORD)
+    user.groups.add(role(FRONT_DESK))
+    return user
+
+
+@pytest.fixture
+def todays_booking(eight_in_the_morning, desk):
+    clinic = build_clinic(therapists=2, bar_rooms=2)
+    return booking_create(
+        service=clinic.bar_60,
+        therapist=clinic.therapists[0],
+        start=local_time(0, 10),
+        client=ClientDetails(name="Mei Sato", email="mei@example.com", phone="+1 212 555 0199"),
+        answers=clear_answers(back_pain_now="mild"),
+        actor=desk,  # booked by phone this morning, inside the two hours' online notice
+    ).appointment
+
+
+def booking_link(page: Page):
+    return page.locator("#schedule-grid a.booking", has_text="Mei Sato")
+
+
+def test_the_front_desk_moves_an_appointment_to_a_free_slot_on_todays_schedule(
+    page: Page, steps, desk, todays_booking
+):
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill(desk.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Today's schedule").click()
+
+    expect(page.get_by_role("heading", name=re.compile(r"^Schedule for "))).to_be_visible()
+    expect(booking_link(page)).to_contain_text("10:00–11:00")
+    expect(booking_link(page)).to_contain_text("Light pressure only")
+    expect(page.get_by_text("Free 11:15–17:00")).to_be_visible()
+    steps("schedule-before")
+
+    booking_link(page).click()
+    expect(
+        page.get_by_role("heading", name=f"Appointment {todays_booking.reference}")
+    ).to_be_visible()
+    page.get_by_label("New time").select_option("14:00")
+    steps("move-form")
+    page.get_by_role("button", name="Move appointment").click()
+
+    expect(page.locator(".messagelist")).to_contain_text("moved to")
+    page.get_by_role("link", name="Schedule of that day").click()
+
+    expect(booking_link(page)).to_contain_text("14:00–15:00")
+    # The block starts in the table row of 14:00 (it spans the rows below with rowspan).
+    booking_row = page.locator("#schedule-grid tbody tr").filter(
+        has=page.locator("a.booking", has_text="Mei Sato")
+    )
+    row_header = booking_row.locator("th")
+    expect(row_header).to_have_text("14:00")
+    expect(page.get_by_text("Free 09:00–14:00")).to_be_visible()
+    expect(page.get_by_text("10:00–11:00")).to_have_count(0)
+    steps("schedule-after")
+
+    todays_booking.refresh_from_db()
+    assert todays_booking.start == local_time(0, 14)
+    assert todays_booking.events.get(kind="rescheduled").actor == desk

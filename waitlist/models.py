@@ -1,0 +1,121 @@
+"""The waitlist: clients who found no suitable slot, and the slots offered to them.
+
+An entry is a client waiting for a service in a date range, with one therapist or any. When
+a matching slot frees up, the entry that joined first gets an *offer*: the slot is held for
+that client alone for a short while (`WAITLIST_OFFER_HOLD_MINUTES`); an offer that is not
+accepted in time expires and the slot goes to the next entry. While an offer is open it
+counts as busy time for its therapist and room in `bookings.schedules.load_window`, so
+nobody else can book the slot; its holder books it through `bookings.services.booking_create`.
+"""
+
+import hashlib
+import hmac
+import secrets
+
+from django.db import models
+from django.db.models import F, Q
+
+from bookings.models import Appointment, Room, Service
+from therapists.models import Therapist
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class EntryStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    OFFERED = "offered", "Slot offered"
+    BOOKED = "booked", "Booked"
+    LEFT = "left", "Removed"
+    ENDED = "ended", "Date range passed"
+
+
+class WaitlistEntry(models.Model):
+    """A client waiting for `service` between `first_day` and `last_day` (clinic dates).
+
+    The intake answers are kept (screened when joining, screened again when an offer is
+    accepted) so accepting an offer is one click.
+    """
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    therapist = models.ForeignKey(
+        Therapist,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty: any qualified therapist.",
+    )
+    first_day = models.DateField()
+    last_day = models.DateField()
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40)
+    answers = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=EntryStatus.choices, default=EntryStatus.WAITING
+    )
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        verbose_name_plural = "waitlist entries"
+        indexes = [models.Index(fields=["status", "joined_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_day__lte=F("last_day")), name="waitlist_range_not_reversed"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.service} {self.first_day:%Y-%m-%d}–{self.last_day:%Y-%m-%d}"
+
+
+class OfferStatus(models.TextChoices):
+    OPEN = "open", "Open (slot held)"
+    ACCEPTED = "accepted", "Accepted"
+    EXPIRED = "expired", "Expired"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class WaitlistOffer(models.Model):
+    """A slot offered to one entry and held for it until `expires_at`."""
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    occupied_until = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=OfferStatus.choices, default=OfferStatus.OPEN)
+    token_hash = models.CharField(max_length=64, editable=False)
+    offered_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-offered_at", "-id"]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+        constraints = [
+            # An entry has at most one open offer at a time.
+            models.UniqueConstraint(
+                fields=["entry"], condition=Q(status="open"), name="waitlist_one_open_offer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Offer of {self.start:%Y-%m-%d %H:%M} to {self.entry.name}"
+
+    def set_token(self) -> str:
+        token = secrets.token_urlsafe(32)
+        self.token_hash = hash_token(token)
+        return token
+
+    def token_matches(self, token: str) -> bool:
+        return hmac.compare_digest(self.token_hash, hash_token(token or ""))

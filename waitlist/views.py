@@ -1,0 +1,108 @@
+"""Waitlist pages: join (when no slot suits) and accept an offer from the e-mailed link."""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from bookings.forms import ContactForm, IntakeForm
+from bookings.services import DECLINED, BookingError, ClientDetails
+from waitlist.forms import WaitlistForm
+from waitlist.models import WaitlistOffer
+from waitlist.services import WaitlistError, offer_accept, waitlist_join
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest) -> HttpResponse:
+    """One page: treatment, dates, therapist (optional), contact details and the intake."""
+    data = request.POST if request.method == "POST" else None
+    initial = {
+        key: request.GET.get(key) for key in ("service", "therapist") if request.GET.get(key)
+    }
+    wanted = WaitlistForm(data, initial=_initial_objects(initial), prefix="want")
+    contact = ContactForm(data, prefix="contact")
+    intake = IntakeForm(data, prefix="intake")
+    if data is not None and all([wanted.is_valid(), contact.is_valid(), intake.is_valid()]):
+        if intake.screening and intake.screening.is_declined:
+            return render(request, "bookings/declined.html", {"screening": intake.screening})
+        try:
+            waitlist_join(
+                service=wanted.cleaned_data["service"],
+                therapist=wanted.cleaned_data["therapist"],
+                first_day=wanted.cleaned_data["first_day"],
+                last_day=wanted.cleaned_data["last_day"],
+                client=ClientDetails(**contact.cleaned_data),
+                answers=intake.answers(),
+            )
+        except WaitlistError as error:
+            if error.code == DECLINED and error.screening is not None:
+                return render(request, "bookings/declined.html", {"screening": error.screening})
+            wanted.add_error(None, error.message)
+        else:
+            return redirect("waitlist:joined")
+    status = 400 if data is not None else 200
+    return render(
+        request,
+        "waitlist/join.html",
+        {"wanted": wanted, "contact": contact, "intake": intake},
+        status=status,
+    )
+
+
+def _initial_objects(initial: dict[str, str]) -> dict:
+    """`?service=bar-60&therapist=aiko-tanaka` from the booking pages preselects both."""
+    from bookings.models import Service
+    from therapists.models import Therapist
+
+    found = {}
+    if "service" in initial:
+        found["service"] = Service.objects.filter(slug=initial["service"], active=True).first()
+    if "therapist" in initial and initial["therapist"] != "any":
+        found["therapist"] = Therapist.objects.filter(
+            slug=initial["therapist"], active=True
+        ).first()
+    return {key: value for key, value in found.items() if value is not None}
+
+
+def joined(request: HttpRequest) -> HttpResponse:
+    return render(request, "waitlist/joined.html")
+
+
+def _offer_for(pk: int, token: str) -> WaitlistOffer:
+    offer = (
+        WaitlistOffer.objects.select_related("entry__service", "therapist", "room")
+        .filter(pk=pk)
+        .first()
+    )
+    if offer is None or not offer.token_matches(token):
+        raise Http404("No such offer.")
+    return offer
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def offer(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    """GET shows the held slot; POST books it for the client (nothing happens on a GET, so a
+    mail scanner following the link cannot accept an offer)."""
+    held = _offer_for(pk, token)
+    error = None
+    if request.method == "POST":
+        try:
+            result = offer_accept(offer=held)
+        except BookingError as failure:
+            error = failure.message
+        else:
+            messages.success(request, "The time is yours: you are booked.")
+            url = reverse(
+                "bookings:manage", args=[result.appointment.reference, result.manage_token]
+            )
+            return redirect(f"{url}?new=1")
+        held.refresh_from_db()
+    return render(
+        request,
+        "waitlist/offer.html",
+        {"offer": held, "entry": held.entry, "error": error},
+        status=409 if error else 200,
+    )
