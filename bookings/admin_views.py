@@ -10,7 +10,6 @@ message, never a server error.
 
 import csv
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -42,7 +41,7 @@ from bookings.admin_forms import (
     ScheduleDateForm,
     clinic_tz,
 )
-from bookings.availability import CredentialSpan, qualifies
+from bookings.credentials import expiring_credentials as expiring_credentials_affecting
 from bookings.forms import ContactForm, IntakeForm
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
 from bookings.privacy import may_read_full_intake, read_intake_answers
@@ -56,7 +55,7 @@ from bookings.services import (
     intake_approve,
     intake_decline,
 )
-from therapists.models import Credential, CredentialKind, Therapist
+from therapists.models import Credential, Therapist
 
 EXPIRING_WITHIN_DAYS = 30
 STATUS_ACTIONS = {
@@ -800,69 +799,15 @@ def expiring_credentials(request: HttpRequest, model_admin: ModelAdmin) -> Templ
         raise PermissionDenied
     today = timezone.localdate(timezone=clinic_tz())
     horizon = today + dt.timedelta(days=EXPIRING_WITHIN_DAYS)
-    expiring = list(
-        Credential.objects.verified()
-        .filter(expires_on__gte=today, expires_on__lte=horizon)
-        .select_related("therapist", "verified_by")
-        .order_by("expires_on", "therapist__display_name", "pk")
-    )
-    therapist_ids = {c.therapist_id for c in expiring}
-    held: dict[int, list[Credential]] = defaultdict(list)
-    for credential in Credential.objects.verified().filter(therapist_id__in=therapist_ids):
-        held[credential.therapist_id].append(credential)
-    upcoming: dict[int, list[Appointment]] = defaultdict(list)
-    if expiring:
-        first_expiry = min(c.expires_on for c in expiring)
-        after = dt.datetime.combine(
-            first_expiry + dt.timedelta(days=1), dt.time(), tzinfo=clinic_tz()
-        )
-        bookings = (
-            Appointment.objects.filter(
-                therapist_id__in=therapist_ids,
-                status__in=[AppointmentStatus.CONFIRMED, AppointmentStatus.PENDING_REVIEW],
-                start__gte=max(after, timezone.now()),
-            )
-            .select_related("client", "service__style", "room")
-            .order_by("start")
-        )
-        for appointment in bookings:
-            upcoming[appointment.therapist_id].append(appointment)
-    rows = []
-    for credential in expiring:
-        others = [
-            CredentialSpan(c.kind, c.issued_on, c.expires_on)
-            for c in held[credential.therapist_id]
-            if c.pk != credential.pk
-        ]
-        # A massage licence is needed for every style; a certification only for its own.
-        every_style = credential.kind == CredentialKind.MASSAGE_LICENCE
-        affected = []
-        for appointment in upcoming[credential.therapist_id]:
-            day = local(appointment.start).date()
-            required = appointment.service.style.required_credential
-            if day <= credential.expires_on or not (every_style or required == credential.kind):
-                continue
-            if not qualifies(others, required, day):
-                affected.append((appointment, local(appointment.start)))
-        renewal = max(
-            (
-                c
-                for c in held[credential.therapist_id]
-                if c.pk != credential.pk
-                and c.kind == credential.kind
-                and (c.expires_on is None or c.expires_on > credential.expires_on)
-            ),
-            key=lambda c: c.expires_on or dt.date.max,
-            default=None,
-        )
-        rows.append(
-            {
-                "credential": credential,
-                "days_left": (credential.expires_on - today).days,
-                "affected": affected,
-                "renewal": renewal,
-            }
-        )
+    rows = [
+        {
+            "credential": row.credential,
+            "days_left": (row.credential.expires_on - today).days,
+            "affected": [(a, local(a.start)) for a in row.appointments],
+            "renewal": row.renewal,
+        }
+        for row in expiring_credentials_affecting(today=today, days=EXPIRING_WITHIN_DAYS)
+    ]
     return TemplateResponse(
         request,
         "admin/therapists/credential/expiring.html",

@@ -7,8 +7,6 @@ managers hear about it weekly, early enough to chase the renewal or move the cli
 """
 
 import datetime as dt
-from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -18,67 +16,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from bookings.availability import MASSAGE_LICENCE, CredentialSpan, qualifies
-from bookings.models import Appointment, AppointmentStatus
+from bookings.credentials import expiring_credentials
 from bookings.roles import CLINIC_MANAGER
 from outbox.models import PeriodicRun
 from outbox.services import email_queue
-from therapists.models import Credential
 
 DIGEST = "manager_digest"
-
-
-@dataclass
-class ExpiringCredential:
-    credential: Credential
-    appointments: list[Appointment] = field(default_factory=list)
-
-
-def expiring_credentials(*, today: dt.date, days: int) -> list[ExpiringCredential]:
-    """Verified credentials expiring from `today` to `today + days`, each with the future
-    sessions of its therapist that need it and have no verified renewal for their day."""
-    expiring = list(
-        Credential.objects.verified()
-        .filter(expires_on__gte=today, expires_on__lte=today + dt.timedelta(days=days))
-        .select_related("therapist")
-        .order_by("expires_on", "therapist__display_name", "pk")
-    )
-    if not expiring:
-        return []
-    therapist_ids = {c.therapist_id for c in expiring}
-    held: dict[int, list[CredentialSpan]] = defaultdict(list)
-    for credential in Credential.objects.verified().filter(therapist_id__in=therapist_ids):
-        held[credential.therapist_id].append(
-            CredentialSpan(credential.kind, credential.issued_on, credential.expires_on)
-        )
-    tz = timezone.get_current_timezone()
-    first_lapse = dt.datetime.combine(
-        min(c.expires_on for c in expiring) + dt.timedelta(days=1), dt.time(), tz
-    )
-    sessions = (
-        Appointment.objects.filter(
-            therapist_id__in=therapist_ids,
-            status__in=[AppointmentStatus.CONFIRMED, AppointmentStatus.PENDING_REVIEW],
-            start__gte=max(first_lapse, timezone.now()),
-        )
-        .select_related("client", "service__style", "therapist")
-        .order_by("start")
-    )
-    rows = [ExpiringCredential(c) for c in expiring]
-    for appointment in sessions:
-        day = timezone.localtime(appointment.start, tz).date()
-        required = appointment.service.style.required_credential
-        if qualifies(held[appointment.therapist_id], required, day):
-            continue
-        for row in rows:
-            credential = row.credential
-            if (
-                credential.therapist_id == appointment.therapist_id
-                and credential.expires_on < day
-                and credential.kind in (required, MASSAGE_LICENCE)
-            ):
-                row.appointments.append(appointment)
-    return rows
 
 
 def manager_emails() -> list[str]:
