@@ -11,6 +11,7 @@ message, never a server error.
 import csv
 import datetime as dt
 from collections.abc import Iterator
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -109,6 +110,32 @@ def _change_url(appointment: Appointment) -> str:
 def _appointment(model_admin: ModelAdmin, request: HttpRequest, object_id: str):
     """The appointment with everything its page shows, or None (bad or unknown id)."""
     return model_admin.get_object(request, unquote(object_id))
+
+
+def _with_appointment(permission: str | None):
+    """Admin appointment pages: look the appointment up (an unknown id redirects to the list
+    with a message, as Django's own pages do) and check the model permission on the server,
+    then call the page with the appointment instead of its id."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, model_admin: ModelAdmin, object_id: str):
+            appointment = _appointment(model_admin, request, object_id)
+            if appointment is None:
+                return model_admin._get_obj_does_not_exist_redirect(
+                    request, model_admin.model._meta, object_id
+                )
+            allowed = {
+                "view": model_admin.has_view_permission,
+                "change": model_admin.has_change_permission,
+            }.get(permission)
+            if allowed is not None and not allowed(request, appointment):
+                raise PermissionDenied
+            return view(request, model_admin, appointment)
+
+        return wrapper
+
+    return decorate
 
 
 def local(moment: dt.datetime) -> dt.datetime:
@@ -240,20 +267,14 @@ def _detail_response(
     )
 
 
+@_with_appointment("view")
 def appointment_detail(
-    request: HttpRequest, model_admin: ModelAdmin, object_id: str
+    request: HttpRequest, model_admin: ModelAdmin, appointment: Appointment
 ) -> HttpResponse:
     """The change page: facts, intake outcome and flags, history, and the move form.
 
     Fields are not edited directly: moving goes through `booking_reschedule` (same rules as
     a client's reschedule, with the staff override of the 24-hour window recorded)."""
-    appointment = _appointment(model_admin, request, object_id)
-    if appointment is None:
-        return model_admin._get_obj_does_not_exist_redirect(
-            request, model_admin.model._meta, object_id
-        )
-    if not model_admin.has_view_permission(request, appointment):
-        raise PermissionDenied
     move_form = None
     if request.method == "POST":
         if not model_admin.has_change_permission(request, appointment):
@@ -287,17 +308,11 @@ def appointment_detail(
 
 
 @require_POST
+@_with_appointment("change")
 def appointment_status(
-    request: HttpRequest, model_admin: ModelAdmin, object_id: str
+    request: HttpRequest, model_admin: ModelAdmin, appointment: Appointment
 ) -> HttpResponse:
     """Check in, completed, no-show: recorded with who and when by the service."""
-    appointment = _appointment(model_admin, request, object_id)
-    if appointment is None:
-        return model_admin._get_obj_does_not_exist_redirect(
-            request, model_admin.model._meta, object_id
-        )
-    if not model_admin.has_change_permission(request, appointment):
-        raise PermissionDenied
     try:
         changed = appointment_set_status(
             appointment=appointment, status=request.POST.get("status", ""), actor=request.user
@@ -334,18 +349,12 @@ def _cancel_page(
     )
 
 
+@_with_appointment("change")
 def appointment_cancel(
-    request: HttpRequest, model_admin: ModelAdmin, object_id: str
+    request: HttpRequest, model_admin: ModelAdmin, appointment: Appointment
 ) -> HttpResponse:
     """Ask for a reason, then cancel through `booking_cancel` (which frees the slot and tells
     the client)."""
-    appointment = _appointment(model_admin, request, object_id)
-    if appointment is None:
-        return model_admin._get_obj_does_not_exist_redirect(
-            request, model_admin.model._meta, object_id
-        )
-    if not model_admin.has_change_permission(request, appointment):
-        raise PermissionDenied
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -404,16 +413,10 @@ def set_status_of_selected(
         messages.error(request, line)
 
 
+@_with_appointment("view")
 def appointment_history(
-    request: HttpRequest, model_admin: ModelAdmin, object_id: str
+    request: HttpRequest, model_admin: ModelAdmin, appointment: Appointment
 ) -> HttpResponse:
-    appointment = _appointment(model_admin, request, object_id)
-    if appointment is None:
-        return model_admin._get_obj_does_not_exist_redirect(
-            request, model_admin.model._meta, object_id
-        )
-    if not model_admin.has_view_permission(request, appointment):
-        raise PermissionDenied
     return TemplateResponse(
         request,
         "admin/bookings/appointment/history.html",
@@ -512,14 +515,12 @@ def _answer_text(question: screening.Question, value: Any) -> str:
     return str(value or "—")
 
 
-def health_answers(request: HttpRequest, model_admin: ModelAdmin, object_id: str) -> HttpResponse:
+@_with_appointment(None)
+def health_answers(
+    request: HttpRequest, model_admin: ModelAdmin, appointment: Appointment
+) -> HttpResponse:
     """The client's full intake answers: clinic manager (or the client's own therapist) only,
     and every read is logged by `read_intake_answers` before anything is shown."""
-    appointment = _appointment(model_admin, request, object_id)
-    if appointment is None:
-        return model_admin._get_obj_does_not_exist_redirect(
-            request, model_admin.model._meta, object_id
-        )
     answers = read_intake_answers(
         appointment=appointment, user=request.user, where="admin: health answers"
     )
