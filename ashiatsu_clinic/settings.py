@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "bookings",
     "outbox",
     "waitlist",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -321,3 +322,30 @@ WAITLIST_OFFER_HOLD_MINUTES = env.int("WAITLIST_OFFER_HOLD_MINUTES", default=30)
 MANAGER_DIGEST_WEEKDAY = env.int("MANAGER_DIGEST_WEEKDAY", default=0)
 MANAGER_DIGEST_HOUR = env.int("MANAGER_DIGEST_HOUR", default=7)
 MANAGER_DIGEST_EXPIRING_DAYS = 30
+
+# Payments (issue 16): Stripe deposits, card on file, fees, packages, gift cards, ledger.
+# With no STRIPE_SECRET_KEY the clinic runs as before: nothing is asked online, clients pay
+# at the clinic, and staff record desk payments in the ledger.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Tests point this at localstripe on 127.0.0.1; production leaves the default.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
+STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
+PAYMENTS_ENABLED = bool(STRIPE_SECRET_KEY)
+if PAYMENTS_ENABLED and not (STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET):
+    raise ImproperlyConfigured(
+        "STRIPE_SECRET_KEY is set, so STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET must be "
+        "set too (see README, Payments)."
+    )
+PAYMENTS_CURRENCY = env.str("PAYMENTS_CURRENCY", default="usd").lower()
+# An online booking that needs a deposit holds its slot this long, then the sweep frees it.
+DEPOSIT_HOLD_MINUTES = env.int("DEPOSIT_HOLD_MINUTES", default=20)
+# Gift-card balance look-ups per client address (django-ratelimit rate).
+GIFT_CARD_BALANCE_RATE = env.str("GIFT_CARD_BALANCE_RATE", default="10/m")
+if PAYMENTS_ENABLED:
+    # Stripe's card element is served by Stripe and talks to Stripe; only then is it allowed.
+    _stripe_js = "https://js.stripe.com"
+    SECURE_CSP["script-src"] = [*SECURE_CSP["script-src"], _stripe_js]
+    SECURE_CSP["frame-src"] = [_stripe_js, "https://hooks.stripe.com"]
+    SECURE_CSP["connect-src"] = [*SECURE_CSP["connect-src"], "https://api.stripe.com"]

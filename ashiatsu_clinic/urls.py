@@ -16,5 +16,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("therapist/", include("therapists.urls")),
     path("waitlist/", include("waitlist.urls")),
+    path("", include("payments.urls")),
     path("", include("bookings.urls")),
 ]

@@ -174,6 +174,9 @@ class IntakeAccess(models.Model):
 
 
 class AppointmentStatus(models.TextChoices):
+    # Held for the client while a required deposit is paid (issue 16); it holds the slot like
+    # every status but cancelled, and the payments sweep cancels it when the hold runs out.
+    AWAITING_DEPOSIT = "awaiting_deposit", "Awaiting deposit"
     PENDING_REVIEW = "pending_review", "Pending review"
     CONFIRMED = "confirmed", "Confirmed"
     CHECKED_IN = "checked_in", "Checked in"
@@ -296,7 +299,11 @@ class Appointment(models.Model):
     @property
     def is_changeable(self) -> bool:
         """Only bookings that have not happened yet can be cancelled or moved."""
-        return self.status in (AppointmentStatus.PENDING_REVIEW, AppointmentStatus.CONFIRMED)
+        return self.status in (
+            AppointmentStatus.AWAITING_DEPOSIT,
+            AppointmentStatus.PENDING_REVIEW,
+            AppointmentStatus.CONFIRMED,
+        )
 
     def client_change_deadline(self) -> dt.datetime:
         hours = settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS

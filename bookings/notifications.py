@@ -30,6 +30,8 @@ RESCHEDULED = "rescheduled"
 APPROVED = "approved"
 REVIEW_DECLINED = "review_declined"
 REMINDER = "reminder"
+AWAITING_DEPOSIT = "awaiting_deposit"
+HOLD_EXPIRED = "hold_expired"
 
 THERAPIST_NEW = "therapist_new"
 THERAPIST_MOVED = "therapist_moved"
@@ -43,6 +45,8 @@ SUBJECTS = {
     APPROVED: "Good news: your Ashiatsu session is confirmed ({reference})",
     REVIEW_DECLINED: "About your Ashiatsu booking request ({reference})",
     REMINDER: "Reminder: your Ashiatsu session {when} ({reference})",
+    AWAITING_DEPOSIT: "Your time is held: pay the deposit to confirm ({reference})",
+    HOLD_EXPIRED: "Your held time was released ({reference})",
     THERAPIST_NEW: "New session {when}: {service} ({reference})",
     THERAPIST_MOVED: "Session moved to {when} ({reference})",
     THERAPIST_CANCELLED: "Session cancelled: {when} ({reference})",

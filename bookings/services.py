@@ -23,13 +23,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bookings import availability, notifications, screening
+from bookings import availability, notifications, screening, signals
 from bookings.models import (
     Appointment,
     AppointmentEvent,
     AppointmentStatus,
     Client,
     Intake,
+    IntakeOutcome,
     Room,
     Service,
     SessionNote,
@@ -196,6 +197,22 @@ def _record(appointment: Appointment, kind: str, actor, *, override: bool = Fals
     )
 
 
+def _announce_cancelled(appointment: Appointment, *, late: bool) -> None:
+    """Tell the feature apps (payments: refund or keep a deposit) once the cancel commits."""
+    transaction.on_commit(
+        lambda: signals.appointment_cancelled.send(
+            sender=Appointment, appointment_id=appointment.pk, late=late
+        ),
+        robust=True,
+    )
+
+
+def _deposit_required(service: Service, actor) -> bool:
+    """Whether a feature app (payments) wants a deposit paid before this booking counts."""
+    answers = signals.deposit_required.send(sender=Appointment, service=service, actor=actor)
+    return any(answer is True for _receiver, answer in answers)
+
+
 def _insert_guarded(write: Callable[[], Any]) -> Any:
     """Run a write; an exclusion-constraint violation means someone just took the time."""
     try:
@@ -244,6 +261,7 @@ def booking_create(
     staff = _is_staff(actor)
     rules = clinic_rules(min_notice=dt.timedelta(0) if staff else None)
     candidates = _candidates(service, therapist)
+    awaiting_deposit = _deposit_required(service, actor)
 
     with transaction.atomic(durable=True):
         _lock(service, candidates)
@@ -278,7 +296,9 @@ def booking_create(
                 + service.duration
                 + dt.timedelta(minutes=chosen.buffer_minutes),
                 status=(
-                    AppointmentStatus.PENDING_REVIEW
+                    AppointmentStatus.AWAITING_DEPOSIT
+                    if awaiting_deposit
+                    else AppointmentStatus.PENDING_REVIEW
                     if result.needs_clearance
                     else AppointmentStatus.CONFIRMED
                 ),
@@ -295,12 +315,18 @@ def booking_create(
                 code=OFFER_EXPIRED,
             )
         _record(appointment, AppointmentEvent.Kind.CREATED, actor, status=appointment.status)
-        notifications.queue_appointment_email(
-            appointment,
-            notifications.PENDING_REVIEW if result.needs_clearance else notifications.CONFIRMED,
-            token=token,
-        )
-        notifications.queue_therapist_email(appointment, notifications.THERAPIST_NEW)
+        if awaiting_deposit:
+            # The therapist hears of it once the deposit is paid (booking_deposit_paid).
+            notifications.queue_appointment_email(
+                appointment, notifications.AWAITING_DEPOSIT, token=token
+            )
+        else:
+            notifications.queue_appointment_email(
+                appointment,
+                notifications.PENDING_REVIEW if result.needs_clearance else notifications.CONFIRMED,
+                token=token,
+            )
+            notifications.queue_therapist_email(appointment, notifications.THERAPIST_NEW)
         reminders.reminder_schedule(appointment=appointment, now=now)
     return BookingResult(appointment=appointment, manage_token=token, screening=result)
 
@@ -349,7 +375,72 @@ def booking_cancel(
         notifications.queue_therapist_email(appointment, notifications.THERAPIST_CANCELLED)
         reminders.reminder_cancel(appointment=appointment)
         waitlist_hooks.slot_freed()
+        _announce_cancelled(appointment, late=override)
     return appointment
+
+
+def booking_deposit_paid(*, appointment: Appointment) -> bool:
+    """The client paid the deposit: the held booking now counts (confirmed, or pending review
+    when the intake needs clearance). False when it no longer waits (the hold ran out, or it
+    was cancelled), so the caller must give the money back.
+
+    Not durable: the payments app calls it inside the transaction that records the payment,
+    so the payment and the confirmation commit together.
+    """
+    with transaction.atomic():
+        appointment = (
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("intake")
+            .get(pk=appointment.pk)
+        )
+        if appointment.status != AppointmentStatus.AWAITING_DEPOSIT:
+            return False
+        needs_clearance = appointment.intake.outcome == IntakeOutcome.NEEDS_CLEARANCE
+        appointment.status = (
+            AppointmentStatus.PENDING_REVIEW if needs_clearance else AppointmentStatus.CONFIRMED
+        )
+        appointment.save(update_fields=["status", "updated_at"])
+        _record(
+            appointment,
+            AppointmentEvent.Kind.STATUS,
+            None,
+            old=AppointmentStatus.AWAITING_DEPOSIT,
+            new=appointment.status,
+            deposit="paid",
+        )
+        notifications.queue_appointment_email(
+            appointment,
+            notifications.PENDING_REVIEW if needs_clearance else notifications.CONFIRMED,
+        )
+        notifications.queue_therapist_email(appointment, notifications.THERAPIST_NEW)
+    return True
+
+
+def booking_release_unpaid(*, appointment: Appointment) -> bool:
+    """The deposit was not paid within the hold: cancel the booking, which frees the slot
+    (and offers it to the waitlist). False when another process got there first or the
+    deposit was paid meanwhile."""
+    with transaction.atomic():
+        appointment = (
+            Appointment.objects.select_for_update(skip_locked=True)
+            .filter(pk=appointment.pk, status=AppointmentStatus.AWAITING_DEPOSIT)
+            .first()
+        )
+        if appointment is None:
+            return False
+        appointment.status = AppointmentStatus.CANCELLED
+        appointment.save(update_fields=["status", "updated_at"])
+        _record(
+            appointment,
+            AppointmentEvent.Kind.CANCELLED,
+            None,
+            reason="The deposit was not paid in time",
+        )
+        notifications.queue_appointment_email(appointment, notifications.HOLD_EXPIRED)
+        reminders.reminder_cancel(appointment=appointment)
+        waitlist_hooks.slot_freed()
+        _announce_cancelled(appointment, late=False)
+    return True
 
 
 def booking_reschedule(
@@ -486,6 +577,7 @@ def _review(appointment: Appointment, actor, *, approve: bool, note: str) -> App
             notifications.queue_therapist_email(appointment, notifications.THERAPIST_CANCELLED)
             reminders.reminder_cancel(appointment=appointment)
             waitlist_hooks.slot_freed()
+            _announce_cancelled(appointment, late=False)
     return appointment
 
 

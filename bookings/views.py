@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from bookings import screening, throttle
 from bookings.forms import ContactForm, DateForm, IntakeForm
-from bookings.models import Appointment, Service, Style, is_reference
+from bookings.models import Appointment, AppointmentStatus, Service, Style, is_reference
 from bookings.schedules import available_slots, clinic_rules
 from bookings.services import (
     BookingError,
@@ -284,6 +284,11 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
             error = failure
         else:
             request.session.pop(DRAFT_KEY, None)
+            if booked.appointment.status == AppointmentStatus.AWAITING_DEPOSIT:
+                # The payments app's page (known here only by its URL name).
+                return redirect(
+                    "payments:deposit", booked.appointment.reference, booked.manage_token
+                )
             url = reverse(
                 "bookings:manage", args=[booked.appointment.reference, booked.manage_token]
             )

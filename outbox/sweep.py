@@ -29,6 +29,11 @@ def _steps() -> list[tuple[str, Callable[[dt.datetime], int]]]:
             ("waitlist_expired", lambda now: waitlist.offers_expire(now=now)),
             ("waitlist_offers", lambda now: waitlist.offers_make(now=now)),
         ]
+    if apps.is_installed("payments"):
+        from payments import services as payments
+
+        # A released hold frees its slot (and tells the waitlist, as a cancellation does).
+        steps.append(("deposit_holds", lambda now: payments.deposit_holds_expire(now=now)))
     return [
         *steps,
         ("manager_digest", lambda now: digest.manager_digest_send_if_due(now=now)),

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class PaymentsConfig(AppConfig):
+    name = "payments"
+    verbose_name = "Payments"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from bookings import signals
+        from payments import receivers, roles
+
+        signals.deposit_required.connect(receivers.deposit_required, dispatch_uid="payments")
+        signals.appointment_cancelled.connect(
+            receivers.appointment_cancelled, dispatch_uid="payments"
+        )
+        post_migrate.connect(roles.grant_payment_permissions, sender=self)

@@ -1,0 +1,130 @@
+"""Forms of the money pages: shape only; the rules live in `payments.services`."""
+
+import re
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.core.exceptions import ValidationError
+
+from payments.models import DESK_METHODS, Method, PackagePlan
+from payments.money import normalise_code, parse_amount
+
+# What Stripe.js hands back for a card (pm_...), or a test token localstripe knows.
+PAYMENT_METHOD_ID = re.compile(r"^pm_[A-Za-z0-9_]{1,100}$")
+DESK_CHOICES = [(m.value, m.label) for m in Method if m in DESK_METHODS]
+
+
+def _helper(label: str, *, admin: bool = False) -> FormHelper:
+    helper = FormHelper()
+    helper.form_method = "post"
+    button = Submit("submit", label)
+    button.field_classes = "default" if admin else "btn btn-clinic btn-lg"
+    helper.add_input(button)
+    return helper
+
+
+class AmountField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        amount = parse_amount(value)
+        if amount is None:
+            raise ValidationError("Enter an amount in dollars and cents, such as 45 or 45.50.")
+        return amount
+
+
+class CodeField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value and not (8 <= len(normalise_code(value)) <= 20):
+            raise ValidationError("A code looks like GIFT-7KQ2-M9XD-4TRA.")
+        return value
+
+
+class DepositForm(forms.Form):
+    """The card arrives as a PaymentMethod id made by Stripe's card element in the browser
+    (or, in tests, a localstripe test card); the card number never reaches our server."""
+
+    payment_method = forms.CharField(required=False, max_length=120, widget=forms.HiddenInput)
+    gift_code = CodeField(
+        required=False,
+        label="Gift card code (optional)",
+        help_text="Pays the deposit, or part of it, from a gift card.",
+    )
+    save_card = forms.BooleanField(required=False)
+
+    def __init__(self, *args, consent_text: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["save_card"].label = consent_text
+
+    def clean_payment_method(self) -> str:
+        value = self.cleaned_data["payment_method"].strip()
+        if value and not PAYMENT_METHOD_ID.match(value):
+            raise ValidationError("The card details did not come through. Please enter them again.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("payment_method") and not data.get("gift_code"):
+            raise ValidationError("Please enter your card details (or a gift card code).")
+        return data
+
+
+class PackageCodeForm(forms.Form):
+    code = CodeField(label="Package code")
+
+
+class GiftCardBalanceForm(forms.Form):
+    code = CodeField(label="Gift card code")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(autocomplete="off", spellcheck="false")
+        self.helper = _helper("Check balance")
+
+
+class DeskPaymentForm(forms.Form):
+    amount = AmountField(label="Amount ($)", max_length=20)
+    method = forms.ChoiceField(choices=DESK_CHOICES, widget=forms.RadioSelect)
+    note = forms.CharField(required=False, max_length=300)
+
+
+class GiftCardRedeemForm(forms.Form):
+    code = CodeField(label="Gift card code")
+    amount = AmountField(label="Amount ($)", max_length=20)
+
+
+class GiftCardIssueForm(forms.Form):
+    amount = AmountField(label="Value ($)", max_length=20)
+    recipient_name = forms.CharField(max_length=200, required=False)
+    purchaser_email = forms.EmailField(label="Buyer's e-mail (the code is sent here)")
+    method = forms.ChoiceField(choices=DESK_CHOICES, widget=forms.RadioSelect)
+
+
+class PackageSellForm(forms.Form):
+    plan = forms.ModelChoiceField(queryset=PackagePlan.objects.filter(active=True))
+    client_name = forms.CharField(max_length=200)
+    client_email = forms.EmailField(label="Client's e-mail (the code is sent here)")
+    method = forms.ChoiceField(choices=DESK_CHOICES, widget=forms.RadioSelect)
+
+
+class DayForm(forms.Form):
+    date = forms.DateField(required=False)
+
+
+class LedgerRangeForm(forms.Form):
+    start = forms.DateField(label="From")
+    end = forms.DateField(label="To (inclusive)")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end"):
+            if data["end"] < data["start"]:
+                raise ValidationError("The end date is before the start date.")
+            if (data["end"] - data["start"]).days > 366:
+                raise ValidationError("Export at most a year at a time.")
+        return data
