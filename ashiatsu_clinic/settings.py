@@ -343,9 +343,5 @@ PAYMENTS_CURRENCY = env.str("PAYMENTS_CURRENCY", default="usd").lower()
 DEPOSIT_HOLD_MINUTES = env.int("DEPOSIT_HOLD_MINUTES", default=20)
 # Gift-card balance look-ups per client address (django-ratelimit rate).
 GIFT_CARD_BALANCE_RATE = env.str("GIFT_CARD_BALANCE_RATE", default="10/m")
-if PAYMENTS_ENABLED:
-    # Stripe's card element is served by Stripe and talks to Stripe; only then is it allowed.
-    _stripe_js = "https://js.stripe.com"
-    SECURE_CSP["script-src"] = [*SECURE_CSP["script-src"], _stripe_js]
-    SECURE_CSP["frame-src"] = [_stripe_js, "https://hooks.stripe.com"]
-    SECURE_CSP["connect-src"] = [*SECURE_CSP["connect-src"], "https://api.stripe.com"]
+# Stripe's card element (served by and talking to Stripe) is allowed by the CSP of the deposit
+# page only, and only when keys are configured: see payments.views.stripe_csp.

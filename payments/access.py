@@ -20,7 +20,10 @@ from bookings.roles import CLINIC_MANAGER, FRONT_DESK
 
 
 def _groups(user) -> set[str]:
-    return set(user.groups.values_list("name", flat=True))
+    """The user's group names, read once per request (cached on the user object)."""
+    if not hasattr(user, "_money_groups"):
+        user._money_groups = set(user.groups.values_list("name", flat=True))
+    return user._money_groups
 
 
 def is_manager(user) -> bool:

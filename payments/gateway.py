@@ -67,7 +67,10 @@ def _call(action, *args, **kwargs) -> Any:
 
 def _intent(obj) -> Intent:
     return Intent(
-        id=obj.id, status=obj.status, amount=int(obj.amount), metadata=obj.metadata.to_dict() if obj.metadata else {}
+        id=obj.id,
+        status=obj.status,
+        amount=int(obj.amount),
+        metadata=obj.metadata.to_dict() if obj.metadata else {},
     )
 
 

@@ -71,6 +71,19 @@ def _held_appointment(reference: str, token: str) -> Appointment:
     return appointment
 
 
+STRIPE_JS_ORIGIN = "https://js.stripe.com"
+
+
+def stripe_csp() -> dict:
+    """The site's CSP plus what Stripe's card element needs (its script and frames from
+    js.stripe.com, its calls to api.stripe.com): on the deposit page, with keys, only."""
+    config = {key: list(value) for key, value in settings.SECURE_CSP.items()}
+    config["script-src"] = [*config.get("script-src", []), STRIPE_JS_ORIGIN]
+    config["frame-src"] = [STRIPE_JS_ORIGIN, "https://hooks.stripe.com"]
+    config["connect-src"] = [*config.get("connect-src", []), "https://api.stripe.com"]
+    return config
+
+
 def _manage(appointment: Appointment, token: str) -> HttpResponse:
     url = reverse("bookings:manage", args=[appointment.reference, token])
     return redirect(f"{url}?new=1")
@@ -129,7 +142,10 @@ def deposit(request: HttpRequest, reference: str, token: str) -> HttpResponse:
         "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         "stripe_js_url": settings.STRIPE_JS_URL,
     }
-    return render(request, "payments/deposit.html", context, status=status)
+    response = render(request, "payments/deposit.html", context, status=status)
+    if settings.PAYMENTS_ENABLED:
+        response._csp_config = stripe_csp()  # as django.views.decorators.csp does
+    return response
 
 
 # --- Stripe webhook ------------------------------------------------------------------------

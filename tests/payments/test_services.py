@@ -159,7 +159,9 @@ class TestDeposit:
         appointment = book(clinic)
         with pytest.raises(PaymentError) as declined:
             services.deposit_pay(
-                appointment=appointment, payment_method="pm_card_chargeCustomerFail", save_card=False
+                appointment=appointment,
+                payment_method="pm_card_chargeCustomerFail",
+                save_card=False,
             )
         assert "declined" in declined.value.message.lower()
         (failed,) = Payment.objects.all()
@@ -167,13 +169,17 @@ class TestDeposit:
         assert not LedgerEntry.objects.exists()
         appointment.refresh_from_db()
         assert appointment.status == AppointmentStatus.AWAITING_DEPOSIT
-        services.deposit_pay(appointment=appointment, payment_method="pm_card_visa", save_card=False)
+        services.deposit_pay(
+            appointment=appointment, payment_method="pm_card_visa", save_card=False
+        )
         appointment.refresh_from_db()
         assert appointment.status == AppointmentStatus.CONFIRMED
 
     def test_a_second_deposit_for_the_same_booking_is_refused(self, clinic, stripe_on):
         appointment = book(clinic)
-        services.deposit_pay(appointment=appointment, payment_method="pm_card_visa", save_card=False)
+        services.deposit_pay(
+            appointment=appointment, payment_method="pm_card_visa", save_card=False
+        )
         appointment.refresh_from_db()
         with pytest.raises(PaymentError):
             services.deposit_pay(
@@ -271,7 +277,9 @@ class TestNoShowFee:
         appointment = book(clinic)
         services.deposit_pay(appointment=appointment, payment_method="pm_card_visa", save_card=True)
         with time_machine.travel(appointment.start + dt.timedelta(minutes=20)):
-            appointment_set_status(appointment=appointment, status=AppointmentStatus.NO_SHOW, actor=desk)
+            appointment_set_status(
+                appointment=appointment, status=AppointmentStatus.NO_SHOW, actor=desk
+            )
         assert not Payment.objects.filter(kind=PaymentKind.NO_SHOW_FEE).exists()
         appointment.refresh_from_db()
         mail.outbox.clear()
@@ -289,12 +297,16 @@ class TestNoShowFee:
         self, clinic, stripe_on, desk
     ):
         appointment = book(clinic)
-        services.deposit_pay(appointment=appointment, payment_method="pm_card_visa", save_card=False)
+        services.deposit_pay(
+            appointment=appointment, payment_method="pm_card_visa", save_card=False
+        )
         appointment.refresh_from_db()
         with pytest.raises(PaymentError, match="does not apply"):
             services.fee_charge(appointment=appointment, kind=PaymentKind.NO_SHOW_FEE, actor=desk)
         with time_machine.travel(appointment.start + dt.timedelta(minutes=20)):
-            appointment_set_status(appointment=appointment, status=AppointmentStatus.NO_SHOW, actor=desk)
+            appointment_set_status(
+                appointment=appointment, status=AppointmentStatus.NO_SHOW, actor=desk
+            )
         appointment.refresh_from_db()
         with pytest.raises(PaymentError, match="no card on file"):
             services.fee_charge(appointment=appointment, kind=PaymentKind.NO_SHOW_FEE, actor=desk)
