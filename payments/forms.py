@@ -60,6 +60,7 @@ class DepositForm(forms.Form):
     def __init__(self, *args, consent_text: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["save_card"].label = consent_text
+        self.fields["save_card"].widget.attrs["class"] = "form-check-input"
 
     def clean_payment_method(self) -> str:
         value = self.cleaned_data["payment_method"].strip()

@@ -233,6 +233,7 @@ def payment_succeeded(*, payment_intent: str) -> bool:
             appointment=payment.appointment,
             external_id=payment_intent,
             description=_describe(payment),
+            actor=payment.recorded_by,
         )
         receipts.queue_receipt(payment)
         if payment.kind == PaymentKind.DEPOSIT and not booking_services.booking_deposit_paid(
@@ -337,15 +338,33 @@ def is_late_cancellation(appointment: Appointment) -> bool:
 
 
 def fee_charge_options(appointment: Appointment) -> list[tuple[str, int]]:
-    """The fees staff may charge now: (kind, cents to charge) pairs."""
+    """The fees staff may charge now: (kind, cents to charge) pairs; a fee already charged
+    (or being charged) is not offered again."""
     policy = policy_for(appointment)
     options = []
     if appointment.status == AppointmentStatus.NO_SHOW and policy.no_show_fee_cents:
         options.append((PaymentKind.NO_SHOW_FEE, policy.no_show_fee_cents))
     if is_late_cancellation(appointment) and policy.late_cancel_fee_cents:
         options.append((PaymentKind.LATE_CANCEL_FEE, policy.late_cancel_fee_cents))
+    if not options:
+        return []
+    taken = {kind for kind, _status in _fee_payments(appointment)}
     kept = _deposit_kept(appointment)
-    return [(kind, fee_due(fee_cents=fee, deposit_kept_cents=kept)) for kind, fee in options]
+    return [
+        (kind, fee_due(fee_cents=fee, deposit_kept_cents=kept))
+        for kind, fee in options
+        if kind not in taken
+    ]
+
+
+def _fee_payments(appointment: Appointment) -> list[tuple[str, str]]:
+    return list(
+        Payment.objects.filter(
+            appointment=appointment,
+            kind__in=[PaymentKind.NO_SHOW_FEE, PaymentKind.LATE_CANCEL_FEE],
+            status__in=[PaymentStatus.PENDING, PaymentStatus.SUCCEEDED],
+        ).values_list("kind", "status")
+    )
 
 
 def fee_charge(*, appointment: Appointment, kind: str, actor: AbstractBaseUser) -> Payment:

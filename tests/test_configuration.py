@@ -33,6 +33,7 @@ def _start(**environment: str) -> subprocess.CompletedProcess:
         ({"SECRET_KEY": "x", "CLINIC_TIME_ZONE": "Mars/Olympus"}, "CLINIC_TIME_ZONE"),
         ({"SECRET_KEY": "x", "DEBUG": "maybe"}, "DEBUG must be true or false"),
         ({"SECRET_KEY": "x", "EMAIL_URL": "pigeon://coop"}, "EMAIL_URL"),
+        ({"SECRET_KEY": "x", "STRIPE_SECRET_KEY": "sk_test_x"}, "STRIPE_WEBHOOK_SECRET"),
     ],
 )
 def test_bad_configuration_stops_start_up_with_one_clear_message(environment, message):
@@ -47,3 +48,16 @@ def test_bad_configuration_stops_start_up_with_one_clear_message(environment, me
 def test_debug_mode_starts_without_a_secret_key(tmp_path):
     result = _start(DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
     assert result.returncode == 0, result.stderr
+
+
+def test_without_stripe_keys_the_clinic_starts_and_asks_for_no_payment(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings;"
+         " print(settings.PAYMENTS_ENABLED)"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "ashiatsu_clinic.settings", "DEBUG": "true",
+             "STRIPE_SECRET_KEY": "", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

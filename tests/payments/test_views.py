@@ -310,6 +310,8 @@ class TestStaffAppointmentPage:
         )
         assert again.status_code == 400
         assert Payment.objects.filter(kind=PaymentKind.NO_SHOW_FEE).count() == 1
+        assert "Charge no-show fee" not in again.text  # not offered twice
+        assert LedgerEntry.objects.get(kind=LedgerKind.FEE).actor.groups.get().name == role
 
     def test_staff_without_a_role_are_refused(self, client, no_show):
         client.force_login(staff_user(None))
@@ -345,9 +347,10 @@ class TestStaffAppointmentPage:
         client.force_login(user)
         client.get(self.url(no_show))
         # session, user, groups (access rule, once), appointment (+service, style, client,
-        # therapist), policy, card on file, payments, ledger, deposits kept (fee options),
-        # the admin's two permission look-ups (menu), session update in a savepoint (3).
-        with django_assert_num_queries(14):
+        # therapist), policy, card on file, payments, ledger, fees already charged and
+        # deposits kept (fee options), the admin's two permission look-ups (menu), session
+        # update in a savepoint (3).
+        with django_assert_num_queries(15):
             client.get(self.url(no_show))
 
 
