@@ -38,6 +38,8 @@ class Intent:
     status: str
     amount: int
     metadata: dict[str, str]
+    # Only for the browser to finish a bank check (3-D Secure) with Stripe.js; never stored.
+    client_secret: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ def _intent(obj) -> Intent:
         status=obj.status,
         amount=int(obj.amount),
         metadata=obj.metadata.to_dict() if obj.metadata else {},
+        client_secret=getattr(obj, "client_secret", "") or "",
     )
 
 

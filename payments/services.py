@@ -204,6 +204,8 @@ def deposit_pay(
         payment_succeeded(payment_intent=intent.id)
     # Otherwise (3-D Secure, processing) the webhook confirms it when Stripe does.
     payment.refresh_from_db()
+    # The bank wants the client to confirm (3-D Secure): the page hands this to Stripe.js.
+    payment.next_action_secret = intent.client_secret if intent.status == "requires_action" else ""
     return payment
 
 

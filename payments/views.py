@@ -102,6 +102,7 @@ def deposit(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     form = DepositForm(consent_text=consent)
     package_form = PackageCodeForm(prefix="package")
     status = 200
+    next_action_secret = ""
     if request.method == "POST":
         try:
             if request.POST.get("action") == "package":
@@ -115,12 +116,13 @@ def deposit(request: HttpRequest, reference: str, token: str) -> HttpResponse:
                 form = DepositForm(request.POST, consent_text=consent)
                 if not form.is_valid():
                     raise services.PaymentError("Please check the payment details below.")
-                services.deposit_pay(
+                payment = services.deposit_pay(
                     appointment=appointment,
                     payment_method=form.cleaned_data["payment_method"],
                     save_card=form.cleaned_data["save_card"],
                     gift_code=form.cleaned_data["gift_code"],
                 )
+                next_action_secret = getattr(payment, "next_action_secret", "")
         except services.PaymentError as error:
             messages.error(request, error.message)
             status = 400
@@ -129,7 +131,11 @@ def deposit(request: HttpRequest, reference: str, token: str) -> HttpResponse:
             messages.success(request, "Thank you: your deposit is paid and your time is booked.")
             return _manage(appointment, token)
         if status == 200:
-            messages.info(request, "Your bank is confirming the payment; this page updates then.")
+            messages.info(
+                request,
+                "Your bank asks you to confirm the payment. Follow its steps; this page updates "
+                "once it is confirmed.",
+            )
     context = {
         "appointment": appointment,
         "token": token,
@@ -141,6 +147,7 @@ def deposit(request: HttpRequest, reference: str, token: str) -> HttpResponse:
         "payments_enabled": settings.PAYMENTS_ENABLED,
         "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         "stripe_js_url": settings.STRIPE_JS_URL,
+        "next_action_secret": next_action_secret,
     }
     response = render(request, "payments/deposit.html", context, status=status)
     if settings.PAYMENTS_ENABLED:

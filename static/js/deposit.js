@@ -14,6 +14,17 @@
   var hidden = form.querySelector("input[name=payment_method]");
   var complete = false;
   card.mount(mount);
+  if (form.dataset.nextAction) {
+    // The bank asked for 3-D Secure: Stripe.js shows its check, then the page looks again
+    // (the webhook confirms the booking as soon as Stripe reports the payment).
+    stripe.handleNextAction({ clientSecret: form.dataset.nextAction }).then(function (result) {
+      if (result.error) {
+        errors.textContent = result.error.message;
+      } else {
+        window.location.assign(window.location.href);
+      }
+    });
+  }
   card.on("change", function (event) {
     complete = event.complete;
     errors.textContent = event.error ? event.error.message : "";

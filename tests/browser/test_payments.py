@@ -108,3 +108,18 @@ def test_a_client_pays_the_deposit_then_the_desk_charges_the_no_show_fee(
     page.goto("/staff/money/")
     expect(page.get_by_test_id("takings-total")).to_have_text("$80.00")
     steps("day-takings")
+
+    page.get_by_role("link", name="Sell a gift card").click()
+    page.get_by_label("Value ($)").fill("75")
+    page.get_by_label("Buyer's e-mail").fill("gift@example.com")
+    page.get_by_label("Cash").check()
+    page.get_by_role("button", name="Take payment and sell").click()
+    code = page.get_by_test_id("code").inner_text()
+    assert code.startswith("GIFT-")
+    steps("gift-card-sold")
+
+    page.goto("/gift-cards/balance/")
+    page.get_by_label("Gift card code").fill(code)
+    page.get_by_role("button", name="Check balance").click()
+    expect(page.get_by_test_id("balance")).to_have_text("$75.00")
+    steps("gift-card-balance")

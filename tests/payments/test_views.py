@@ -429,3 +429,52 @@ class TestDayTakingsAndCsv:
         client.force_login(desk)
         response = client.get(url)
         assert response.status_code == 200 and response.content.startswith(b"%PDF")
+
+
+class TestBankCheck:
+    def test_a_card_that_needs_3d_secure_waits_then_the_webhook_confirms_it(
+        self, client, clinic, stripe_on
+    ):
+        import urllib.parse
+        import urllib.request
+
+        import stripe
+
+        from tests.payments.conftest import SECRET_KEY
+
+        stripe_client = stripe.StripeClient(SECRET_KEY, base_addresses={"api": stripe_on})
+        card = stripe_client.v1.payment_methods.create(
+            params={
+                "type": "card",
+                "card": {
+                    "number": "4000002500003155",
+                    "exp_month": 12,
+                    "exp_year": 2030,
+                    "cvc": "123",
+                },
+            }
+        )  # Stripe's 3-D Secure test card (test set-up only: Stripe.js makes this in production)
+        booked = held(clinic)
+        response = client.post(deposit_url(booked), {"payment_method": card.id})
+        assert response.status_code == 200
+        assert "Your bank asks you to confirm" in response.text
+        payment = Payment.objects.get()
+        assert payment.status == PaymentStatus.PENDING
+        intent = stripe_client.v1.payment_intents.retrieve(payment.stripe_payment_intent)
+        assert f'data-next-action="{intent.client_secret}"' in response.text
+        # What Stripe.js does when the client passes the bank's check:
+        request = urllib.request.Request(  # noqa: S310 - our own localstripe
+            f"{stripe_on}/v1/payment_intents/{intent.id}/_authenticate",
+            data=urllib.parse.urlencode(
+                {"client_secret": intent.client_secret, "success": "true"}
+            ).encode(),
+            headers={"Authorization": f"Bearer {SECRET_KEY}"},
+        )
+        urllib.request.urlopen(request, timeout=10).close()  # noqa: S310
+        payload = _event_for(stripe_on, intent.id)
+        webhook = client.post(
+            WEBHOOK, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(payload)
+        )
+        assert webhook.status_code == 200
+        booked.appointment.refresh_from_db()
+        assert booked.appointment.status == AppointmentStatus.CONFIRMED
