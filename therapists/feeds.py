@@ -94,7 +94,10 @@ def therapist_calendar(
         )
         event.add(
             "status",
-            "TENTATIVE" if appointment.status == AppointmentStatus.PENDING_REVIEW else "CONFIRMED",
+            "TENTATIVE"
+            if appointment.status
+            in (AppointmentStatus.PENDING_REVIEW, AppointmentStatus.AWAITING_DEPOSIT)
+            else "CONFIRMED",
         )
         calendar.add_component(event)
     # Time zone rules for a year either side of the window: enough, and keeps the file small.

@@ -310,3 +310,21 @@ class TestNoShowFee:
         appointment.refresh_from_db()
         with pytest.raises(PaymentError, match="no card on file"):
             services.fee_charge(appointment=appointment, kind=PaymentKind.NO_SHOW_FEE, actor=desk)
+
+
+def test_the_exclusion_constraint_counts_a_held_booking_as_occupying_its_slot(
+    clinic, stripe_on, postgres_only
+):
+    from django.db import IntegrityError, transaction
+
+    from tests.factories import AppointmentFactory
+
+    held = book(clinic)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AppointmentFactory(
+            therapist=held.therapist,
+            service=held.service,
+            start=held.start,
+            end=held.end,
+            occupied_until=held.occupied_until,
+        )

@@ -478,3 +478,48 @@ class TestBankCheck:
         assert webhook.status_code == 200
         booked.appointment.refresh_from_db()
         assert booked.appointment.status == AppointmentStatus.CONFIRMED
+
+
+STAFF_PAGES = [
+    ("get", "/staff/money/"),
+    ("get", "/staff/money/gift-cards/sell/"),
+    ("post", "/staff/money/gift-cards/sell/"),
+    ("get", "/staff/money/packages/sell/"),
+    ("post", "/staff/money/packages/sell/"),
+    ("get", "/staff/money/ledger.csv?start=2026-01-01&end=2026-01-02"),
+]
+
+
+@pytest.mark.parametrize(("method", "url"), STAFF_PAGES)
+def test_every_staff_money_page_refuses_staff_without_a_role_and_anonymous_visitors(
+    client, method, url
+):
+    response = getattr(client, method)(url)
+    assert response.status_code == 302 and "/admin/login/" in response.url
+    client.force_login(staff_user(None))
+    assert getattr(client, method)(url).status_code == 403
+    assert not LedgerEntry.objects.exists()
+
+
+@pytest.mark.parametrize(("method", "url"), STAFF_PAGES[:-1])
+def test_the_front_desk_may_use_every_money_page_but_the_ledger_csv(client, method, url):
+    client.force_login(staff_user(FRONT_DESK))
+    assert getattr(client, method)(url).status_code in (200, 400)  # 400: an empty sale form
+
+
+def test_selling_a_gift_card_shows_the_code_once_and_records_the_sale(client, db):
+    client.force_login(staff_user(FRONT_DESK))
+    response = client.post(
+        "/staff/money/gift-cards/sell/",
+        {"amount": "75", "purchaser_email": "gift@example.com", "method": "card_terminal"},
+    )
+    assert response.status_code == 200
+    code = response.context["code"]
+    assert code.startswith("GIFT-") and code in response.text
+    entry = LedgerEntry.objects.get()
+    assert (entry.kind, entry.method, entry.amount_cents) == (
+        LedgerKind.GIFT_CARD_ISSUE,
+        Method.CARD_TERMINAL,
+        7500,
+    )
+    assert code not in client.get("/staff/money/").text  # never shown again
