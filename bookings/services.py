@@ -35,6 +35,7 @@ from bookings.models import (
     SessionNote,
 )
 from bookings.schedules import clinic_rules, load_window, service_spec
+from bookings.validators import name_problem
 from outbox import reminders
 from therapists.models import Credential, Therapist
 from waitlist import hooks as waitlist_hooks
@@ -229,6 +230,8 @@ def booking_create(
     `waitlist_offer`: the client accepts this open offer, whose held slot is theirs to book.
     """
     now = now or timezone.now()
+    if problem := name_problem(client.name):  # forms check it too; this is the final say
+        raise BookingError(problem, code=INVALID_REQUEST, errors={"name": problem})
     start = _aware_utc(start)
     _within_reach(start, now)
     try:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from bookings.notifications import render_message
 from outbox.services import email_queue
+from therapists.clinic_time import wall_time
 from waitlist.models import OfferStatus, WaitlistEntry, WaitlistOffer
 
 JOINED = "waitlist_joined"
@@ -39,7 +40,10 @@ def offer_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAltern
     return render_message(
         OFFER,
         {"offer": offer, "entry": offer.entry, "accept_url": offer_url(offer, secret)},
-        subject=f"A time is free for you: {start:%a %d %b %H:%M}, reply by {timezone.localtime(offer.expires_at):%H:%M}",
+        subject=(
+            f"A time is free for you: {start:%a %d %b} {wall_time(start)}, "
+            f"reply by {wall_time(offer.expires_at)}"
+        ),
         to=[offer.entry.email],
     )
 
