@@ -43,6 +43,7 @@ from bookings import availability, screening, services, throttle
 from bookings.forms import ContactForm
 from bookings.models import REFERENCE_ALPHABET, REFERENCE_LENGTH, Appointment, Service, Style
 from bookings.schedules import available_slots
+from therapists.clinic_time import REACH_MESSAGE, date_within_reach
 from therapists.models import Credential, Therapist
 
 logger = logging.getLogger(__name__)
@@ -87,9 +88,6 @@ MAX_DAYS = 60
 ALTERNATIVES = 5
 ALTERNATIVE_DAYS = 7
 MAX_ERRORS = 50
-# Not a booking rule (the services decide what is bookable): a sanity bound so dates like
-# 0001-01-01 or 9999-12-31 get a clear 422 instead of overflowing date arithmetic.
-SANE_DISTANCE = dt.timedelta(days=3660)
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 REFERENCE = re.compile(rf"[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}")
 TOKEN = re.compile(r"[-A-Za-z0-9_]{1,200}")
@@ -403,8 +401,8 @@ def _therapist(slug: str) -> Therapist | None:
 
 
 def _sanity_error(day: dt.date) -> str | None:
-    if abs(day - timezone.localdate(timezone=_clinic_zone())) > SANE_DISTANCE:
-        return "Choose a date within ten years of today."
+    if not date_within_reach(day, today=timezone.localdate(timezone=_clinic_zone())):
+        return REACH_MESSAGE
     return None
 
 

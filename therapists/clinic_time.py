@@ -44,3 +44,25 @@ def wall_time(moment: dt.datetime, zone: str = "") -> str:
 def ics_utc(moment: dt.datetime) -> dt.datetime:
     """An instant for DTSTART/DTEND: UTC, written as 20271107T053000Z, never ambiguous."""
     return moment.astimezone(dt.UTC)
+
+
+# --- Dates the clinic can reason about ----------------------------------------------------
+
+# Not a booking rule (the services decide what is bookable): a sanity bound, so that a date
+# such as 0001-01-01 or 9999-12-31 in a URL, a form or the API is refused with a clear
+# message instead of overflowing date arithmetic (years 1 and 9999 have no neighbours).
+REACH = dt.timedelta(days=3650)
+REACH_MESSAGE = "Choose a date within ten years of today."
+
+
+def date_within_reach(day: dt.date, *, today: dt.date | None = None) -> bool:
+    """True when `day` is within ten years of today (the clinic's today)."""
+    today = today or timezone.localdate()
+    return abs(day - today) <= REACH
+
+
+def moment_within_reach(moment: dt.datetime, *, now: dt.datetime | None = None) -> bool:
+    """True when an aware `moment` is within ten years of now. Subtracting aware datetimes
+    never overflows, so this is safe to ask about 9999-12-31T23:59-14:00 (which cannot be
+    converted to UTC or to the clinic's zone at all)."""
+    return abs(moment - (now or timezone.now())) <= REACH
