@@ -19,7 +19,13 @@ from tests.bookings.clinic import build_clinic, local_time, qualify
 from tests.factories import TherapistFactory, UserFactory, WorkingHoursFactory
 from therapists.models import CredentialKind
 from waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
-from waitlist.services import WaitlistError, offer_accept, offers_make, waitlist_join
+from waitlist.services import (
+    WaitlistError,
+    offer_accept,
+    offers_make,
+    waitlist_confirm,
+    waitlist_join,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -56,9 +62,10 @@ def run_after_commit(django_capture_on_commit_callbacks):
     return run
 
 
-def join(run, clinic, therapist, client, *, days_ahead=3, **answers):
+def join(run, clinic, therapist, client, *, days_ahead=3, confirm=True, **answers):
+    """Join, then (as the client would) confirm the address through the e-mailed link."""
     day = local_time(days_ahead, 0).date()
-    return run(
+    entry = run(
         waitlist_join,
         service=clinic.bar_60,
         therapist=therapist,
@@ -67,6 +74,19 @@ def join(run, clinic, therapist, client, *, days_ahead=3, **answers):
         client=client,
         answers={**clear_answers(), **answers},
     )
+    if confirm:
+        pk, token = confirm_token(client.email)
+        assert pk == entry.pk
+        run(waitlist_confirm, pk=pk, token=token)
+        entry.refresh_from_db()
+    return entry
+
+
+def confirm_token(address: str) -> tuple[int, str]:
+    """The entry id and token of the latest confirmation link mailed to `address`."""
+    messages = [m for m in mail.outbox if m.to == [address] and "confirm" in m.subject]
+    match = re.search(r"/waitlist/confirm/([0-9]+)/([A-Za-z0-9_-]+)/", messages[-1].body)
+    return int(match.group(1)), match.group(2)
 
 
 def offer_link(address: str) -> str:
