@@ -15,9 +15,8 @@ from bookings.schedules import available_slots
 from bookings.screening import clear_answers
 from bookings.services import TAKEN, BookingError, ClientDetails, booking_cancel, booking_create
 from outbox.sweep import clinic_sweep
-from tests.bookings.clinic import build_clinic, local_time, qualify
-from tests.factories import TherapistFactory, UserFactory, WorkingHoursFactory
-from therapists.models import CredentialKind
+from tests.bookings.clinic import local_time
+from tests.factories import UserFactory
 from waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
 from waitlist.services import (
     WaitlistError,
@@ -32,34 +31,6 @@ pytestmark = pytest.mark.django_db
 ADA = ClientDetails(name="Ada Waiting", email="ada@example.com", phone="+1 212 555 0101")
 BO = ClientDetails(name="Bo Waiting", email="bo@example.com", phone="+1 212 555 0102")
 CY = ClientDetails(name="Cy Booked", email="cy@example.com", phone="+1 212 555 0103")
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
-
-
-@pytest.fixture
-def solo(clinic):
-    """A therapist with room for exactly one session a day: 10:00-11:00 plus the buffer."""
-    therapist = TherapistFactory(slug="solo")
-    qualify(therapist, CredentialKind.BAR_CERTIFICATION)
-    for weekday in range(7):
-        WorkingHoursFactory(
-            therapist=therapist, weekday=weekday, start=dt.time(10), end=dt.time(11, 15)
-        )
-    return therapist
-
-
-@pytest.fixture
-def run_after_commit(django_capture_on_commit_callbacks):
-    """Run what is queued after commit (e-mails, the waitlist offer task), like the worker."""
-
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
 
 
 def join(run, clinic, therapist, client, *, days_ahead=3, confirm=True, **answers):
