@@ -175,18 +175,22 @@ def confirm_check(*, pk: int, token: str, now: dt.datetime | None = None) -> Wai
 
 def _confirmable(entry: WaitlistEntry | None, *, token: str, now: dt.datetime) -> WaitlistEntry:
     if entry is None or not entry.confirm_token_matches(token):
-        raise WaitlistError("This confirmation link is not valid.", code=LINK_WRONG)
+        raise WaitlistError(
+            "We do not know this link. Please open the link from the e-mail exactly as we sent it.",
+            code=LINK_WRONG,
+        )
     if entry.confirmed_at is not None:
         raise WaitlistError(
-            "This link has already been used: your e-mail address is confirmed, and the "
-            "place on the waitlist it was for stays as it is.",
+            "Your e-mail address is already confirmed, and your place on the waitlist stays "
+            "as it is: there is nothing more to do.",
             code=LINK_USED,
         )
     window = dt.timedelta(hours=settings.WAITLIST_CONFIRM_HOURS)
     if entry.status != EntryStatus.PENDING or entry.joined_at + window <= now:
         raise WaitlistError(
-            f"This link has expired (links work for {settings.WAITLIST_CONFIRM_HOURS} hours, "
-            "once), or the place was removed. You are not on the waitlist: please join again.",
+            f"Confirmation links work once, for {settings.WAITLIST_CONFIRM_HOURS} hours, and "
+            "this one ran out (or the request was removed). You are not on the waitlist: "
+            "please join again.",
             code=LINK_EXPIRED,
         )
     return entry

@@ -140,12 +140,7 @@ def offer(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         except WaitlistError as failure:
             error = failure.message
         else:
-            messages.info(
-                request,
-                "You declined this time: it goes to the next person. You are still on the "
-                "waitlist, at the back of the line.",
-            )
-            return redirect(request.path)
+            return redirect(request.path)  # the page now says it was declined
         held.refresh_from_db()
     elif request.method == "POST":
         try:
