@@ -8,10 +8,12 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from bookings.privacy import client_erase
 from bookings.screening import clear_answers
 from bookings.services import ClientDetails
 from outbox.sweep import clinic_sweep
 from tests.bookings.clinic import local_time
+from tests.factories import UserFactory
 from tests.waitlist.test_waitlist import ADA, BO, confirm_token, join
 from waitlist import services
 from waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
@@ -229,3 +231,20 @@ class TestOffersPassOn:
         assert entry.status == EntryStatus.UNANSWERED
         assert entry.offers.count() == settings.WAITLIST_MAX_UNANSWERED_OFFERS
         assert not WaitlistOffer.objects.filter(status=OfferStatus.OPEN).exists()
+
+
+def test_erasure_removes_a_pending_entry_and_where_it_came_from(clinic, run_after_commit):
+    day = local_time(3, 0).date()
+    entry = run_after_commit(
+        waitlist_join,
+        service=clinic.bar_60,
+        therapist=None,
+        first_day=day,
+        last_day=day,
+        client=ADA,
+        answers=clear_answers(),
+        client_address="203.0.113.7",
+    )
+    client_erase(email="ADA@example.com", user=UserFactory(is_staff=True, is_superuser=True))
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.LEFT and entry.client_address is None
