@@ -7,7 +7,7 @@ import bookings.validators
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("waitlist", "0001_initial"),
+        ("waitlist", "0002_confirmation_and_line_order"),
     ]
 
     operations = [
