@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0003_staff_roles"),
+        ("bookings", "0004_client_names_on_one_line"),
     ]
 
     operations = [
