@@ -143,3 +143,24 @@ def email_retry_now(*, email: Email) -> None:
     Email.objects.filter(pk=email.pk).exclude(status=EmailStatus.SENT).update(
         status=EmailStatus.PENDING, next_attempt_at=timezone.now()
     )
+
+
+def emails_to(address: str):
+    """E-mails the clinic sent (or still owes) to this address, whatever its case."""
+    address = address.strip().lower()
+    candidates = Email.objects.filter(recipients__icontains=address)
+    return Email.objects.filter(
+        pk__in=[
+            email.pk
+            for email in candidates.only("pk", "recipients")
+            if address in {r.strip().lower() for r in email.recipients.split(",")}
+        ]
+    )
+
+
+def emails_forget(*, emails) -> int:
+    """A person's right to erasure (or retention): blank what the outbox keeps about these
+    e-mails (address, subject, link secret, the mail server's answer) and send none of them
+    that are still waiting. The row stays, so the clinic still sees that a mail went out."""
+    emails.filter(status=EmailStatus.PENDING).update(status=EmailStatus.SKIPPED)
+    return emails.update(recipients="", subject="", secret="", last_error="")
