@@ -11,8 +11,11 @@ so two workers never send one e-mail twice; a worker that dies mid-send leaves t
 pending and it is retried.
 """
 
+import base64
 import datetime as dt
+import hmac
 import logging
+import secrets
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
@@ -21,6 +24,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
 
 from outbox.models import Email, EmailStatus
@@ -41,6 +45,59 @@ def _path(builder: Builder) -> str:
     return path
 
 
+# --- The link secret at rest ----------------------------------------------------------
+#
+# An e-mail's `secret` (a manage-link or waitlist-offer token) waits in the table until the
+# mail is sent. It is kept sealed with a key derived from SECRET_KEY, so a database dump, a
+# backup or any admin page that shows rows never shows a usable link: an HMAC-SHA256
+# keystream (a PRF in counter mode, fresh random nonce per row) and a truncated HMAC tag that
+# also tells which of SECRET_KEY and SECRET_KEY_FALLBACKS sealed it.
+
+SEALED_PREFIX = "s1:"
+_NONCE, _TAG = 12, 12
+MAX_SECRET_LENGTH = 48  # sealed, it fits the column (100 characters)
+
+
+def _keystream(key: str, nonce: bytes, length: int) -> bytes:
+    blocks = (
+        salted_hmac("outbox.secret.stream", nonce + i.to_bytes(4), secret=key, algorithm="sha256")
+        for i in range((length + 31) // 32)
+    )
+    return b"".join(block.digest() for block in blocks)[:length]
+
+
+def _tag(key: str, nonce: bytes, sealed: bytes) -> bytes:
+    return salted_hmac(
+        "outbox.secret.tag", nonce + sealed, secret=key, algorithm="sha256"
+    ).digest()[:_TAG]
+
+
+def seal_secret(secret: str) -> str:
+    if not secret:
+        return ""
+    plain = secret.encode()
+    if len(plain) > MAX_SECRET_LENGTH:
+        raise ValueError(f"An e-mail secret is at most {MAX_SECRET_LENGTH} bytes.")
+    nonce = secrets.token_bytes(_NONCE)
+    key = settings.SECRET_KEY
+    sealed = bytes(a ^ b for a, b in zip(plain, _keystream(key, nonce, len(plain)), strict=True))
+    raw = nonce + _tag(key, nonce, sealed) + sealed
+    return SEALED_PREFIX + base64.urlsafe_b64encode(raw).decode()
+
+
+def open_secret(stored: str) -> str:
+    """The secret as queued; "" when no key in use sealed it (the link cannot be sent)."""
+    if not stored.startswith(SEALED_PREFIX):
+        return stored  # queued before secrets were sealed
+    raw = base64.urlsafe_b64decode(stored[len(SEALED_PREFIX) :])
+    nonce, tag, sealed = raw[:_NONCE], raw[_NONCE : _NONCE + _TAG], raw[_NONCE + _TAG :]
+    for key in (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])):
+        if hmac.compare_digest(tag, _tag(key, nonce, sealed)):
+            stream = _keystream(key, nonce, len(sealed))
+            return bytes(a ^ b for a, b in zip(sealed, stream, strict=True)).decode()
+    raise ValueError("The e-mail's link secret was sealed with a key no longer in use.")
+
+
 def email_queue(
     *, kind: str, builder: Builder, params: Mapping[str, Any], secret: str = ""
 ) -> Email:
@@ -50,7 +107,7 @@ def email_queue(
     it is no longer needed (say, a reminder for a session cancelled meanwhile).
     """
     email = Email.objects.create(
-        kind=kind, builder=_path(builder), params=dict(params), secret=secret
+        kind=kind, builder=_path(builder), params=dict(params), secret=seal_secret(secret)
     )
     from outbox.tasks import deliver_email_task
 
@@ -77,7 +134,8 @@ def email_deliver(email_id: int, *, now: dt.datetime | None = None) -> str | Non
         try:
             # A savepoint: a database error while building leaves the row writable.
             with transaction.atomic():
-                message = import_string(email.builder)(email.params, secret=email.secret)
+                builder = import_string(email.builder)
+                message = builder(email.params, secret=open_secret(email.secret))
                 if message is not None:
                     message.send()
         except Exception as error:
