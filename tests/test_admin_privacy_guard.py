@@ -271,6 +271,7 @@ def test_manage_token_hashes_passwords_and_notes_cannot_be_filtered(client):
     client.force_login(_staff(None, is_superuser=True))
     for url in (
         "/admin/bookings/appointment/?manage_token_hash__startswith=a",
+        "/admin/bookings/appointment/export/?manage_token_hash__startswith=a",  # the CSV
         "/admin/bookings/appointment/?notes__work_done__icontains=sciatica",
         "/admin/bookings/client/?appointments__intake__answers__pregnant=true",
         "/admin/therapists/therapist/?calendar_token_hash__startswith=a",
