@@ -55,7 +55,7 @@ SENSITIVE: dict[str, set[str]] = {
     "bookings.SessionNote": {WHOLE_MODEL},
     "bookings.AppointmentEvent": {"details"},
     "outbox.Email": {"secret"},
-    "waitlist.WaitlistEntry": {"answers"},
+    "waitlist.WaitlistEntry": {"answers", "confirm_token_hash", "client_address"},
     "waitlist.WaitlistOffer": {"token_hash"},
 }
 
@@ -70,6 +70,7 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "bookings.Service": {"description"},  # public
     "bookings.ClosedDay": {"reason"},  # public holiday names
     "outbox.Email": {"params", "last_error"},  # object ids; the mail server's answer
+    "waitlist.WaitlistEntry": {"unanswered_offers"},  # a count of lapsed offers
 }
 
 # Filterable, but a list narrowed by one of these is logged as a read of its intakes.

@@ -28,9 +28,10 @@ def _forget(entries: list[WaitlistEntry], *, addresses: set[str]) -> None:
     for entry in entries:
         entry.name, entry.phone, entry.answers = ERASED_NAME, "", {}
         entry.email = f"erased-waitlist-{entry.pk}@invalid.example"
-        if entry.status in (EntryStatus.WAITING, EntryStatus.OFFERED):
+        entry.client_address = None
+        if entry.status in (EntryStatus.PENDING, EntryStatus.WAITING, EntryStatus.OFFERED):
             entry.status = EntryStatus.LEFT
-        entry.save(update_fields=["name", "phone", "answers", "email", "status"])
+        entry.save(update_fields=["name", "phone", "answers", "email", "client_address", "status"])
     admin_log_forget(WaitlistEntry, ids, lambda pk: ERASED_NAME)
     admin_log_forget(WaitlistOffer, offer_ids, lambda pk: f"Offer to {ERASED_NAME}")
     emails = Email.objects.filter(Q(params__entry__in=ids) | Q(params__offer__in=offer_ids))

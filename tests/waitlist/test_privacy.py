@@ -11,14 +11,12 @@ from django.core import mail
 from django.utils import timezone
 
 from bookings.privacy import client_erase, client_export, retention_purge
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails
 from outbox.models import Email, EmailStatus
-from tests.bookings.clinic import build_clinic, local_time, qualify
+from tests.bookings.clinic import build_clinic, qualify
 from tests.factories import TherapistFactory, UserFactory, WorkingHoursFactory
 from therapists.models import CredentialKind
 from waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
-from waitlist.services import waitlist_join
 
 pytestmark = pytest.mark.django_db
 
@@ -54,17 +52,11 @@ def run_after_commit(django_capture_on_commit_callbacks):
     return run
 
 
-def join(run, clinic, therapist, client, *, days_ahead=3, **answers):
-    day = local_time(days_ahead, 0).date()
-    return run(
-        waitlist_join,
-        service=clinic.bar_60,
-        therapist=therapist,
-        first_day=day,
-        last_day=day,
-        client=client,
-        answers={**clear_answers(), **answers},
-    )
+def join(run, clinic, therapist, client, **kwargs):
+    """Join and confirm the address, as the waitlist tests do."""
+    from tests.waitlist.test_waitlist import join as join_and_confirm
+
+    return join_and_confirm(run, clinic, therapist, client, **kwargs)
 
 
 @pytest.fixture
@@ -117,7 +109,7 @@ def test_erasure_releases_the_held_slot_to_the_next_person_and_blanks_the_entry(
 
 def test_erasure_before_the_offer_mail_is_sent_sends_nothing(clinic, solo, manager):
     # Without running after-commit work, the joined mail is still waiting in the outbox.
-    join(lambda action, **kwargs: action(**kwargs), clinic, solo, ADA)
+    join(lambda action, **kwargs: action(**kwargs), clinic, solo, ADA, confirm=False)
     assert Email.objects.filter(status=EmailStatus.PENDING).exists()
     client_erase(email="ada@example.com", user=manager)
     assert not Email.objects.filter(status=EmailStatus.PENDING).exists()
