@@ -8,11 +8,13 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from bookings import privacy as bookings_privacy
         from bookings import signals
-        from payments import receivers, roles
+        from payments import privacy, receivers, roles
 
         signals.deposit_required.connect(receivers.deposit_required, dispatch_uid="payments")
         signals.appointment_cancelled.connect(
             receivers.appointment_cancelled, dispatch_uid="payments"
         )
+        bookings_privacy.client_erased.connect(privacy.on_client_erased, dispatch_uid="payments")
         post_migrate.connect(roles.grant_payment_permissions, sender=self)
