@@ -57,6 +57,9 @@ SENSITIVE: dict[str, set[str]] = {
     "outbox.Email": {"secret"},
     "waitlist.WaitlistEntry": {"answers", "confirm_token_hash", "client_address"},
     "waitlist.WaitlistOffer": {"token_hash"},
+    "payments.Package": {"code_hash"},
+    "payments.GiftCard": {"code_hash"},
+    "payments.Payment": {"note"},  # free text staff type at the desk
 }
 
 # Fields whose names match the pattern, or that hold free text or JSON, and that someone
@@ -71,6 +74,8 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "bookings.ClosedDay": {"reason"},  # public holiday names
     "outbox.Email": {"params", "last_error"},  # object ids; the mail server's answer
     "waitlist.WaitlistEntry": {"unanswered_offers"},  # a count of lapsed offers
+    "payments.CardOnFile": {"consent_text"},  # the clinic's own words the client agreed to
+    "payments.Payment": {"failure_message"},  # Stripe's decline reason ("card declined")
 }
 
 # Filterable, but a list narrowed by one of these is logged as a read of its intakes.
