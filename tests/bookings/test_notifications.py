@@ -8,6 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from bookings import notifications
+from bookings.reminders import reminders_send_due
 from bookings.screening import clear_answers
 from bookings.services import (
     ClientDetails,
@@ -17,7 +18,6 @@ from bookings.services import (
     intake_approve,
     intake_decline,
 )
-from outbox.reminders import reminders_send_due
 from outbox.services import emails_deliver_due
 from tests.bookings.clinic import build_clinic, local_time
 from tests.factories import UserFactory

@@ -13,13 +13,13 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from ashiatsu_clinic.sweep import clinic_sweep
 from bookings import notifications
-from bookings.models import Appointment, AppointmentStatus
+from bookings.models import Appointment, AppointmentStatus, Reminder
+from bookings.reminders import SENT, reminders_send_due
 from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_cancel, booking_create
-from outbox.models import Email, EmailStatus, Reminder
-from outbox.reminders import SENT, reminders_send_due
-from outbox.sweep import clinic_sweep
+from outbox.models import Email, EmailStatus
 from tests.bookings.clinic import build_clinic, local_time
 from tests.outbox.backends import BROKEN, LOCMEM, SLOW
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from bookings.credentials import expiring_credentials
 from bookings.roles import CLINIC_MANAGER
 from outbox.models import PeriodicRun
+from outbox.render import render_message
 from outbox.services import email_queue
 
 DIGEST = "manager_digest"
@@ -34,8 +35,6 @@ def manager_emails() -> list[str]:
 def manager_digest_email(
     params: dict[str, Any], *, secret: str = ""
 ) -> EmailMultiAlternatives | None:
-    from bookings.notifications import render_message
-
     recipients = manager_emails()
     if not recipients:
         return None
