@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from bookings import signals
 from bookings.models import (
     Appointment,
     AppointmentEvent,
@@ -133,20 +134,9 @@ def client_erase(*, email: str, user) -> int:
         client.email = f"erased-{client.pk}@invalid.example"
         client.phone = ""
         client.save(update_fields=["name", "email", "phone"])
-    _erase_waitlist(email)
+    # Apps above (the waitlist) erase their copies in this same transaction.
+    signals.client_erasing.send(sender=client_erase, email=email)
     return len(clients)
-
-
-def _erase_waitlist(email: str) -> None:
-    """Waitlist entries hold contact details and intake answers too."""
-    from waitlist.models import WaitlistEntry
-
-    for entry in WaitlistEntry.objects.filter(email__iexact=email.strip()).select_for_update():
-        entry.name, entry.phone, entry.answers = ERASED_NAME, "", {}
-        entry.email = f"erased-waitlist-{entry.pk}@invalid.example"
-        if entry.status in ("waiting", "offered"):
-            entry.status = "left"
-        entry.save()
 
 
 def purge_old_intake_answers(*, years: int, now: dt.datetime | None = None) -> int:

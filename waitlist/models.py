@@ -8,19 +8,16 @@ counts as busy time for its therapist and room in `bookings.schedules.load_windo
 nobody else can book the slot; its holder books it through `bookings.services.booking_create`.
 """
 
-import hashlib
-import hmac
-import secrets
-
 from django.db import models
 from django.db.models import F, Q
 
 from bookings.models import Appointment, Room, Service
+from core import tokens
 from therapists.models import Therapist
 
 
 def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return tokens.token_hash(token)
 
 
 class EntryStatus(models.TextChoices):
@@ -113,9 +110,9 @@ class WaitlistOffer(models.Model):
         return f"Offer of {self.start:%Y-%m-%d %H:%M} to {self.entry.name}"
 
     def set_token(self) -> str:
-        token = secrets.token_urlsafe(32)
-        self.token_hash = hash_token(token)
+        token = tokens.token_new()
+        self.token_hash = tokens.token_hash(token)
         return token
 
     def token_matches(self, token: str) -> bool:
-        return hmac.compare_digest(self.token_hash, hash_token(token or ""))
+        return tokens.token_matches(self.token_hash, token)

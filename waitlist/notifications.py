@@ -7,7 +7,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.notifications import render_message
+from outbox.render import render_message
 from outbox.services import email_queue
 from waitlist.models import OfferStatus, WaitlistEntry, WaitlistOffer
 

@@ -9,37 +9,37 @@ slot twice: when its offer lapses, the slot goes to the next entry.
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.tasks import task
 from django.utils import timezone
 
 from bookings import screening
 from bookings.models import Service
-from bookings.schedules import available_slots, clinic_rules
+from bookings.schedules import available_slots, last_bookable_day
 from bookings.services import (
-    DECLINED,
-    INVALID_INTAKE,
     INVALID_REQUEST,
     BookingError,
     BookingResult,
     ClientDetails,
-    _find_slot,
-    _lock,
     booking_create,
+    intake_screen,
+    slot_find,
+    slot_lock,
 )
 from therapists.models import Therapist
-from waitlist import hooks, notifications
+from waitlist import notifications
+from waitlist.holds import OfferHold
 from waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
 
 
 class WaitlistError(BookingError):
     """A waitlist request the clinic cannot accept; `message` is written for the client."""
 
-    def __init__(self, message, *, code, errors=None, screening_result=None):
-        super().__init__(message, code=code, errors=errors)
-        self.screening = screening_result
+    # `screening` (set for a declined intake) comes from BookingError.
 
 
 def waitlist_join(
@@ -56,16 +56,9 @@ def waitlist_join(
     someone for whom walk-on-back massage is not safe is told so now, not when a slot
     comes up. A free slot in the range is offered at once (after commit)."""
     now = now or timezone.now()
-    try:
-        result = screening.screen(answers)
-    except screening.InvalidAnswers as error:
-        raise WaitlistError(
-            "Please answer every intake question.", code=INVALID_INTAKE, errors=error.errors
-        ) from error
-    if result.is_declined:
-        raise WaitlistError(" ".join(result.reasons), code=DECLINED, screening_result=result)
+    intake_screen(answers=answers, error=WaitlistError)
     today = timezone.localdate(now)
-    horizon = today + dt.timedelta(days=settings.BOOKING_HORIZON_DAYS)
+    horizon = last_bookable_day(today)
     if not service.active or (therapist is not None and not therapist.active):
         raise WaitlistError(
             "This service or therapist is not taking bookings.", code=INVALID_REQUEST
@@ -93,7 +86,7 @@ def waitlist_join(
             answers=screening.validate_answers(answers),
         )
         notifications.queue_joined_email(entry)
-        hooks.slot_freed()
+        offers_make_after_commit()
     return entry
 
 
@@ -107,7 +100,7 @@ def waitlist_leave(*, entry: WaitlistEntry) -> None:
         WaitlistEntry.objects.filter(
             pk=entry.pk, status__in=[EntryStatus.WAITING, EntryStatus.OFFERED]
         ).update(status=EntryStatus.LEFT)
-        hooks.slot_freed()
+        offers_make_after_commit()
 
 
 def offers_expire(*, now: dt.datetime | None = None) -> int:
@@ -166,17 +159,11 @@ def _hold(entry: WaitlistEntry, *, therapist_id: int, start: dt.datetime, now: d
     therapist = Therapist.objects.get(pk=therapist_id)
     with transaction.atomic():
         # The booking service's locks and check: rooms, then the therapist, then re-check.
-        _lock(entry.service, [therapist])
+        slot_lock(service=entry.service, therapists=[therapist])
         entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
         if entry.status != EntryStatus.WAITING:
             return False
-        _, room_id = _find_slot(
-            service=entry.service,
-            candidates=[therapist],
-            start=start,
-            now=now,
-            rules=clinic_rules(),
-        )
+        room_id = slot_find(service=entry.service, therapist=therapist, start=start, now=now)
         end = start + entry.service.duration
         offer = WaitlistOffer(
             entry=entry,
@@ -213,5 +200,17 @@ def offer_accept(*, offer: WaitlistOffer, now: dt.datetime | None = None) -> Boo
         client=ClientDetails(name=entry.name, email=entry.email, phone=entry.phone),
         answers=entry.answers,
         now=now,
-        waitlist_offer=offer,
+        hold=OfferHold(offer),
     )
+
+
+@task
+def offers_make_task() -> int:
+    """Offer freed slots now, in the worker (enqueued after a booking change commits)."""
+    return offers_make()
+
+
+def offers_make_after_commit() -> None:
+    """Once the surrounding transaction commits, look for slots to offer (robust: a failure
+    to enqueue is logged; the periodic sweep looks anyway)."""
+    transaction.on_commit(partial(offers_make_task.enqueue), robust=True)
