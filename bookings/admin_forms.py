@@ -5,12 +5,11 @@ call is about "Tuesday at ten", never about UTC); `start()` turns them into an a
 """
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django import forms
-from django.conf import settings
 
 from bookings.models import Service
+from core.clock import clinic_tz
 from therapists.models import Therapist
 
 # Quarter hours from 06:00 to 21:45: the clinic's day, well clear of the small hours in which
@@ -21,10 +20,6 @@ TIME_CHOICES = [
     for hour in range(FIRST_HOUR, LAST_HOUR)
     for minute in (0, 15, 30, 45)
 ]
-
-
-def clinic_tz() -> ZoneInfo:
-    return ZoneInfo(settings.CLINIC_TIME_ZONE)
 
 
 def local_start(day: dt.date, wall_time: str) -> dt.datetime:
