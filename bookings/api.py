@@ -40,9 +40,11 @@ from pydantic_core import PydanticCustomError
 
 from bookings import availability, screening, services, throttle
 from bookings.forms import ContactForm
-from bookings.models import REFERENCE_ALPHABET, REFERENCE_LENGTH, Appointment, Service, Style
+from bookings.models import Appointment, Service, Style, is_reference
 from bookings.schedules import available_slots
-from therapists.models import Credential, Therapist
+from core.clock import clinic_today
+from therapists import qualifications
+from therapists.models import Therapist
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +66,9 @@ ALTERNATIVE_DAYS = 7
 MAX_ERRORS = 50
 # Not a booking rule (the services decide what is bookable): a sanity bound so dates like
 # 0001-01-01 or 9999-12-31 get a clear 422 instead of overflowing date arithmetic.
-SANE_DISTANCE = dt.timedelta(days=3660)
+SANE_DISTANCE = availability.FAR_DATE_LIMIT
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
-REFERENCE = re.compile(rf"[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}")
+
 TOKEN = re.compile(r"[-A-Za-z0-9_]{1,200}")
 
 # Shown instead of pydantic's wording for these fields: what to send, not what went wrong.
@@ -462,33 +464,25 @@ def list_therapists(request: HttpRequest):
 
     Walking on a back done wrongly injures the client, so a style is listed only while a
     verified certification for it *and* a verified massage licence are valid today (the
-    same `availability.qualifies` rule that offers slots). Three queries: therapists, their
-    credentials valid today (prefetched), styles.
+    same `therapists.qualifications` rule that offers slots). Three queries: therapists,
+    their credentials valid today (prefetched), styles.
     """
-    today = timezone.localdate(timezone=_clinic_zone())
+    today = clinic_today()
     therapists = Therapist.objects.filter(active=True).prefetch_related(
-        Prefetch("credentials", queryset=Credential.objects.valid_on(today))
+        Prefetch("credentials", queryset=qualifications.valid_credentials(today))
     )
-    styles = list(Style.objects.order_by("slug"))
-    answer = []
-    for therapist in therapists:
-        spans = [
-            availability.CredentialSpan(c.kind, c.issued_on, c.expires_on)
-            for c in therapist.credentials.all()
-        ]
-        answer.append(
-            {
-                "slug": therapist.slug,
-                "name": therapist.display_name,
-                "bio": therapist.bio,
-                "styles": [
-                    style.slug
-                    for style in styles
-                    if availability.qualifies(spans, style.required_credential, today)
-                ],
-            }
-        )
-    return answer
+    styles = {style.slug: style.required_credential for style in Style.objects.order_by("slug")}
+    return [
+        {
+            "slug": therapist.slug,
+            "name": therapist.display_name,
+            "bio": therapist.bio,
+            "styles": qualifications.styles_on(
+                [qualifications.span_of(c) for c in therapist.credentials.all()], today, styles
+            ),
+        }
+        for therapist in therapists
+    ]
 
 
 @api.get(
@@ -599,11 +593,13 @@ def cancel_booking(request: HttpRequest, reference: str, payload: CancelIn):
     """Cancel with the token from the manage link; the slot becomes free again.
 
     An unknown reference and a wrong token get the same 404, so the API never confirms that
-    a reference exists. Clients may cancel until 24 hours before the start; later (or once
+    a reference exists. Clients may cancel until `BOOKING_CLIENT_CHANGE_CUTOFF_HOURS` (24) hours before the start; later (or once
     cancelled or completed) the answer is 409 with the reason: please call the clinic.
     """
     appointment = None
-    if REFERENCE.fullmatch(reference) and TOKEN.fullmatch(payload.token):
+    # References are matched ignoring case, as on the booking pages.
+    reference = reference.upper()
+    if is_reference(reference) and TOKEN.fullmatch(payload.token):
         appointment = Appointment.objects.filter(reference=reference).first()
     if appointment is None or not appointment.manage_token_matches(payload.token):
         raise _not_found("No booking matches this reference and token.")

@@ -7,8 +7,6 @@ cancelled; `bookings.services` checks the same rule first so clients get a frien
 """
 
 import datetime as dt
-import hashlib
-import hmac
 import secrets
 
 from django.conf import settings
@@ -18,7 +16,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from bookings import screening
 from bookings.constraints import PostgresExclusionConstraint, TsTzRange
+from core import tokens
 from therapists.models import CredentialKind, Therapist
 
 
@@ -138,10 +138,16 @@ class Intake(models.Model):
         return f"Intake v{self.questionnaire_version}: {self.get_outcome_display()}"
 
     @property
+    def light_pressure_only(self) -> bool:
+        return screening.light_pressure_only(
+            effective_pressure=self.effective_pressure, outcome=self.outcome
+        )
+
+    @property
     def flags(self) -> list[str]:
         """What a therapist or the front desk must know without reading the full answers."""
         flags = []
-        if self.effective_pressure == Pressure.LIGHT and self.outcome != IntakeOutcome.CLEAR:
+        if self.light_pressure_only:
             flags.append("Light pressure only")
         if self.outcome == IntakeOutcome.NEEDS_CLEARANCE:
             flags.append("Needed clinical clearance")
@@ -197,7 +203,7 @@ def is_reference(value: str) -> bool:
 
 
 def hash_manage_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return tokens.token_hash(token)
 
 
 class AppointmentQuerySet(models.QuerySet):
@@ -280,14 +286,12 @@ class Appointment(models.Model):
 
     def set_manage_token(self) -> str:
         """Give the appointment a fresh manage token; return it (only its hash is kept)."""
-        token = secrets.token_urlsafe(32)
-        self.manage_token_hash = hash_manage_token(token)
+        token = tokens.token_new()
+        self.manage_token_hash = tokens.token_hash(token)
         return token
 
     def manage_token_matches(self, token: str) -> bool:
-        if not self.manage_token_hash:
-            return False
-        return hmac.compare_digest(self.manage_token_hash, hash_manage_token(token or ""))
+        return tokens.token_matches(self.manage_token_hash, token)
 
     @property
     def holds_time(self) -> bool:
@@ -383,3 +387,37 @@ class ClosedDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.reason}".strip()
+
+
+class ReminderKind(models.TextChoices):
+    DAY_BEFORE = "day_before", "Reminder before the session"
+
+
+class Reminder(models.Model):
+    """A reminder promised for `appointment_start`: if the appointment moved or was cancelled
+    since, the sweep sends nothing for the old time."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(
+        max_length=20, choices=ReminderKind.choices, default=ReminderKind.DAY_BEFORE
+    )
+    appointment_start = models.DateTimeField()
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "kind"], name="reminder_once_per_kind")
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=Q(sent_at__isnull=True), name="reminder_unsent_due"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} for {self.appointment_id} due {self.due_at:%Y-%m-%d %H:%M}"
+        )

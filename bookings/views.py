@@ -8,7 +8,6 @@ JavaScript; `static/js/slot-picker.js` only makes the day picker quicker.
 """
 
 import datetime as dt
-from collections import defaultdict
 from typing import Any
 
 from django.contrib import messages
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from bookings import screening, throttle
 from bookings.forms import ContactForm, DateForm, IntakeForm
 from bookings.models import Appointment, Service, Style, is_reference
-from bookings.schedules import available_slots, clinic_rules
+from bookings.schedules import available_slots, clinic_rules, last_bookable_day
 from bookings.services import (
     BookingError,
     ClientDetails,
@@ -32,7 +31,8 @@ from bookings.services import (
     booking_reschedule,
 )
 from bookings.throttle import throttled
-from therapists.models import Credential, CredentialKind, Therapist
+from therapists import qualifications
+from therapists.models import Therapist
 
 ANY = "any"
 DAYS_SHOWN = 7
@@ -48,21 +48,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _styles_by_therapist(therapists: list[Therapist], day: dt.date) -> dict[int, list[Style]]:
-    """The styles each therapist may perform on `day` (licence + style certification)."""
-    valid = defaultdict(set)
-    for therapist_id, kind in (
-        Credential.objects.valid_on(day)
-        .filter(therapist__in=therapists)
-        .values_list("therapist_id", "kind")
-    ):
-        valid[therapist_id].add(kind)
+    """The styles each therapist may perform on `day` (`therapists.qualifications`)."""
+    spans = qualifications.spans_by_therapist([t.id for t in therapists], day)
     styles = list(Style.objects.all())
+    requirements = {s.pk: s.required_credential for s in styles}
     return {
         t.id: [
-            s
-            for s in styles
-            if CredentialKind.MASSAGE_LICENCE in valid[t.id]
-            and s.required_credential in valid[t.id]
+            s for s in styles if s.pk in qualifications.styles_on(spans[t.id], day, requirements)
         ]
         for t in therapists
     }
@@ -180,7 +172,7 @@ def _first_day(request: HttpRequest) -> dt.date:
     form = DateForm(request.GET)
     today = timezone.localdate()
     if form.is_valid() and form.cleaned_data["date"]:
-        horizon = today + dt.timedelta(days=clinic_rules().horizon.days)
+        horizon = last_bookable_day(today)
         return min(max(form.cleaned_data["date"], today), horizon)
     return today
 

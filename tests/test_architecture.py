@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Bottom to top. Add a new app to the layer it belongs to; apps in one layer may import each
 # other (without a cycle), never an app of a later layer.
 LAYERS: list[tuple[str, ...]] = [
+    ("core",),  # plain helpers, no models: the clinic clock, link tokens
     ("outbox",),  # generic e-mail: queue, render, deliver, retry
     ("therapists",),  # therapists, credentials, the one qualification rule
     ("bookings",),  # booking engine, services, reminders, client e-mails, staff admin
