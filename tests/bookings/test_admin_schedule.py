@@ -11,19 +11,14 @@ from bookings import admin_schedule
 from bookings.admin_schedule import APPOINTMENT, AWAY, BUFFER, FREE, OFF, Column
 from bookings.models import AppointmentStatus, ClosedDay
 from tests.bookings.clinic import build_clinic, local_time
-from tests.bookings.test_admin import FRONT_DESK, request_queries, staff_member
 from tests.factories import AppointmentFactory, ClientFactory, TherapistFactory
+from tests.people import FRONT_DESK, request_queries, staff_member
 from therapists.models import TimeOff
 
 pytestmark = pytest.mark.django_db
 
 NEW_YORK = ZoneInfo("America/New_York")
 SCHEDULE = "admin:bookings_appointment_schedule"
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
 
 
 @pytest.fixture

@@ -33,11 +33,6 @@ pytestmark = pytest.mark.django_db
 OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 
 
-@pytest.fixture
-def clinic():
-    return build_clinic()
-
-
 def counts() -> tuple[int, int, int]:
     return Appointment.objects.count(), Client.objects.count(), Intake.objects.count()
 

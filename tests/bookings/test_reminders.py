@@ -17,18 +17,13 @@ from bookings.services import (
     intake_approve,
 )
 from outbox.services import emails_deliver_due
-from tests.bookings.clinic import build_clinic, local_time
+from tests.bookings.clinic import local_time
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 ADA = ClientDetails(name="Ada Client", email="ada@example.com", phone="+1 212 555 0199")
 DAY = dt.timedelta(hours=24)
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
 
 
 def book(clinic, start, **answers):

@@ -20,7 +20,7 @@ from bookings.reminders import SENT, reminders_send_due
 from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_cancel, booking_create
 from outbox.models import Email, EmailStatus
-from tests.bookings.clinic import build_clinic, local_time
+from tests.bookings.clinic import local_time
 from tests.outbox.backends import BROKEN, LOCMEM, SLOW
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,11 +32,6 @@ DAY = dt.timedelta(hours=24)
 def database_tasks(settings):
     """Tasks go to the database and wait for a worker, as in production."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic(therapists=2, bar_rooms=2)
 
 
 def book(clinic, therapist, start, email="ada@example.com"):

@@ -15,7 +15,7 @@ from bookings.models import Appointment, AppointmentStatus
 from bookings.schedules import available_slots
 from bookings.screening import clear_answers
 from bookings.services import TAKEN, BookingError, ClientDetails, booking_cancel, booking_create
-from tests.bookings.clinic import build_clinic, local_time, qualify
+from tests.bookings.clinic import local_time, qualify
 from tests.factories import TherapistFactory, UserFactory, WorkingHoursFactory
 from therapists.models import CredentialKind
 from waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
@@ -26,11 +26,6 @@ pytestmark = pytest.mark.django_db
 ADA = ClientDetails(name="Ada Waiting", email="ada@example.com", phone="+1 212 555 0101")
 BO = ClientDetails(name="Bo Waiting", email="bo@example.com", phone="+1 212 555 0102")
 CY = ClientDetails(name="Cy Booked", email="cy@example.com", phone="+1 212 555 0103")
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
 
 
 @pytest.fixture
