@@ -13,12 +13,14 @@ from django.conf import settings
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from bookings import screening
 from bookings.constraints import PostgresExclusionConstraint, TsTzRange
 from core import tokens
+from core.clock import local_midnight
 from therapists.models import CredentialKind, Therapist
 
 
@@ -218,6 +220,42 @@ class AppointmentQuerySet(models.QuerySet):
     def overlapping(self, start: dt.datetime, end: dt.datetime):
         """Appointments whose occupied interval [start, occupied_until) meets [start, end)."""
         return self.filter(start__lt=end, occupied_until__gt=start)
+
+    def of_client(self, email: "str | Value | OuterRef"):
+        """Appointments of the client with this e-mail address. Clients have no account and
+        each booking creates its own `Client` row, so the clinic recognises a returning
+        client by e-mail, ignoring case. `email` may be an expression (an `OuterRef`)."""
+        if isinstance(email, str):
+            email = Value(email)
+        return self.alias(client_email=Lower("client__email")).filter(client_email=Lower(email))
+
+    def starting_on_local_days(self, first_day: dt.date, days: int):
+        """Appointments starting on the clinic's local dates [first_day, first_day + days)."""
+        return self.filter(
+            start__gte=local_midnight(first_day),
+            start__lt=local_midnight(first_day + dt.timedelta(days=days)),
+        )
+
+    def with_first_visit(self):
+        """Annotate `first_visit`: the client has no earlier appointment that holds its time
+        (any therapist). A subquery, so still one query."""
+        earlier = (
+            self.model.objects.active()
+            .of_client(OuterRef("client__email"))
+            .filter(start__lt=OuterRef("start"))
+        )
+        return self.annotate(first_visit=~Exists(earlier))
+
+    def history_of(self, appointment: "Appointment", *, before: dt.datetime):
+        """The client's other sessions that hold their time, started before `before` and
+        before this one, newest first."""
+        return (
+            self.active()
+            .of_client(appointment.client.email)
+            .filter(start__lt=min(appointment.start, before))
+            .exclude(pk=appointment.pk)
+            .order_by("-start")
+        )
 
 
 NOT_CANCELLED = ~Q(status=AppointmentStatus.CANCELLED)

@@ -42,6 +42,10 @@ def hold_source_register(name: str, source: HoldSource) -> None:
     _sources[name] = source
 
 
+def hold_source_unregister(name: str) -> None:
+    _sources.pop(name, None)
+
+
 def hold_querysets(
     *, start: dt.datetime, end: dt.datetime, now: dt.datetime, ignore: "Hold | None" = None
 ) -> list[QuerySet]:

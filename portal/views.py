@@ -17,8 +17,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Value
-from django.db.models.functions import Lower
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -85,36 +84,16 @@ def _day_from(raw: str) -> dt.date:
     return day
 
 
-def _local_midnight(day: dt.date) -> dt.datetime:
-    # Combining with the zone (not adding 24 h) keeps a day right across a DST change.
-    return dt.datetime.combine(day, dt.time(), timezone.get_current_timezone())
-
-
-def _appointments_of_client(email: Value | OuterRef) -> QuerySet[Appointment]:
-    """Non-cancelled appointments of the client with this e-mail address. Clients have no
-    account and each booking creates its own `Client` row, so the clinic recognises a
-    returning client by e-mail, ignoring case."""
-    return (
-        Appointment.objects.active()
-        .alias(client_email=Lower("client__email"))
-        .filter(client_email=Lower(email))
-    )
-
-
 def _sessions(therapist: Therapist, first_day: dt.date, days: int) -> QuerySet[Appointment]:
     """The therapist's sessions (not cancelled) on local days [first_day, first_day + days),
     each annotated with `first_visit`: no earlier non-cancelled appointment of the client
     with the clinic. One query, whatever the number of sessions."""
-    earlier = _appointments_of_client(OuterRef("client__email")).filter(start__lt=OuterRef("start"))
     return (
         Appointment.objects.active()
         .for_therapist(therapist)
-        .filter(
-            start__gte=_local_midnight(first_day),
-            start__lt=_local_midnight(first_day + dt.timedelta(days=days)),
-        )
+        .starting_on_local_days(first_day, days)
         .select_related("client", "service__style", "room", "intake")
-        .annotate(first_visit=~Exists(earlier))
+        .with_first_visit()
         .order_by("start")
     )
 
@@ -272,12 +251,11 @@ def _history_line(event: AppointmentEvent) -> dict:
 def _past_sessions(appointment: Appointment, now: dt.datetime) -> list[Appointment]:
     """The client's sessions with the clinic (any therapist) before this one, newest first."""
     return list(
-        _appointments_of_client(Value(appointment.client.email))
-        .filter(start__lt=min(appointment.start, now))
-        .exclude(pk=appointment.pk)
+        Appointment.objects.history_of(appointment, before=now)
         .select_related("service", "therapist")
-        .prefetch_related(Prefetch("notes", queryset=SessionNote.objects.order_by("created_at")))
-        .order_by("-start")[:PAST_SESSIONS_SHOWN]
+        .prefetch_related(Prefetch("notes", queryset=SessionNote.objects.order_by("created_at")))[
+            :PAST_SESSIONS_SHOWN
+        ]
     )
 
 
