@@ -24,7 +24,6 @@ import logging
 import re
 from functools import wraps
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -42,7 +41,7 @@ from bookings import availability, screening, services, throttle
 from bookings.forms import ContactForm
 from bookings.models import Appointment, Service, Style, is_reference
 from bookings.schedules import available_slots
-from core.clock import clinic_today
+from core.clock import clinic_today, clinic_tz
 from therapists import qualifications
 from therapists.models import Therapist
 
@@ -354,10 +353,6 @@ def _throttled(group: str):
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _clinic_zone() -> ZoneInfo:
-    return ZoneInfo(settings.CLINIC_TIME_ZONE)
-
-
 def _service(slug: str) -> Service:
     """Only services the clinic offers (those /api/services lists) can be looked up."""
     service = Service.objects.select_related("style").filter(slug=slug, active=True).first()
@@ -377,14 +372,14 @@ def _therapist(slug: str) -> Therapist | None:
 
 
 def _sanity_error(day: dt.date) -> str | None:
-    if abs(day - timezone.localdate(timezone=_clinic_zone())) > SANE_DISTANCE:
+    if abs(day - clinic_today()) > SANE_DISTANCE:
         return "Choose a date within ten years of today."
     return None
 
 
 def _slots_out(slots: list[availability.Slot]) -> list[dict[str, Any]]:
     """Slots as the API shows them, with each therapist's name (one query for all names)."""
-    zone = _clinic_zone()
+    zone = clinic_tz()
     names = dict(
         Therapist.objects.filter(pk__in={s.therapist_id for s in slots}).values_list(
             "id", "display_name"
@@ -406,7 +401,7 @@ def _alternatives(
 ) -> list[dict[str, Any]]:
     """Up to five free slots near a taken one, for the same service and therapist choice:
     the same day first (closest in time), then the next days in order."""
-    zone = _clinic_zone()
+    zone = clinic_tz()
     day = start.astimezone(zone).date()
     slots = available_slots(
         service=service,
@@ -499,7 +494,7 @@ def get_availability(request: HttpRequest, params: Query[AvailabilityQuery]):
     """
     service = _service(params.service)
     therapist = _therapist(params.therapist)
-    first_day = params.date or timezone.localdate(timezone=_clinic_zone())
+    first_day = params.date or clinic_today()
     if problem := _sanity_error(first_day):
         raise _invalid({"date": problem})
     slots = available_slots(
@@ -557,7 +552,7 @@ def create_booking(request: HttpRequest, payload: BookingIn):
             extra["alternatives"] = _alternatives(service, therapist, payload.start)
         raise _from_booking_error(error, **extra) from error
     appointment = result.appointment
-    zone = _clinic_zone()
+    zone = clinic_tz()
     manage = reverse("bookings:manage", args=[appointment.reference, result.manage_token])
     return Status(
         201,

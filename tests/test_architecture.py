@@ -204,8 +204,14 @@ def check(
             if source_app in rank and target_app in tooling:
                 violations.append(Violation("upward", f"{where} (application imports tooling)"))
 
-    for cycle in find_cycles(graph):
-        violations.append(Violation("cycle", " -> ".join([*cycle, cycle[0]])))
+    for component in strongly_connected(graph):
+        cycle = _one_cycle(graph, component)
+        loop = " -> ".join([*cycle, cycle[0]])
+        violations.append(
+            Violation("cycle", f"{loop} (a tangle of {len(component)}: {', '.join(component)})")
+            if len(component) > len(cycle)
+            else Violation("cycle", loop)
+        )
     # An import cycle always makes an app cycle too, unless it stays in one app; report the
     # app-level loops separately so two apps that lean on each other are named.
     app_graph: dict[str, set[str]] = {}
@@ -219,7 +225,12 @@ def check(
 
 
 def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """One cycle per strongly connected component of more than one node (Tarjan)."""
+    """One cycle per strongly connected component of more than one node."""
+    return [_one_cycle(graph, component) for component in strongly_connected(graph)]
+
+
+def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one node, each sorted (Tarjan)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -265,7 +276,7 @@ def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     for node in sorted(graph):
         if node not in index:
             visit(node)
-    return [_one_cycle(graph, component) for component in components]
+    return components
 
 
 def _one_cycle(graph: dict[str, set[str]], component: list[str]) -> list[str]:
