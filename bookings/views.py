@@ -31,6 +31,7 @@ from bookings.services import (
     booking_reschedule,
 )
 from bookings.throttle import throttled
+from core.clock import clinic_today
 from therapists import qualifications
 from therapists.models import Therapist
 
@@ -62,14 +63,14 @@ def _styles_by_therapist(therapists: list[Therapist], day: dt.date) -> dict[int,
 
 def therapist_list(request: HttpRequest) -> HttpResponse:
     therapists = list(Therapist.objects.filter(active=True))
-    styles = _styles_by_therapist(therapists, timezone.localdate())
+    styles = _styles_by_therapist(therapists, clinic_today())
     rows = [(t, styles[t.id]) for t in therapists if styles[t.id]]
     return render(request, "bookings/therapist_list.html", {"rows": rows})
 
 
 def therapist_detail(request: HttpRequest, slug: str) -> HttpResponse:
     therapist = get_object_or_404(Therapist, slug=slug, active=True)
-    today = timezone.localdate()
+    today = clinic_today()
     credentials = therapist.credentials.valid_on(today).order_by("kind")
     styles = _styles_by_therapist([therapist], today)[therapist.id]
     services = Service.objects.filter(active=True, style__in=styles).select_related("style")
@@ -139,7 +140,7 @@ def choose_service(request: HttpRequest) -> HttpResponse:
 def choose_therapist(request: HttpRequest, service: str) -> HttpResponse:
     chosen = _service(service)
     therapists = list(Therapist.objects.filter(active=True))
-    styles = _styles_by_therapist(therapists, timezone.localdate())
+    styles = _styles_by_therapist(therapists, clinic_today())
     qualified = [t for t in therapists if chosen.style in styles[t.id]]
     return render(
         request,
@@ -170,7 +171,7 @@ def _slot_days(service: Service, therapist: Therapist | None, first_day: dt.date
 
 def _first_day(request: HttpRequest) -> dt.date:
     form = DateForm(request.GET)
-    today = timezone.localdate()
+    today = clinic_today()
     if form.is_valid() and form.cleaned_data["date"]:
         horizon = last_bookable_day(today)
         return min(max(form.cleaned_data["date"], today), horizon)
@@ -180,7 +181,7 @@ def _first_day(request: HttpRequest) -> dt.date:
 def choose_slot(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     chosen_service, chosen_therapist = _service(service), _therapist(therapist)
     first_day = _first_day(request)
-    today = timezone.localdate()
+    today = clinic_today()
     context = _step_context(
         chosen_service,
         chosen_therapist,

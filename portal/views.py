@@ -41,6 +41,7 @@ from bookings.services import (
     appointment_set_status,
     session_note_add,
 )
+from core.clock import clinic_today
 from portal.feeds import feed_appointments, therapist_calendar, therapist_for_token
 from portal.forms import THERAPIST_STATUSES, SessionNoteForm, StatusForm
 from therapists.models import Therapist
@@ -65,7 +66,7 @@ def _therapist_for(request: HttpRequest) -> Therapist:
 
 
 def _in_range(day: dt.date) -> bool:
-    today = timezone.localdate()
+    today = clinic_today()
     return (
         today - dt.timedelta(days=DAYS_BACK_LIMIT)
         <= day
@@ -137,7 +138,7 @@ def _log_intake_views(request: HttpRequest, appointments: list[Appointment], whe
 
 
 def _portal_context(therapist: Therapist, **extra) -> dict:
-    return {"therapist": therapist, "today": timezone.localdate(), **extra}
+    return {"therapist": therapist, "today": clinic_today(), **extra}
 
 
 def _day_page(request: HttpRequest, day: dt.date) -> HttpResponse:
@@ -160,7 +161,7 @@ def _day_page(request: HttpRequest, day: dt.date) -> HttpResponse:
 @require_safe
 def today(request: HttpRequest) -> HttpResponse:
     """The therapist's sessions today, in the clinic's time zone."""
-    return _day_page(request, timezone.localdate())
+    return _day_page(request, clinic_today())
 
 
 @never_cache

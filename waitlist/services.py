@@ -30,6 +30,7 @@ from bookings.services import (
     slot_find,
     slot_lock,
 )
+from core.clock import clinic_today
 from therapists.models import Therapist
 from waitlist import notifications
 from waitlist.holds import OfferHold
@@ -57,7 +58,7 @@ def waitlist_join(
     comes up. A free slot in the range is offered at once (after commit)."""
     now = now or timezone.now()
     intake_screen(answers=answers, error=WaitlistError)
-    today = timezone.localdate(now)
+    today = clinic_today(now)
     horizon = last_bookable_day(today)
     if not service.active or (therapist is not None and not therapist.active):
         raise WaitlistError(
@@ -125,7 +126,7 @@ def offers_make(*, now: dt.datetime | None = None) -> int:
     """Offer each waiting client, oldest entry first, the earliest free slot that fits and
     was not offered to them before; return how many offers were made."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
+    today = clinic_today(now)
     WaitlistEntry.objects.filter(status__in=[EntryStatus.WAITING], last_day__lt=today).update(
         status=EntryStatus.ENDED
     )
