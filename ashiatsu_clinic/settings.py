@@ -319,6 +319,15 @@ REMINDER_LEAD_HOURS = env.int("REMINDER_LEAD_HOURS", default=24)
 OUTBOX_RETRY_MINUTES = [1, 5, 15, 60, 180, 720]
 # A waitlist offer holds its slot for the client this long before it goes to the next one.
 WAITLIST_OFFER_HOLD_MINUTES = env.int("WAITLIST_OFFER_HOLD_MINUTES", default=30)
+# Waitlist abuse (issue 11): joins per client address (shared cache, like bookings); open
+# entries per e-mail address and per client address; an entry gets no offer until its
+# address is confirmed through the e-mailed link, which works this many hours; an entry is
+# taken off after this many offers it let lapse without an answer.
+WAITLIST_JOIN_RATE = env.str("WAITLIST_JOIN_RATE", default="5/m")
+WAITLIST_MAX_OPEN_PER_EMAIL = env.int("WAITLIST_MAX_OPEN_PER_EMAIL", default=3)
+WAITLIST_MAX_OPEN_PER_ADDRESS = env.int("WAITLIST_MAX_OPEN_PER_ADDRESS", default=5)
+WAITLIST_CONFIRM_HOURS = env.int("WAITLIST_CONFIRM_HOURS", default=24)
+WAITLIST_MAX_UNANSWERED_OFFERS = env.int("WAITLIST_MAX_UNANSWERED_OFFERS", default=2)
 # The weekly e-mail to clinic managers about expiring credentials: weekday (0 = Monday) and
 # local hour from which it goes out; credentials expiring within this many days.
 MANAGER_DIGEST_WEEKDAY = env.int("MANAGER_DIGEST_WEEKDAY", default=0)
