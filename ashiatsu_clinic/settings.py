@@ -278,7 +278,22 @@ def _mailer(url: str) -> dict:
     return {"BACKEND": backend, "OPTIONS": options}
 
 
-MAILERS = {"default": _mailer(env.str("EMAIL_URL", default="consolemail://"))}
+def _email_url() -> str:
+    """Production must say where mail goes: the console backend would print every e-mail,
+    manage links included, into the server's logs (and `check --deploy` refuses it)."""
+    url = env.str("EMAIL_URL", default="")
+    if url:
+        return url
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "EMAIL_URL is not set: e-mail (with clients' manage links) would only be written "
+            "to the log. Set EMAIL_URL=smtp://user:password@host:587 "
+            "(or DEBUG=true for local development only)."
+        )
+    return "consolemail://"
+
+
+MAILERS = {"default": _mailer(_email_url())}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Ashiatsu Clinic <clinic@example.com>")
 CLINIC_NAME = env.str("CLINIC_NAME", default="Ashiatsu Clinic")
 CLINIC_PHONE = env.str("CLINIC_PHONE", default="+1 212 555 0142")

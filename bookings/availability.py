@@ -55,11 +55,6 @@ REASON_MESSAGES = {
 }
 
 
-# Dates further than this from today are refused before any date arithmetic (which
-# overflows near year 1 or 9999): by the booking services, the API and the pages alike.
-FAR_DATE_LIMIT = timedelta(days=3650)
-
-
 def reason_message(reason: str, *, grid_phrase: str) -> str:
     """The client's message for `reason`, with the grid worded for the clinic's setting."""
     if reason == NOT_ON_GRID:

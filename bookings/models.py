@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from bookings import screening
 from bookings.constraints import PostgresExclusionConstraint, TsTzRange
+from bookings.validators import validate_person_name
 from core import tokens
 from core.clock import local_midnight
 from therapists.models import CredentialKind, Therapist
@@ -93,7 +94,7 @@ class Room(models.Model):
 class Client(models.Model):
     """A person who books; clients have no account, only a manage link per booking."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_person_name])
     email = models.EmailField()
     phone = models.CharField(max_length=40)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -248,11 +249,11 @@ class AppointmentQuerySet(models.QuerySet):
 
     def history_of(self, appointment: "Appointment", *, before: dt.datetime):
         """The client's other sessions that hold their time, started before `before` and
-        before this one, newest first."""
+        before this one, newest first. Same client record only, never by e-mail address:
+        anyone can book under anyone's address (see the portal's `_past_sessions`)."""
         return (
             self.active()
-            .of_client(appointment.client.email)
-            .filter(start__lt=min(appointment.start, before))
+            .filter(client_id=appointment.client_id, start__lt=min(appointment.start, before))
             .exclude(pk=appointment.pk)
             .order_by("-start")
         )

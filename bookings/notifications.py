@@ -22,6 +22,7 @@ from bookings.ics import appointment_calendar
 from bookings.models import Appointment, AppointmentStatus
 from outbox.render import render_message
 from outbox.services import email_queue
+from therapists.clinic_time import wall_time
 from therapists.models import Therapist
 
 CONFIRMED = "confirmed"
@@ -67,7 +68,7 @@ def _review_note(appointment: Appointment) -> str:
 
 
 def _when(moment: dt.datetime) -> str:
-    return timezone.localtime(moment).strftime("%a %d %b %H:%M")
+    return f"{timezone.localtime(moment):%a %d %b} {wall_time(moment)}"
 
 
 def build_message(

@@ -36,7 +36,9 @@ from bookings.models import (
 )
 from bookings.occupancy import Hold
 from bookings.schedules import clinic_rules, load_window, service_spec
+from bookings.validators import name_problem
 from core.clock import clinic_today
+from therapists.clinic_time import moment_within_reach
 from therapists.models import Credential, Therapist
 
 TAKEN = "taken"
@@ -113,7 +115,7 @@ def _aware_utc(start: dt.datetime) -> dt.datetime:
 
 def _within_reach(start: dt.datetime, now: dt.datetime) -> None:
     """Refuse absurd years up front: date arithmetic near year 1 or 9999 overflows."""
-    if abs(start - now) > availability.FAR_DATE_LIMIT:
+    if not moment_within_reach(start, now=now):
         raise _slot_error(availability.TOO_FAR if start > now else availability.TOO_SOON)
 
 
@@ -276,6 +278,8 @@ def booking_create(
     check leaves out and the booking claims in its transaction (`bookings.occupancy`).
     """
     now = now or timezone.now()
+    if problem := name_problem(client.name):  # forms check it too; this is the final say
+        raise BookingError(problem, code=INVALID_REQUEST, errors={"name": problem})
     start = _aware_utc(start)
     _within_reach(start, now)
     result = intake_screen(answers=answers)

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Upper
 
 from bookings.models import Appointment, Room, Service
+from bookings.validators import validate_person_name
 from core import tokens
 from therapists.models import Therapist
 
@@ -57,7 +58,7 @@ class WaitlistEntry(models.Model):
     )
     first_day = models.DateField()
     last_day = models.DateField()
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_person_name])
     email = models.EmailField()
     phone = models.CharField(max_length=40)
     answers = models.JSONField()

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from outbox.render import render_message
 from outbox.services import email_queue
+from therapists.clinic_time import wall_time
 from waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
 
 JOINED = "waitlist_joined"
@@ -57,7 +58,10 @@ def offer_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAltern
             "accept_url": offer_url(offer, secret),
             "max_unanswered": settings.WAITLIST_MAX_UNANSWERED_OFFERS,
         },
-        subject=f"A time is free for you: {start:%a %d %b %H:%M}, reply by {timezone.localtime(offer.expires_at):%H:%M}",
+        subject=(
+            f"A time is free for you: {start:%a %d %b} {wall_time(start)}, "
+            f"reply by {wall_time(offer.expires_at)}"
+        ),
         to=[offer.entry.email],
     )
 

@@ -1,6 +1,6 @@
 """The Reminder model moves to the bookings app (the outbox is generic mail and must not know
 appointments). The table is renamed, so every row, index and constraint stays; Django's
-state forgets the model here and `bookings.0004_reminder` adopts it without touching the
+state forgets the model here and `bookings.0005_reminder` adopts it without touching the
 database. Works on PostgreSQL and SQLite (both rename tables in place)."""
 
 from django.db import migrations

@@ -13,8 +13,8 @@ from tests.factories import AppointmentFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.db_integrity]
 
-BEFORE = [("outbox", "0001_initial"), ("bookings", "0003_staff_roles")]
-AFTER = [("outbox", "0002_reminder_moves_to_bookings"), ("bookings", "0004_reminder")]
+BEFORE = [("outbox", "0001_initial"), ("bookings", "0004_client_names_on_one_line")]
+AFTER = [("outbox", "0002_reminder_moves_to_bookings"), ("bookings", "0005_reminder")]
 
 
 def migrate(targets):

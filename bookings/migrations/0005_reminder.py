@@ -22,7 +22,7 @@ def move_content_type_back(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0003_staff_roles"),
+        ("bookings", "0004_client_names_on_one_line"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("outbox", "0002_reminder_moves_to_bookings"),
     ]
