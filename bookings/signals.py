@@ -2,6 +2,7 @@
 
 The booking engine sits below the waitlist (and any later feature app): it must not know who
 listens. It sends these signals; the apps above connect receivers in their `AppConfig.ready`.
+(Erasure, export and retention have their own signals in `bookings.privacy`.)
 """
 
 from functools import partial
@@ -13,12 +14,6 @@ from django.dispatch import Signal
 # change commits, never inside it: a receiver that fails or is slow cannot undo or hold up
 # the booking change. No arguments besides `sender`.
 slot_freed = Signal()
-
-# A client's personal data is being erased (`bookings.privacy.client_erase`), argument
-# `email`. Sent INSIDE the erasing transaction, on purpose: erasure is all or nothing, so
-# an app holding copies of the client's details (the waitlist) erases them in the same
-# transaction, and a failure there rolls the whole erasure back.
-client_erasing = Signal()
 
 
 def slot_freed_after_commit(sender: object) -> None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from outbox.models import Email, EmailStatus
+from outbox.sealing import open_secret
 
 # The logger keeps its old name: operators' log filters and alerts look for it.
 logger = logging.getLogger("outbox.services")
@@ -40,7 +41,8 @@ def email_deliver(email_id: int, *, now: dt.datetime | None = None) -> str | Non
         try:
             # A savepoint: a database error while building leaves the row writable.
             with transaction.atomic():
-                message = import_string(email.builder)(email.params, secret=email.secret)
+                builder = import_string(email.builder)
+                message = builder(email.params, secret=open_secret(email.secret))
                 if message is not None:
                     message.send()
         except Exception as error:

@@ -20,8 +20,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+# Re-exported: callers send and seal through outbox.services.
 from outbox.delivery import email_deliver, emails_deliver_due, retry_delays  # noqa: F401
 from outbox.models import Email, EmailStatus
+from outbox.sealing import open_secret, seal_secret  # noqa: F401
 from outbox.tasks import deliver_email_task
 
 Builder = Callable[..., EmailMessage | None]
@@ -47,7 +49,7 @@ def email_queue(
     it is no longer needed (say, a reminder for a session cancelled meanwhile).
     """
     email = Email.objects.create(
-        kind=kind, builder=_path(builder), params=dict(params), secret=secret
+        kind=kind, builder=_path(builder), params=dict(params), secret=seal_secret(secret)
     )
     # robust: a failure to enqueue is logged, and the sweep still finds the row.
     transaction.on_commit(partial(deliver_email_task.enqueue, email.pk), robust=True)
@@ -59,3 +61,24 @@ def email_retry_now(*, email: Email) -> None:
     Email.objects.filter(pk=email.pk).exclude(status=EmailStatus.SENT).update(
         status=EmailStatus.PENDING, next_attempt_at=timezone.now()
     )
+
+
+def emails_to(address: str):
+    """E-mails the clinic sent (or still owes) to this address, whatever its case."""
+    address = address.strip().lower()
+    candidates = Email.objects.filter(recipients__icontains=address)
+    return Email.objects.filter(
+        pk__in=[
+            email.pk
+            for email in candidates.only("pk", "recipients")
+            if address in {r.strip().lower() for r in email.recipients.split(",")}
+        ]
+    )
+
+
+def emails_forget(*, emails) -> int:
+    """A person's right to erasure (or retention): blank what the outbox keeps about these
+    e-mails (address, subject, link secret, the mail server's answer) and send none of them
+    that are still waiting. The row stays, so the clinic still sees that a mail went out."""
+    emails.filter(status=EmailStatus.PENDING).update(status=EmailStatus.SKIPPED)
+    return emails.update(recipients="", subject="", secret="", last_error="")

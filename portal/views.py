@@ -250,7 +250,15 @@ def _history_line(event: AppointmentEvent) -> dict:
 
 
 def _past_sessions(appointment: Appointment, now: dt.datetime) -> list[Appointment]:
-    """The client's sessions with the clinic (any therapist) before this one, newest first."""
+    """The client's sessions with the clinic (any therapist) before this one, newest first,
+    with the other therapists' notes.
+
+    Only sessions of the same client record: one the clinic made or confirmed (staff link
+    bookings to a record), never one a typed e-mail address points at. Anyone can book
+    under anyone's address, in any case, and would then read that person's notes here.
+    Until clients have verified records, `of_client` (by e-mail) serves only
+    the "first visit" hint, which shows nothing of the earlier sessions.
+    """
     return list(
         Appointment.objects.history_of(appointment, before=now)
         .select_related("service", "therapist")
