@@ -289,6 +289,10 @@ BOOKING_SLOT_GRID_MINUTES = env.int("BOOKING_SLOT_GRID_MINUTES", default=15)
 BOOKING_MIN_NOTICE_MINUTES = env.int("BOOKING_MIN_NOTICE_MINUTES", default=120)
 BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=60)
 BOOKING_CLIENT_CHANGE_CUTOFF_HOURS = env.int("BOOKING_CLIENT_CHANGE_CUTOFF_HOURS", default=24)
+# Test-only switch, deliberately not read from the environment: the negative-control test in
+# tests/bookings/test_concurrency.py turns the booking row locks off to prove the race tests
+# fail without them. Production always locks.
+BOOKING_ROW_LOCKS = True
 
 # Background work (e-mail, reminders, waitlist offers) through Django's tasks framework,
 # stored in the database and run by `manage.py db_worker` (django-tasks-db). Tests default
