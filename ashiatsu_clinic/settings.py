@@ -243,6 +243,10 @@ RATELIMIT_USE_CACHE = "default"
 # Per client address: booking attempts (POSTs) and manage-link views.
 BOOKING_RATE = env.str("BOOKING_RATE", default="20/m")
 MANAGE_LINK_RATE = env.str("MANAGE_LINK_RATE", default="30/m")
+# Free-time answers of GET /api/availability, cached in the same shared cache under the
+# schedule version (bookings/schedule_cache.py); 0 turns the cache off. Keys change every
+# minute, so a minute or two is all an entry can be useful for.
+AVAILABILITY_CACHE_SECONDS = env.int("AVAILABILITY_CACHE_SECONDS", default=90)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

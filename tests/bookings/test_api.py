@@ -253,8 +253,11 @@ class TestAvailability:
     )
     @pytest.mark.parametrize("choice", ["any", "named"])
     def test_the_query_count_does_not_grow_with_therapists_days_or_bookings(
-        self, client, therapists, days, bookings, choice, django_assert_num_queries
+        self, client, therapists, days, bookings, choice, django_assert_num_queries, settings
     ):
+        # The computation itself; an answer from the cache (schedule version and cache get
+        # instead of the loader) is pinned in tests/bookings/test_schedule_cache.py.
+        settings.AVAILABILITY_CACHE_SECONDS = 0
         clinic = build_clinic(therapists=therapists)
         for i in range(bookings):
             AppointmentFactory(
