@@ -250,6 +250,15 @@ def booking_create(
 
     with transaction.atomic(durable=True):
         _lock(service, candidates)
+        if waitlist_offer:
+            # The offer's row before the first write: writes take the schedule-version row
+            # (a trigger), and the sweep's expiry locks offers before it writes, so the
+            # claim below must not wait for an offer row while holding that version.
+            list(
+                WaitlistOffer.objects.select_for_update()
+                .filter(pk=waitlist_offer.pk)
+                .values_list("pk", flat=True)
+            )
         chosen, room_id = _find_slot(
             service=service,
             candidates=candidates,
