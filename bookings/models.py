@@ -389,7 +389,7 @@ class ClosedDay(models.Model):
 class ScheduleVersion(models.Model):
     """One row whose `token` changes whenever anything availability depends on changes.
 
-    Database triggers (migration 0004) replace the token in the same statement as every
+    Database triggers (migration 0005) replace the token in the same statement as every
     insert, update or delete of appointments, waitlist offers, therapists, working hours,
     time off, credentials, rooms and their styles, services, styles and closed days, so
     every write path (services, admin, shell, bulk updates) moves it, and it commits or

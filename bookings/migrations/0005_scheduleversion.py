@@ -72,9 +72,9 @@ def _remove(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0003_staff_roles"),
+        ("bookings", "0004_client_names_on_one_line"),
         ("therapists", "0002_calendar_token_and_verify_permission"),
-        ("waitlist", "0001_initial"),
+        ("waitlist", "0003_client_names_on_one_line"),
     ]
 
     operations = [
