@@ -25,7 +25,7 @@ from bookings.services import (
 from tests.bookings.clinic import build_clinic, local_time
 from tests.factories import AppointmentFactory, WorkingHoursFactory
 from therapists.models import Credential, CredentialKind, Therapist, TimeOff, WorkingHours
-from waitlist.models import WaitlistEntry, WaitlistOffer
+from waitlist.models import EntryStatus, WaitlistEntry, WaitlistOffer
 from waitlist.services import offers_make
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +88,9 @@ def _waitlist_hold(clinic):
         email="wanda@example.com",
         phone="+1 212 555 0101",
         answers=screening.clear_answers(),
+        status=EntryStatus.WAITING,  # as after the client confirmed the address
+        confirmed_at=timezone.now(),
+        queued_at=timezone.now(),
     )
     assert offers_make() == 1
 
