@@ -335,6 +335,85 @@ def pick_for_any(
     return [slot for _, (_, slot) in sorted(best.items())]
 
 
+def free_slots_any(
+    *,
+    service: ServiceSpec,
+    therapists: Sequence[TherapistSchedule],
+    rooms: Sequence[RoomSchedule],
+    closed_days: Collection[date],
+    first_day: date,
+    days: int,
+    now: datetime,
+    rules: Rules,
+) -> list[Slot]:
+    """Exactly `pick_for_any(free_slots(...))` with each therapist's own `sessions_per_day`,
+    computed without listing every (start, therapist) pair first.
+
+    For each start the therapists are tried in the order "any therapist" prefers (fewest
+    sessions that local day, then slug) and the first free one takes it. Usually that is the
+    first or second tried, so the work grows with the number of start times rather than with
+    therapists x start times: a clinic twice the size does not answer twice as slowly.
+    """
+    tz = rules.tz
+    grid_us = rules.grid // _MICROSECOND
+    duration_us = service.duration // _MICROSECOND
+    earliest, latest = _notice_and_horizon(now, rules)
+    closed = set(closed_days)
+    suitable = _suitable_rooms(rooms, service.style)
+    if not suitable:
+        return []
+    prepared = [
+        (
+            therapist,
+            duration_us + therapist.buffer // _MICROSECOND,
+            _Blocks([*therapist.time_off, *therapist.busy]),
+        )
+        for therapist in therapists
+    ]
+    slots = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        if day in closed:
+            continue
+        ranked = []
+        for therapist, occupied_us, unavailable in prepared:
+            count = therapist.sessions_per_day.get(day, 0)
+            if count >= therapist.daily_cap:
+                continue
+            if not qualifies(therapist.credentials, service.required_credential, day):
+                continue
+            spans = _working_spans(therapist, day, tz)
+            if spans:
+                ranked.append(((count, therapist.slug), therapist, occupied_us, unavailable, spans))
+        if not ranked:
+            continue
+        ranked.sort(key=lambda entry: entry[0])
+        grid = _day_grid(day, tz, grid_us)
+        lo = bisect_left(grid, max(min(s for r in ranked for s, _ in r[4]), earliest))
+        hi = bisect_right(grid, min(max(e for r in ranked for _, e in r[4]), latest))
+        for start in grid[lo:hi]:
+            for _, therapist, occupied_us, unavailable, spans in ranked:
+                end = start + occupied_us
+                if not any(ws <= start and end <= we for ws, we in spans):
+                    continue
+                if unavailable.hits(start, end):
+                    continue
+                room_id = _free_room(suitable, start, end)
+                if room_id is not None:
+                    moment = _utc(start)
+                    slots.append(
+                        Slot(
+                            moment,
+                            moment + service.duration,
+                            therapist.id,
+                            therapist.slug,
+                            room_id,
+                        )
+                    )
+                    break
+    return slots
+
+
 def check_slot(
     *,
     service: ServiceSpec,
