@@ -14,7 +14,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from bookings.notifications import clinic_context, render_message
+from outbox.render import clinic_context, render_message
 from outbox.services import email_queue
 from payments.models import Payment
 

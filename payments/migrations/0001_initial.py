@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("bookings", "0005_appointment_awaiting_deposit"),
+        ("bookings", "0007_appointment_awaiting_deposit"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

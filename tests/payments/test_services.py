@@ -10,6 +10,7 @@ from django.core import mail
 from django.utils import timezone
 from pypdf import PdfReader
 
+from ashiatsu_clinic.sweep import clinic_sweep
 from bookings.models import AppointmentStatus
 from bookings.screening import clear_answers
 from bookings.services import (
@@ -20,7 +21,6 @@ from bookings.services import (
     booking_cancel,
     booking_create,
 )
-from outbox.sweep import clinic_sweep
 from payments import services
 from payments.models import (
     CardOnFile,
