@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import FETCH_RAISE, Prefetch, Q
 from django.utils import timezone
 
-from bookings import availability
+from bookings import availability, workload
 from bookings.models import Appointment, ClosedDay, Room, Service
 from therapists.models import Credential, Therapist, TimeOff
 from waitlist.models import OfferStatus, WaitlistOffer
@@ -42,6 +42,7 @@ def service_spec(service: Service) -> availability.ServiceSpec:
         style=service.style.slug,
         required_credential=service.style.required_credential,
         duration=service.duration,
+        load=workload.session_load(service.duration_minutes, service.style.slug),
     )
 
 
@@ -73,18 +74,26 @@ def load_window(
 
     An open waitlist offer holds its slot like an appointment (therapist, room and daily
     cap) until it expires; `ignore_offer_id` lets the offer's own holder book it.
+
+    Appointments and offers are read for whole ISO weeks around the window (same query), so
+    each therapist's weekly load (`bookings.workload`) is complete even for a one-day window.
     """
     window_start = dt.datetime.combine(first_day, dt.time(), tz)
     window_end = dt.datetime.combine(first_day + dt.timedelta(days=days), dt.time(), tz)
     # An appointment begun before midnight can still occupy the first morning.
     margin = dt.timedelta(hours=12)
+    # The weekly load budget counts whole ISO weeks (Monday to Sunday, local dates).
+    load_first = workload.iso_monday(first_day)
+    load_end = workload.iso_monday(first_day + dt.timedelta(days=days - 1)) + dt.timedelta(days=7)
+    read_start = min(window_start - margin, dt.datetime.combine(load_first, dt.time(), tz))
+    read_end = max(window_end + margin, dt.datetime.combine(load_end, dt.time(), tz))
 
     queryset = Therapist.objects.filter(active=True)
     if therapists is not None:
         queryset = queryset.filter(pk__in=[t.pk for t in therapists])
     team = list(
         queryset.fetch_mode(FETCH_RAISE)
-        .only("id", "slug", "daily_session_cap", "buffer_minutes")
+        .only("id", "slug", "daily_session_cap", "buffer_minutes", "weekly_load_minutes")
         .prefetch_related(
             "working_hours",
             Prefetch(
@@ -103,32 +112,38 @@ def load_window(
         .order_by("slug")
     )
     occupied = Appointment.objects.active().filter(
-        start__lt=window_end + margin, occupied_until__gt=window_start - margin
+        start__lt=read_end, occupied_until__gt=read_start
     )
     if ignore_appointment_id is not None:
         occupied = occupied.exclude(pk=ignore_appointment_id)
     held = WaitlistOffer.objects.filter(
         status=OfferStatus.OPEN,
         expires_at__gt=timezone.now(),
-        start__lt=window_end + margin,
-        occupied_until__gt=window_start - margin,
+        start__lt=read_end,
+        occupied_until__gt=read_start,
     )
     if ignore_offer_id is not None:
         held = held.exclude(pk=ignore_offer_id)
-    columns = ("therapist_id", "room_id", "start", "occupied_until")
+    columns = ("therapist_id", "room_id", "start", "occupied_until", "end")
     busy_by_therapist: dict[int, list[availability.Interval]] = defaultdict(list)
     busy_by_room: dict[int, list[availability.Interval]] = defaultdict(list)
     sessions: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+    loads: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
     # One query for both (UNION ALL), so the loader's query count stays fixed.
-    for therapist_id, room_id, start, occupied_until in (
+    for therapist_id, room_id, start, occupied_until, end, style_slug in (
         occupied.order_by()
-        .values_list(*columns)
-        .union(held.order_by().values_list(*columns), all=True)
+        .values_list(*columns, "service__style__slug")
+        .union(held.order_by().values_list(*columns, "entry__service__style__slug"), all=True)
     ):
         interval = availability.Interval(start, occupied_until)
         busy_by_therapist[therapist_id].append(interval)
         busy_by_room[room_id].append(interval)
-        sessions[therapist_id][start.astimezone(tz).date()] += 1
+        local_day = start.astimezone(tz).date()
+        sessions[therapist_id][local_day] += 1
+        minutes = (end - start) // dt.timedelta(minutes=1)
+        loads[therapist_id][workload.iso_monday(local_day)] += workload.session_load(
+            minutes, style_slug
+        )
 
     room_styles: dict[int, set[str]] = defaultdict(set)
     for room_id, style_slug in Room.objects.filter(active=True).values_list("id", "styles__slug"):
@@ -140,7 +155,10 @@ def load_window(
         ).values_list("date", flat=True)
     )
     return Window(
-        therapists=[_therapist_schedule(t, busy_by_therapist[t.id], sessions[t.id]) for t in team],
+        therapists=[
+            _therapist_schedule(t, busy_by_therapist[t.id], sessions[t.id], loads[t.id])
+            for t in team
+        ],
         rooms=[
             availability.RoomSchedule(
                 id=room_id, styles=frozenset(styles), busy=busy_by_room[room_id]
@@ -154,7 +172,10 @@ def load_window(
 
 
 def _therapist_schedule(
-    therapist: Therapist, busy: list[availability.Interval], sessions: dict[dt.date, int]
+    therapist: Therapist,
+    busy: list[availability.Interval],
+    sessions: dict[dt.date, int],
+    loads: dict[dt.date, int],
 ) -> availability.TherapistSchedule:
     weekly: dict[int, list[tuple[dt.time, dt.time]]] = defaultdict(list)
     for hours in therapist.working_hours.all():
@@ -172,6 +193,8 @@ def _therapist_schedule(
         ],
         daily_cap=therapist.daily_session_cap,
         buffer=dt.timedelta(minutes=therapist.buffer_minutes),
+        load_per_week=dict(loads),
+        weekly_budget=workload.budget_load(therapist.weekly_load_minutes),
     )
 
 
