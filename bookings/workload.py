@@ -20,8 +20,7 @@ the same numbers (`load_expression` is the same weighting as an SQL expression).
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, Value, When
-from django.db.models.functions import Cast
+from django.db.models import Case, DurationField, ExpressionWrapper, IntegerField, Value, When
 
 CENTI = 100  # load units per weighted minute
 DEFAULT_WEEKLY_LOAD_MINUTES = 1200  # about 20 massage hours: full time in the survey
@@ -52,13 +51,17 @@ def iso_monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def load_expression(minutes, style_slug_field: str = "service__style__slug"):
-    """`session_load` as an SQL expression over a queryset: `minutes` (an expression giving the
-    session's length in whole minutes) times the weight of the style in `style_slug_field`."""
-    weights = settings.LOAD_STYLE_WEIGHTS
+def load_expression(duration, style_slug_field: str = "service__style__slug"):
+    """`session_load` as an SQL expression: `duration` (an expression giving the session's
+    length) times the weight, in percent, of the style in `style_slug_field`. The result is a
+    duration whose whole minutes are centi-minutes (a 60-minute session at 150 % gives 9,000
+    "minutes"), so `Sum()` of it is the exact weekly load."""
     weight = Case(
-        *[When(**{style_slug_field: slug}, then=Value(int(w))) for slug, w in weights.items()],
+        *[
+            When(**{style_slug_field: slug}, then=Value(int(w)))
+            for slug, w in settings.LOAD_STYLE_WEIGHTS.items()
+        ],
         default=Value(100),
         output_field=IntegerField(),
     )
-    return Cast(minutes, IntegerField()) * weight
+    return ExpressionWrapper(duration * weight, output_field=DurationField())

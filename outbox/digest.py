@@ -7,6 +7,7 @@ managers hear about it weekly, early enough to chase the renewal or move the cli
 """
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +23,21 @@ from outbox.models import PeriodicRun
 from outbox.services import email_queue
 
 DIGEST = "manager_digest"
+
+# Higher layers (the manager reports) add the week's headline numbers through this hook, so
+# the outbox never imports them: provider(today=date) -> [(label, value), ...].
+HeadlineProvider = Callable[..., Sequence[tuple[str, str]]]
+_headline_providers: list[HeadlineProvider] = []
+
+
+def register_headlines(provider: HeadlineProvider) -> None:
+    """Add a section of headline numbers to the weekly e-mail (idempotent)."""
+    if provider not in _headline_providers:
+        _headline_providers.append(provider)
+
+
+def headlines(today: dt.date) -> list[tuple[str, str]]:
+    return [line for provider in _headline_providers for line in provider(today=today)]
 
 
 def manager_emails() -> list[str]:
@@ -45,7 +61,13 @@ def manager_digest_email(
     affected = sum(len(row.appointments) for row in rows)
     return render_message(
         DIGEST,
-        {"rows": rows, "today": today, "days": days, "affected": affected},
+        {
+            "rows": rows,
+            "today": today,
+            "days": days,
+            "affected": affected,
+            "headlines": headlines(today),
+        },
         subject=(
             f"Credentials expiring in the next {days} days: {len(rows)}"
             + (f", {affected} session{'s' if affected > 1 else ''} affected" if affected else "")
