@@ -9,6 +9,7 @@ same numbers are always in a table next to the chart, for screen readers and for
 """
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -59,14 +60,25 @@ class Chart:
     texts: list[Text] = field(default_factory=list)
     legend: list[tuple[str, str]] = field(default_factory=list)  # (colour, name)
     width: int = WIDTH
+    kind: str = "columns"  # or "bars": sized apart in reports.css
 
     @property
     def empty(self) -> bool:
         return not self.rects
 
 
+def nice_ceiling(value: float) -> float:
+    """The smallest 1, 2, 4, 5 or 10 times a power of ten at or above `value`, so the half-way
+    gridline is a round number too."""
+    magnitude = 10 ** math.floor(math.log10(value)) if value > 0 else 1
+    for step in (1, 2, 4, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
 def _fmt(value: float, unit: str) -> str:
-    return f"{value:.0f}{unit}"
+    return f"{value:.0f}{unit}" if value == int(value) else f"{value:.1f}{unit}"
 
 
 def horizontal_bars(
@@ -90,7 +102,7 @@ def horizontal_bars(
     if unit == " %":
         scale_max = max(scale_max, 100)
     plot = WIDTH - 64  # room for the value text after the longest bar
-    chart = Chart(id, title, description, height=top + row_height * len(rows) + 4)
+    chart = Chart(id, title, description, height=top + row_height * len(rows) + 4, kind="bars")
     for index, (label, value, text) in enumerate(rows):
         y = top + index * row_height
         chart.texts.append(Text(0, y + 13, label, size=13))
@@ -130,7 +142,7 @@ def columns(
         ]
     else:
         totals = [v or 0 for _, values in series for v in values]
-    scale_max = max([*totals, floor_max])
+    scale_max = nice_ceiling(max([*totals, floor_max]))
     chart = Chart(id, title, description, height=height)
     for step in range(3):
         value = scale_max * step / 2
@@ -148,7 +160,7 @@ def columns(
             value = values[i]
             if value is None:
                 continue
-            h = plot_h * value / scale_max
+            h = max(plot_h * value / scale_max, 1.5)  # a zero is a visible sliver, not a gap
             x = x0 if stacked else x0 + s * bar_w
             y = base - h
             chart.rects.append(

@@ -72,8 +72,8 @@ def default_period(today: dt.date | None = None) -> Period:
 class PeriodForm(forms.Form):
     """The date-range picker: two dates, checked for order and bounds."""
 
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label="Report from", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="Report to", widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()

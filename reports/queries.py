@@ -218,6 +218,14 @@ class ClinicReport:
     waiting_now: int
     oldest_waiting_hours: float | None
 
+    @property
+    def oldest_waiting(self) -> str:
+        """How long the oldest intake in the queue has waited, in words."""
+        hours = self.oldest_waiting_hours
+        if hours is None:
+            return ""
+        return f"{hours:.1f} hours" if hours < 48 else f"{hours / 24:.0f} days"
+
 
 # --- Open minutes (from working hours: a handful of rows, never appointments) ---------------
 
