@@ -51,9 +51,8 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
-    Window,
 )
-from django.db.models.functions import Lower, RowNumber, Trim, TruncWeek
+from django.db.models.functions import Lower, Trim, TruncWeek
 from django.utils import timezone
 
 from bookings import workload
@@ -68,10 +67,11 @@ from bookings.models import (
 from reports.period import Period
 from therapists.models import Therapist, TimeOff, WorkingHours
 
-# therapists, rooms, working hours, time off, closed days, booked per therapist-week, booked
-# per room-week, rates, clients, services, review waits, the review queue now
-QUERIES = 12
+# therapists, rooms, working hours, time off, closed days, bookings per therapist, room and
+# week (utilisation, load and rates in one scan), clients, services, review waits, the queue
+QUERIES = 10
 
+RATE_COUNTS = ("bookings", "cancelled", "late_cancelled", "due", "no_shows")
 CANCELLED = AppointmentStatus.CANCELLED
 NO_SHOW = AppointmentStatus.NO_SHOW
 MINUTE = dt.timedelta(minutes=1)
@@ -326,26 +326,50 @@ def clinic_report(period: Period, *, now: dt.datetime | None = None) -> ClinicRe
         ).values_list("date", flat=True)
     )
 
-    booked = (
-        Appointment.objects.active()
-        .filter(in_period)
+    # One scan of the period's appointments, grouped by therapist, room and week: a few
+    # thousand groups at most, which Python adds up into the therapist, room and week tables.
+    held = ~Q(status=CANCELLED)
+    late = AppointmentEvent.objects.filter(
+        appointment=OuterRef("pk"),
+        kind=AppointmentEvent.Kind.CANCELLED,
+        at__gte=OuterRef("start") - dt.timedelta(hours=settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS),
+    )
+    groups = (
+        Appointment.objects.filter(in_period)
         .annotate(week=TruncWeek("start", tzinfo=tz))
+        .values("therapist_id", "room_id", "week")
+        .annotate(
+            minutes=Sum(SESSION, filter=held),
+            sessions=Count("pk", filter=held),
+            load=Sum(workload.load_expression(F("end") - F("start")), filter=held),
+            bookings=Count("pk"),
+            cancelled=Count("pk", filter=Q(status=CANCELLED)),
+            late_cancelled=Count("pk", filter=Q(status=CANCELLED) & Q(Exists(late))),
+            due=Count("pk", filter=held & Q(start__lt=now)),
+            no_shows=Count("pk", filter=Q(status=NO_SHOW)),
+        )
         .order_by()
     )
-    by_therapist = {
-        (row["therapist_id"], _monday(row["week"], tz)): row
-        for row in booked.values("therapist_id", "week").annotate(
-            minutes=Sum(SESSION),
-            sessions=Count("pk"),
-            load=Sum(workload.load_expression(F("end") - F("start"))),
-        )
-    }
-    by_room = {
-        (row["room_id"], _monday(row["week"], tz)): row
-        for row in booked.values("room_id", "week").annotate(
-            minutes=Sum(SESSION), sessions=Count("pk")
-        )
-    }
+    by_therapist: dict[tuple[int, dt.date], dict[str, int]] = defaultdict(
+        lambda: {"minutes": 0, "sessions": 0, "load": 0}
+    )
+    by_room: dict[tuple[int, dt.date], dict[str, int]] = defaultdict(
+        lambda: {"minutes": 0, "sessions": 0}
+    )
+    rates_by_week = {m: Rates(m) for m in mondays}
+    for row in groups:
+        monday = _monday(row["week"], tz)
+        minutes, sessions = _minutes(row["minutes"]), row["sessions"]
+        therapist_sums = by_therapist[(row["therapist_id"], monday)]
+        therapist_sums["minutes"] += minutes
+        therapist_sums["sessions"] += sessions
+        therapist_sums["load"] += _minutes(row["load"])
+        room_sums = by_room[(row["room_id"], monday)]
+        room_sums["minutes"] += minutes
+        room_sums["sessions"] += sessions
+        rates = rates_by_week[monday]
+        for name in RATE_COUNTS:
+            setattr(rates, name, getattr(rates, name) + row[name])
 
     # Utilisation per therapist and week, per therapist over the range, per week overall.
     therapist_weeks, therapist_totals, loads = [], [], []
@@ -366,11 +390,11 @@ def clinic_report(period: Period, *, now: dt.datetime | None = None) -> ClinicRe
                 name,
                 monday,
                 open_minutes=open_by_week.get(monday, 0),
-                booked_minutes=_minutes(row.get("minutes")),
+                booked_minutes=row.get("minutes", 0),
                 sessions=row.get("sessions", 0),
             )
-            if row:
-                load.weekly[monday] = _minutes(row["load"])
+            if row.get("sessions"):
+                load.weekly[monday] = row["load"]
             therapist_weeks.append(line)
             for target in (total, clinic_weeks[monday]):
                 target.open_minutes += line.open_minutes
@@ -400,7 +424,7 @@ def clinic_report(period: Period, *, now: dt.datetime | None = None) -> ClinicRe
                 name,
                 monday,
                 open_minutes=clinic_open.get(monday, 0),
-                booked_minutes=_minutes(row.get("minutes")),
+                booked_minutes=row.get("minutes", 0),
                 sessions=row.get("sessions", 0),
             )
             room_weeks.append(line)
@@ -409,7 +433,11 @@ def clinic_report(period: Period, *, now: dt.datetime | None = None) -> ClinicRe
             total.sessions += line.sessions
         room_totals.append(total)
 
-    rates, rates_total = _rates(period, now)
+    rates = list(rates_by_week.values())
+    rates_total = Rates(period.first_monday)
+    for week in rates:
+        for name in RATE_COUNTS:
+            setattr(rates_total, name, getattr(rates_total, name) + getattr(week, name))
     clients, clients_total = _clients(period)
     services, styles = _services(period)
     reviews, waiting_now, oldest = _reviews(period, now)
@@ -434,67 +462,40 @@ def clinic_report(period: Period, *, now: dt.datetime | None = None) -> ClinicRe
     )
 
 
-def _rates(period: Period, now: dt.datetime) -> tuple[list[Rates], Rates]:
-    """No-shows and late cancellations per week (one grouped query)."""
-    tz = period.tz
-    cutoff = dt.timedelta(hours=settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS)
-    late = AppointmentEvent.objects.filter(
-        appointment=OuterRef("pk"),
-        kind=AppointmentEvent.Kind.CANCELLED,
-        at__gte=OuterRef("start") - cutoff,
-    )
-    rows = (
-        Appointment.objects.filter(start__gte=period.start, start__lt=period.end)
-        .annotate(week=TruncWeek("start", tzinfo=tz))
-        .values("week")
-        .annotate(
-            bookings=Count("pk"),
-            cancelled=Count("pk", filter=Q(status=CANCELLED)),
-            late_cancelled=Count("pk", filter=Q(status=CANCELLED) & Q(Exists(late))),
-            due=Count("pk", filter=~Q(status=CANCELLED) & Q(start__lt=now)),
-            no_shows=Count("pk", filter=Q(status=NO_SHOW)),
-        )
-        .order_by()
-    )
-    by_week = {_monday(row.pop("week"), tz): row for row in rows}
-    weeks = [Rates(m, **by_week.get(m, {})) for m in period.mondays]
-    total = Rates(period.first_monday)
-    for week in weeks:
-        for name in ("bookings", "cancelled", "late_cancelled", "due", "no_shows"):
-            setattr(total, name, getattr(total, name) + getattr(week, name))
-    return weeks, total
-
-
 def _clients(period: Period) -> tuple[list[Clients], Clients]:
     """New and returning clients and visit-1 to visit-2 retention per week, in one query.
 
-    The inner query (the ORM, so time zones and quoting are the backend's) numbers every
-    visit of each person across the clinic's whole history with window functions; the outer
-    one groups the period's visits by week. Clients are identified by normalised e-mail.
+    The inner query (the ORM, so time zones and quoting are the backend's) lists every visit
+    with its person and week; the outer one finds each person's first visit and visit count
+    over the clinic's whole history (GROUP BY person), then groups the period's visits by
+    week and person, then by week: hash aggregates only, no sort of the whole history.
+    Clients are identified by normalised e-mail.
     """
     tz = period.tz
-    person = Lower(Trim("client__email"))
     visits = (
         Appointment.objects.exclude(status__in=[CANCELLED, NO_SHOW])
-        .annotate(
-            person=person,
-            week=TruncWeek("start", tzinfo=tz),
-            visit_no=Window(RowNumber(), partition_by=[person], order_by=[F("start"), F("pk")]),
-            visits=Window(Count("pk"), partition_by=[person]),
-        )
-        .values("person", "week", "visit_no", "visits", "start")
+        .annotate(person=Lower(Trim("client__email")), week=TruncWeek("start", tzinfo=tz))
+        .values("person", "week", "start")
         .order_by()
     )
     inner_sql, inner_params = visits.query.sql_with_params()
     adapt = connection.ops.adapt_datetimefield_value
     sql = f"""
-        SELECT v.week,
-               COUNT(DISTINCT v.person),
-               COUNT(DISTINCT CASE WHEN v.visit_no = 1 THEN v.person END),
-               SUM(CASE WHEN v.visit_no = 1 AND v.visits >= 2 THEN 1 ELSE 0 END)
-        FROM ({inner_sql}) v
-        WHERE v.start >= %s AND v.start < %s
-        GROUP BY v.week
+        WITH visits AS ({inner_sql}),
+        people AS (
+            SELECT person, MIN(start) AS first_start, COUNT(*) AS visits
+            FROM visits GROUP BY person
+        ),
+        weekly AS (
+            SELECT v.week, v.person,
+                   MAX(CASE WHEN v.start = p.first_start THEN 1 ELSE 0 END) AS is_new,
+                   MAX(CASE WHEN p.visits >= 2 THEN 1 ELSE 0 END) AS came_back
+            FROM visits v JOIN people p ON p.person = v.person
+            WHERE v.start >= %s AND v.start < %s
+            GROUP BY v.week, v.person
+        )
+        SELECT week, COUNT(*), SUM(is_new), SUM(is_new * came_back)
+        FROM weekly GROUP BY week
     """  # noqa: S608 - the inner SQL is the ORM's own, every value is a parameter
     with connection.cursor() as cursor:
         cursor.execute(sql, [*inner_params, adapt(period.start), adapt(period.end)])

@@ -35,7 +35,7 @@ def manager_only(view):
     return admin.site.admin_view(never_cache(require_safe(wrapper)))
 
 
-def _report_charts(report: ClinicReport) -> list[charts.Chart]:
+def report_charts(report: ClinicReport) -> list[charts.Chart]:
     weeks = report.period.mondays
     return [
         charts.columns(
@@ -125,7 +125,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
         return TemplateResponse(request, "reports/report.html", context, status=400)
     report = clinic_report(period)
     tables = build_tables(report)
-    chart_list = _report_charts(report)
+    chart_list = report_charts(report)
     context.update(
         report=report,
         period=period,
