@@ -21,6 +21,9 @@ from reports.queries import ClinicReport, clinic_report
 from reports.tables import build_tables
 
 PERMISSION = "reports.view_reports"
+# Week-by-week tables of every therapist and room are on the page up to this many weeks
+# (a quarter); longer ranges have them as CSV only, so a year's page stays light.
+DETAIL_WEEKS = 13
 
 
 def manager_only(view):
@@ -132,6 +135,8 @@ def report_page(request: HttpRequest) -> HttpResponse:
         tables={slug.replace("-", "_"): table for slug, table in tables.items()},
         charts={c.id.removeprefix("chart-").replace("-", "_"): c for c in chart_list},
         weights=sorted(settings.LOAD_STYLE_WEIGHTS.items()),
+        show_detail=len(period.mondays) <= DETAIL_WEEKS,
+        detail_weeks=DETAIL_WEEKS,
     )
     return TemplateResponse(request, "reports/report.html", context)
 

@@ -191,3 +191,14 @@ def test_the_weekly_manager_email_carries_last_weeks_headline_numbers(manager):
     assert "New clients: 3" in body and "Returning clients: 2" in body
     assert "Intakes waiting for review now: 1" in body
     assert "Therapists over their weekly load budget: none" in body
+
+
+def test_a_year_long_page_offers_the_week_by_week_detail_as_csv_only(client, manager):
+    client.force_login(manager)
+    content = client.get(
+        reverse("reports:page"), {"start": "2025-06-09", "end": "2026-06-07"}
+    ).content.decode()
+    assert "(52 weeks)" in content
+    assert "Each therapist, week by week" not in content
+    assert "/admin/reports/utilisation-therapist-weeks.csv?" in content
+    assert "on the page for up to 13 weeks" in content
