@@ -75,7 +75,9 @@ INSTALLED_APPS = [
     "bookings",
     "outbox",
     "waitlist",
+    "portal",
     "reports",
+    "ashiatsu_clinic",  # the composition root: clinic_sweep, the weekly digest
 ]
 
 MIDDLEWARE = [
@@ -107,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ashiatsu_clinic.context_processors.clinic",
+                "bookings.wording.booking_rules",
             ],
         },
     },

@@ -244,13 +244,25 @@ def run() -> int:
     return 0 if met else 1
 
 
-if __name__ == "__main__":
-    from bench.run import _setup_django  # noqa: PLC2701 - same set-up as the main bench
+def _main() -> int:
+    """This section alone, with the same set-up as `bench.run` (not imported: no cycle)."""
+    import os
 
-    _setup_django()
+    import django
+
+    if not os.environ.get("DATABASE_URL"):
+        sys.exit("bench.reports: DATABASE_URL is not set; run it through scripts/with_postgres.py")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ashiatsu_clinic.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault("EMAIL_URL", "memorymail://")
+    django.setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    with open("/dev/null", "w") as quiet:
+    with open(os.devnull, "w") as quiet:
         call_command("seed_demo", therapists=20, stdout=quiet)
-    sys.exit(run())
+    return run()
+
+
+if __name__ == "__main__":
+    sys.exit(_main())

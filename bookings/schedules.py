@@ -2,8 +2,9 @@
 
 Deciding is `bookings.availability` (pure); this module only gathers plain values for it:
 therapists with their working hours, verified credentials and time off, every appointment
-and open waitlist offer that occupies the window (for therapists *and* rooms), rooms with
-their styles, and closed days. Seven queries whatever the number of therapists, days or appointments; the hot path
+and hold (open waitlist offers, asked through `bookings.occupancy`) that occupies the
+window (for therapists *and* rooms), rooms with their styles, and closed days. Seven
+queries whatever the number of therapists, days or appointments; the hot path
 runs in FETCH_RAISE mode so an accidental lazy load fails loudly instead of adding queries.
 """
 
@@ -14,13 +15,12 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import FETCH_RAISE, Prefetch, Q
+from django.db.models import FETCH_RAISE, CharField, F, Prefetch, Q, Value
 from django.utils import timezone
 
-from bookings import availability, workload
+from bookings import availability, occupancy, workload
 from bookings.models import Appointment, ClosedDay, Room, Service
 from therapists.models import Credential, Therapist, TimeOff
-from waitlist.models import OfferStatus, WaitlistOffer
 
 
 def clinic_rules(*, min_notice: dt.timedelta | None = None) -> availability.Rules:
@@ -35,6 +35,11 @@ def clinic_rules(*, min_notice: dt.timedelta | None = None) -> availability.Rule
         ),
         horizon=dt.timedelta(days=settings.BOOKING_HORIZON_DAYS),
     )
+
+
+def last_bookable_day(today: dt.date) -> dt.date:
+    """The furthest local date a client may book (or wait for): `BOOKING_HORIZON_DAYS` on."""
+    return today + dt.timedelta(days=settings.BOOKING_HORIZON_DAYS)
 
 
 def service_spec(service: Service) -> availability.ServiceSpec:
@@ -64,7 +69,7 @@ def load_window(
     therapists: Iterable[Therapist] | None = None,
     tz: ZoneInfo,
     ignore_appointment_id: int | None = None,
-    ignore_offer_id: int | None = None,
+    ignore_hold: occupancy.Hold | None = None,
 ) -> Window:
     """Gather the schedules of local dates first_day .. first_day + days - 1.
 
@@ -72,11 +77,14 @@ def load_window(
     occupancy always counts every appointment. `ignore_appointment_id` leaves one
     appointment out, so an appointment being moved does not block its own new time.
 
-    An open waitlist offer holds its slot like an appointment (therapist, room and daily
-    cap) until it expires; `ignore_offer_id` lets the offer's own holder book it.
+    A hold (an open waitlist offer, through `bookings.occupancy`) occupies its slot like an
+    appointment (therapist, room and daily cap) until it expires; `ignore_hold` lets the
+    hold's own client book it.
 
-    Appointments and offers are read for whole ISO weeks around the window (same query), so
+    Appointments and holds are read for whole ISO weeks around the window (same query), so
     each therapist's weekly load (`bookings.workload`) is complete even for a one-day window.
+    A hold counts its occupied time less the therapist's buffer, at weight 100 (holds do not
+    say their style).
     """
     window_start = dt.datetime.combine(first_day, dt.time(), tz)
     window_end = dt.datetime.combine(first_day + dt.timedelta(days=days), dt.time(), tz)
@@ -116,30 +124,36 @@ def load_window(
     )
     if ignore_appointment_id is not None:
         occupied = occupied.exclude(pk=ignore_appointment_id)
-    held = WaitlistOffer.objects.filter(
-        status=OfferStatus.OPEN,
-        expires_at__gt=timezone.now(),
-        start__lt=read_end,
-        occupied_until__gt=read_start,
+    held = occupancy.hold_querysets(
+        start=read_start, end=read_end, now=timezone.now(), ignore=ignore_hold
     )
-    if ignore_offer_id is not None:
-        held = held.exclude(pk=ignore_offer_id)
-    columns = ("therapist_id", "room_id", "start", "occupied_until", "end")
+    columns = occupancy.COLUMNS
     busy_by_therapist: dict[int, list[availability.Interval]] = defaultdict(list)
     busy_by_room: dict[int, list[availability.Interval]] = defaultdict(list)
     sessions: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
     loads: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
     # One query for both (UNION ALL), so the loader's query count stays fixed.
-    for therapist_id, room_id, start, occupied_until, end, style_slug in (
+    # Two more columns for the weekly load: the session's end and style ("" for a hold).
+    appointments = (
         occupied.order_by()
-        .values_list(*columns, "service__style__slug")
-        .union(held.order_by().values_list(*columns, "entry__service__style__slug"), all=True)
+        .values_list(*columns)
+        .annotate(load_end=F("end"), load_style=F("service__style__slug"))
+    )
+    holds = [
+        h.annotate(load_end=F("occupied_until"), load_style=Value("", output_field=CharField()))
+        for h in held
+    ]
+    buffers = {t.id: dt.timedelta(minutes=t.buffer_minutes) for t in team}
+    for therapist_id, room_id, start, occupied_until, end, style_slug in appointments.union(
+        *holds, all=True
     ):
         interval = availability.Interval(start, occupied_until)
         busy_by_therapist[therapist_id].append(interval)
         busy_by_room[room_id].append(interval)
         local_day = start.astimezone(tz).date()
         sessions[therapist_id][local_day] += 1
+        if not style_slug:  # a hold: its occupied time is session plus buffer
+            end -= buffers.get(therapist_id, dt.timedelta(0))
         minutes = (end - start) // dt.timedelta(minutes=1)
         loads[therapist_id][workload.iso_monday(local_day)] += workload.session_load(
             minutes, style_slug

@@ -23,12 +23,6 @@ class ReportsConfig(AppConfig):
     verbose_name = "Manager reports"
 
     def ready(self) -> None:
-        from outbox import digest
-        from reports.headlines import weekly_headlines
-
         post_migrate.connect(
             grant_reports_to_managers, sender=self, dispatch_uid="reports.grant_to_managers"
         )
-        # The weekly manager e-mail (outbox, a lower layer) learns of the reports through
-        # this registration, never by importing them.
-        digest.register_headlines(weekly_headlines)

@@ -1,5 +1,5 @@
-"""The week's headline numbers for the weekly manager e-mail (`outbox.digest` calls this
-through its registration hook; see `reports.apps`)."""
+"""The week's headline numbers for the weekly manager e-mail (`ashiatsu_clinic.digest`, the
+project package above every app, calls this)."""
 
 import datetime as dt
 

@@ -12,8 +12,8 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.urls import reverse
 
+from ashiatsu_clinic.digest import manager_digest_send_if_due
 from bookings.roles import CLINIC_MANAGER, FRONT_DESK
-from outbox.digest import manager_digest_send_if_due
 from outbox.services import emails_deliver_due
 from reports.queries import QUERIES
 from tests.factories import TherapistFactory, UserFactory
@@ -171,7 +171,7 @@ def test_the_default_range_is_the_last_twelve_weeks(client, manager):
 
 
 def test_the_weekly_manager_email_carries_last_weeks_headline_numbers(manager):
-    """The digest (outbox) calls the reports through the registration hook."""
+    """The digest (project package) calls the reports."""
     build()
     manager.email = "manager@example.com"
     manager.save()

@@ -7,7 +7,6 @@ managers hear about it weekly, early enough to chase the renewal or move the cli
 """
 
 import datetime as dt
-from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -19,25 +18,20 @@ from django.utils import timezone
 
 from bookings.credentials import expiring_credentials
 from bookings.roles import CLINIC_MANAGER
+from core.clock import localise
 from outbox.models import PeriodicRun
+from outbox.render import render_message
 from outbox.services import email_queue
 
 DIGEST = "manager_digest"
 
-# Higher layers (the manager reports) add the week's headline numbers through this hook, so
-# the outbox never imports them: provider(today=date) -> [(label, value), ...].
-HeadlineProvider = Callable[..., Sequence[tuple[str, str]]]
-_headline_providers: list[HeadlineProvider] = []
-
-
-def register_headlines(provider: HeadlineProvider) -> None:
-    """Add a section of headline numbers to the weekly e-mail (idempotent)."""
-    if provider not in _headline_providers:
-        _headline_providers.append(provider)
-
 
 def headlines(today: dt.date) -> list[tuple[str, str]]:
-    return [line for provider in _headline_providers for line in provider(today=today)]
+    """Last week's headline numbers, computed by the reports app (the project package sits
+    above every app, so it calls the reports directly)."""
+    from reports.headlines import weekly_headlines
+
+    return weekly_headlines(today=today)
 
 
 def manager_emails() -> list[str]:
@@ -50,8 +44,6 @@ def manager_emails() -> list[str]:
 def manager_digest_email(
     params: dict[str, Any], *, secret: str = ""
 ) -> EmailMultiAlternatives | None:
-    from bookings.notifications import render_message
-
     recipients = manager_emails()
     if not recipients:
         return None
@@ -79,7 +71,7 @@ def manager_digest_email(
 def manager_digest_send_if_due(*, now: dt.datetime | None = None) -> int:
     """Queue this week's digest once the configured weekday and hour have come (later in the
     week if the sweep was down then); the unique (name, ISO week) row makes it once a week."""
-    local = timezone.localtime(now or timezone.now())
+    local = localise(now or timezone.now())
     if (local.weekday(), local.hour) < (
         settings.MANAGER_DIGEST_WEEKDAY,
         settings.MANAGER_DIGEST_HOUR,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from bookings.models import AppointmentStatus
 from tests.bookings.clinic import local_time
 from tests.factories import ServiceFactory, StyleFactory, TherapistFactory
-from tests.therapists.test_portal import SESSION_SAVE, book
+from tests.portal.test_views import SESSION_SAVE, book
 
 pytestmark = pytest.mark.django_db
 
