@@ -74,7 +74,7 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "bookings.ClosedDay": {"reason"},  # public holiday names
     "outbox.Email": {"params", "last_error"},  # object ids; the mail server's answer
     "waitlist.WaitlistEntry": {"unanswered_offers"},  # a count of lapsed offers
-    "bookings.ScheduleVersion": {"token"},  # a cache-key version, no person's data
+    "bookings.ScheduleVersion": {"token"},  # a cache key that changes on every write
     "payments.CardOnFile": {"consent_text"},  # the clinic's own words the client agreed to
     "payments.Payment": {"failure_message"},  # Stripe's decline reason ("card declined")
 }
