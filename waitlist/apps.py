@@ -5,8 +5,9 @@ class WaitlistConfig(AppConfig):
     name = "waitlist"
 
     def ready(self) -> None:
+        from bookings import clients as bookings_clients
         from bookings import privacy as bookings_privacy
-        from waitlist import privacy
+        from waitlist import clients, privacy
 
         # Erasure, export and retention reach the waitlist through bookings' signals.
         bookings_privacy.client_erased.connect(privacy.on_client_erased, dispatch_uid="waitlist")
@@ -14,3 +15,5 @@ class WaitlistConfig(AppConfig):
             privacy.on_client_exported, dispatch_uid="waitlist"
         )
         bookings_privacy.retention_due.connect(privacy.on_retention_due, dispatch_uid="waitlist")
+        # A merge of two client records moves their entries in the same transaction.
+        bookings_clients.client_merged.connect(clients.on_client_merged, dispatch_uid="waitlist")
