@@ -140,7 +140,9 @@ class ClientAdmin(admin.ModelAdmin):
         bookings, intakes and waitlist entries move, each booking's history says so."""
         chosen = list(queryset.order_by("created_at", "pk"))
         if len(chosen) != 2:
-            self.message_user(request, "Select exactly two client records to merge.", messages.ERROR)
+            self.message_user(
+                request, "Select exactly two client records to merge.", messages.ERROR
+            )
             return None
         keep_pk = request.POST.get("keep")
         if keep_pk:
@@ -172,7 +174,9 @@ class ClientAdmin(admin.ModelAdmin):
             },
         )
 
-    @admin.action(description="Mark identity confirmed (checked by the clinic)", permissions=["change"])
+    @admin.action(
+        description="Mark identity confirmed (checked by the clinic)", permissions=["change"]
+    )
     def confirm_identity(self, request, queryset):
         count = 0
         for record in queryset.filter(merged_into=None):

@@ -36,7 +36,9 @@ class MergeError(ValueError):
 
 
 def may_merge(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_staff and user.has_perm(MERGE_PERMISSION))
+    return bool(
+        user and user.is_authenticated and user.is_staff and user.has_perm(MERGE_PERMISSION)
+    )
 
 
 def _fold(*, keep: Client, merge: Client, by) -> ClientMerge:
@@ -79,7 +81,9 @@ def client_merge(*, keep: Client, merge: Client, by) -> ClientMerge:
         raise MergeError("One of these client records no longer exists.")
     keep, merge = rows[keep.pk], rows[merge.pk]
     if keep.merged_into_id or merge.merged_into_id:
-        raise MergeError("One of these records was already merged into another; merge into that one.")
+        raise MergeError(
+            "One of these records was already merged into another; merge into that one."
+        )
     audit = _fold(keep=keep, merge=merge, by=by)
     _confirm(keep, Client.ConfirmedBy.CLINIC)
     return audit

@@ -6,49 +6,110 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bookings', '0004_client_names_on_one_line'),
+        ("bookings", "0004_client_names_on_one_line"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='client',
-            options={'ordering': ['name'], 'permissions': [('merge_client', 'Can merge two client records of the same person')]},
+            name="client",
+            options={
+                "ordering": ["name"],
+                "permissions": [
+                    ("merge_client", "Can merge two client records of the same person")
+                ],
+            },
         ),
         migrations.AddField(
-            model_name='client',
-            name='confirmed_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='When the record was verified.', null=True),
+            model_name="client",
+            name="confirmed_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, help_text="When the record was verified.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='client',
-            name='confirmed_by',
-            field=models.CharField(blank=True, choices=[('clinic', "The clinic checked the client's identity"), ('email_link', 'The client opened a sign-in link sent to this address')], editable=False, max_length=20),
+            model_name="client",
+            name="confirmed_by",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("clinic", "The clinic checked the client's identity"),
+                    ("email_link", "The client opened a sign-in link sent to this address"),
+                ],
+                editable=False,
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='client',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, editable=False, help_text='This row was the same person as that record; its bookings moved there.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_records', to='bookings.client'),
+            model_name="client",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                help_text="This row was the same person as that record; its bookings moved there.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="merged_records",
+                to="bookings.client",
+            ),
         ),
         migrations.AlterField(
-            model_name='appointmentevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Booked'), ('rescheduled', 'Moved'), ('cancelled', 'Cancelled'), ('status', 'Status changed'), ('note', 'Note'), ('merged', 'Client records merged')], max_length=20),
+            model_name="appointmentevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Booked"),
+                    ("rescheduled", "Moved"),
+                    ("cancelled", "Cancelled"),
+                    ("status", "Status changed"),
+                    ("note", "Note"),
+                    ("merged", "Client records merged"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='ClientMerge',
+            name="ClientMerge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('appointments_moved', models.PositiveIntegerField(default=0)),
-                ('by', models.ForeignKey(blank=True, help_text="Empty when the client's own sign-in link joined the records.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('kept', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='merges_kept', to='bookings.client')),
-                ('merged', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='merges_folded', to='bookings.client')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("appointments_moved", models.PositiveIntegerField(default=0)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty when the client's own sign-in link joined the records.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "kept",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merges_kept",
+                        to="bookings.client",
+                    ),
+                ),
+                (
+                    "merged",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merges_folded",
+                        to="bookings.client",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at'],
+                "ordering": ["-at"],
             },
         ),
     ]

@@ -200,13 +200,19 @@ class TestClientAdmin:
         past.refresh_from_db()
         assert past.client == new
 
-    def test_merging_one_or_three_records_is_refused_with_a_message(self, client, two_records, desk):
+    def test_merging_one_or_three_records_is_refused_with_a_message(
+        self, client, two_records, desk
+    ):
         old, new, *_ = two_records
         third = ClientFactory()
         client.force_login(desk)
         response = client.post(
             self.changelist(),
-            {"action": "merge_records", "_selected_action": [old.pk, new.pk, third.pk], "keep": old.pk},
+            {
+                "action": "merge_records",
+                "_selected_action": [old.pk, new.pk, third.pk],
+                "keep": old.pk,
+            },
             follow=True,
         )
         assert b"exactly two" in response.content and not ClientMerge.objects.exists()
