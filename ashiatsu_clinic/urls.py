@@ -16,5 +16,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("therapist/", include("therapists.urls")),
     path("waitlist/", include("waitlist.urls")),
+    path("account/", include("accounts.urls")),
     path("", include("bookings.urls")),
 ]

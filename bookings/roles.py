@@ -29,8 +29,9 @@ FRONT_DESK_PERMISSIONS = {
     ],
     "waitlist": ["view_waitlistentry", "change_waitlistentry", "view_waitlistoffer"],
     "outbox": ["view_email", "view_reminder"],
+    "accounts": ["view_erasurerequest", "change_erasurerequest"],
 }  # fmt: skip
-MANAGED_APPS = ("bookings", "therapists", "waitlist", "outbox")
+MANAGED_APPS = ("bookings", "therapists", "waitlist", "outbox", "accounts")
 
 
 def ensure_roles(apps=global_apps, **_signal_kwargs) -> None:

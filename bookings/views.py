@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from bookings import screening, throttle
+from bookings import clients, screening, throttle
 from bookings.forms import ContactForm, DateForm, IntakeForm
 from bookings.models import Appointment, Service, Style, is_reference
 from bookings.schedules import available_slots, clinic_rules
@@ -250,6 +250,15 @@ def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     )
 
 
+def _record_contact(request: HttpRequest) -> dict[str, str] | None:
+    """A client signed in through their e-mail link (accounts app, `request.client_record`)
+    finds their details filled in."""
+    record = getattr(request, "client_record", None)
+    if record is None:
+        return None
+    return {"name": record.name, "email": record.email, "phone": record.phone}
+
+
 @require_http_methods(["GET", "POST"])
 def contact(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     chosen_service, chosen_therapist = _service(service), _therapist(therapist)
@@ -259,7 +268,9 @@ def contact(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     start = _parse_start(draft.get("start"))
     if start is None:
         return _choose_again(request, chosen_service, therapist)
-    form = ContactForm(request.POST or None, initial=draft.get("contact"))
+    form = ContactForm(
+        request.POST or None, initial=draft.get("contact") or _record_contact(request)
+    )
     if request.method == "POST" and form.is_valid():
         draft["contact"] = form.cleaned_data
         _save_draft(request, draft)
@@ -298,6 +309,10 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
         except BookingError as failure:
             error = failure
         else:
+            record = getattr(request, "client_record", None)
+            if record is not None:
+                # Signed in by an e-mail link: the address is proven, the booking joins.
+                clients.client_join_signed_in(record=record, appointment=booked.appointment)
             request.session.pop(DRAFT_KEY, None)
             url = reverse(
                 "bookings:manage", args=[booked.appointment.reference, booked.manage_token]
