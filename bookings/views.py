@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from bookings import clients, screening, throttle
+from bookings import clients, privacy, screening, throttle
 from bookings.forms import ContactForm, DateForm, IntakeForm
 from bookings.models import Appointment, Service, Style, is_reference
 from bookings.schedules import available_slots, clinic_rules
@@ -240,14 +240,45 @@ def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     else:
         draft["start"] = start.isoformat()
         _save_draft(request, draft)
-        form = IntakeForm(initial=IntakeForm.initial_from_answers(draft.get("answers") or {}))
+        answers = draft.get("answers") or _record_answers(request)
+        form = IntakeForm(initial=IntakeForm.initial_from_answers(answers or {}))
     return render(
         request,
         "bookings/book_intake.html",
         _step_context(
-            chosen_service, chosen_therapist, 4, form=form, start=timezone.localtime(start)
+            chosen_service,
+            chosen_therapist,
+            4,
+            form=form,
+            start=timezone.localtime(start),
+            prefilled=request.method == "GET" and not draft.get("answers") and bool(answers),
         ),
     )
+
+
+def _record_answers(request: HttpRequest) -> dict | None:
+    """A signed-in returning client starts from their last answers (same questionnaire
+    version), read through the privacy rules and logged; they check and change each one.
+    Declarations (the "must be true" boxes) are never ticked for them."""
+    record = getattr(request, "client_record", None)
+    if record is None:
+        return None
+    latest = (
+        record.appointments.filter(intake__questionnaire_version=screening.QUESTIONNAIRE_VERSION)
+        .exclude(intake__answers={})
+        .select_related("intake")
+        .order_by("-intake__created_at")
+        .first()
+    )
+    if latest is None:
+        return None
+    answers = privacy.read_own_intake_answers(
+        appointment=latest, client=record, where="booking form, pre-filled intake"
+    )
+    for question in screening.QUESTIONS:
+        if question.kind == screening.MUST_BE_TRUE:
+            answers.pop(question.key, None)
+    return answers
 
 
 def _record_contact(request: HttpRequest) -> dict[str, str] | None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import ErasureRequest, SignInLink
 from bookings.models import AppointmentStatus, Client, IntakeAccess
-from bookings.screening import clear_answers
+from bookings.screening import QUESTIONS, clear_answers
 from tests.bookings.clinic import build_clinic, local_time
 from tests.bookings.test_booking_pages import flow_urls, form_answers
 from tests.factories import AppointmentFactory, ClientFactory, IntakeFactory, UserFactory
@@ -269,3 +269,26 @@ class TestBookingAndTheRecord:
         contact = {"name": "Ada", "email": "other@example.com", "phone": ada.phone}
         self.walk(client, run_after_commit, contact)
         assert ada.appointments.count() == 0
+
+
+class TestPrefilledIntake:
+    def test_a_signed_in_returning_client_starts_from_their_last_answers(
+        self, client, ada, run_after_commit
+    ):
+        build_clinic()
+        book(ada, local_time(-20, 10), status=AppointmentStatus.COMPLETED)
+        sign_in_as(client, ada.email, run_after_commit)
+        response = client.get(flow_urls()["intake"], {"start": local_time(3, 10).isoformat()})
+        assert response.context["prefilled"]
+        initial = response.context["form"].initial
+        assert initial["avoid_areas"] == "Left shoulder"
+        declarations = [q.key for q in QUESTIONS if q.kind == "must_be_true"]
+        assert declarations and not any(initial.get(key) for key in declarations)
+        assert IntakeAccess.objects.filter(where="booking form, pre-filled intake").count() == 1
+
+    def test_signed_out_nothing_is_filled_and_nothing_read(self, client, ada):
+        build_clinic()
+        book(ada, local_time(-20, 10), status=AppointmentStatus.COMPLETED)
+        response = client.get(flow_urls()["intake"], {"start": local_time(3, 10).isoformat()})
+        assert not response.context["prefilled"]
+        assert not IntakeAccess.objects.exists()

@@ -39,7 +39,9 @@ def test_a_returning_client_signs_in_by_link_and_books_with_details_filled(page:
     page.get_by_label("Your e-mail address").fill("mei@example.com")
     steps("sign-in")
     page.get_by_role("button", name="E-mail me a sign-in link").click()
-    expect(page.get_by_text("If that address has booked with us, a link is on its way")).to_be_visible()
+    expect(
+        page.get_by_text("If that address has booked with us, a link is on its way")
+    ).to_be_visible()
     steps("sent")
 
     (message,) = mail.outbox
