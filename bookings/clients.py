@@ -55,6 +55,8 @@ def _fold(*, keep: Client, merge: Client, by) -> ClientMerge:
     )
     merge.merged_into = keep
     merge.save(update_fields=["merged_into"])
+    # Rows folded into `merge` before now belong to `keep` too: chains stay one step long.
+    Client.objects.filter(merged_into=merge).update(merged_into=keep)
     client_merged.send(sender=Client, keep=keep, merged=merge)
     return ClientMerge.objects.create(
         kept=keep, merged=merge, by=by, appointments_moved=len(appointments)

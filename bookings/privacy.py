@@ -61,7 +61,13 @@ ERASED_NAME = "Erased client"
 
 
 def _clients(email: str):
-    return Client.objects.filter(email__iexact=email.strip())
+    """The rows under this address and the rows merged into them (bookings/clients.py):
+    a merged record's older rows may carry another address, and are the same person."""
+    email = email.strip()
+    under_address = Client.objects.filter(email__iexact=email)
+    return Client.objects.filter(
+        models.Q(email__iexact=email) | models.Q(merged_into__in=under_address.values("pk"))
+    )
 
 
 def client_export(*, email: str, user, now: dt.datetime | None = None) -> dict[str, Any]:

@@ -236,3 +236,24 @@ class TestClientAdmin:
         client.post(self.changelist(), {"action": "confirm_identity", "_selected_action": [old.pk]})
         old.refresh_from_db()
         assert old.confirmed_by == Client.ConfirmedBy.CLINIC and old.confirmed_at
+
+
+class TestMergedRecordsAndPrivacy:
+    def test_erasing_the_kept_record_erases_the_folded_rows_too(self, two_records, manager):
+        from bookings import privacy
+
+        old, new, past, _ = two_records
+        clients.client_merge(keep=new, merge=old, by=manager)
+        privacy.client_erase(email=new.email, user=manager)
+        old.refresh_from_db()
+        assert old.name == privacy.ERASED_NAME and "ada@old" not in old.email
+
+    def test_a_record_merged_into_a_merged_record_points_at_the_final_one(
+        self, two_records, manager
+    ):
+        old, new, *_ = two_records
+        third = ClientFactory(name="Ada", email="ada@third.example")
+        clients.client_merge(keep=new, merge=old, by=manager)
+        clients.client_merge(keep=third, merge=new, by=manager)
+        old.refresh_from_db()
+        assert old.merged_into == third
