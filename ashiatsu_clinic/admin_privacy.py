@@ -57,6 +57,7 @@ SENSITIVE: dict[str, set[str]] = {
     "outbox.Email": {"secret"},
     "waitlist.WaitlistEntry": {"answers", "confirm_token_hash", "client_address"},
     "waitlist.WaitlistOffer": {"token_hash"},
+    "accounts.SignInLink": {"token_hash"},
 }
 
 # Fields whose names match the pattern, or that hold free text or JSON, and that someone
