@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("bookings", "0005_client_record"),
+        ("bookings", "0007_client_record"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

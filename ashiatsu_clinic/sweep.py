@@ -1,0 +1,46 @@
+"""The clinic's periodic work (the composition root: the one place that knows every app), in one idempotent pass that any number of processes may run
+at once: due reminders, e-mails to (re)send, waitlist offers to expire and make, and the
+weekly e-mail to managers.
+
+Django's tasks framework has no scheduler, so `manage.py clinic_sweep --every 60` runs this
+beside `db_worker` (or cron runs `manage.py clinic_sweep` every minute). Every step claims
+its rows with `SKIP LOCKED` or a unique constraint, so two sweeps never do the same work
+twice; each step is separate, so one failing step does not hold up the others.
+"""
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from django.utils import timezone
+
+from ashiatsu_clinic import digest
+from bookings import reminders
+from outbox import services
+from waitlist import services as waitlist
+
+logger = logging.getLogger(__name__)
+
+
+def _steps() -> list[tuple[str, Callable[[dt.datetime], int]]]:
+    return [
+        ("reminders", lambda now: reminders.reminders_send_due(now=now)),
+        ("waitlist_expired", lambda now: waitlist.offers_expire(now=now)),
+        ("waitlist_offers", lambda now: waitlist.offers_make(now=now)),
+        ("manager_digest", lambda now: digest.manager_digest_send_if_due(now=now)),
+        # Last, so the e-mails queued above go out in this same pass.
+        ("emails", lambda now: services.emails_deliver_due(now=now)),
+    ]
+
+
+def clinic_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Run every periodic step once; return how much each did (-1: the step failed)."""
+    now = now or timezone.now()
+    done = {}
+    for name, step in _steps():
+        try:
+            done[name] = step(now)
+        except Exception:
+            logger.exception("Clinic sweep step %s failed; the next sweep tries again", name)
+            done[name] = -1
+    return done

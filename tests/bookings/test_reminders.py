@@ -1,0 +1,124 @@
+"""Reminders: one per appointment, moved with it, dropped when it is cancelled."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from bookings.models import Reminder
+from bookings.reminders import MOVED, NOT_CONFIRMED, SENT, reminder_schedule, reminders_send_due
+from bookings.screening import clear_answers
+from bookings.services import (
+    ClientDetails,
+    booking_cancel,
+    booking_create,
+    booking_reschedule,
+    intake_approve,
+)
+from outbox.services import emails_deliver_due
+from tests.bookings.clinic import local_time
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ADA = ClientDetails(name="Ada Client", email="ada@example.com", phone="+1 212 555 0199")
+DAY = dt.timedelta(hours=24)
+
+
+def book(clinic, start, **answers):
+    return booking_create(
+        service=clinic.bar_60,
+        therapist=clinic.therapists[0],
+        start=start,
+        client=ADA,
+        answers={**clear_answers(), **answers},
+    ).appointment
+
+
+def sweep(now):
+    mail.outbox.clear()
+    count = reminders_send_due(now=now)
+    emails_deliver_due(now=now)
+    return count, [m for m in mail.outbox if m.subject.startswith("Reminder")]
+
+
+def test_a_booking_promises_one_reminder_a_day_before(clinic):
+    appointment = book(clinic, local_time(3, 10))
+    (reminder,) = Reminder.objects.all()
+    assert reminder.appointment == appointment and reminder.due_at == appointment.start - DAY
+    reminder_schedule(appointment=appointment)  # idempotent
+    assert Reminder.objects.count() == 1
+
+
+def test_the_lead_time_is_configurable(clinic, settings):
+    settings.REMINDER_LEAD_HOURS = 48
+    appointment = book(clinic, local_time(3, 10))
+    assert Reminder.objects.get().due_at == appointment.start - dt.timedelta(hours=48)
+
+
+def test_a_session_moved_inside_the_lead_time_gets_no_reminder(clinic):
+    appointment = book(clinic, local_time(3, 10))
+    appointment.start = timezone.now() + dt.timedelta(hours=5)
+    reminder_schedule(appointment=appointment)  # the "moved" e-mail says it all
+    assert not Reminder.objects.exists()
+
+
+def test_nothing_is_sent_before_it_is_due_and_it_is_sent_once(clinic):
+    appointment = book(clinic, local_time(3, 10))
+    assert sweep(appointment.start - DAY - dt.timedelta(minutes=1)) == (0, [])
+    count, (message,) = sweep(appointment.start - DAY)
+    assert count == 1 and message.to == ["ada@example.com"]
+    assert sweep(appointment.start - DAY + dt.timedelta(hours=1)) == (0, [])
+    assert Reminder.objects.get().outcome == SENT
+
+
+def test_a_cancelled_appointment_gets_no_reminder(clinic):
+    appointment = book(clinic, local_time(3, 10))
+    booking_cancel(appointment=appointment)
+    assert not Reminder.objects.exists()
+    assert sweep(appointment.start - DAY) == (0, [])
+
+
+def test_a_moved_appointment_is_reminded_for_the_new_time_only(clinic):
+    appointment = book(clinic, local_time(3, 10))
+    old_due = appointment.start - DAY
+    booking_reschedule(appointment=appointment, start=local_time(4, 15))
+    assert sweep(old_due) == (0, [])
+    count, (message,) = sweep(local_time(4, 15) - DAY)
+    assert "15:00" in message.subject
+
+
+def test_a_reminder_already_sent_goes_again_after_a_move(clinic):
+    appointment = book(clinic, local_time(3, 10))
+    sweep(appointment.start - DAY)
+    booking_reschedule(appointment=appointment, start=local_time(5, 11))
+    count, (message,) = sweep(local_time(5, 11) - DAY)
+    assert "11:00" in message.subject
+
+
+def test_a_cancellation_between_sweep_and_send_sends_nothing(clinic):
+    appointment = book(clinic, local_time(3, 10))
+    assert reminders_send_due(now=appointment.start - DAY) == 1
+    booking_cancel(appointment=appointment)
+    mail.outbox.clear()
+    emails_deliver_due(now=appointment.start - DAY)
+    assert not [m for m in mail.outbox if m.subject.startswith("Reminder")]
+
+
+def test_a_row_pointing_at_an_old_time_is_not_sent(clinic):
+    """Belt and braces: even if a move forgot to re-schedule, the old time is not reminded."""
+    appointment = book(clinic, local_time(3, 10))
+    Reminder.objects.update(appointment_start=appointment.start - dt.timedelta(hours=1))
+    assert sweep(appointment.start - DAY) == (0, [])
+    assert Reminder.objects.get().outcome == MOVED
+
+
+def test_a_booking_still_pending_review_gets_no_reminder_until_approved(clinic):
+    appointment = book(clinic, local_time(3, 10), disc_condition=True)
+    assert sweep(appointment.start - DAY) == (0, [])
+    assert Reminder.objects.get().outcome == NOT_CONFIRMED
+    staff = UserFactory(username="desk", is_staff=True)
+    intake_approve(appointment=appointment, actor=staff)
+    # The approval e-mail carries the details; no late reminder is needed.
+    assert sweep(appointment.start - DAY + dt.timedelta(hours=1)) == (0, [])
