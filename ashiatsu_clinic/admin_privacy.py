@@ -60,6 +60,7 @@ SENSITIVE: dict[str, set[str]] = {
     "payments.Package": {"code_hash"},
     "payments.GiftCard": {"code_hash"},
     "payments.Payment": {"note"},  # free text staff type at the desk
+    "accounts.SignInLink": {"token_hash"},
 }
 
 # Fields whose names match the pattern, or that hold free text or JSON, and that someone

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "payments",
     "portal",
     "reports",
+    "accounts",
     "ashiatsu_clinic",  # the composition root: clinic_sweep, the weekly digest
 ]
 
@@ -90,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.session.SignedInClientMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
@@ -368,6 +370,12 @@ WAITLIST_OFFER_HOLD_MINUTES = env.int("WAITLIST_OFFER_HOLD_MINUTES", default=30)
 # address is confirmed through the e-mailed link, which works this many hours; an entry is
 # taken off after this many offers it let lapse without an answer.
 WAITLIST_JOIN_RATE = env.str("WAITLIST_JOIN_RATE", default="5/m")
+
+# Client sign-in links (accounts app): requests per client address, how long a link works,
+# and how many unused links one address may hold at once (more requests send nothing).
+SIGN_IN_LINK_RATE = env.str("SIGN_IN_LINK_RATE", default="5/m")
+SIGN_IN_LINK_MINUTES = env.int("SIGN_IN_LINK_MINUTES", default=15)
+SIGN_IN_LINKS_OPEN_MAX = env.int("SIGN_IN_LINKS_OPEN_MAX", default=3)
 WAITLIST_MAX_OPEN_PER_EMAIL = env.int("WAITLIST_MAX_OPEN_PER_EMAIL", default=3)
 WAITLIST_MAX_OPEN_PER_ADDRESS = env.int("WAITLIST_MAX_OPEN_PER_ADDRESS", default=5)
 WAITLIST_CONFIRM_HOURS = env.int("WAITLIST_CONFIRM_HOURS", default=24)

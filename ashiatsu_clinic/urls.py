@@ -19,5 +19,6 @@ urlpatterns = [
     path("therapist/", include("portal.urls")),
     path("waitlist/", include("waitlist.urls")),
     path("", include("payments.urls")),
+    path("account/", include("accounts.urls")),
     path("", include("bookings.urls")),
 ]

@@ -10,7 +10,7 @@ changes go through `bookings.services` (see `bookings.admin_views`), and nobody 
 import datetime as dt
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Func, IntegerField, OuterRef, Subquery
 from django.http import HttpResponse
@@ -19,12 +19,18 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from bookings import admin_therapists, admin_views, privacy  # noqa: F401 (admin_therapists registers)
+from bookings import (  # noqa: F401 (admin_therapists registers)
+    admin_therapists,
+    admin_views,
+    clients,
+    privacy,
+)
 from bookings.models import (
     Appointment,
     AppointmentEvent,
     AppointmentStatus,
     Client,
+    ClientMerge,
     ClosedDay,
     Intake,
     IntakeAccess,
@@ -83,12 +89,21 @@ class RoomAdmin(admin.ModelAdmin):
 
 @admin.register(Client)
 class ClientAdmin(admin.ModelAdmin):
-    list_display = ["name", "email", "phone", "bookings", "created_at"]
+    list_display = ["name", "email", "phone", "bookings", "confirmed", "created_at"]
     search_fields = ["name", "email", "phone"]
     date_hierarchy = "created_at"
     ordering = ["name"]
-    fields = ["name", "email", "phone", "appointments"]
-    readonly_fields = ["appointments"]
+    fields = ["name", "email", "phone", "confirmed", "merged_into", "appointments"]
+    readonly_fields = ["confirmed", "merged_into", "appointments"]
+
+    @admin.display(description="Confirmed")
+    def confirmed(self, client: Client) -> str:
+        if client.merged_into_id:
+            return f"Merged into record {client.merged_into_id}"
+        if client.confirmed_at is None:
+            return "Not yet (one booking, typed details)"
+        when = f"{timezone.localtime(client.confirmed_at, clinic_tz()):%d %b %Y}"
+        return f"{client.get_confirmed_by_display()} ({when})"
 
     @admin.display(description="Appointments")
     def appointments(self, client: Client) -> str:
@@ -120,7 +135,60 @@ class ClientAdmin(admin.ModelAdmin):
     def bookings(self, client: Client) -> int:
         return client.booking_count
 
-    actions = ["export_data", "erase_data"]
+    actions = ["merge_records", "confirm_identity", "export_data", "erase_data"]
+
+    def has_merge_permission(self, request) -> bool:
+        return clients.may_merge(request.user)
+
+    @admin.action(description="Merge the two selected records (same person)", permissions=["merge"])
+    def merge_records(self, request, queryset):
+        """Two records of one person become one, after a page that asks which to keep:
+        bookings, intakes and waitlist entries move, each booking's history says so."""
+        chosen = list(queryset.order_by("created_at", "pk"))
+        if len(chosen) != 2:
+            self.message_user(
+                request, "Select exactly two client records to merge.", messages.ERROR
+            )
+            return None
+        keep_pk = request.POST.get("keep")
+        if keep_pk:
+            keep = next((c for c in chosen if str(c.pk) == keep_pk), None)
+            if keep is None:
+                self.message_user(request, "Choose which record to keep.", messages.ERROR)
+                return None
+            merge = next(c for c in chosen if c.pk != keep.pk)
+            try:
+                audit = clients.client_merge(keep=keep, merge=merge, by=request.user)
+            except clients.MergeError as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return None
+            self.message_user(
+                request,
+                f"Merged: {audit.appointments_moved} booking(s) moved to {keep.name} "
+                f"({keep.email}); the record is confirmed.",
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/bookings/client/merge_confirm.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Merge two client records?",
+                "clients": chosen,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            },
+        )
+
+    @admin.action(
+        description="Mark identity confirmed (checked by the clinic)", permissions=["change"]
+    )
+    def confirm_identity(self, request, queryset):
+        count = 0
+        for record in queryset.filter(merged_into=None):
+            clients.client_confirm(client=record, by=request.user)
+            count += 1
+        self.message_user(request, f"Confirmed {count} client record(s).")
 
     @admin.action(description="Export the selected clients' data (JSON)")
     def export_data(self, request, queryset):
@@ -158,6 +226,15 @@ class ClientAdmin(admin.ModelAdmin):
                 "opts": self.model._meta,
             },
         )
+
+
+@admin.register(ClientMerge)
+class ClientMergeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit trail of merges: which record was folded into which, by whom, when."""
+
+    list_display = ["at", "kept", "merged", "by", "appointments_moved"]
+    list_select_related = ["kept", "merged", "by"]
+    search_fields = ["kept__name", "kept__email", "merged__name", "merged__email"]
 
 
 @admin.register(Intake)

@@ -92,19 +92,45 @@ class Room(models.Model):
 
 
 class Client(models.Model):
-    """A person who books; clients have no account, only a manage link per booking."""
+    """A person who books. Every booking made signed out writes a new, unverified row; the
+    clinic (or the client, through the e-mail sign-in link) confirms one record per person
+    and merges the others into it (bookings/clients.py)."""
+
+    class ConfirmedBy(models.TextChoices):
+        CLINIC = "clinic", "The clinic checked the client's identity"
+        EMAIL_LINK = "email_link", "The client opened a sign-in link sent to this address"
 
     name = models.CharField(max_length=200, validators=[validate_person_name])
     email = models.EmailField()
     phone = models.CharField(max_length=40)
     created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the record was verified."
+    )
+    confirmed_by = models.CharField(
+        max_length=20, choices=ConfirmedBy.choices, blank=True, editable=False
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="merged_records",
+        help_text="This row was the same person as that record; its bookings moved there.",
+    )
 
     class Meta:
         ordering = ["name"]
         indexes = [models.Index(fields=["email"])]
+        permissions = [("merge_client", "Can merge two client records of the same person")]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
 
 
 class IntakeOutcome(models.TextChoices):
@@ -398,6 +424,7 @@ class AppointmentEvent(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         STATUS = "status", "Status changed"
         NOTE = "note", "Note"
+        MERGED = "merged", "Client records merged"
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(auto_now_add=True)
@@ -420,6 +447,29 @@ class AppointmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment.reference}: {self.get_kind_display()} at {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
+
+
+class ClientMerge(models.Model):
+    """The audit row of one merge: which record was folded into which, by whom, when."""
+
+    kept = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="merges_kept")
+    merged = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="merges_folded")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the client's own sign-in link joined the records.",
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    appointments_moved = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"Client {self.merged_id} merged into {self.kept_id}"
 
 
 class ClosedDay(models.Model):

@@ -61,7 +61,13 @@ ERASED_NAME = "Erased client"
 
 
 def _clients(email: str):
-    return Client.objects.filter(email__iexact=email.strip())
+    """The rows under this address and the rows merged into them (bookings/clients.py):
+    a merged record's older rows may carry another address, and are the same person."""
+    email = email.strip()
+    under_address = Client.objects.filter(email__iexact=email)
+    return Client.objects.filter(
+        models.Q(email__iexact=email) | models.Q(merged_into__in=under_address.values("pk"))
+    )
 
 
 def client_export(*, email: str, user, now: dt.datetime | None = None) -> dict[str, Any]:
@@ -69,7 +75,30 @@ def client_export(*, email: str, user, now: dt.datetime | None = None) -> dict[s
     data (their right of access). Reading their intakes this way is logged like any other."""
     if not user.has_perm("bookings.view_full_intake"):
         raise PermissionDenied("Only the clinic manager may export a client's data.")
-    clients = list(_clients(email))
+    return _export(
+        email=email, clients=list(_clients(email)), user=user, where="client data export", now=now
+    )
+
+
+def client_export_own(*, client: Client, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The signed-in client's own export (their verified record and the rows merged into
+    it): the same data as the manager's export, each intake read logged as the client's."""
+    rows = [client, *Client.objects.filter(merged_into=client)]
+    return _export(
+        email=client.email, clients=rows, user=None, where="client's own export", now=now
+    )
+
+
+def read_own_intake_answers(*, appointment: Appointment, client: Client, where: str) -> dict:
+    """A client may read their own answers (signed in through their e-mail link, so the
+    record is theirs); logged like every other read, with no staff user."""
+    if appointment.client_id != client.pk:
+        raise PermissionDenied("These are not your answers.")
+    IntakeAccess.objects.create(intake_id=appointment.intake_id, user=None, where=where[:100])
+    return dict(appointment.intake.answers)
+
+
+def _export(*, email: str, clients: list[Client], user, where: str, now) -> dict[str, Any]:
     appointments = (
         Appointment.objects.filter(client__in=clients)
         .select_related("service", "therapist", "room", "intake", "client")
@@ -77,8 +106,7 @@ def client_export(*, email: str, user, now: dt.datetime | None = None) -> dict[s
         .order_by("start")
     )
     IntakeAccess.objects.bulk_create(
-        IntakeAccess(intake_id=a.intake_id, user=user, where="client data export")
-        for a in appointments
+        IntakeAccess(intake_id=a.intake_id, user=user, where=where) for a in appointments
     )
     data = {
         "exported_at": (now or timezone.now()).isoformat(),

@@ -18,7 +18,7 @@ CLINIC_MANAGER = "Clinic manager"
 FRONT_DESK_PERMISSIONS = {
     "bookings": [
         "view_appointment", "add_appointment", "change_appointment",
-        "view_client", "add_client", "change_client",
+        "view_client", "add_client", "change_client", "merge_client", "view_clientmerge",
         "view_intake", "view_appointmentevent", "view_sessionnote",
         "view_room", "view_service", "view_style", "view_closedday",
     ],
@@ -29,8 +29,9 @@ FRONT_DESK_PERMISSIONS = {
     ],
     "waitlist": ["view_waitlistentry", "change_waitlistentry", "view_waitlistoffer"],
     "outbox": ["view_email", "view_reminder"],
+    "accounts": ["view_erasurerequest", "change_erasurerequest"],
 }  # fmt: skip
-MANAGED_APPS = ("bookings", "therapists", "waitlist", "outbox")
+MANAGED_APPS = ("bookings", "therapists", "waitlist", "outbox", "accounts")
 
 
 def ensure_roles(apps=global_apps, **_signal_kwargs) -> None:

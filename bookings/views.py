@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from bookings import screening, throttle
+from bookings import clients, privacy, screening, throttle
 from bookings.forms import ContactForm, DateForm, IntakeForm
 from bookings.models import Appointment, AppointmentStatus, Service, Style, is_reference
 from bookings.schedules import available_slots, clinic_rules, last_bookable_day
@@ -233,14 +233,54 @@ def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     else:
         draft["start"] = start.isoformat()
         _save_draft(request, draft)
-        form = IntakeForm(initial=IntakeForm.initial_from_answers(draft.get("answers") or {}))
+        answers = draft.get("answers") or _record_answers(request)
+        form = IntakeForm(initial=IntakeForm.initial_from_answers(answers or {}))
     return render(
         request,
         "bookings/book_intake.html",
         _step_context(
-            chosen_service, chosen_therapist, 4, form=form, start=timezone.localtime(start)
+            chosen_service,
+            chosen_therapist,
+            4,
+            form=form,
+            start=timezone.localtime(start),
+            prefilled=request.method == "GET" and not draft.get("answers") and bool(answers),
         ),
     )
+
+
+def _record_answers(request: HttpRequest) -> dict | None:
+    """A signed-in returning client starts from their last answers (same questionnaire
+    version), read through the privacy rules and logged; they check and change each one.
+    Declarations (the "must be true" boxes) are never ticked for them."""
+    record = getattr(request, "client_record", None)
+    if record is None:
+        return None
+    latest = (
+        record.appointments.filter(intake__questionnaire_version=screening.QUESTIONNAIRE_VERSION)
+        .exclude(intake__answers={})
+        .select_related("intake")
+        .order_by("-intake__created_at")
+        .first()
+    )
+    if latest is None:
+        return None
+    answers = privacy.read_own_intake_answers(
+        appointment=latest, client=record, where="booking form, pre-filled intake"
+    )
+    for question in screening.QUESTIONS:
+        if question.kind == screening.MUST_BE_TRUE:
+            answers.pop(question.key, None)
+    return answers
+
+
+def _record_contact(request: HttpRequest) -> dict[str, str] | None:
+    """A client signed in through their e-mail link (accounts app, `request.client_record`)
+    finds their details filled in."""
+    record = getattr(request, "client_record", None)
+    if record is None:
+        return None
+    return {"name": record.name, "email": record.email, "phone": record.phone}
 
 
 @require_http_methods(["GET", "POST"])
@@ -252,7 +292,9 @@ def contact(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     start = _parse_start(draft.get("start"))
     if start is None:
         return _choose_again(request, chosen_service, therapist)
-    form = ContactForm(request.POST or None, initial=draft.get("contact"))
+    form = ContactForm(
+        request.POST or None, initial=draft.get("contact") or _record_contact(request)
+    )
     if request.method == "POST" and form.is_valid():
         draft["contact"] = form.cleaned_data
         _save_draft(request, draft)
@@ -291,6 +333,10 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
         except BookingError as failure:
             error = failure
         else:
+            record = getattr(request, "client_record", None)
+            if record is not None:
+                # Signed in by an e-mail link: the address is proven, the booking joins.
+                clients.client_join_signed_in(record=record, appointment=booked.appointment)
             request.session.pop(DRAFT_KEY, None)
             if booked.appointment.status == AppointmentStatus.AWAITING_DEPOSIT:
                 # The payments app's page (known here only by its URL name).

@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("therapists",),  # therapists, credentials, the one qualification rule
     ("bookings",),  # booking engine, services, reminders, client e-mails, staff admin
     ("waitlist",),  # listens to booking events (slot_freed), holds through occupancy
-    ("payments", "reports", "charts"),  # feature apps
+    ("payments", "reports", "charts", "accounts"),  # feature apps (accounts: client sign-in)
     ("portal",),  # the therapist portal: pages over bookings and the feature apps
     ("ashiatsu_clinic",),  # the project package: settings, URLs, the sweep, periodic jobs
 ]

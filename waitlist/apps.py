@@ -7,10 +7,11 @@ class WaitlistConfig(AppConfig):
     def ready(self) -> None:
         """Listen to the booking engine below: count open offers as holds on their slots,
         offer freed slots; erasure, export and retention reach the waitlist through
-        bookings' privacy signals."""
+        bookings' privacy signals; a client merge moves the entries."""
+        from bookings import clients as bookings_clients
         from bookings import occupancy, signals
         from bookings import privacy as bookings_privacy
-        from waitlist import holds, privacy, receivers
+        from waitlist import clients, holds, privacy, receivers
 
         occupancy.hold_source_register(holds.SOURCE, holds.open_offer_holds)
         signals.slot_freed.connect(receivers.offer_freed_slots, dispatch_uid="waitlist.slot_freed")
@@ -19,3 +20,5 @@ class WaitlistConfig(AppConfig):
             privacy.on_client_exported, dispatch_uid="waitlist"
         )
         bookings_privacy.retention_due.connect(privacy.on_retention_due, dispatch_uid="waitlist")
+        # A merge of two client records moves their entries in the same transaction.
+        bookings_clients.client_merged.connect(clients.on_client_merged, dispatch_uid="waitlist")

@@ -35,9 +35,9 @@ def test_a_keyboard_user_chooses_a_slot_and_answers_the_intake(page: Page, steps
     expect(page.get_by_role("heading", name="Your back health")).to_be_visible()
     expect(page.get_by_text(f"{day_label(day)}, 09:00")).to_be_visible()
     answers = screening.clear_answers()
-    # The first question comes after the skip link, the clinic name and the two menu links;
-    # from there on every control is the very next Tab stop.
-    presses = 5
+    # The first question comes after the skip link, the clinic name and the three menu links
+    # (Therapists, Account, Book); from there on every control is the very next Tab stop.
+    presses = 6
     for question in screening.QUESTIONS:
         if question.kind in (screening.BOOL, screening.CHOICE):
             values = [True, False] if question.kind == screening.BOOL else dict(question.choices)
