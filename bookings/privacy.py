@@ -21,6 +21,7 @@ from bookings.models import (
     IntakeAccess,
     SessionNote,
 )
+from bookings.signals import client_erasing, client_exporting
 
 
 def may_read_full_intake(user, appointment: Appointment) -> bool:
@@ -65,7 +66,16 @@ def client_export(*, email: str, user, now: dt.datetime | None = None) -> dict[s
         IntakeAccess(intake_id=a.intake_id, user=user, where="client data export")
         for a in appointments
     )
+    extra = {}
+    ids = [a.pk for a in appointments]
+    for _receiver, response in client_exporting.send(
+        sender=Appointment, appointment_ids=ids, user=user
+    ):
+        if response:
+            key, data = response
+            extra[key] = data
     return {
+        **extra,
         "exported_at": (now or timezone.now()).isoformat(),
         "email": email,
         "clients": [
@@ -128,6 +138,11 @@ def client_erase(*, email: str, user) -> int:
     Intake.objects.filter(appointment__in=appointments).update(answers={}, reasons=[])
     SessionNote.objects.filter(appointment__in=appointments).delete()
     AppointmentEvent.objects.filter(appointment__in=appointments).update(details={})
+    client_erasing.send(
+        sender=Appointment,
+        appointment_ids=list(appointments.values_list("pk", flat=True)),
+        user=user,
+    )
     for client in clients:
         client.name = ERASED_NAME
         client.email = f"erased-{client.pk}@invalid.example"

@@ -236,6 +236,7 @@ def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
         _step_context(
             chosen_service, chosen_therapist, 4, form=form, start=timezone.localtime(start)
         ),
+        status=400 if form.errors else 200,  # bad answers (e.g. an unknown body-map region)
     )
 
 
