@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "bookings",
     "outbox",
     "waitlist",
+    "charts",
 ]
 
 MIDDLEWARE = [

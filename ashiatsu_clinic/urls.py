@@ -14,6 +14,7 @@ admin.site.index_title = "Run the clinic"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("therapist/chart/", include("charts.urls")),
     path("therapist/", include("therapists.urls")),
     path("waitlist/", include("waitlist.urls")),
     path("", include("bookings.urls")),
