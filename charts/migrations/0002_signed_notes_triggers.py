@@ -49,14 +49,14 @@ BEGIN
   RETURN NEW;
 END $$ LANGUAGE plpgsql;
 
-CREATE OR REPLACE FUNCTION charts_note_is_locked(note integer) RETURNS boolean AS $$
+CREATE OR REPLACE FUNCTION charts_note_is_locked(note bigint) RETURNS boolean AS $$
   SELECT EXISTS (
     SELECT 1 FROM charts_chartnote
     WHERE id = note AND signed_at IS NOT NULL AND erased_at IS NULL
   )
 $$ LANGUAGE sql STABLE;
 
-CREATE OR REPLACE FUNCTION charts_note_is_kept(note integer) RETURNS boolean AS $$
+CREATE OR REPLACE FUNCTION charts_note_is_kept(note bigint) RETURNS boolean AS $$
   SELECT EXISTS (
     SELECT 1 FROM charts_chartnote
     WHERE id = note AND signed_at IS NOT NULL AND erased_at IS NULL
@@ -104,8 +104,8 @@ DROP TRIGGER IF EXISTS charts_note_guard ON charts_chartnote;
 DROP TRIGGER IF EXISTS charts_regionentry_guard ON charts_regionentry;
 DROP TRIGGER IF EXISTS charts_addendum_guard ON charts_addendum;
 DROP FUNCTION IF EXISTS charts_child_guard();
-DROP FUNCTION IF EXISTS charts_note_is_kept(integer);
-DROP FUNCTION IF EXISTS charts_note_is_locked(integer);
+DROP FUNCTION IF EXISTS charts_note_is_kept(bigint);
+DROP FUNCTION IF EXISTS charts_note_is_locked(bigint);
 DROP FUNCTION IF EXISTS charts_note_guard();
 """
 

@@ -100,7 +100,9 @@ class TestBookingPages:
         assert content.count('data-region="neck"') == 2  # the avoid map and the focus map
         assert 'name="avoid_regions" value="upper_back_left"' in content
         assert "js/body-map.js" in content and "<script>" not in content and "style=" not in content
-        posted = form_answers(avoid_regions=["lower_back_left", "neck"], focus_regions=["calf_right"])
+        posted = form_answers(
+            avoid_regions=["lower_back_left", "neck"], focus_regions=["calf_right"]
+        )
         assert client.post(urls["intake"], posted).status_code == 302
         assert client.post(urls["contact"], CONTACT).status_code == 302
         assert client.post(urls["review"]).status_code == 302
