@@ -24,8 +24,8 @@ class TestCatalogue:
 
     def test_shapes_fit_their_figure_and_never_overlap(self):
         for r in body_regions.REGIONS:
-            assert 0 <= r.x and r.x + r.width <= body_regions.FIGURE_WIDTH
-            assert 0 <= r.y and r.y + r.height <= body_regions.FIGURE_HEIGHT
+            assert r.x >= 0 and r.x + r.width <= body_regions.FIGURE_WIDTH
+            assert r.y >= 0 and r.y + r.height <= body_regions.FIGURE_HEIGHT
         for a in body_regions.REGIONS:
             for b in body_regions.REGIONS:
                 if a.slug < b.slug and a.view == b.view:
