@@ -114,14 +114,14 @@ QUESTIONS: tuple[Question, ...] = (
     Question("avoid_areas", "Areas to avoid", TEXT),
     Question(
         "avoid_regions",
-        "Areas to avoid, on the body map",
+        "On the body map, where should your therapist not work?",
         REGIONS,
         body_regions.CHOICES,
         help_text="Optional. Tap the map or tick the boxes; left and right are yours.",
     ),
     Question(
         "focus_regions",
-        "Areas you would like the therapist to focus on",
+        "On the body map, where would you like more work?",
         REGIONS,
         body_regions.CHOICES,
         help_text="Optional. Tap the map or tick the boxes.",
@@ -299,7 +299,7 @@ def validate_answers(answers: Any) -> dict[str, Any]:
             cleaned[question.key] = value.strip() if question.kind == TEXT else value
     both = set(cleaned.get("avoid_regions", ())) & set(cleaned.get("focus_regions", ()))
     if both:
-        names = ", ".join(body_regions.labels(both))
+        names = "; ".join(body_regions.labels(both))
         errors["focus_regions"] = f"An area cannot be both avoided and focused on: {names}."
     unknown = sorted(set(answers) - set(QUESTIONS_BY_KEY))
     if unknown:

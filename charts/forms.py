@@ -39,7 +39,7 @@ class RegionEntryForm(forms.Form):
     technique = forms.ChoiceField(choices=BLANK + list(Technique.choices), required=False)
     pressure = forms.ChoiceField(choices=BLANK + list(Pressure.choices), required=False)
     client_response = forms.CharField(
-        label="Client's response", max_length=RESPONSE_MAX_LENGTH, required=False
+        label="Response on this region", max_length=RESPONSE_MAX_LENGTH, required=False
     )
 
     def clean(self):

@@ -95,7 +95,7 @@ class TestTheAppointmentPage:
         assert "Light on the left lower back, more glute work" in brief
         assert "pressure used: <strong>light</strong>" in brief
         assert "Glute, left: two-foot, medium — Loved it" in brief
-        assert "Neck, Lower back, left" in brief and "Left knee" in brief
+        assert "Neck; Lower back, left" in brief and "Left knee" in brief
         assert "Calf, right" in brief
         assert "issue #13" in brief
 
@@ -256,4 +256,4 @@ def test_the_day_card_shows_the_intakes_avoid_areas(client, today):
 
     day = timezone.localdate(today.start).isoformat()
     content = client.get(reverse("therapists:day", args=[day])).content.decode()
-    assert "<strong>Neck, Lower back, left</strong> · <strong>Left knee</strong>" in content
+    assert "<strong>Neck; Lower back, left</strong> · <strong>Left knee</strong>" in content
