@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from bookings import screening, throttle
+from bookings import body_regions, screening, throttle
 from bookings.forms import ContactForm, DateForm, IntakeForm
 from bookings.models import Appointment, Service, Style, is_reference
 from bookings.schedules import available_slots, clinic_rules
@@ -298,6 +298,8 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
         contact=draft["contact"],
         screening=result,
         error=error,
+        avoid_regions=body_regions.labels(draft["answers"].get("avoid_regions") or ()),
+        focus_regions=body_regions.labels(draft["answers"].get("focus_regions") or ()),
     )
     if error is not None and error.is_conflict:
         context["days"] = _slot_days(

@@ -105,6 +105,8 @@ class TestBookingPages:
         )
         assert client.post(urls["intake"], posted).status_code == 302
         assert client.post(urls["contact"], CONTACT).status_code == 302
+        review = client.get(urls["review"]).content.decode()
+        assert "Neck; Lower back, left" in review and "Calf, right" in review
         assert client.post(urls["review"]).status_code == 302
         answers = Appointment.objects.get().intake.answers
         assert answers["avoid_regions"] == ["neck", "lower_back_left"]
