@@ -12,6 +12,8 @@ from django.contrib import admin
 from django.contrib.admin import AdminSite
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
+from ashiatsu_clinic import admin_filters
+
 
 class ClinicAdminSite(OTPAdminSite):
     """OTPAdminSite whose requirement follows settings.ADMIN_REQUIRE_2FA at request time."""
@@ -31,5 +33,7 @@ class ClinicAdminSite(OTPAdminSite):
 
 
 def install() -> None:
-    """Give the default admin site (where every ModelAdmin is registered) the 2FA rules."""
+    """Give the default admin site (where every ModelAdmin is registered) the 2FA rules,
+    and every ModelAdmin the "bad filter value is an invalid filter" changelist."""
     admin.site.__class__ = ClinicAdminSite
+    admin_filters.apply_to_every_admin(admin.site)

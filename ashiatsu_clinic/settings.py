@@ -276,7 +276,22 @@ def _mailer(url: str) -> dict:
     return {"BACKEND": backend, "OPTIONS": options}
 
 
-MAILERS = {"default": _mailer(env.str("EMAIL_URL", default="consolemail://"))}
+def _email_url() -> str:
+    """Production must say where mail goes: the console backend would print every e-mail,
+    manage links included, into the server's logs (and `check --deploy` refuses it)."""
+    url = env.str("EMAIL_URL", default="")
+    if url:
+        return url
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "EMAIL_URL is not set: e-mail (with clients' manage links) would only be written "
+            "to the log. Set EMAIL_URL=smtp://user:password@host:587 "
+            "(or DEBUG=true for local development only)."
+        )
+    return "consolemail://"
+
+
+MAILERS = {"default": _mailer(_email_url())}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Ashiatsu Clinic <clinic@example.com>")
 CLINIC_NAME = env.str("CLINIC_NAME", default="Ashiatsu Clinic")
 CLINIC_PHONE = env.str("CLINIC_PHONE", default="+1 212 555 0142")
@@ -317,6 +332,15 @@ REMINDER_LEAD_HOURS = env.int("REMINDER_LEAD_HOURS", default=24)
 OUTBOX_RETRY_MINUTES = [1, 5, 15, 60, 180, 720]
 # A waitlist offer holds its slot for the client this long before it goes to the next one.
 WAITLIST_OFFER_HOLD_MINUTES = env.int("WAITLIST_OFFER_HOLD_MINUTES", default=30)
+# Waitlist abuse (issue 11): joins per client address (shared cache, like bookings); open
+# entries per e-mail address and per client address; an entry gets no offer until its
+# address is confirmed through the e-mailed link, which works this many hours; an entry is
+# taken off after this many offers it let lapse without an answer.
+WAITLIST_JOIN_RATE = env.str("WAITLIST_JOIN_RATE", default="5/m")
+WAITLIST_MAX_OPEN_PER_EMAIL = env.int("WAITLIST_MAX_OPEN_PER_EMAIL", default=3)
+WAITLIST_MAX_OPEN_PER_ADDRESS = env.int("WAITLIST_MAX_OPEN_PER_ADDRESS", default=5)
+WAITLIST_CONFIRM_HOURS = env.int("WAITLIST_CONFIRM_HOURS", default=24)
+WAITLIST_MAX_UNANSWERED_OFFERS = env.int("WAITLIST_MAX_UNANSWERED_OFFERS", default=2)
 # The weekly e-mail to clinic managers about expiring credentials: weekday (0 = Monday) and
 # local hour from which it goes out; credentials expiring within this many days.
 MANAGER_DIGEST_WEEKDAY = env.int("MANAGER_DIGEST_WEEKDAY", default=0)

@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 
 from bookings.models import Service
+from therapists.clinic_time import REACH_MESSAGE, date_within_reach
 from therapists.models import Therapist
 
 # Quarter hours from 06:00 to 21:45: the clinic's day, well clear of the small hours in which
@@ -40,8 +41,15 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+def _within_reach(day: dt.date) -> None:
+    if not date_within_reach(day):
+        raise forms.ValidationError(REACH_MESSAGE)
+
+
 def _date_field(label: str = "Date") -> forms.DateField:
-    return forms.DateField(label=label, widget=DateInput(), input_formats=["%Y-%m-%d"])
+    return forms.DateField(
+        label=label, widget=DateInput(), input_formats=["%Y-%m-%d"], validators=[_within_reach]
+    )
 
 
 def _time_field(label: str = "Time") -> forms.ChoiceField:

@@ -10,13 +10,15 @@ hours where the change happens).
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, Q
 
-from bookings.models import Appointment, ClosedDay
+from bookings import availability
+from bookings.models import Appointment, ClosedDay, Service
+from bookings.schedules import clinic_rules, load_window, service_spec
 from therapists.models import Therapist, TimeOff, WorkingHours
 
 ROW_MINUTES = 15
@@ -50,7 +52,8 @@ class Block:
     end: dt.datetime
     therapist_id: int
     appointments: list[Appointment] = field(default_factory=list)
-    book_at: dt.datetime | None = None  # first quarter hour of free time not yet past
+    book_at: dt.datetime | None = None  # first start in the block the service would accept
+    book_service_id: int | None = None  # ... for this service
 
     @property
     def day(self) -> dt.date:
@@ -220,9 +223,15 @@ def build_column(
     return column
 
 
-def mark_bookable(grid: "Grid", now: dt.datetime) -> None:
-    """Give each free block that is not over the first quarter hour at or after `now`: the
-    schedule's "Book" link starts there."""
+# Which service (if any) the booking service would accept for a therapist at a start.
+SlotAcceptor = Callable[[int, dt.datetime], int | None]
+
+
+def mark_bookable(grid: "Grid", now: dt.datetime, *, accepts: SlotAcceptor) -> None:
+    """Give each free block its "Book" link: the first quarter hour, not yet past, at which
+    `accepts` names a service the booking service would take (see `slot_acceptor`). A free
+    block where nothing can be booked (no room, not certified, daily cap reached...) gets
+    no link, so staff are never offered a booking the service then refuses."""
     step = dt.timedelta(minutes=ROW_MINUTES)
     for column in grid.columns:
         for block in column.blocks:
@@ -231,7 +240,52 @@ def mark_bookable(grid: "Grid", now: dt.datetime) -> None:
             start = block.start
             if start < now:
                 start += -((start - now) // step) * step
-            block.book_at = start if start < block.end else None
+            while start < block.end:
+                service_id = accepts(block.therapist_id, start)
+                if service_id is not None:
+                    block.book_at, block.book_service_id = start, service_id
+                    break
+                start += step
+
+
+def slot_acceptor(
+    *, first_day: dt.date, days: int, therapists: Sequence[Therapist] | None, now: dt.datetime
+) -> SlotAcceptor:
+    """The booking service's own rule for the grid's window, as staff book (no minimum
+    notice: a walk-in): `schedules.load_window` (the loader `booking_create` re-checks with)
+    and `availability.check_slot`, tried for each active service in the admin form's order.
+
+    A fixed number of queries: the loader's seven and one for the services.
+    """
+    rules = clinic_rules(min_notice=dt.timedelta(0))
+    window = load_window(first_day=first_day, days=days, therapists=therapists, tz=rules.tz)
+    schedules = {schedule.id: schedule for schedule in window.therapists}
+    offered = [
+        (service.pk, service_spec(service))
+        for service in Service.objects.filter(active=True)
+        .select_related("style")
+        .order_by("style__name", "duration_minutes")
+    ]
+
+    def accepts(therapist_id: int, start: dt.datetime) -> int | None:
+        schedule = schedules.get(therapist_id)
+        if schedule is None:  # inactive: the service books only active therapists
+            return None
+        for service_id, spec in offered:
+            reason, _room = availability.check_slot(
+                service=spec,
+                therapist=schedule,
+                rooms=window.rooms,
+                closed_days=window.closed_days,
+                start=start,
+                now=now,
+                rules=rules,
+            )
+            if reason is None:
+                return service_id
+        return None
+
+    return accepts
 
 
 def assemble(columns: list[Column], first_minute: int, last_minute: int) -> Grid:

@@ -632,7 +632,9 @@ def schedule_day(request: HttpRequest, model_admin: ModelAdmin) -> TemplateRespo
         raise PermissionDenied
     day, date_form = _parse_day(request)
     grid = admin_schedule.day_grid(day, clinic_tz())
-    admin_schedule.mark_bookable(grid, timezone.now())
+    now = timezone.now()
+    accepts = admin_schedule.slot_acceptor(first_day=day, days=1, therapists=None, now=now)
+    admin_schedule.mark_bookable(grid, now, accepts=accepts)
     return TemplateResponse(
         request,
         "admin/bookings/appointment/schedule_day.html",
@@ -663,7 +665,11 @@ def schedule_week(
     day, date_form = _parse_day(request)
     monday = day - dt.timedelta(days=day.weekday())
     grid = admin_schedule.week_grid(therapist, monday, clinic_tz())
-    admin_schedule.mark_bookable(grid, timezone.now())
+    now = timezone.now()
+    accepts = admin_schedule.slot_acceptor(
+        first_day=monday, days=7, therapists=[therapist], now=now
+    )
+    admin_schedule.mark_bookable(grid, now, accepts=accepts)
     return TemplateResponse(
         request,
         "admin/bookings/appointment/schedule_week.html",

@@ -35,6 +35,7 @@ from django.utils import timezone
 from ninja import NinjaAPI, Query, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
+from ninja.parser import Parser
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
@@ -42,11 +43,36 @@ from bookings import availability, body_regions, screening, services, throttle
 from bookings.forms import ContactForm
 from bookings.models import REFERENCE_ALPHABET, REFERENCE_LENGTH, Appointment, Service, Style
 from bookings.schedules import available_slots
+from therapists.clinic_time import REACH_MESSAGE, date_within_reach
 from therapists.models import Credential, Therapist
 
 logger = logging.getLogger(__name__)
 
+JSON_MEDIA_TYPE = "application/json"
+NOT_JSON = "Send the request body as JSON with the header Content-Type: application/json."
+
+
+class NotJsonMediaType(Exception):
+    """The body was sent under another media type (text/plain, a form...)."""
+
+
+class JsonOnlyParser(Parser):
+    """Read a body only when it is declared as JSON.
+
+    A page on another site can make a visitor's browser POST `text/plain` (or a form)
+    without asking first, but not `application/json`: the browser's CORS preflight stops
+    that. Accepting JSON under any other media type would let any site book in a visitor's
+    name, so every API endpoint that reads a body refuses it (415) here, in one place.
+    """
+
+    def parse_body(self, request: HttpRequest):
+        if request.content_type != JSON_MEDIA_TYPE:
+            raise NotJsonMediaType(request.content_type)
+        return super().parse_body(request)
+
+
 api = NinjaAPI(
+    parser=JsonOnlyParser(),
     title="Ashiatsu Clinic API",
     version="1",
     urls_namespace="api",
@@ -62,9 +88,6 @@ MAX_DAYS = 60
 ALTERNATIVES = 5
 ALTERNATIVE_DAYS = 7
 MAX_ERRORS = 50
-# Not a booking rule (the services decide what is bookable): a sanity bound so dates like
-# 0001-01-01 or 9999-12-31 get a clear 422 instead of overflowing date arithmetic.
-SANE_DISTANCE = dt.timedelta(days=3660)
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 REFERENCE = re.compile(rf"[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}")
 TOKEN = re.compile(r"[-A-Za-z0-9_]{1,200}")
@@ -307,7 +330,10 @@ def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    """Ninja raises HttpError(400) when the body is not JSON at all."""
+    """Ninja raises HttpError(400) when the body is not JSON at all, or (from the parser)
+    when it is not declared as JSON."""
+    if isinstance(exc.__cause__, NotJsonMediaType):
+        return _respond(request, ApiError(415, NOT_JSON, code="unsupported_media_type"))
     if exc.status_code == 400:
         detail = "The request body is not valid JSON. Send a JSON object."
         return _respond(request, ApiError(400, detail, code="malformed_json"))
@@ -380,8 +406,8 @@ def _therapist(slug: str) -> Therapist | None:
 
 
 def _sanity_error(day: dt.date) -> str | None:
-    if abs(day - timezone.localdate(timezone=_clinic_zone())) > SANE_DISTANCE:
-        return "Choose a date within ten years of today."
+    if not date_within_reach(day, today=timezone.localdate(timezone=_clinic_zone())):
+        return REACH_MESSAGE
     return None
 
 
@@ -530,6 +556,7 @@ def get_availability(request: HttpRequest, params: Query[AvailabilityQuery]):
         400: ErrorOut,
         404: ErrorOut,
         409: ConflictOut,
+        415: ErrorOut,
         422: ErrorOut,
         429: ErrorOut,
     },
@@ -594,6 +621,7 @@ def create_booking(request: HttpRequest, payload: BookingIn):
         400: ErrorOut,
         404: ErrorOut,
         409: ErrorOut,
+        415: ErrorOut,
         422: ErrorOut,
         429: ErrorOut,
     },

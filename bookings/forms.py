@@ -15,6 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from bookings import screening
+from bookings.validators import validate_person_name
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 PHONE = re.compile(r"^\+?[0-9 ()\-.]{6,30}$")
@@ -32,7 +33,9 @@ def _helper(submit_label: str) -> FormHelper:
 class ContactForm(forms.Form):
     """How the clinic reaches the client; the API validates client details with it too."""
 
-    name = forms.CharField(max_length=200, label="Full name", strip=True)
+    name = forms.CharField(
+        max_length=200, label="Full name", strip=True, validators=[validate_person_name]
+    )
     email = forms.EmailField(
         max_length=254, label="E-mail", help_text="Your confirmation and manage link go here."
     )

@@ -1,7 +1,7 @@
 """iCalendar (.ics) files for a booking, so it lands in the client's own calendar.
 
-Times carry the clinic's time zone (with its VTIMEZONE), so a phone in another zone still
-shows the right moment. The UID is stable per booking and SEQUENCE grows with each move, so
+Times are written in UTC (`therapists.clinic_time.ics_utc`): every calendar converts them
+exactly, also on the autumn night when a local wall time happens twice. The UID is stable per booking and SEQUENCE grows with each move, so
 calendars update the event instead of adding a second one.
 """
 
@@ -12,6 +12,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 
 from bookings.models import Appointment, AppointmentEvent
+from therapists.clinic_time import ics_utc
 
 PRODID = "-//Ashiatsu Clinic//Bookings//EN"
 
@@ -30,8 +31,8 @@ def appointment_calendar(
     event = Event()
     event.add("uid", appointment_uid(appointment))
     event.add("dtstamp", timezone.now().astimezone(dt.UTC))
-    event.add("dtstart", timezone.localtime(appointment.start))
-    event.add("dtend", timezone.localtime(appointment.end))
+    event.add("dtstart", ics_utc(appointment.start))
+    event.add("dtend", ics_utc(appointment.end))
     event.add("summary", f"{appointment.service.name} with {appointment.therapist.display_name}")
     event.add("location", f"{settings.CLINIC_NAME}, {settings.CLINIC_ADDRESS}")
     description = f"Booking reference {appointment.reference}."
@@ -46,5 +47,4 @@ def appointment_calendar(
         ).count(),
     )
     calendar.add_component(event)
-    calendar.add_missing_timezones()
     return calendar.to_ical()

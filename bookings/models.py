@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from bookings.constraints import PostgresExclusionConstraint, TsTzRange
+from bookings.validators import validate_person_name
 from therapists.models import CredentialKind, Therapist
 
 
@@ -91,7 +92,7 @@ class Room(models.Model):
 class Client(models.Model):
     """A person who books; clients have no account, only a manage link per booking."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_person_name])
     email = models.EmailField()
     phone = models.CharField(max_length=40)
     created_at = models.DateTimeField(auto_now_add=True)

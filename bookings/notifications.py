@@ -21,6 +21,7 @@ from django.utils import timezone
 from bookings.ics import appointment_calendar
 from bookings.models import Appointment, AppointmentStatus
 from outbox.services import email_queue
+from therapists.clinic_time import wall_time
 from therapists.models import Therapist
 
 CONFIRMED = "confirmed"
@@ -66,7 +67,7 @@ def _review_note(appointment: Appointment) -> str:
 
 
 def _when(moment: dt.datetime) -> str:
-    return timezone.localtime(moment).strftime("%a %d %b %H:%M")
+    return f"{timezone.localtime(moment):%a %d %b} {wall_time(moment)}"
 
 
 def clinic_context() -> dict[str, str]:

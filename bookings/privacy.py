@@ -159,7 +159,8 @@ def _erase_waitlist(email: str) -> None:
     for entry in WaitlistEntry.objects.filter(email__iexact=email.strip()).select_for_update():
         entry.name, entry.phone, entry.answers = ERASED_NAME, "", {}
         entry.email = f"erased-waitlist-{entry.pk}@invalid.example"
-        if entry.status in ("waiting", "offered"):
+        entry.client_address = None
+        if entry.status in ("pending", "waiting", "offered"):
             entry.status = "left"
         entry.save()
 

@@ -35,7 +35,9 @@ from bookings.models import (
     SessionNote,
 )
 from bookings.schedules import clinic_rules, load_window, service_spec
+from bookings.validators import name_problem
 from outbox import reminders
+from therapists.clinic_time import moment_within_reach
 from therapists.models import Credential, Therapist
 from waitlist import hooks as waitlist_hooks
 from waitlist.models import WaitlistOffer
@@ -103,7 +105,7 @@ def _aware_utc(start: dt.datetime) -> dt.datetime:
 
 def _within_reach(start: dt.datetime, now: dt.datetime) -> None:
     """Refuse absurd years up front: date arithmetic near year 1 or 9999 overflows."""
-    if abs(start - now) > dt.timedelta(days=3650):
+    if not moment_within_reach(start, now=now):
         raise _slot_error(availability.TOO_FAR if start > now else availability.TOO_SOON)
 
 
@@ -229,6 +231,8 @@ def booking_create(
     `waitlist_offer`: the client accepts this open offer, whose held slot is theirs to book.
     """
     now = now or timezone.now()
+    if problem := name_problem(client.name):  # forms check it too; this is the final say
+        raise BookingError(problem, code=INVALID_REQUEST, errors={"name": problem})
     start = _aware_utc(start)
     _within_reach(start, now)
     try:

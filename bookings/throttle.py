@@ -2,9 +2,11 @@
 
 Booking attempts and manage-link lookups are where a script could hammer the clinic (grab
 every slot, guess references). Counts live in the shared cache (see settings.CACHES), so
-every app server enforces the same limit. One place for pages and API alike.
+every app server enforces the same limit. One place for pages and API alike; higher apps
+(the waitlist's joins) name their own group and its `<GROUP>_RATE` setting.
 """
 
+import ipaddress
 from collections.abc import Callable
 from functools import wraps
 
@@ -18,7 +20,16 @@ MANAGE_LINK = "manage-link"
 
 
 def _rate(group: str) -> str:
-    return settings.BOOKING_RATE if group == BOOKING else settings.MANAGE_LINK_RATE
+    """A group's rate is the setting named after it: "manage-link" -> MANAGE_LINK_RATE."""
+    return getattr(settings, f"{group.upper().replace('-', '_')}_RATE")
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address limits count against, as django-ratelimit's "ip" key sees it: an IPv6
+    client is its /64 network (one household or phone can hold many addresses in it)."""
+    address = request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 (a key, not a bind)
+    mask = 64 if ":" in address else 32
+    return str(ipaddress.ip_network(f"{address}/{mask}", strict=False).network_address)
 
 
 def over_limit(request: HttpRequest, group: str) -> bool:

@@ -32,6 +32,7 @@ from bookings.services import (
     booking_reschedule,
 )
 from bookings.throttle import throttled
+from therapists.clinic_time import moment_within_reach
 from therapists.models import Credential, CredentialKind, Therapist
 
 ANY = "any"
@@ -119,11 +120,22 @@ def _save_draft(request: HttpRequest, draft: dict[str, Any]) -> None:
 
 
 def _parse_start(raw: str | None) -> dt.datetime | None:
+    """The start a client chose (from the URL or the session), or None when it is not an
+    aware time within reach: 9999-12-31T23:59-14:00 cannot even be shown in the clinic's
+    zone, and a session holding one must not break every later step."""
     try:
         start = dt.datetime.fromisoformat(raw or "")
-    except ValueError:
+    except (ValueError, TypeError):
         return None
-    return start if timezone.is_aware(start) else None
+    if timezone.is_naive(start) or not moment_within_reach(start):
+        return None
+    return start
+
+
+def _choose_again(request: HttpRequest, service: Service, therapist_slug: str) -> HttpResponse:
+    """No usable start time (none yet, or one out of reach): back to the slot list."""
+    messages.info(request, "Please choose a day and time first.")
+    return redirect("bookings:choose_slot", service.slug, therapist_slug)
 
 
 def _step_context(service: Service, therapist: Therapist | None, step: int, **extra) -> dict:
@@ -211,8 +223,7 @@ def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     draft = _draft(request, chosen_service, therapist)
     start = _parse_start(request.GET.get("start")) or _parse_start(draft.get("start"))
     if start is None:
-        messages.info(request, "Please choose a day and time first.")
-        return redirect("bookings:choose_slot", chosen_service.slug, therapist)
+        return _choose_again(request, chosen_service, therapist)
     if request.method == "POST":
         form = IntakeForm(request.POST)
         if form.is_valid():
@@ -246,12 +257,14 @@ def contact(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     draft = _draft(request, chosen_service, therapist)
     if not draft.get("answers"):
         return redirect("bookings:intake", chosen_service.slug, therapist)
+    start = _parse_start(draft.get("start"))
+    if start is None:
+        return _choose_again(request, chosen_service, therapist)
     form = ContactForm(request.POST or None, initial=draft.get("contact"))
     if request.method == "POST" and form.is_valid():
         draft["contact"] = form.cleaned_data
         _save_draft(request, draft)
         return redirect("bookings:review", chosen_service.slug, therapist)
-    start = _parse_start(draft.get("start"))
     return render(
         request,
         "bookings/book_contact.html",
@@ -269,7 +282,9 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     draft = _draft(request, chosen_service, therapist)
     if not draft.get("contact") or not draft.get("answers"):
         return redirect("bookings:intake", chosen_service.slug, therapist)
-    start = _parse_start(draft["start"])
+    start = _parse_start(draft.get("start"))
+    if start is None:
+        return _choose_again(request, chosen_service, therapist)
     result = screening.screen(draft["answers"])
     error = None
     if request.method == "POST":

@@ -10,8 +10,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _start(**environment: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
+def _start(*, without: frozenset[str] = frozenset(), **environment: str):
+    unset = {"SECRET_KEY", "DEBUG", "DATABASE_URL", *without}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(environment)
     return subprocess.run(
         [sys.executable, "manage.py", "check"],
@@ -46,4 +47,21 @@ def test_bad_configuration_stops_start_up_with_one_clear_message(environment, me
 
 def test_debug_mode_starts_without_a_secret_key(tmp_path):
     result = _start(DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_without_email_url_stops_start_up_instead_of_logging_mail():
+    """Without EMAIL_URL mail went to the console: manage links in the server's logs."""
+    result = _start(without=frozenset({"EMAIL_URL"}), SECRET_KEY="x")
+    assert result.returncode == 2
+    assert result.stderr.startswith("Configuration error: EMAIL_URL is not set")
+    assert result.stderr.count("\n") == 1
+
+
+def test_debug_mode_without_email_url_prints_mail_to_the_console(tmp_path):
+    result = _start(
+        without=frozenset({"EMAIL_URL"}),
+        DEBUG="true",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
     assert result.returncode == 0, result.stderr

@@ -14,10 +14,10 @@ import hashlib
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
 from icalendar import Calendar, Event
 
 from bookings.models import Appointment, AppointmentStatus
+from therapists.clinic_time import ics_utc
 from therapists.models import Therapist
 
 PRODID = "-//Ashiatsu Clinic//Therapist calendar//EN"
@@ -77,9 +77,9 @@ def therapist_calendar(
         event.add("uid", f"{appointment.reference}.therapist@ashiatsu-clinic")
         event.add("dtstamp", stamp)
         event.add("last-modified", appointment.updated_at.astimezone(dt.UTC))
-        # Local times with TZID (and the VTIMEZONE below) so a phone abroad shows the right hour.
-        event.add("dtstart", timezone.localtime(appointment.start))
-        event.add("dtend", timezone.localtime(appointment.end))
+        # UTC, not local TZID times: on the autumn night a local 01:30 happens twice.
+        event.add("dtstart", ics_utc(appointment.start))
+        event.add("dtend", ics_utc(appointment.end))
         event.add(
             "summary",
             f"{appointment.service.name} — {short_name(appointment.client.name)} "
@@ -97,9 +97,4 @@ def therapist_calendar(
             "TENTATIVE" if appointment.status == AppointmentStatus.PENDING_REVIEW else "CONFIRMED",
         )
         calendar.add_component(event)
-    # Time zone rules for a year either side of the window: enough, and keeps the file small.
-    calendar.add_missing_timezones(
-        first_date=(now - dt.timedelta(days=DAYS_BACK + 366)).date(),
-        last_date=(now + dt.timedelta(days=DAYS_AHEAD + 366)).date(),
-    )
     return calendar.to_ical()

@@ -3,12 +3,12 @@ someone off it or look for free slots now. The stored health answers are never s
 
 from django.contrib import admin, messages
 
-from waitlist.models import EntryStatus, WaitlistEntry, WaitlistOffer
+from waitlist.models import OPEN_ENTRY_STATUSES, WaitlistEntry, WaitlistOffer
 from waitlist.services import offers_make, waitlist_leave
 
 ENTRY_FIELDS = [
     "service", "therapist", "first_day", "last_day", "name", "email", "phone",
-    "status", "appointment", "joined_at",
+    "status", "appointment", "joined_at", "confirmed_at", "queued_at",
 ]  # fmt: skip
 
 
@@ -32,7 +32,9 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "phone"]
     ordering = ["joined_at", "id"]
     fields = ENTRY_FIELDS
-    readonly_fields = ["status", "appointment", "joined_at", "service"]
+    readonly_fields = [
+        "status", "appointment", "joined_at", "service", "confirmed_at", "queued_at",
+    ]  # fmt: skip
     inlines = [OfferInline]
     actions = ["remove", "offer_now"]
 
@@ -41,7 +43,7 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Remove from the waitlist", permissions=["change"])
     def remove(self, request, queryset):
-        entries = queryset.filter(status__in=[EntryStatus.WAITING, EntryStatus.OFFERED])
+        entries = queryset.filter(status__in=OPEN_ENTRY_STATUSES)
         for entry in entries:
             waitlist_leave(entry=entry)
         self.message_user(request, f"{len(entries)} removed from the waitlist.", messages.SUCCESS)

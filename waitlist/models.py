@@ -1,9 +1,12 @@
 """The waitlist: clients who found no suitable slot, and the slots offered to them.
 
-An entry is a client waiting for a service in a date range, with one therapist or any. When
-a matching slot frees up, the entry that joined first gets an *offer*: the slot is held for
-that client alone for a short while (`WAITLIST_OFFER_HOLD_MINUTES`); an offer that is not
-accepted in time expires and the slot goes to the next entry. While an offer is open it
+An entry is a client waiting for a service in a date range, with one therapist or any. It
+waits only once its e-mail address is confirmed through a link sent to it (`pending` until
+then), so nobody can hold the calendar, or have the clinic mail strangers, with made-up
+addresses. When a matching slot frees up, the entry first in line gets an *offer*: the slot
+is held for that client alone for a short while (`WAITLIST_OFFER_HOLD_MINUTES`); an offer
+that is declined or not accepted in time passes to the next entry, and the entry goes to the
+back of the line. While an offer is open it
 counts as busy time for its therapist and room in `bookings.schedules.load_window`, so
 nobody else can book the slot; its holder books it through `bookings.services.booking_create`.
 """
@@ -14,8 +17,10 @@ import secrets
 
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 
 from bookings.models import Appointment, Room, Service
+from bookings.validators import validate_person_name
 from therapists.models import Therapist
 
 
@@ -24,11 +29,18 @@ def hash_token(token: str) -> str:
 
 
 class EntryStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting e-mail confirmation"
     WAITING = "waiting", "Waiting"
     OFFERED = "offered", "Slot offered"
     BOOKED = "booked", "Booked"
     LEFT = "left", "Removed"
     ENDED = "ended", "Date range passed"
+    LAPSED = "lapsed", "Not confirmed in time"
+    UNANSWERED = "unanswered", "Offers not answered"
+
+
+# Entries that still count for the client: against the caps, for erasure.
+OPEN_ENTRY_STATUSES = (EntryStatus.PENDING, EntryStatus.WAITING, EntryStatus.OFFERED)
 
 
 class WaitlistEntry(models.Model):
@@ -49,22 +61,39 @@ class WaitlistEntry(models.Model):
     )
     first_day = models.DateField()
     last_day = models.DateField()
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_person_name])
     email = models.EmailField()
     phone = models.CharField(max_length=40)
     answers = models.JSONField()
     status = models.CharField(
-        max_length=10, choices=EntryStatus.choices, default=EntryStatus.WAITING
+        max_length=10, choices=EntryStatus.choices, default=EntryStatus.PENDING
     )
     appointment = models.ForeignKey(
         Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     joined_at = models.DateTimeField(auto_now_add=True)
+    confirm_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the client confirmed the e-mail address."
+    )
+    queued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Place in line: set on confirming, moved to the back when an offer lapses "
+        "or is declined.",
+    )
+    unanswered_offers = models.PositiveSmallIntegerField(default=0, editable=False)
+    client_address = models.GenericIPAddressField(
+        null=True, blank=True, editable=False, help_text="Where the join came from (caps)."
+    )
 
     class Meta:
         ordering = ["joined_at", "id"]
         verbose_name_plural = "waitlist entries"
-        indexes = [models.Index(fields=["status", "joined_at"])]
+        indexes = [
+            models.Index(fields=["status", "joined_at"]),
+            models.Index(Upper("email"), name="waitlist_entry_email_ci"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(first_day__lte=F("last_day")), name="waitlist_range_not_reversed"
@@ -74,11 +103,23 @@ class WaitlistEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.name}: {self.service} {self.first_day:%Y-%m-%d}–{self.last_day:%Y-%m-%d}"
 
+    def set_confirm_token(self) -> str:
+        """A fresh random token for the confirmation link; only its hash is stored."""
+        token = secrets.token_urlsafe(32)
+        self.confirm_token_hash = hash_token(token)
+        return token
+
+    def confirm_token_matches(self, token: str) -> bool:
+        return bool(self.confirm_token_hash) and hmac.compare_digest(
+            self.confirm_token_hash, hash_token(token or "")
+        )
+
 
 class OfferStatus(models.TextChoices):
     OPEN = "open", "Open (slot held)"
     ACCEPTED = "accepted", "Accepted"
     EXPIRED = "expired", "Expired"
+    DECLINED = "declined", "Declined"
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 

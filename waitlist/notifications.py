@@ -1,4 +1,5 @@
-"""E-mails to waiting clients: "you are on the waitlist" and "a slot is yours to take"."""
+"""E-mails to waiting clients: "confirm your address" (the one e-mail a join sends) and "a
+slot is yours to take" (only ever to a confirmed address)."""
 
 from typing import Any
 
@@ -9,7 +10,8 @@ from django.utils import timezone
 
 from bookings.notifications import render_message
 from outbox.services import email_queue
-from waitlist.models import OfferStatus, WaitlistEntry, WaitlistOffer
+from therapists.clinic_time import wall_time
+from waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
 
 JOINED = "waitlist_joined"
 OFFER = "waitlist_offer"
@@ -19,12 +21,24 @@ def offer_url(offer: WaitlistOffer, token: str) -> str:
     return settings.SITE_URL + reverse("waitlist:offer", args=[offer.pk, token])
 
 
+def confirm_url(entry: WaitlistEntry, token: str) -> str:
+    return settings.SITE_URL + reverse("waitlist:confirm", args=[entry.pk, token])
+
+
 def joined_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAlternatives | None:
+    """The confirmation e-mail: until its link is opened and confirmed, no offer is made."""
     entry = WaitlistEntry.objects.select_related("service", "therapist").get(pk=params["entry"])
+    if entry.status != EntryStatus.PENDING:
+        return None  # confirmed, removed or lapsed before it could be sent
     return render_message(
         JOINED,
-        {"entry": entry, "hold_minutes": settings.WAITLIST_OFFER_HOLD_MINUTES},
-        subject=f"You are on the waitlist for {entry.service.name}",
+        {
+            "entry": entry,
+            "confirm_url": confirm_url(entry, secret),
+            "confirm_hours": settings.WAITLIST_CONFIRM_HOURS,
+            "hold_minutes": settings.WAITLIST_OFFER_HOLD_MINUTES,
+        },
+        subject=f"You are on the waitlist for {entry.service.name} once you confirm your e-mail",
         to=[entry.email],
     )
 
@@ -38,14 +52,22 @@ def offer_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAltern
     start = timezone.localtime(offer.start)
     return render_message(
         OFFER,
-        {"offer": offer, "entry": offer.entry, "accept_url": offer_url(offer, secret)},
-        subject=f"A time is free for you: {start:%a %d %b %H:%M}, reply by {timezone.localtime(offer.expires_at):%H:%M}",
+        {
+            "offer": offer,
+            "entry": offer.entry,
+            "accept_url": offer_url(offer, secret),
+            "max_unanswered": settings.WAITLIST_MAX_UNANSWERED_OFFERS,
+        },
+        subject=(
+            f"A time is free for you: {start:%a %d %b} {wall_time(start)}, "
+            f"reply by {wall_time(offer.expires_at)}"
+        ),
         to=[offer.entry.email],
     )
 
 
-def queue_joined_email(entry: WaitlistEntry) -> None:
-    email_queue(kind=JOINED, builder=joined_email, params={"entry": entry.pk})
+def queue_joined_email(entry: WaitlistEntry, *, token: str) -> None:
+    email_queue(kind=JOINED, builder=joined_email, params={"entry": entry.pk}, secret=token)
 
 
 def queue_offer_email(offer: WaitlistOffer, *, token: str) -> None:

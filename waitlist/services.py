@@ -1,10 +1,23 @@
-"""Joining the waitlist, offering freed slots in order of joining, accepting an offer.
+"""Joining the waitlist, confirming the address, offering freed slots in line, accepting
+or declining an offer.
 
-Offers are made one entry at a time, oldest entry first. Making an offer takes the same
-locks as a booking (the style's rooms, then the therapist, in id order) and re-checks the
-slot with the booking service's own check, so an offer never holds a time that was booked
-meanwhile, and two sweeps never offer one slot twice. An entry is never offered the same
-slot twice: when its offer lapses, the slot goes to the next entry.
+Joining is capped (open entries per e-mail address and per client address; the join page
+is also rate-limited in `bookings.throttle`) and sends exactly one e-mail, the confirmation
+link. Only confirmed entries get offers, so made-up addresses can neither hold the calendar
+nor make the clinic mail strangers; unconfirmed entries lapse after
+`WAITLIST_CONFIRM_HOURS`.
+
+Offers are made one entry at a time, in line order (`queued_at`: when the address was
+confirmed). An expired or declined offer sends its entry to the back of the line, so the
+slot passes to the next entry instead of the same person getting the next quarter hour; an
+entry is never offered the same slot twice, and after `WAITLIST_MAX_UNANSWERED_OFFERS`
+offers it let lapse it is taken off the waitlist, so offers never cycle through one person.
+A person (one e-mail address, across all their entries) holds at most one open offer.
+
+Making an offer takes the same locks as a booking (the style's rooms, then the therapist,
+in id order), then the person's entries, and re-checks the slot with the booking service's
+own check, so an offer never holds a time that was booked meanwhile, two sweeps never offer
+one slot twice, and a person never gets two offers at once.
 """
 
 import datetime as dt
@@ -13,6 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from bookings import screening
@@ -31,7 +45,18 @@ from bookings.services import (
 )
 from therapists.models import Therapist
 from waitlist import hooks, notifications
-from waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
+from waitlist.models import (
+    OPEN_ENTRY_STATUSES,
+    EntryStatus,
+    OfferStatus,
+    WaitlistEntry,
+    WaitlistOffer,
+)
+
+TOO_MANY = "too_many"
+LINK_WRONG = "link_wrong"
+LINK_USED = "link_used"
+LINK_EXPIRED = "link_expired"
 
 
 class WaitlistError(BookingError):
@@ -50,11 +75,16 @@ def waitlist_join(
     last_day: dt.date,
     client: ClientDetails,
     answers: Mapping[str, Any],
+    client_address: str | None = None,
     now: dt.datetime | None = None,
 ) -> WaitlistEntry:
-    """Put a client on the waitlist; the intake is screened exactly as for a booking, so
-    someone for whom walk-on-back massage is not safe is told so now, not when a slot
-    comes up. A free slot in the range is offered at once (after commit)."""
+    """Put a client on the waitlist, pending confirmation of the e-mail address; the intake
+    is screened exactly as for a booking, so someone for whom walk-on-back massage is not
+    safe is told so now, not when a slot comes up. One e-mail goes out, with the link that
+    confirms the address; offers start once it is opened and confirmed.
+
+    `client_address` is where the request came from (`bookings.throttle.client_address`):
+    with the e-mail address it caps how many open entries one sender can keep."""
     now = now or timezone.now()
     try:
         result = screening.screen(answers)
@@ -82,7 +112,8 @@ def waitlist_join(
             code=INVALID_REQUEST,
         )
     with transaction.atomic():
-        entry = WaitlistEntry.objects.create(
+        _refuse_over_cap(email=client.email, client_address=client_address, now=now)
+        entry = WaitlistEntry(
             service=service,
             therapist=therapist,
             first_day=first_day,
@@ -91,9 +122,105 @@ def waitlist_join(
             email=client.email,
             phone=client.phone,
             answers=screening.validate_answers(answers),
+            status=EntryStatus.PENDING,
+            client_address=client_address,
         )
-        notifications.queue_joined_email(entry)
+        token = entry.set_confirm_token()
+        entry.save()
+        notifications.queue_joined_email(entry, token=token)
+    return entry
+
+
+def _open_entries(*, now: dt.datetime):
+    """Entries that still count against the caps: waiting, offered, or pending within the
+    confirmation window (a lapsed unconfirmed entry no longer counts, even before the sweep
+    marks it)."""
+    window = dt.timedelta(hours=settings.WAITLIST_CONFIRM_HOURS)
+    return WaitlistEntry.objects.filter(status__in=OPEN_ENTRY_STATUSES).exclude(
+        status=EntryStatus.PENDING, joined_at__lte=now - window
+    )
+
+
+def _refuse_over_cap(*, email: str, client_address: str | None, now: dt.datetime) -> None:
+    """Caps on open entries, checked before anything is written or mailed. The address
+    case is ignored (Ada@… and ada@… are one person); the rate limit on the join page
+    bounds how far simultaneous joins could overshoot."""
+    open_entries = _open_entries(now=now)
+    if open_entries.filter(email__iexact=email).count() >= settings.WAITLIST_MAX_OPEN_PER_EMAIL:
+        raise WaitlistError(
+            f"This e-mail address already has {settings.WAITLIST_MAX_OPEN_PER_EMAIL} open "
+            "places on the waitlist, the most we keep for one person; we have not sent "
+            "another e-mail. Please wait for an offer, or call us to change what you wait for.",
+            code=TOO_MANY,
+        )
+    if (
+        client_address
+        and open_entries.filter(client_address=client_address).count()
+        >= settings.WAITLIST_MAX_OPEN_PER_ADDRESS
+    ):
+        raise WaitlistError(
+            "We already have many waitlist places from your connection, so we cannot add "
+            "another online; we have not sent an e-mail. Please call us to join.",
+            code=TOO_MANY,
+        )
+
+
+def confirm_check(*, pk: int, token: str, now: dt.datetime | None = None) -> WaitlistEntry:
+    """The entry a confirmation link points to, if the link can still confirm it; else a
+    WaitlistError saying plainly why (wrong, already used, expired)."""
+    now = now or timezone.now()
+    entry = WaitlistEntry.objects.select_related("service", "therapist").filter(pk=pk).first()
+    return _confirmable(entry, token=token, now=now)
+
+
+def _confirmable(entry: WaitlistEntry | None, *, token: str, now: dt.datetime) -> WaitlistEntry:
+    if entry is None or not entry.confirm_token_matches(token):
+        raise WaitlistError(
+            "We do not know this link. Please open the link from the e-mail exactly as we sent it.",
+            code=LINK_WRONG,
+        )
+    if entry.confirmed_at is not None:
+        raise WaitlistError(
+            "Your e-mail address is already confirmed, and your place on the waitlist stays "
+            "as it is: there is nothing more to do.",
+            code=LINK_USED,
+        )
+    window = dt.timedelta(hours=settings.WAITLIST_CONFIRM_HOURS)
+    if entry.status != EntryStatus.PENDING or entry.joined_at + window <= now:
+        raise WaitlistError(
+            f"Confirmation links work once, for {settings.WAITLIST_CONFIRM_HOURS} hours, and "
+            "this one ran out (or the request was removed). You are not on the waitlist: "
+            "please join again.",
+            code=LINK_EXPIRED,
+        )
+    return entry
+
+
+def waitlist_confirm(*, pk: int, token: str, now: dt.datetime | None = None) -> WaitlistEntry:
+    """The client opened the e-mailed link and confirmed: the entry joins the line (at the
+    back, as of now) and free slots are looked for after commit. A link confirms once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        entry = _confirmable(
+            WaitlistEntry.objects.select_for_update().filter(pk=pk).first(), token=token, now=now
+        )
+        entry.status = EntryStatus.WAITING
+        entry.confirmed_at = entry.queued_at = now
+        entry.save(update_fields=["status", "confirmed_at", "queued_at"])
         hooks.slot_freed()
+    return entry
+
+
+def waitlist_refuse(*, pk: int, token: str, now: dt.datetime | None = None) -> WaitlistEntry:
+    """ "I did not ask for this": whoever got the confirmation e-mail removes the entry, and
+    the clinic writes to the address no more about it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        entry = _confirmable(
+            WaitlistEntry.objects.select_for_update().filter(pk=pk).first(), token=token, now=now
+        )
+        entry.status = EntryStatus.LEFT
+        entry.save(update_fields=["status"])
     return entry
 
 
@@ -104,14 +231,16 @@ def waitlist_leave(*, entry: WaitlistEntry) -> None:
         WaitlistOffer.objects.filter(entry=entry, status=OfferStatus.OPEN).update(
             status=OfferStatus.WITHDRAWN
         )
-        WaitlistEntry.objects.filter(
-            pk=entry.pk, status__in=[EntryStatus.WAITING, EntryStatus.OFFERED]
-        ).update(status=EntryStatus.LEFT)
+        WaitlistEntry.objects.filter(pk=entry.pk, status__in=OPEN_ENTRY_STATUSES).update(
+            status=EntryStatus.LEFT
+        )
         hooks.slot_freed()
 
 
 def offers_expire(*, now: dt.datetime | None = None) -> int:
-    """Close offers past their time; their clients go back to waiting (for other slots)."""
+    """Close offers past their time. Their clients go to the back of the line (the slot
+    passes to the next entry) and the lapse is counted: after
+    `WAITLIST_MAX_UNANSWERED_OFFERS` unanswered offers an entry is taken off the waitlist."""
     now = now or timezone.now()
     with transaction.atomic():
         lapsed = list(
@@ -122,27 +251,65 @@ def offers_expire(*, now: dt.datetime | None = None) -> int:
         WaitlistOffer.objects.filter(pk__in=[o.pk for o in lapsed]).update(
             status=OfferStatus.EXPIRED
         )
-        WaitlistEntry.objects.filter(
+        entries = WaitlistEntry.objects.filter(
             pk__in=[o.entry_id for o in lapsed], status=EntryStatus.OFFERED
-        ).update(status=EntryStatus.WAITING)
+        )
+        entries.update(
+            status=EntryStatus.WAITING, queued_at=now, unanswered_offers=F("unanswered_offers") + 1
+        )
+        WaitlistEntry.objects.filter(
+            pk__in=[o.entry_id for o in lapsed],
+            status=EntryStatus.WAITING,
+            unanswered_offers__gte=settings.WAITLIST_MAX_UNANSWERED_OFFERS,
+        ).update(status=EntryStatus.UNANSWERED)
     return len(lapsed)
 
 
+def offer_decline(*, offer: WaitlistOffer, now: dt.datetime | None = None) -> None:
+    """ "Not this time": the slot is freed at once for the next entry in line, and the
+    client goes to the back of the line, still waiting (never offered this slot again)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        declined = WaitlistOffer.objects.filter(
+            pk=offer.pk, status=OfferStatus.OPEN, expires_at__gt=now
+        ).update(status=OfferStatus.DECLINED)
+        if not declined:
+            raise WaitlistError(
+                "This offer is no longer open, so there was nothing to decline.",
+                code="offer_closed",
+            )
+        WaitlistEntry.objects.filter(pk=offer.entry_id, status=EntryStatus.OFFERED).update(
+            status=EntryStatus.WAITING, queued_at=now
+        )
+        hooks.slot_freed()
+
+
 def offers_make(*, now: dt.datetime | None = None) -> int:
-    """Offer each waiting client, oldest entry first, the earliest free slot that fits and
-    was not offered to them before; return how many offers were made."""
+    """Offer each confirmed waiting client, in line order, the earliest free slot that fits
+    and was not offered to them before; return how many offers were made. Also ends entries
+    whose dates passed and unconfirmed entries whose link lapsed."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    WaitlistEntry.objects.filter(status__in=[EntryStatus.WAITING], last_day__lt=today).update(
-        status=EntryStatus.ENDED
-    )
-    waiting = WaitlistEntry.objects.filter(status=EntryStatus.WAITING).select_related(
-        "service__style", "therapist"
+    WaitlistEntry.objects.filter(
+        status__in=[EntryStatus.PENDING, EntryStatus.WAITING], last_day__lt=today
+    ).update(status=EntryStatus.ENDED)
+    WaitlistEntry.objects.filter(
+        status=EntryStatus.PENDING,
+        joined_at__lte=now - dt.timedelta(hours=settings.WAITLIST_CONFIRM_HOURS),
+    ).update(status=EntryStatus.LAPSED)
+    waiting = (
+        WaitlistEntry.objects.filter(status=EntryStatus.WAITING, confirmed_at__isnull=False)
+        .select_related("service__style", "therapist")
+        .order_by("queued_at", "id")
     )
     return sum(_offer_to(entry, now=now, today=today) for entry in waiting)
 
 
 def _offer_to(entry: WaitlistEntry, *, now: dt.datetime, today: dt.date) -> bool:
+    if WaitlistOffer.objects.filter(
+        entry__email__iexact=entry.email, status=OfferStatus.OPEN
+    ).exists():
+        return False  # this person holds an offer already (checked again under lock)
     first_day = max(entry.first_day, today)
     slots = available_slots(
         service=entry.service,
@@ -164,20 +331,30 @@ def _offer_to(entry: WaitlistEntry, *, now: dt.datetime, today: dt.date) -> bool
 
 def _hold(entry: WaitlistEntry, *, therapist_id: int, start: dt.datetime, now: dt.datetime) -> bool:
     therapist = Therapist.objects.get(pk=therapist_id)
+    service = entry.service
     with transaction.atomic():
         # The booking service's locks and check: rooms, then the therapist, then re-check.
-        _lock(entry.service, [therapist])
-        entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
-        if entry.status != EntryStatus.WAITING:
+        _lock(service, [therapist])
+        # Then every entry of this person (one e-mail address), in id order, so two sweeps
+        # cannot give one person two offers at once.
+        same_person = list(
+            WaitlistEntry.objects.select_for_update()
+            .filter(email__iexact=entry.email)
+            .order_by("pk")
+        )
+        entry = next(e for e in same_person if e.pk == entry.pk)
+        if entry.status != EntryStatus.WAITING or entry.confirmed_at is None:
             return False
+        if WaitlistOffer.objects.filter(entry__in=same_person, status=OfferStatus.OPEN).exists():
+            return False  # at most one open offer per person
         _, room_id = _find_slot(
-            service=entry.service,
+            service=service,
             candidates=[therapist],
             start=start,
             now=now,
             rules=clinic_rules(),
         )
-        end = start + entry.service.duration
+        end = start + service.duration
         offer = WaitlistOffer(
             entry=entry,
             therapist=therapist,

@@ -10,6 +10,11 @@ urlpatterns = [
     path("", views.join, name="join"),
     path("thanks/", views.joined, name="joined"),
     re_path(
+        r"^confirm/(?P<pk>[0-9]{1,18})/(?P<token>[A-Za-z0-9_-]{20,100})/$",
+        views.confirm,
+        name="confirm",
+    ),
+    re_path(
         r"^offer/(?P<pk>[0-9]{1,18})/(?P<token>[A-Za-z0-9_-]{20,100})/$", views.offer, name="offer"
     ),
 ]

@@ -1,5 +1,7 @@
-"""Waitlist pages: join (when no slot suits) and accept an offer from the e-mailed link."""
+"""Waitlist pages: join (when no slot suits), confirm the address from the e-mailed link,
+and accept or decline an offer from the e-mailed link. All work without JavaScript."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -7,13 +9,20 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from bookings import throttle
 from bookings.forms import ContactForm, IntakeForm
 from bookings.services import DECLINED, BookingError, ClientDetails
+from bookings.throttle import throttled
+from waitlist import services
 from waitlist.forms import WaitlistForm
 from waitlist.models import WaitlistOffer
-from waitlist.services import WaitlistError, offer_accept, waitlist_join
+from waitlist.services import WaitlistError, offer_accept, offer_decline, waitlist_join
+
+# Joins per client address, counted in the shared cache (WAITLIST_JOIN_RATE).
+WAITLIST_JOIN = "waitlist-join"
 
 
+@throttled(WAITLIST_JOIN, methods=("POST",))
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest) -> HttpResponse:
     """One page: treatment, dates, therapist (optional), contact details and the intake."""
@@ -35,6 +44,7 @@ def join(request: HttpRequest) -> HttpResponse:
                 last_day=wanted.cleaned_data["last_day"],
                 client=ClientDetails(**contact.cleaned_data),
                 answers=intake.answers(),
+                client_address=throttle.client_address(request),
             )
         except WaitlistError as error:
             if error.code == DECLINED and error.screening is not None:
@@ -67,7 +77,42 @@ def _initial_objects(initial: dict[str, str]) -> dict:
 
 
 def joined(request: HttpRequest) -> HttpResponse:
-    return render(request, "waitlist/joined.html")
+    return render(
+        request, "waitlist/joined.html", {"confirm_hours": settings.WAITLIST_CONFIRM_HOURS}
+    )
+
+
+# A link that cannot confirm: wrong (404, like any unknown link), used or expired (410).
+_LINK_STATUS = {services.LINK_WRONG: 404, services.LINK_USED: 410, services.LINK_EXPIRED: 410}
+
+
+@never_cache
+@throttled(throttle.MANAGE_LINK)
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    """GET shows what the address is being confirmed for, with two buttons; POST confirms
+    (or, "This was not me", removes the entry). Nothing happens on a GET, so a mail scanner
+    following the link cannot confirm an address its owner never asked for."""
+    try:
+        entry = services.confirm_check(pk=pk, token=token)
+        if request.method == "POST":
+            if request.POST.get("action") == "refuse":
+                entry = services.waitlist_refuse(pk=pk, token=token)
+                return render(request, "waitlist/confirmed.html", {"entry": entry})
+            entry = services.waitlist_confirm(pk=pk, token=token)
+            return render(request, "waitlist/confirmed.html", {"entry": entry})
+    except WaitlistError as error:
+        return render(
+            request,
+            "waitlist/confirm_failed.html",
+            {"error": error.message, "code": error.code},
+            status=_LINK_STATUS.get(error.code, 400),
+        )
+    return render(
+        request,
+        "waitlist/confirm.html",
+        {"entry": entry, "confirm_hours": settings.WAITLIST_CONFIRM_HOURS},
+    )
 
 
 def _offer_for(pk: int, token: str) -> WaitlistOffer:
@@ -84,11 +129,20 @@ def _offer_for(pk: int, token: str) -> WaitlistOffer:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def offer(request: HttpRequest, pk: int, token: str) -> HttpResponse:
-    """GET shows the held slot; POST books it for the client (nothing happens on a GET, so a
-    mail scanner following the link cannot accept an offer)."""
+    """GET shows the held slot; POST books it for the client, or with `action=decline`
+    passes it to the next person in line (nothing happens on a GET, so a mail scanner
+    following the link cannot accept or decline an offer)."""
     held = _offer_for(pk, token)
     error = None
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("action") == "decline":
+        try:
+            offer_decline(offer=held)
+        except WaitlistError as failure:
+            error = failure.message
+        else:
+            return redirect(request.path)  # the page now says it was declined
+        held.refresh_from_db()
+    elif request.method == "POST":
         try:
             result = offer_accept(offer=held)
         except BookingError as failure:

@@ -10,8 +10,13 @@ from django.utils import timezone
 from bookings import admin_schedule
 from bookings.admin_schedule import APPOINTMENT, AWAY, BUFFER, FREE, OFF, Column
 from bookings.models import AppointmentStatus, ClosedDay
-from tests.bookings.clinic import build_clinic, local_time
-from tests.bookings.test_admin import FRONT_DESK, request_queries, staff_member
+from tests.bookings.clinic import build_clinic, local_time, qualify, work_every_day
+from tests.bookings.test_admin import (
+    FRONT_DESK,
+    booking_form_data,
+    request_queries,
+    staff_member,
+)
 from tests.factories import AppointmentFactory, ClientFactory, TherapistFactory
 from therapists.models import TimeOff
 
@@ -122,7 +127,9 @@ class TestColumn:
         day = dt.date(2026, 6, 10)
         grid = admin_schedule.assemble([self.column(day)], 8 * 60, 13 * 60)
         admin_schedule.mark_bookable(
-            grid, dt.datetime.combine(day, dt.time(9, 20), tzinfo=NEW_YORK)
+            grid,
+            dt.datetime.combine(day, dt.time(9, 20), tzinfo=NEW_YORK),
+            accepts=lambda therapist_id, start: 1,
         )
         [free] = [b for b in grid.columns[0].blocks if b.kind == FREE]
         assert f"{free.book_at:%H:%M}" == "09:30"
@@ -186,12 +193,90 @@ class TestDayView:
     def test_free_time_links_to_a_prefilled_booking(self, client, clinic, desk):
         day = local_time(2, 0)
         response = client.get(reverse(SCHEDULE) + f"?date={day:%Y-%m-%d}")
-        therapist = response.context["grid"].columns[0].therapist
+        column = response.context["grid"].columns[0]
+        [free] = [block for block in column.blocks if block.kind == FREE]
         link = (
             reverse("admin:bookings_appointment_add")
-            + f"?therapist={therapist.pk}&amp;date={day:%Y-%m-%d}&amp;time=09:00"
+            + f"?therapist={column.therapist.pk}&amp;service={free.book_service_id}"
+            f"&amp;date={day:%Y-%m-%d}&amp;time=09:00"
         )
         assert link in response.content.decode()
+
+
+def book_links(response, therapist) -> list[tuple[str, int]]:
+    """(start, service id) of every "Book" link in the therapist's column(s)."""
+    return [
+        (f"{block.book_at:%Y-%m-%d %H:%M}", block.book_service_id)
+        for column in response.context["grid"].columns
+        if column.therapist.pk == therapist.pk
+        for block in column.blocks
+        if block.book_at is not None
+    ]
+
+
+class TestBookLinksOnlyWhereTheServiceAccepts:
+    """Issue 11 item 9: the grid offered "Book" on every free block; the service refused."""
+
+    def day_view(self, client, day):
+        return client.get(reverse(SCHEDULE) + f"?date={day:%Y-%m-%d}")
+
+    def test_no_link_when_no_suitable_room_is_free(self, client, desk):
+        clinic = build_clinic(bar_rooms=1)
+        clinic.floor_60.active = False  # only bar sessions, and one bar room
+        clinic.floor_60.save()
+        busy, idle = clinic.therapists
+        AppointmentFactory(  # the only bar room, all day
+            therapist=busy,
+            service=clinic.bar_60,
+            room=clinic.bar_rooms[0],
+            start=local_time(1, 9),
+            end=local_time(1, 17),
+            occupied_until=local_time(1, 17, 15),
+        )
+        response = self.day_view(client, local_time(1, 0))
+        assert book_links(response, idle) == []
+
+    def test_no_link_when_the_therapist_is_not_certified_for_any_service(self, client, desk):
+        clinic = build_clinic()
+        licensed_only = TherapistFactory(display_name="Aaron Licence-Only")
+        qualify(licensed_only)  # a massage licence, no Ashiatsu certification
+        work_every_day(licensed_only)
+        response = self.day_view(client, local_time(1, 0))
+        column = next(c for c in response.context["grid"].columns if c.therapist == licensed_only)
+        assert any(block.kind == FREE for block in column.blocks)
+        assert book_links(response, licensed_only) == []
+        assert book_links(response, clinic.therapists[0])  # a certified colleague: yes
+
+    def test_no_link_when_the_daily_cap_is_reached(self, client, desk):
+        clinic = build_clinic()
+        capped = clinic.therapists[0]
+        capped.daily_session_cap = 1
+        capped.save()
+        appointment_at(clinic, local_time(1, 9), therapist=capped)
+        response = self.day_view(client, local_time(1, 0))
+        assert book_links(response, capped) == []
+        assert book_links(response, capped_colleague := clinic.therapists[1])
+        assert capped_colleague != capped
+
+    def test_a_floor_only_therapist_is_offered_the_floor_service(self, client, desk):
+        clinic = build_clinic()
+        response = self.day_view(client, local_time(1, 0))
+        assert {service for _, service in book_links(response, clinic.floor_only)} == {
+            clinic.floor_60.pk
+        }
+
+    def test_every_offered_link_books(self, client, desk):
+        """The links the grid offers are exactly bookable: following one books."""
+        clinic = build_clinic(bar_rooms=1)
+        appointment_at(clinic, local_time(1, 10))
+        response = self.day_view(client, local_time(1, 0))
+        therapist = clinic.therapists[1]
+        [(start, service_id), *_] = book_links(response, therapist)
+        day, time = start.split()
+        data = booking_form_data(clinic, start=local_time(1, 9), therapist=therapist)
+        data.update(service=service_id, date=day, time=time)
+        booked = client.post(reverse("admin:bookings_appointment_add"), data)
+        assert booked.status_code == 302, booked.context and booked.context["book_form"].errors
 
 
 class TestWeekView:
@@ -231,11 +316,15 @@ def _fill_day(clinic, day_offset: int, count: int) -> None:
 
 # Besides the request (see `request_queries`): the day's bookings with client, service, style,
 # room and intake joined in (1); the therapists (1) with their working hours (1) and time off
-# (1); closed days (1).
-DAY_VIEW_QUERIES = 5
+# (1); closed days (1). Then the booking rule that decides where "Book" links go (issue 11
+# item 9: only where `check_slot` accepts): the booking loader `schedules.load_window`
+# (therapists, working hours, verified credentials, time off, appointments and waitlist
+# holds in one UNION, rooms with styles, closed days: 7) and the active services (1).
+BOOKING_RULE_QUERIES = 8
+DAY_VIEW_QUERIES = 5 + BOOKING_RULE_QUERIES
 # The therapist (1); their bookings, working hours, time off and closed days of the week (4);
-# the colleagues to switch to (1).
-WEEK_VIEW_QUERIES = 6
+# the colleagues to switch to (1); the booking rule as above (8).
+WEEK_VIEW_QUERIES = 6 + BOOKING_RULE_QUERIES
 
 
 @pytest.mark.parametrize(("therapists", "bookings"), [(1, 1), (8, 8), (8, 32)])

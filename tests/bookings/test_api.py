@@ -585,3 +585,42 @@ class TestDocumentation:
         page = response.content.decode()
         assert "/static/ninja/swagger-ui" in page
         assert "cdn." not in page
+
+
+class TestOnlyJsonBodies:
+    """Issue 11 item 10: another site can make a visitor's browser POST text/plain or a form
+    without a CORS preflight, so the API reads a body only when it is declared as JSON."""
+
+    @pytest.mark.parametrize(
+        "content_type",
+        ["text/plain", "text/plain; charset=utf-8", "application/x-www-form-urlencoded", ""],
+    )
+    def test_a_booking_sent_as_anything_but_json_is_415_and_books_nothing(
+        self, client, clinic, content_type
+    ):
+        response = client.post(
+            "/api/bookings", json.dumps(booking(clinic)), content_type=content_type
+        )
+        assert response.status_code == 415, response.content
+        answer = response.json()
+        assert answer["code"] == "unsupported_media_type"
+        assert "Content-Type: application/json" in answer["detail"]
+        assert counts() == (0, 0, 0)
+
+    def test_json_with_a_charset_is_still_json(self, client, clinic):
+        response = client.post(
+            "/api/bookings",
+            json.dumps(booking(clinic)),
+            content_type="application/json; charset=utf-8",
+        )
+        assert response.status_code == 201, response.content
+
+    def test_a_cancellation_sent_as_text_plain_is_415_and_cancels_nothing(self, client, clinic):
+        answer = book(client, booking(clinic))
+        response = client.post(
+            f"/api/bookings/{answer['reference']}/cancel",
+            json.dumps({"token": token_of(answer)}),
+            content_type="text/plain",
+        )
+        assert response.status_code == 415
+        assert Appointment.objects.get().status == AppointmentStatus.CONFIRMED

@@ -25,8 +25,9 @@ def slot_name(days_ahead: int, time: str, therapist_name: str | None = None) -> 
     return f"{day_label(day)}, {time} with {therapist_name}"
 
 
-def answer_intake(page: Page, **answers) -> None:
-    """Fill the back-health form: `clear_answers()` with `answers` overriding, then Continue."""
+def answer_intake(page: Page, *, submit: str | None = "Continue", **answers) -> None:
+    """Fill the back-health form: `clear_answers()` with `answers` overriding, then press
+    `submit` (None: leave the form unsent)."""
     chosen = screening.clear_answers(**answers)
     for question in screening.QUESTIONS:
         value = chosen[question.key]
@@ -44,7 +45,8 @@ def answer_intake(page: Page, **answers) -> None:
                 field.locator(f'[data-region="{slug}"]').click()
         else:
             page.get_by_label(question.text).check()
-    page.get_by_role("button", name="Continue").click()
+    if submit:
+        page.get_by_role("button", name=submit).click()
 
 
 def give_contact_details(page: Page) -> None:

@@ -15,11 +15,16 @@ from bookings.schedules import available_slots
 from bookings.screening import clear_answers
 from bookings.services import TAKEN, BookingError, ClientDetails, booking_cancel, booking_create
 from outbox.sweep import clinic_sweep
-from tests.bookings.clinic import build_clinic, local_time, qualify
-from tests.factories import TherapistFactory, UserFactory, WorkingHoursFactory
-from therapists.models import CredentialKind
+from tests.bookings.clinic import local_time
+from tests.factories import UserFactory
 from waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
-from waitlist.services import WaitlistError, offer_accept, offers_make, waitlist_join
+from waitlist.services import (
+    WaitlistError,
+    offer_accept,
+    offers_make,
+    waitlist_confirm,
+    waitlist_join,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,37 +33,10 @@ BO = ClientDetails(name="Bo Waiting", email="bo@example.com", phone="+1 212 555 
 CY = ClientDetails(name="Cy Booked", email="cy@example.com", phone="+1 212 555 0103")
 
 
-@pytest.fixture
-def clinic():
-    return build_clinic()
-
-
-@pytest.fixture
-def solo(clinic):
-    """A therapist with room for exactly one session a day: 10:00-11:00 plus the buffer."""
-    therapist = TherapistFactory(slug="solo")
-    qualify(therapist, CredentialKind.BAR_CERTIFICATION)
-    for weekday in range(7):
-        WorkingHoursFactory(
-            therapist=therapist, weekday=weekday, start=dt.time(10), end=dt.time(11, 15)
-        )
-    return therapist
-
-
-@pytest.fixture
-def run_after_commit(django_capture_on_commit_callbacks):
-    """Run what is queued after commit (e-mails, the waitlist offer task), like the worker."""
-
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
-
-
-def join(run, clinic, therapist, client, *, days_ahead=3, **answers):
+def join(run, clinic, therapist, client, *, days_ahead=3, confirm=True, **answers):
+    """Join, then (as the client would) confirm the address through the e-mailed link."""
     day = local_time(days_ahead, 0).date()
-    return run(
+    entry = run(
         waitlist_join,
         service=clinic.bar_60,
         therapist=therapist,
@@ -67,6 +45,19 @@ def join(run, clinic, therapist, client, *, days_ahead=3, **answers):
         client=client,
         answers={**clear_answers(), **answers},
     )
+    if confirm:
+        pk, token = confirm_token(client.email)
+        assert pk == entry.pk
+        run(waitlist_confirm, pk=pk, token=token)
+        entry.refresh_from_db()
+    return entry
+
+
+def confirm_token(address: str) -> tuple[int, str]:
+    """The entry id and token of the latest confirmation link mailed to `address`."""
+    messages = [m for m in mail.outbox if m.to == [address] and "confirm" in m.subject]
+    match = re.search(r"/waitlist/confirm/([0-9]+)/([A-Za-z0-9_-]+)/", messages[-1].body)
+    return int(match.group(1)), match.group(2)
 
 
 def offer_link(address: str) -> str:

@@ -1,0 +1,43 @@
+"""Bad filter values in an admin list get the admin's "invalid filter" answer, never a 500.
+
+Django's admin builds a date hierarchy's bounds in Python: `?start__year=9999` asks for
+[9999-01-01, 10000-01-01), and year 10000 does not exist, so the list (and our CSV export,
+which reuses it) failed with a ValueError or OverflowError. Any filter value that overflows
+date arithmetic is a bad filter value: `SafeFilterChangeList` turns it into
+`IncorrectLookupParameters`, which the changelist answers with its usual redirect to `?e=1`
+("invalid filter") and the CSV export with the same redirect.
+
+`apply_to_every_admin(site)` gives every registered ModelAdmin that changelist, in every app,
+so a new admin cannot forget it; `ashiatsu_clinic.admin_site.install()` calls it (the project
+package is the one layer that knows every app). tests/test_admin_filters.py checks each one.
+"""
+
+from django.contrib.admin import AdminSite
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+
+
+class SafeFilterChangeList(ChangeList):
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as error:  # year 10000, 9999-12-31 + 1 day
+            raise IncorrectLookupParameters(error) from error
+
+
+class SafeFilterAdminMixin:
+    """Put first in a ModelAdmin's bases (or let `apply_to_every_admin` do it)."""
+
+    def get_changelist(self, request, **kwargs):
+        changelist = super().get_changelist(request, **kwargs)
+        if issubclass(changelist, SafeFilterChangeList):
+            return changelist
+        return type(f"Safe{changelist.__name__}", (SafeFilterChangeList, changelist), {})
+
+
+def apply_to_every_admin(site: AdminSite) -> None:
+    """Mix `SafeFilterAdminMixin` into every ModelAdmin registered on `site` (idempotent)."""
+    for model_admin in site._registry.values():
+        cls = type(model_admin)
+        if not issubclass(cls, SafeFilterAdminMixin):
+            model_admin.__class__ = type(cls.__name__, (SafeFilterAdminMixin, cls), {})

@@ -1,0 +1,45 @@
+"""Fixtures shared by the waitlist tests."""
+
+import datetime as dt
+
+import pytest
+
+from tests.bookings.clinic import build_clinic, qualify
+from tests.factories import TherapistFactory, WorkingHoursFactory
+from therapists.models import CredentialKind
+
+
+@pytest.fixture
+def clinic():
+    return build_clinic()
+
+
+def _therapist(slug: str, end: dt.time):
+    therapist = TherapistFactory(slug=slug, buffer_minutes=15)
+    qualify(therapist, CredentialKind.BAR_CERTIFICATION)
+    for weekday in range(7):
+        WorkingHoursFactory(therapist=therapist, weekday=weekday, start=dt.time(10), end=end)
+    return therapist
+
+
+@pytest.fixture
+def solo(clinic):
+    """A therapist with room for exactly one session a day: 10:00-11:00 plus the buffer."""
+    return _therapist("solo", dt.time(11, 15))
+
+
+@pytest.fixture
+def pair(clinic):
+    """A therapist with two overlapping starts a day, 10:00 and 10:15 (one session fits)."""
+    return _therapist("pair", dt.time(11, 30))
+
+
+@pytest.fixture
+def run_after_commit(django_capture_on_commit_callbacks):
+    """Run what is queued after commit (e-mails, the waitlist offer task), like the worker."""
+
+    def run(action, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action(*args, **kwargs)
+
+    return run
