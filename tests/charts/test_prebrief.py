@@ -48,7 +48,7 @@ def test_it_brings_the_last_signed_notes_plan_pressure_and_responses(alice, ada)
     assert brief.avoid_regions == ["Neck"] and brief.avoid_text == "Left knee"
 
 
-def test_drafts_later_sessions_and_erased_notes_are_not_the_last_signed_note(alice, ada):
+def test_drafts_and_later_sessions_are_not_the_last_signed_note(alice, ada):
     today = session(alice, client=ada)
     ChartNoteFactory(appointment=session(alice, hours_ago=48, client=ada), plan="Draft plan")
     later = session(alice, hours_ago=-48, client=ada)
