@@ -7,9 +7,10 @@ class ChartsConfig(AppConfig):
     verbose_name = "Session charts"
 
     def ready(self) -> None:
-        from bookings.signals import client_erasing, client_exporting
+        from bookings import privacy as bookings_privacy
         from charts import privacy, roles
 
-        client_erasing.connect(privacy.erase_charts, dispatch_uid="charts.erase_charts")
-        client_exporting.connect(privacy.export_charts, dispatch_uid="charts.export_charts")
+        bookings_privacy.appointments_erased.connect(privacy.erase_charts, dispatch_uid="charts")
+        bookings_privacy.client_exported.connect(privacy.export_charts, dispatch_uid="charts")
+        bookings_privacy.retention_due.connect(privacy.on_retention_due, dispatch_uid="charts")
         post_migrate.connect(roles.ensure_chart_roles, sender=self, dispatch_uid="charts.roles")

@@ -34,8 +34,9 @@ def require_chart_reader(user, appointment: Appointment) -> None:
         raise PermissionDenied("You may not read this client's session notes.")
 
 
-def erase_charts(*, appointment_ids: list[int], **_signal_kwargs) -> None:
-    """`bookings.signals.client_erasing`: a client's right to erasure reaches their charts.
+def erase_charts(*, appointment_ids: list[int], **_signal_kwargs) -> int:
+    """`bookings.privacy.appointments_erased`: a client's erasure (on request or by
+    retention) reaches their charts. Returns the number of notes erased or deleted.
 
     Drafts are deleted. Signed notes may be legal records that nobody may delete, so they are
     emptied instead: the row stays (that a session was charted, by whom, when) with its texts,
@@ -44,9 +45,9 @@ def erase_charts(*, appointment_ids: list[int], **_signal_kwargs) -> None:
     """
     notes = ChartNote.objects.filter(appointment_id__in=appointment_ids)
     with transaction.atomic():
-        notes.filter(signed_at__isnull=True).delete()
+        drafts, _ = notes.filter(signed_at__isnull=True).delete()
         signed = notes.filter(signed_at__isnull=False, erased_at__isnull=True)
-        signed.update(
+        erased = signed.update(
             subjective="",
             objective="",
             assessment="",
@@ -56,10 +57,18 @@ def erase_charts(*, appointment_ids: list[int], **_signal_kwargs) -> None:
         )
         RegionEntry.objects.filter(note__in=notes).delete()
         Addendum.objects.filter(note__in=notes).update(text="")
+    return drafts + erased
 
 
-def export_charts(*, appointment_ids: list[int], user, **_signal_kwargs):
-    """`bookings.signals.client_exporting`: the client's charts in their data export (the
+def on_retention_due(*, cutoff, **_signal_kwargs) -> dict[str, int]:
+    """`bookings.privacy.retention_due`: charts of sessions that ended before `cutoff` go
+    the way of their intakes (emptied; signed rows kept, marked erased)."""
+    old = Appointment.objects.filter(end__lt=cutoff).values_list("pk", flat=True)
+    return {"session charts": erase_charts(appointment_ids=list(old))}
+
+
+def export_charts(*, appointment_ids: list[int], user, **_signal_kwargs) -> dict:
+    """`bookings.privacy.client_exported`: the client's charts in their data export (the
     export is the manager's read of them, so it is logged like any other)."""
     notes = list(
         ChartNote.objects.filter(appointment_id__in=appointment_ids)
@@ -68,9 +77,8 @@ def export_charts(*, appointment_ids: list[int], user, **_signal_kwargs):
         .order_by("appointment__start")
     )
     log_chart_reads(user=user, appointment_ids=[n.appointment_id for n in notes], where="export")
-    return (
-        "session_charts",
-        [
+    return {
+        "session_charts": [
             {
                 "appointment": n.appointment.reference,
                 "signed_at": n.signed_at.isoformat() if n.signed_at else None,
@@ -94,4 +102,4 @@ def export_charts(*, appointment_ids: list[int], user, **_signal_kwargs):
             }
             for n in notes
         ],
-    )
+    }

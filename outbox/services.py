@@ -11,16 +11,21 @@ so two workers never send one e-mail twice; a worker that dies mid-send leaves t
 pending and it is retried.
 """
 
+import base64
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
 
 from outbox.models import Email, EmailStatus
@@ -41,6 +46,48 @@ def _path(builder: Builder) -> str:
     return path
 
 
+# --- The link secret at rest ----------------------------------------------------------
+#
+# An e-mail's `secret` (a manage-link or waitlist-offer token) waits in the table until the
+# mail is sent. It is kept sealed with a key derived from SECRET_KEY, so a database dump, a
+# backup or any admin page that shows rows never shows a usable link: AES-GCM from the
+# `cryptography` package (fresh random nonce per row; the tag proves which of SECRET_KEY and
+# SECRET_KEY_FALLBACKS sealed it).
+
+SEALED_PREFIX = "s1:"
+_NONCE = 12
+MAX_SECRET_LENGTH = 44  # sealed (nonce + text + 16-byte tag, base64), it fits the column (100)
+
+
+def _aead(key: str) -> AESGCM:
+    return AESGCM(salted_hmac("outbox.secret", "", secret=key, algorithm="sha256").digest())
+
+
+def seal_secret(secret: str) -> str:
+    if not secret:
+        return ""
+    plain = secret.encode()
+    if len(plain) > MAX_SECRET_LENGTH:
+        raise ValueError(f"An e-mail secret is at most {MAX_SECRET_LENGTH} bytes.")
+    nonce = secrets.token_bytes(_NONCE)
+    raw = nonce + _aead(settings.SECRET_KEY).encrypt(nonce, plain, None)
+    return SEALED_PREFIX + base64.urlsafe_b64encode(raw).decode()
+
+
+def open_secret(stored: str) -> str:
+    """The secret as queued; raises ValueError when no key in use sealed it."""
+    if not stored.startswith(SEALED_PREFIX):
+        return stored  # queued before secrets were sealed
+    raw = base64.urlsafe_b64decode(stored[len(SEALED_PREFIX) :])
+    nonce, sealed = raw[:_NONCE], raw[_NONCE:]
+    for key in (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])):
+        try:
+            return _aead(key).decrypt(nonce, sealed, None).decode()
+        except InvalidTag:
+            continue
+    raise ValueError("The e-mail's link secret was sealed with a key no longer in use.")
+
+
 def email_queue(
     *, kind: str, builder: Builder, params: Mapping[str, Any], secret: str = ""
 ) -> Email:
@@ -50,7 +97,7 @@ def email_queue(
     it is no longer needed (say, a reminder for a session cancelled meanwhile).
     """
     email = Email.objects.create(
-        kind=kind, builder=_path(builder), params=dict(params), secret=secret
+        kind=kind, builder=_path(builder), params=dict(params), secret=seal_secret(secret)
     )
     from outbox.tasks import deliver_email_task
 
@@ -77,7 +124,8 @@ def email_deliver(email_id: int, *, now: dt.datetime | None = None) -> str | Non
         try:
             # A savepoint: a database error while building leaves the row writable.
             with transaction.atomic():
-                message = import_string(email.builder)(email.params, secret=email.secret)
+                builder = import_string(email.builder)
+                message = builder(email.params, secret=open_secret(email.secret))
                 if message is not None:
                     message.send()
         except Exception as error:
@@ -143,3 +191,24 @@ def email_retry_now(*, email: Email) -> None:
     Email.objects.filter(pk=email.pk).exclude(status=EmailStatus.SENT).update(
         status=EmailStatus.PENDING, next_attempt_at=timezone.now()
     )
+
+
+def emails_to(address: str):
+    """E-mails the clinic sent (or still owes) to this address, whatever its case."""
+    address = address.strip().lower()
+    candidates = Email.objects.filter(recipients__icontains=address)
+    return Email.objects.filter(
+        pk__in=[
+            email.pk
+            for email in candidates.only("pk", "recipients")
+            if address in {r.strip().lower() for r in email.recipients.split(",")}
+        ]
+    )
+
+
+def emails_forget(*, emails) -> int:
+    """A person's right to erasure (or retention): blank what the outbox keeps about these
+    e-mails (address, subject, link secret, the mail server's answer) and send none of them
+    that are still waiting. The row stays, so the clinic still sees that a mail went out."""
+    emails.filter(status=EmailStatus.PENDING).update(status=EmailStatus.SKIPPED)
+    return emails.update(recipients="", subject="", secret="", last_error="")

@@ -276,10 +276,18 @@ def _history_line(event: AppointmentEvent) -> dict:
 
 
 def _past_sessions(appointment: Appointment, now: dt.datetime) -> list[Appointment]:
-    """The client's sessions with the clinic (any therapist) before this one, newest first."""
+    """The client's sessions with the clinic (any therapist) before this one, newest first,
+    with the other therapists' notes.
+
+    Only sessions of the same client record: one the clinic made or confirmed (staff link
+    bookings to a record), never one a typed e-mail address points at. Anyone can book
+    under anyone's address, in any case, and would then read that person's notes here.
+    Until clients have verified records, `_appointments_of_client` (by e-mail) serves only
+    the "first visit" hint, which shows nothing of the earlier sessions.
+    """
     return list(
-        _appointments_of_client(Value(appointment.client.email))
-        .filter(start__lt=min(appointment.start, now))
+        Appointment.objects.active()
+        .filter(client_id=appointment.client_id, start__lt=min(appointment.start, now))
         .exclude(pk=appointment.pk)
         .select_related("service", "therapist")
         .prefetch_related(Prefetch("notes", queryset=SessionNote.objects.order_by("created_at")))
