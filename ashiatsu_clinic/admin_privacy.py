@@ -57,6 +57,10 @@ SENSITIVE: dict[str, set[str]] = {
     "outbox.Email": {"secret"},
     "waitlist.WaitlistEntry": {"answers", "confirm_token_hash", "client_address"},
     "waitlist.WaitlistOffer": {"token_hash"},
+    # The session chart (issue #14): SOAP texts, per-region work and addenda are health data.
+    "charts.ChartNote": {"subjective", "objective", "assessment", "plan", "pressure_used"},
+    "charts.RegionEntry": {WHOLE_MODEL},
+    "charts.Addendum": {WHOLE_MODEL},
 }
 
 # Fields whose names match the pattern, or that hold free text or JSON, and that someone
@@ -71,6 +75,7 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "bookings.ClosedDay": {"reason"},  # public holiday names
     "outbox.Email": {"params", "last_error"},  # object ids; the mail server's answer
     "waitlist.WaitlistEntry": {"unanswered_offers"},  # a count of lapsed offers
+    "charts.ChartAccess": {"where"},  # the name of the page that showed a chart
 }
 
 # Filterable, but a list narrowed by one of these is logged as a read of its intakes.
