@@ -281,3 +281,18 @@ class TestClientRights:
         assert chart["appointment"] == appointment.reference
         assert chart["regions"][0]["region"] == "neck"
         assert ChartAccess.objects.filter(user=user, where="export").count() == 1
+
+
+def test_retention_empties_the_charts_of_sessions_past_the_retention_period():
+    from bookings.privacy import retention_purge
+
+    alice = TherapistFactory()
+    old = session(alice, hours_ago=24 * 365 * 8)
+    note = signed_note(old, hours_ago=24 * 365 * 8, regions=[("neck", "bar", "light", "")])
+    recent = signed_note(session(alice, hours_ago=24 * 30), hours_ago=24 * 30)
+    counts = retention_purge(years=7)
+    assert counts["session charts"] == 1
+    note.refresh_from_db()
+    recent.refresh_from_db()
+    assert note.erased_at is not None and note.plan == "" and not note.entries.exists()
+    assert recent.erased_at is None and recent.plan
