@@ -15,7 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("therapist/chart/", include("charts.urls")),
-    path("therapist/", include("therapists.urls")),
+    path("therapist/", include("portal.urls")),
     path("waitlist/", include("waitlist.urls")),
     path("", include("bookings.urls")),
 ]

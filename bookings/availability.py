@@ -1,4 +1,4 @@
-"""Pure slot computation: plain schedules in, free slots out (no ORM, no Django).
+"""Pure slot computation: plain schedules in, free slots out (no ORM, no queries).
 
 A slot is a therapist T, a start S and a room. The session is [S, S + duration); the
 *occupied* interval is [S, S + duration + T.buffer): in Ashiatsu the therapist walks on the
@@ -7,6 +7,7 @@ client's back, so after every session they need recovery time, and the room need
 
 `free_slots` lists every bookable (start, therapist) pair of a window; `check_slot` re-checks
 one start inside the booking transaction. Both use the same helpers, so they always agree.
+Who may give a style on a day is `therapists.qualifications.qualifies`, on plain spans.
 
 Time zones. Working hours are local wall-clock times in the clinic zone; everything else is
 real instants. Internally instants are integer microseconds since the Unix epoch, so stepping
@@ -26,6 +27,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from therapists.qualifications import CredentialSpan, qualifies
+
 NOT_ON_GRID = "not_on_grid"
 TOO_SOON = "too_soon"
 TOO_FAR = "too_far"
@@ -38,6 +41,7 @@ THERAPIST_BUSY = "therapist_busy"
 NO_ROOM = "no_room"
 
 REASON_MESSAGES = {
+    # The grid is a setting: `reason_message` words this one for the configured grid.
     NOT_ON_GRID: "Sessions start on the quarter hour. Please choose a time from the list.",
     TOO_SOON: "This time is too soon to book online; please call the clinic.",
     TOO_FAR: "This time is too far ahead to book yet. Please choose an earlier date.",
@@ -50,7 +54,14 @@ REASON_MESSAGES = {
     NO_ROOM: "No treatment room is free at this time. Please choose another.",
 }
 
-MASSAGE_LICENCE = "massage_licence"
+
+def reason_message(reason: str, *, grid_phrase: str) -> str:
+    """The client's message for `reason`, with the grid worded for the clinic's setting."""
+    if reason == NOT_ON_GRID:
+        return f"Sessions start {grid_phrase}. Please choose a time from the list."
+    return REASON_MESSAGES[reason]
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _DAY_US = 86_400_000_000
@@ -62,15 +73,6 @@ class Interval:
 
     start: datetime
     end: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class CredentialSpan:
-    """A verified credential; the loader drops unverified ones. `valid_until` is inclusive."""
-
-    kind: str
-    valid_from: date
-    valid_until: date | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,25 +251,6 @@ def _notice_and_horizon(now: datetime, rules: Rules) -> tuple[int, int]:
     return now_us + rules.min_notice // _MICROSECOND, now_us + rules.horizon // _MICROSECOND
 
 
-def qualifies(credentials: Sequence[CredentialSpan], required_credential: str, day: date) -> bool:
-    """Whether the therapist may give this style on `day`.
-
-    Walking on someone's back done wrongly injures them, so the clinic requires a current
-    massage licence *and* the style's certification (floor or bar) on the day itself; a
-    credential that expires mid-window still counts up to and including its expiry date.
-    """
-
-    def covered(kind: str) -> bool:
-        return any(
-            c.kind == kind
-            and c.valid_from <= day
-            and (c.valid_until is None or day <= c.valid_until)
-            for c in credentials
-        )
-
-    return covered(required_credential) and covered(MASSAGE_LICENCE)
-
-
 def free_slots(
     *,
     service: ServiceSpec,
@@ -350,6 +333,85 @@ def pick_for_any(
         if current is None or key < current[0]:
             best[slot.start] = (key, slot)
     return [slot for _, (_, slot) in sorted(best.items())]
+
+
+def free_slots_any(
+    *,
+    service: ServiceSpec,
+    therapists: Sequence[TherapistSchedule],
+    rooms: Sequence[RoomSchedule],
+    closed_days: Collection[date],
+    first_day: date,
+    days: int,
+    now: datetime,
+    rules: Rules,
+) -> list[Slot]:
+    """Exactly `pick_for_any(free_slots(...))` with each therapist's own `sessions_per_day`,
+    computed without listing every (start, therapist) pair first.
+
+    For each start the therapists are tried in the order "any therapist" prefers (fewest
+    sessions that local day, then slug) and the first free one takes it. Usually that is the
+    first or second tried, so the work grows with the number of start times rather than with
+    therapists x start times: a clinic twice the size does not answer twice as slowly.
+    """
+    tz = rules.tz
+    grid_us = rules.grid // _MICROSECOND
+    duration_us = service.duration // _MICROSECOND
+    earliest, latest = _notice_and_horizon(now, rules)
+    closed = set(closed_days)
+    suitable = _suitable_rooms(rooms, service.style)
+    if not suitable:
+        return []
+    prepared = [
+        (
+            therapist,
+            duration_us + therapist.buffer // _MICROSECOND,
+            _Blocks([*therapist.time_off, *therapist.busy]),
+        )
+        for therapist in therapists
+    ]
+    slots = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        if day in closed:
+            continue
+        ranked = []
+        for therapist, occupied_us, unavailable in prepared:
+            count = therapist.sessions_per_day.get(day, 0)
+            if count >= therapist.daily_cap:
+                continue
+            if not qualifies(therapist.credentials, service.required_credential, day):
+                continue
+            spans = _working_spans(therapist, day, tz)
+            if spans:
+                ranked.append(((count, therapist.slug), therapist, occupied_us, unavailable, spans))
+        if not ranked:
+            continue
+        ranked.sort(key=lambda entry: entry[0])
+        grid = _day_grid(day, tz, grid_us)
+        lo = bisect_left(grid, max(min(s for r in ranked for s, _ in r[4]), earliest))
+        hi = bisect_right(grid, min(max(e for r in ranked for _, e in r[4]), latest))
+        for start in grid[lo:hi]:
+            for _, therapist, occupied_us, unavailable, spans in ranked:
+                end = start + occupied_us
+                if not any(ws <= start and end <= we for ws, we in spans):
+                    continue
+                if unavailable.hits(start, end):
+                    continue
+                room_id = _free_room(suitable, start, end)
+                if room_id is not None:
+                    moment = _utc(start)
+                    slots.append(
+                        Slot(
+                            moment,
+                            moment + service.duration,
+                            therapist.id,
+                            therapist.slug,
+                            room_id,
+                        )
+                    )
+                    break
+    return slots
 
 
 def check_slot(

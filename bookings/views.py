@@ -8,7 +8,6 @@ JavaScript; `static/js/slot-picker.js` only makes the day picker quicker.
 """
 
 import datetime as dt
-from collections import defaultdict
 from typing import Any
 
 from django.contrib import messages
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from bookings import body_regions, screening, throttle
 from bookings.forms import ContactForm, DateForm, IntakeForm
 from bookings.models import Appointment, Service, Style, is_reference
-from bookings.schedules import available_slots, clinic_rules
+from bookings.schedules import available_slots, clinic_rules, last_bookable_day
 from bookings.services import (
     BookingError,
     ClientDetails,
@@ -32,8 +31,10 @@ from bookings.services import (
     booking_reschedule,
 )
 from bookings.throttle import throttled
+from core.clock import clinic_today
+from therapists import qualifications
 from therapists.clinic_time import moment_within_reach
-from therapists.models import Credential, CredentialKind, Therapist
+from therapists.models import Therapist
 
 ANY = "any"
 DAYS_SHOWN = 7
@@ -49,21 +50,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _styles_by_therapist(therapists: list[Therapist], day: dt.date) -> dict[int, list[Style]]:
-    """The styles each therapist may perform on `day` (licence + style certification)."""
-    valid = defaultdict(set)
-    for therapist_id, kind in (
-        Credential.objects.valid_on(day)
-        .filter(therapist__in=therapists)
-        .values_list("therapist_id", "kind")
-    ):
-        valid[therapist_id].add(kind)
+    """The styles each therapist may perform on `day` (`therapists.qualifications`)."""
+    spans = qualifications.spans_by_therapist([t.id for t in therapists], day)
     styles = list(Style.objects.all())
+    requirements = {s.pk: s.required_credential for s in styles}
     return {
         t.id: [
-            s
-            for s in styles
-            if CredentialKind.MASSAGE_LICENCE in valid[t.id]
-            and s.required_credential in valid[t.id]
+            s for s in styles if s.pk in qualifications.styles_on(spans[t.id], day, requirements)
         ]
         for t in therapists
     }
@@ -71,14 +64,14 @@ def _styles_by_therapist(therapists: list[Therapist], day: dt.date) -> dict[int,
 
 def therapist_list(request: HttpRequest) -> HttpResponse:
     therapists = list(Therapist.objects.filter(active=True))
-    styles = _styles_by_therapist(therapists, timezone.localdate())
+    styles = _styles_by_therapist(therapists, clinic_today())
     rows = [(t, styles[t.id]) for t in therapists if styles[t.id]]
     return render(request, "bookings/therapist_list.html", {"rows": rows})
 
 
 def therapist_detail(request: HttpRequest, slug: str) -> HttpResponse:
     therapist = get_object_or_404(Therapist, slug=slug, active=True)
-    today = timezone.localdate()
+    today = clinic_today()
     credentials = therapist.credentials.valid_on(today).order_by("kind")
     styles = _styles_by_therapist([therapist], today)[therapist.id]
     services = Service.objects.filter(active=True, style__in=styles).select_related("style")
@@ -159,7 +152,7 @@ def choose_service(request: HttpRequest) -> HttpResponse:
 def choose_therapist(request: HttpRequest, service: str) -> HttpResponse:
     chosen = _service(service)
     therapists = list(Therapist.objects.filter(active=True))
-    styles = _styles_by_therapist(therapists, timezone.localdate())
+    styles = _styles_by_therapist(therapists, clinic_today())
     qualified = [t for t in therapists if chosen.style in styles[t.id]]
     return render(
         request,
@@ -190,9 +183,9 @@ def _slot_days(service: Service, therapist: Therapist | None, first_day: dt.date
 
 def _first_day(request: HttpRequest) -> dt.date:
     form = DateForm(request.GET)
-    today = timezone.localdate()
+    today = clinic_today()
     if form.is_valid() and form.cleaned_data["date"]:
-        horizon = today + dt.timedelta(days=clinic_rules().horizon.days)
+        horizon = last_bookable_day(today)
         return min(max(form.cleaned_data["date"], today), horizon)
     return today
 
@@ -200,7 +193,7 @@ def _first_day(request: HttpRequest) -> dt.date:
 def choose_slot(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     chosen_service, chosen_therapist = _service(service), _therapist(therapist)
     first_day = _first_day(request)
-    today = timezone.localdate()
+    today = clinic_today()
     context = _step_context(
         chosen_service,
         chosen_therapist,

@@ -5,10 +5,15 @@ class WaitlistConfig(AppConfig):
     name = "waitlist"
 
     def ready(self) -> None:
+        """Listen to the booking engine below: count open offers as holds on their slots,
+        offer freed slots; erasure, export and retention reach the waitlist through
+        bookings' privacy signals."""
+        from bookings import occupancy, signals
         from bookings import privacy as bookings_privacy
-        from waitlist import privacy
+        from waitlist import holds, privacy, receivers
 
-        # Erasure, export and retention reach the waitlist through bookings' signals.
+        occupancy.hold_source_register(holds.SOURCE, holds.open_offer_holds)
+        signals.slot_freed.connect(receivers.offer_freed_slots, dispatch_uid="waitlist.slot_freed")
         bookings_privacy.client_erased.connect(privacy.on_client_erased, dispatch_uid="waitlist")
         bookings_privacy.client_exported.connect(
             privacy.on_client_exported, dispatch_uid="waitlist"

@@ -13,7 +13,7 @@ from django.db.models import Q
 from bookings.privacy import ERASED_NAME, admin_log_forget
 from outbox.models import Email
 from outbox.services import emails_forget, emails_to
-from waitlist import hooks
+from waitlist import services
 from waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
 
 
@@ -39,7 +39,7 @@ def _forget(entries: list[WaitlistEntry], *, addresses: set[str]) -> None:
         emails = emails | emails_to(address)
     emails_forget(emails=emails)
     if released:
-        hooks.slot_freed()  # the held time goes to the next person once this commits
+        services.offers_make_after_commit()  # the held time goes to the next person once this commits
 
 
 def on_client_erased(sender, *, email: str, addresses: set[str], **kwargs) -> None:

@@ -22,6 +22,7 @@ from bookings.models import (
     SessionNote,
 )
 from bookings.screening import clear_answers
+from portal import views
 from tests.bookings.clinic import local_time
 from tests.factories import (
     AppointmentFactory,
@@ -30,7 +31,6 @@ from tests.factories import (
     TherapistFactory,
     UserFactory,
 )
-from therapists import views
 
 # Sessions idle out after 30 minutes, so every request saves its session:
 # SAVEPOINT, UPDATE django_session, RELEASE.
