@@ -76,7 +76,7 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "outbox.Email": {"params", "last_error"},  # object ids; the mail server's answer
     "waitlist.WaitlistEntry": {"unanswered_offers"},  # a count of lapsed offers
     "charts.ChartAccess": {"where"},  # the name of the page that showed a chart
-    "bookings.ScheduleVersion": {"token"},  # a cache key moved on every schedule write
+    "bookings.ScheduleVersion": {"token"},  # a cache key that changes on every write
 }
 
 # Filterable, but a list narrowed by one of these is logged as a read of its intakes.

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "waitlist",
     "charts",
     "portal",
+    "reports",
     "ashiatsu_clinic",  # the composition root: clinic_sweep, the weekly digest
 ]
 
@@ -316,6 +317,25 @@ BOOKING_CLIENT_CHANGE_CUTOFF_HOURS = env.int("BOOKING_CLIENT_CHANGE_CUTOFF_HOURS
 # tests/bookings/test_concurrency.py turns the booking row locks off to prove the race tests
 # fail without them. Production always locks.
 BOOKING_ROW_LOCKS = True
+
+
+def _style_weights(raw: str) -> dict[str, int]:
+    """`bar=125,floor=100`: how much a minute of each style counts against the weekly load
+    budget, in percent (`bookings.workload`)."""
+    weights = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        slug, _, value = part.partition("=")
+        if not slug.strip() or not value.strip().isdigit() or not 1 <= int(value) <= 400:
+            raise ImproperlyConfigured(
+                f"LOAD_STYLE_WEIGHTS must look like bar=125,floor=100 (percent, 1-400), "
+                f"not {raw!r}."
+            )
+        weights[slug.strip()] = int(value)
+    return weights
+
+
+# Weekly load budget (issue 17): each style's weight in percent; budgets are per therapist.
+LOAD_STYLE_WEIGHTS = _style_weights(env.str("LOAD_STYLE_WEIGHTS", default="bar=100,floor=100"))
 
 # Background work (e-mail, reminders, waitlist offers) through Django's tasks framework,
 # stored in the database and run by `manage.py db_worker` (django-tasks-db). Tests default

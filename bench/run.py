@@ -29,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bench import reports as bench_reports
+
 RUNS = 30
 WARMUPS = 3
 TARGET_MEDIAN_MS = 50.0  # 20 therapists x 14 days, any (SPEC: "well under 100 ms")
@@ -478,16 +480,23 @@ def main() -> int:
     _print_table(http_rows)
     targets += http_targets
 
+    if "reports" not in SKIP:
+        print("\n3. Reports: a year of a 20-therapist clinic (bench/reports.py)\n")
+        reports_met = bench_reports.run() == 0
+        targets.append(
+            Target("clinic_report, 52 weeks, under its target (bench/reports.py)", reports_met)
+        )
+
     if connection.vendor == "postgresql":
         print(
-            "\n3. Growth: 1 therapist x 60 days, all therapists x 14 days any, one booking "
+            "\n4. Growth: 1 therapist x 60 days, all therapists x 14 days any, one booking "
             "(booking_create, any therapist); 15 runs each, medians\n"
         )
         table, growth_targets = _growth()
         _print_rows(table)
         targets += growth_targets
     else:
-        print("\n3. Growth: skipped (needs PostgreSQL for its second database)")
+        print("\n4. Growth: skipped (needs PostgreSQL for its second database)")
 
     print()
     for target in targets:

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, F, Q, QuerySet, Value
 from django.utils import timezone
 
-from bookings import availability, occupancy
+from bookings import availability, occupancy, workload
 from bookings.models import Appointment, ClosedDay, Room, Service
 from therapists.models import Credential, Therapist, TimeOff, WorkingHours
 
@@ -48,6 +48,7 @@ def service_spec(service: Service) -> availability.ServiceSpec:
         style=service.style.slug,
         required_credential=service.style.required_credential,
         duration=service.duration,
+        load=workload.session_load(service.duration_minutes, service.style.slug),
     )
 
 
@@ -95,17 +96,29 @@ def load_window(
 
     Values, not model instances (`values_list`): building and prefetching thousands of
     instances was most of a request's time.
+
+    Appointments and holds are read for whole ISO weeks around the window (same query), so
+    each therapist's weekly load (`bookings.workload`) is complete even for a one-day window.
+    A hold counts its occupied time less the therapist's buffer, at weight 100 (holds do not
+    say their style).
     """
     window_start = dt.datetime.combine(first_day, dt.time(), tz)
     window_end = dt.datetime.combine(first_day + dt.timedelta(days=days), dt.time(), tz)
     # An appointment begun before midnight can still occupy the first morning.
     margin = dt.timedelta(hours=12)
+    # The weekly load budget counts whole ISO weeks (Monday to Sunday, local dates).
+    load_first = workload.iso_monday(first_day)
+    load_end = workload.iso_monday(first_day + dt.timedelta(days=days - 1)) + dt.timedelta(days=7)
+    read_start = min(window_start - margin, dt.datetime.combine(load_first, dt.time(), tz))
+    read_end = max(window_end + margin, dt.datetime.combine(load_end, dt.time(), tz))
 
     queryset = Therapist.objects.filter(active=True)
     if therapists is not None:
         queryset = queryset.filter(pk__in=[t.pk for t in therapists])
     team = list(
-        queryset.order_by("slug").values_list("id", "slug", "daily_session_cap", "buffer_minutes")
+        queryset.order_by("slug").values_list(
+            "id", "slug", "daily_session_cap", "buffer_minutes", "weekly_load_minutes"
+        )
     )
     ids = [row[0] for row in team]
     weekly: dict[int, dict[int, list[tuple[dt.time, dt.time]]]] = defaultdict(
@@ -129,28 +142,49 @@ def load_window(
         time_off[therapist_id].append(availability.Interval(start, end))
 
     occupied = Appointment.objects.active().filter(
-        start__lt=window_end + margin, occupied_until__gt=window_start - margin
+        start__lt=read_end, occupied_until__gt=read_start
     )
     if ignore_appointment_id is not None:
         occupied = occupied.exclude(pk=ignore_appointment_id)
     held = occupancy.hold_querysets(
-        start=window_start - margin, end=window_end + margin, now=timezone.now(), ignore=ignore_hold
+        start=read_start, end=read_end, now=timezone.now(), ignore=ignore_hold
     )
     busy_by_therapist: dict[int, list[availability.Interval]] = defaultdict(list)
     busy_by_room: dict[int, list[availability.Interval]] = defaultdict(list)
     sessions: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+    loads: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+    # Two more columns for the weekly load: the session's end and style ("" for a hold).
+    appointments = (
+        occupied.order_by()
+        .values_list(*COLUMNS)
+        .annotate(load_end=F("end"), load_style=F("service__style__slug"))
+    )
+    holds = [
+        h.order_by().annotate(
+            load_end=F("occupied_until"), load_style=Value("", output_field=CharField())
+        )
+        for h in held
+    ]
+    buffers = {row[0]: dt.timedelta(minutes=row[3]) for row in team}
     rows = _occupancy(
-        occupied,
-        held,
+        appointments,
+        holds,
         listing=listing,
         team=ids,
         reach=max((row[3] for row in team), default=0),
     )
-    for therapist_id, room_id, start, occupied_until in rows:
+    for therapist_id, room_id, start, occupied_until, end, style_slug in rows:
         interval = availability.Interval(start, occupied_until)
         busy_by_therapist[therapist_id].append(interval)
         busy_by_room[room_id].append(interval)
-        sessions[therapist_id][start.astimezone(tz).date()] += 1
+        local_day = start.astimezone(tz).date()
+        sessions[therapist_id][local_day] += 1
+        if not style_slug:  # a hold: its occupied time is session plus buffer
+            end -= buffers.get(therapist_id, dt.timedelta(0))
+        minutes = (end - start) // dt.timedelta(minutes=1)
+        loads[therapist_id][workload.iso_monday(local_day)] += workload.session_load(
+            minutes, style_slug
+        )
 
     room_styles: dict[int, set[str]] = defaultdict(set)
     for room_id, style_slug in Room.objects.filter(active=True).values_list("id", "styles__slug"):
@@ -173,8 +207,10 @@ def load_window(
                 credentials=credentials[therapist_id],
                 daily_cap=cap,
                 buffer=dt.timedelta(minutes=buffer),
+                load_per_week=dict(loads[therapist_id]),
+                weekly_budget=workload.budget_load(weekly_load_minutes),
             )
-            for therapist_id, slug, cap, buffer in team
+            for therapist_id, slug, cap, buffer, weekly_load_minutes in team
         ],
         rooms=[
             availability.RoomSchedule(
@@ -196,9 +232,9 @@ COLUMNS = occupancy.COLUMNS
 def _occupancy(
     occupied: QuerySet, held: list[QuerySet], *, listing, team: list[int], reach: int
 ) -> list[tuple]:
-    """(therapist_id, room_id, start, occupied_until) of appointments and holds (one
-    values_list QuerySet per `bookings.occupancy` source), in one query (UNION ALL) so the
-    loader's query count stays fixed.
+    """Rows (COLUMNS, then the load's end and style) of appointments and holds, each given
+    as a values_list QuerySet of those columns, in one query (UNION ALL) so the loader's
+    query count stays fixed.
 
     Without `listing`: every row of the window. With it: the team's own rows, plus rows in
     the rooms equipped for the style that can decide whether a start is free. A session of
@@ -210,25 +246,20 @@ def _occupancy(
     no booking in the window, rooms never bind and none is read. (SQLite has no multiranges:
     there it reads every booking of the suitable rooms.)
     """
-    occupied = occupied.order_by()
-    held = [source.order_by() for source in held]
     if listing is None:
-        return list(occupied.values_list(*COLUMNS).union(*held, all=True))
+        return list(occupied.union(*held, all=True))
     suitable = Room.objects.filter(active=True, styles__slug=listing.style).values("id")
     if connection.vendor != "postgresql":
         mine = Q(therapist_id__in=team) | Q(room_id__in=suitable)
         return list(
-            occupied.filter(mine)
-            .values_list(*COLUMNS)
-            .union(*(source.filter(mine) for source in held), all=True)
+            occupied.filter(mine).union(*(source.filter(mine) for source in held), all=True)
         )
-    union_sql, union_params = (
-        occupied.values_list(*COLUMNS).union(*held, all=True).query.sql_with_params()
-    )
+    union_sql, union_params = occupied.union(*held, all=True).query.sql_with_params()
     rooms_sql, rooms_params = suitable.query.sql_with_params()
     reach_interval = listing.duration + dt.timedelta(minutes=reach)
     sql = f"""
-        WITH held (therapist_id, room_id, start, occupied_until) AS ({union_sql}),
+        WITH held (therapist_id, room_id, start, occupied_until, load_end, load_style)
+            AS ({union_sql}),
         suitable AS ({rooms_sql}),
         reach AS (
             SELECT room_id, range_agg(tstzrange(start - %s, occupied_until + %s)) AS span
@@ -239,7 +270,8 @@ def _occupancy(
                 THEN range_intersect_agg(span) ELSE '{{}}'::tstzmultirange END AS span
             FROM reach
         )
-        SELECT h.therapist_id, h.room_id, h.start, h.occupied_until FROM held h, contested c
+        SELECT h.therapist_id, h.room_id, h.start, h.occupied_until, h.load_end, h.load_style
+        FROM held h, contested c
         WHERE h.therapist_id = ANY(%s)
             OR (h.room_id IN (SELECT id FROM suitable)
                 AND tstzrange(h.start, h.occupied_until) && c.span)

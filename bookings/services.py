@@ -52,7 +52,12 @@ OFFER_EXPIRED = "offer_expired"
 
 OVERLAP_CONSTRAINTS = {"appointment_no_therapist_overlap", "appointment_no_room_overlap"}
 # Reasons that mean "someone else got there first" rather than "this time never works".
-TAKEN_REASONS = {availability.THERAPIST_BUSY, availability.NO_ROOM, availability.DAILY_CAP}
+TAKEN_REASONS = {
+    availability.THERAPIST_BUSY,
+    availability.NO_ROOM,
+    availability.DAILY_CAP,
+    availability.WEEKLY_BUDGET,
+}
 
 
 class BookingError(Exception):

@@ -429,3 +429,38 @@ def test_without_the_locks_any_therapist_bookings_leave_free_pairs_unbooked(sett
         return Appointment.objects.active().filter(start=start).count() != capacity
 
     assert _locks_off_until_broken(settings, race) >= 1
+
+
+def test_concurrent_bookings_on_different_days_never_exceed_the_weekly_load_budget():
+    """Issue 17: like the daily cap, the weekly load budget counts sessions across times (and
+    here across days), which no constraint can; the therapist lock must keep racing bookings
+    for different days of one ISO week within the budget."""
+    service = _bar_service()
+    _bar_rooms(1)
+    therapist = _bar_therapist(daily_session_cap=12, weekly_load_minutes=180)
+    monday = _race_day()
+    WorkingHoursFactory(therapist=therapist, weekday=MONDAY + 1, start=dt.time(9), end=dt.time(17))
+    # Six non-overlapping starts on Monday and six on Tuesday: 12 free times, room for 3.
+    starts = [
+        _at(monday + dt.timedelta(days=d), 9) + dt.timedelta(minutes=75 * n)
+        for d in (0, 1)
+        for n in range(6)
+    ]
+
+    outcomes = _race(
+        lambda index: booking_create(
+            service=service,
+            therapist=therapist,
+            start=starts[index],
+            client=_client(index),
+            answers=screening.clear_answers(),
+        ),
+        count=len(starts),
+    )
+
+    _assert_only_winners_and_taken(outcomes)
+    assert sum(o.won for o in outcomes) == 3
+    booked = list(Appointment.objects.active())
+    assert len(booked) == 3
+    assert sum(a.service.duration_minutes for a in booked) == 180
+    _assert_no_overlaps()
