@@ -61,6 +61,10 @@ SENSITIVE: dict[str, set[str]] = {
     "payments.GiftCard": {"code_hash"},
     "payments.Payment": {"note"},  # free text staff type at the desk
     "accounts.SignInLink": {"token_hash"},
+    # The session chart (issue #14): SOAP texts, per-region work and addenda are health data.
+    "charts.ChartNote": {"subjective", "objective", "assessment", "plan", "pressure_used"},
+    "charts.RegionEntry": {WHOLE_MODEL},
+    "charts.Addendum": {WHOLE_MODEL},
 }
 
 # Fields whose names match the pattern, or that hold free text or JSON, and that someone
@@ -75,6 +79,7 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "bookings.ClosedDay": {"reason"},  # public holiday names
     "outbox.Email": {"params", "last_error"},  # object ids; the mail server's answer
     "waitlist.WaitlistEntry": {"unanswered_offers"},  # a count of lapsed offers
+    "charts.ChartAccess": {"where"},  # the name of the page that showed a chart
     "bookings.ScheduleVersion": {"token"},  # a cache key that changes on every write
     "payments.CardOnFile": {"consent_text"},  # the clinic's own words the client agreed to
     "payments.Payment": {"failure_message"},  # Stripe's decline reason ("card declined")

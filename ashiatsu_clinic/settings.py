@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "outbox",
     "waitlist",
     "payments",
+    "charts",
     "portal",
     "reports",
     "accounts",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("therapist/chart/", include("charts.urls")),
     path("therapist/", include("portal.urls")),
     path("waitlist/", include("waitlist.urls")),
     path("", include("payments.urls")),

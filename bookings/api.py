@@ -38,7 +38,7 @@ from ninja.parser import Parser
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from bookings import availability, schedule_cache, screening, services, throttle
+from bookings import availability, body_regions, schedule_cache, screening, services, throttle
 from bookings.forms import ContactForm
 from bookings.models import Appointment, Service, Style, is_reference
 from bookings.schedules import available_slots
@@ -123,10 +123,15 @@ def _storable_text(value: str) -> str:
 
 
 def _intake_answer(value: Any) -> Any:
-    """Answers are yes/no or words; the questionnaire (`screening`) judges them, this only
-    keeps out lists, objects and text the database cannot store."""
-    if isinstance(value, list | dict):
-        raise PydanticCustomError("answer_type", "Answer with true, false or text.")
+    """Answers are yes/no, words, or (for the body map) a list of region names; the
+    questionnaire (`screening`) judges them, this only keeps out objects, nested lists and
+    text the database cannot store."""
+    if isinstance(value, list):
+        if len(value) > len(body_regions.REGIONS) or not all(isinstance(v, str) for v in value):
+            raise PydanticCustomError("answer_type", "Give body-map regions as a list of names.")
+        return [_storable_text(v) for v in value]
+    if isinstance(value, dict):
+        raise PydanticCustomError("answer_type", "Answer with true, false, text or a list.")
     if isinstance(value, str):
         return _storable_text(value)
     return value

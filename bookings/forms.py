@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -71,6 +71,13 @@ def _field_for(question: screening.Question) -> forms.Field:
         return forms.ChoiceField(choices=question.choices, widget=forms.RadioSelect, **common)
     if question.kind == screening.MUST_BE_TRUE:
         return forms.BooleanField(required=True, **common)
+    if question.kind == screening.REGIONS:
+        return forms.MultipleChoiceField(
+            required=False,
+            choices=question.choices,
+            widget=forms.CheckboxSelectMultiple,
+            **common,
+        )
     return forms.CharField(
         required=False,
         max_length=screening.TEXT_MAX_LENGTH,
@@ -87,6 +94,16 @@ class IntakeForm(forms.Form):
         for question in screening.QUESTIONS:
             self.fields[question.key] = _field_for(question)
         self.helper = _helper("Continue")
+        # The body-map questions draw the map beside their checkboxes (works without JS;
+        # static/js/body-map.js makes the map itself tappable).
+        self.helper.layout = Layout(
+            *(
+                Field(q.key, template="bookings/_body_map_field.html")
+                if q.kind == screening.REGIONS
+                else q.key
+                for q in screening.QUESTIONS
+            )
+        )
         self.screening: screening.Screening | None = None
 
     @staticmethod
@@ -106,6 +123,8 @@ class IntakeForm(forms.Form):
             value = self.cleaned_data.get(question.key)
             if question.kind == screening.BOOL:
                 value = value == "yes"
+            if question.kind == screening.REGIONS:
+                value = list(value or [])
             data[question.key] = value if value is not None else ""
         return data
 

@@ -180,7 +180,7 @@ class Intake(models.Model):
             flags.append("Light pressure only")
         if self.outcome == IntakeOutcome.NEEDS_CLEARANCE:
             flags.append("Needed clinical clearance")
-        if (self.answers or {}).get("avoid_areas"):
+        if (self.answers or {}).get("avoid_areas") or (self.answers or {}).get("avoid_regions"):
             flags.append("Areas to avoid")
         if (self.answers or {}).get("other_conditions"):
             flags.append("Other conditions noted")

@@ -32,10 +32,14 @@ from outbox.services import emails_forget, emails_to
 # answers). They connect to these instead of bookings importing them:
 # - client_erased(email, addresses): erase yours, inside the erasure's transaction;
 # - client_exported(email, user): return a dict to add to the client's export;
-# - retention_due(cutoff): purge what is older than `cutoff`; return counts by kind.
+# - retention_due(cutoff): purge what is older than `cutoff`; return counts by kind;
+# - appointments_erased(appointment_ids): the clients of these sessions are being erased (on
+#   request or by retention): erase what you keep about the sessions (the session charts),
+#   inside the same transaction. `client_exported` also gets `appointment_ids`.
 client_erased = Signal()
 client_exported = Signal()
 retention_due = Signal()
+appointments_erased = Signal()
 
 
 def may_read_full_intake(user, appointment: Appointment) -> bool:
@@ -153,7 +157,12 @@ def _export(*, email: str, clients: list[Client], user, where: str, now) -> dict
             for a in appointments
         ],
     }
-    for _receiver, more in client_exported.send(sender=Client, email=email.strip(), user=user):
+    for _receiver, more in client_exported.send(
+        sender=Client,
+        email=email.strip(),
+        user=user,
+        appointment_ids=[a.pk for a in appointments],
+    ):
         data.update(more or {})
     return data
 
@@ -185,6 +194,7 @@ def _erase_clients(clients: list[Client], *, addresses: set[str]) -> None:
     Intake.objects.filter(appointment__in=ids).update(answers={}, reasons=[])
     SessionNote.objects.filter(appointment__in=ids).delete()
     AppointmentEvent.objects.filter(appointment__in=ids).update(details={})
+    appointments_erased.send(sender=Appointment, appointment_ids=ids)
     for client in clients:
         client.name = ERASED_NAME
         client.email = f"erased-{client.pk}@invalid.example"

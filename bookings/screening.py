@@ -13,7 +13,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-QUESTIONNAIRE_VERSION = 1
+from bookings import body_regions
+
+# Version 2 added the body map (`avoid_regions`, `focus_regions`); no rule changed.
+QUESTIONNAIRE_VERSION = 2
 
 CLEAR = "clear"
 LIGHT_PRESSURE = "light_pressure"
@@ -26,6 +29,8 @@ BOOL = "bool"
 CHOICE = "choice"
 TEXT = "text"
 MUST_BE_TRUE = "must_be_true"
+# Named regions of the body map (`bookings.body_regions`); optional, an empty list if unanswered.
+REGIONS = "regions"
 TEXT_MAX_LENGTH = 1000
 
 
@@ -107,6 +112,20 @@ QUESTIONS: tuple[Question, ...] = (
         (("light", "Light"), ("medium", "Medium"), ("deep", "Deep")),
     ),
     Question("avoid_areas", "Areas to avoid", TEXT),
+    Question(
+        "avoid_regions",
+        "On the body map, where should your therapist not work?",
+        REGIONS,
+        body_regions.CHOICES,
+        help_text="Optional. Tap the map or tick the boxes; left and right are yours.",
+    ),
+    Question(
+        "focus_regions",
+        "On the body map, where would you like more work?",
+        REGIONS,
+        body_regions.CHOICES,
+        help_text="Optional. Tap the map or tick the boxes.",
+    ),
     Question(
         "consent",
         "I understand the therapist will stand and walk on my back, and I will say at once if "
@@ -239,6 +258,19 @@ def _storable(text: str) -> bool:
     return True
 
 
+def _regions(value: Any) -> list[str]:
+    """The body-map answer: a list of known region slugs (`body_regions`), each once, in
+    catalogue order. Missing or null means none: clients of version 1 never saw the map."""
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ValueError("Please give a list of body-map regions.")
+    unknown = [v for v in value if not body_regions.is_region(v)]
+    if unknown:
+        raise ValueError(f"Unknown body-map regions: {', '.join(unknown)[:200]}.")
+    return body_regions.in_order(value)
+
+
 def validate_answers(answers: Any) -> dict[str, Any]:
     """Return the answers, cleaned, or raise InvalidAnswers naming every bad one."""
     if not isinstance(answers, Mapping):
@@ -246,6 +278,12 @@ def validate_answers(answers: Any) -> dict[str, Any]:
     errors: dict[str, str] = {}
     cleaned: dict[str, Any] = {}
     for question in QUESTIONS:
+        if question.kind == REGIONS:
+            try:
+                cleaned[question.key] = _regions(answers.get(question.key))
+            except ValueError as error:
+                errors[question.key] = str(error)
+            continue
         if question.key not in answers or answers[question.key] is None:
             errors[question.key] = "Please answer this question."
             continue
@@ -267,6 +305,10 @@ def validate_answers(answers: Any) -> dict[str, Any]:
             errors[question.key] = "Please remove the unusual characters from this answer."
         else:
             cleaned[question.key] = value.strip() if question.kind == TEXT else value
+    both = set(cleaned.get("avoid_regions", ())) & set(cleaned.get("focus_regions", ()))
+    if both:
+        names = "; ".join(body_regions.labels(both))
+        errors["focus_regions"] = f"An area cannot be both avoided and focused on: {names}."
     unknown = sorted(set(answers) - set(QUESTIONS_BY_KEY))
     if unknown:
         errors["intake"] = f"Unknown questions: {', '.join(map(str, unknown))[:200]}."
@@ -306,6 +348,8 @@ def clear_answers(**overrides: Any) -> dict[str, Any]:
         "other_conditions": "",
         "pressure": "medium",
         "avoid_areas": "",
+        "avoid_regions": [],
+        "focus_regions": [],
         "consent": True,
         "adult": True,
     }

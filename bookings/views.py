@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from bookings import clients, privacy, screening, throttle
+from bookings import body_regions, clients, privacy, screening, throttle
 from bookings.forms import ContactForm, DateForm, IntakeForm
 from bookings.models import Appointment, AppointmentStatus, Service, Style, is_reference
 from bookings.schedules import available_slots, clinic_rules, last_bookable_day
@@ -246,6 +246,7 @@ def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
             start=timezone.localtime(start),
             prefilled=request.method == "GET" and not draft.get("answers") and bool(answers),
         ),
+        status=400 if form.errors else 200,  # bad answers (e.g. an unknown body-map region)
     )
 
 
@@ -356,6 +357,8 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
         contact=draft["contact"],
         screening=result,
         error=error,
+        avoid_regions=body_regions.labels(draft["answers"].get("avoid_regions") or ()),
+        focus_regions=body_regions.labels(draft["answers"].get("focus_regions") or ()),
     )
     if error is not None and error.is_conflict:
         context["days"] = _slot_days(

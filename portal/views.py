@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from bookings import screening, workload
+from bookings import body_regions, screening, workload
 from bookings.models import (
     Appointment,
     AppointmentEvent,
@@ -41,6 +41,7 @@ from bookings.services import (
     appointment_set_status,
     session_note_add,
 )
+from charts.portal import chart_context
 from core.clock import clinic_today
 from portal.feeds import feed_appointments, therapist_calendar, therapist_for_token
 from portal.forms import THERAPIST_STATUSES, SessionNoteForm, StatusForm
@@ -109,6 +110,7 @@ class DaySession:
     pressure: str
     pressure_asked: str
     avoid_areas: str
+    avoid_regions: list[str]
     other_conditions: str
 
     @classmethod
@@ -123,6 +125,7 @@ class DaySession:
             pressure=intake.get_effective_pressure_display(),
             pressure_asked=Pressure(asked).label if asked in Pressure.values else "",
             avoid_areas=answers.get("avoid_areas", ""),
+            avoid_regions=body_regions.labels(answers.get("avoid_regions") or ()),
             other_conditions=answers.get("other_conditions", ""),
         )
 
@@ -312,6 +315,7 @@ def _render_appointment(
         has_started=now >= appointment.start,
         statuses=THERAPIST_STATUSES,
         day=timezone.localdate(appointment.start),
+        **chart_context(appointment=appointment, user=request.user, now=now),
     )
     return render(request, "therapists/appointment.html", context, status=status)
 

@@ -147,3 +147,29 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     )
     status = AppointmentStatus.CONFIRMED
     manage_token_hash = factory.LazyFunction(lambda: hash_manage_token("factory-token"))
+
+
+class ChartNoteFactory(factory.django.DjangoModelFactory):
+    """A draft SOAP note; pass `signed_at=...` (and `signed_by`) for a signed one."""
+
+    class Meta:
+        model = "charts.ChartNote"
+
+    appointment = factory.SubFactory(AppointmentFactory)
+    author = factory.LazyAttribute(lambda n: n.appointment.therapist.user)
+    subjective = "Stiff after a long flight."
+    objective = "Tight erectors, left more than right."
+    assessment = "Responded well to long two-foot strokes."
+    plan = "Medium pressure again; more time on the left lower back."
+    pressure_used = "medium"
+
+
+class RegionEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "charts.RegionEntry"
+
+    note = factory.SubFactory(ChartNoteFactory)
+    region = "lower_back_left"
+    technique = "two_foot"
+    pressure = "medium"
+    client_response = "Relaxed, asked for more"

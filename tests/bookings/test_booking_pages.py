@@ -165,7 +165,7 @@ class TestOutcomes:
         answers = form_answers()
         del answers["implant"]
         response = go_through(client, local_time(3, 10), answers)
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "This field is required" in response.content.decode()
         assert not Appointment.objects.exists()
 

@@ -226,7 +226,13 @@ class TestNothingLeftBehind:
 
         counts = retention_purge(years=7, now=now)
 
-        assert counts == {"intakes": 1, "session notes": 1, "clients": 1, "waitlist entries": 0}
+        assert counts == {
+            "intakes": 1,
+            "session notes": 1,
+            "clients": 1,
+            "waitlist entries": 0,
+            "session charts": 0,
+        }
         old_client.refresh_from_db()
         old.intake.refresh_from_db()
         assert (old_client.name, old_client.phone) == ("Erased client", "")

@@ -38,7 +38,11 @@ def answer_intake(page: Page, *, submit: str | None = "Continue", **answers) -> 
             group = page.get_by_role("group", name=question.text)
             group.get_by_role("radio", name=dict(question.choices)[value], exact=True).check()
         elif question.kind == screening.TEXT:
-            page.get_by_label(question.text).fill(value)
+            page.get_by_label(question.text, exact=True).fill(value)
+        elif question.kind == screening.REGIONS:
+            field = page.get_by_role("group", name=question.text, exact=True)
+            for slug in value:
+                field.locator(f'[data-region="{slug}"]').click()
         else:
             page.get_by_label(question.text).check()
     if submit:

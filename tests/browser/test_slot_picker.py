@@ -51,6 +51,18 @@ def test_a_keyboard_user_chooses_a_slot_and_answers_the_intake(page: Page, steps
             expect(radios.nth(position)).to_be_checked()
         elif question.kind == screening.TEXT:
             tab_to(page, page.get_by_label(question.text), most=presses)
+        elif question.kind == screening.REGIONS:
+            # The map is one Tab stop; arrows move between regions, Space marks one.
+            field = page.get_by_role("group", name=question.text, exact=True)
+            regions = field.get_by_role("checkbox")
+            tab_to(page, regions.first, most=presses)
+            page.keyboard.press("ArrowRight")
+            expect(regions.nth(1)).to_be_focused()
+            page.keyboard.press("Space")
+            expect(regions.nth(1)).to_have_attribute("aria-checked", "true")
+            page.keyboard.press("Space")  # and unmarks it: clear answers mark nothing
+            expect(regions.nth(1)).to_have_attribute("aria-checked", "false")
+            tab_to(page, field.locator("summary"), most=1)
         else:
             checkbox = page.get_by_label(question.text)
             tab_to(page, checkbox, most=presses)

@@ -334,7 +334,11 @@ class Command(BaseCommand):
         if roll < 0.1:
             return screening.clear_answers(disc_condition=True), AppointmentStatus.PENDING_REVIEW
         if roll < 0.25:
-            answers = screening.clear_answers(back_pain_now="mild", avoid_areas="Left shoulder")
+            answers = screening.clear_answers(
+                back_pain_now="mild",
+                avoid_areas="Left shoulder",
+                avoid_regions=["shoulder_left", "lower_back_right"],
+            )
             return answers, AppointmentStatus.CONFIRMED
         answers = screening.clear_answers(pressure=rng.choice(["medium", "deep"]))
         return answers, AppointmentStatus.CONFIRMED
