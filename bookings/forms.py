@@ -87,6 +87,7 @@ class IntakeForm(forms.Form):
         for question in screening.QUESTIONS:
             self.fields[question.key] = _field_for(question)
         self.helper = _helper("Continue")
+        self.helper.form_class = "intake-form"
         self.screening: screening.Screening | None = None
 
     @staticmethod
