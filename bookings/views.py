@@ -203,7 +203,8 @@ def _slot_days(service: Service, therapist: Therapist | None, first_day: dt.date
             {
                 "start": local,
                 "iso": local.isoformat(),
-                "therapist": names.get(slot.therapist_id, "") if therapist is None else "",
+                "therapist": names.get(slot.therapist_id, ""),
+                "show_who": therapist is None,  # "any": the client sees who it will be
             }
         )
     return [
