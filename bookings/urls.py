@@ -6,6 +6,7 @@ app_name = "bookings"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accessibility/", views.accessibility, name="accessibility"),
     path("therapists/", views.therapist_list, name="therapists"),
     path("therapists/<slug:slug>/", views.therapist_detail, name="therapist"),
     path("book/", views.choose_service, name="book"),

@@ -54,6 +54,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "bookings/home.html", {"styles": styles})
 
 
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """What we test for accessibility and how to reach us if something is in the way."""
+    return render(request, "bookings/accessibility.html")
+
+
 def _styles_by_therapist(therapists: list[Therapist], day: dt.date) -> dict[int, list[Style]]:
     """The styles each therapist may perform on `day` (licence + style certification)."""
     valid = defaultdict(set)
