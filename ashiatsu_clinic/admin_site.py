@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.contrib.admin import AdminSite
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
-from ashiatsu_clinic import admin_filters
+from ashiatsu_clinic import admin_filters, admin_privacy
 
 
 class ClinicAdminSite(OTPAdminSite):
@@ -26,6 +26,12 @@ class ClinicAdminSite(OTPAdminSite):
     def login_template(self):
         return OTPAdminSite.login_template if settings.ADMIN_REQUIRE_2FA else None
 
+    def register(self, model_or_iterable, admin_class=None, **options) -> None:
+        """Every ModelAdmin refuses lookups on sensitive fields (admin_privacy.py) and turns
+        bad filter values into the "invalid filter" answer (admin_filters.py)."""
+        super().register(model_or_iterable, admin_class, **options)
+        _guard_every_admin(self)
+
     def has_permission(self, request) -> bool:
         if settings.ADMIN_REQUIRE_2FA:
             return super().has_permission(request)
@@ -34,6 +40,14 @@ class ClinicAdminSite(OTPAdminSite):
 
 def install() -> None:
     """Give the default admin site (where every ModelAdmin is registered) the 2FA rules,
-    and every ModelAdmin the "bad filter value is an invalid filter" changelist."""
+    every ModelAdmin registered so far the guard on sensitive fields and the "bad filter
+    value is an invalid filter" changelist (later ones get both from
+    `ClinicAdminSite.register`)."""
     admin.site.__class__ = ClinicAdminSite
-    admin_filters.apply_to_every_admin(admin.site)
+    _guard_every_admin(admin.site)
+
+
+def _guard_every_admin(site: AdminSite) -> None:
+    admin_filters.apply_to_every_admin(site)
+    for model_admin in site._registry.values():
+        admin_privacy.guard(model_admin)

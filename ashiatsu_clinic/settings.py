@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "bookings",
     "outbox",
     "waitlist",
+    "portal",
+    "ashiatsu_clinic",  # the composition root: clinic_sweep, the weekly digest
 ]
 
 MIDDLEWARE = [
@@ -106,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ashiatsu_clinic.context_processors.clinic",
+                "bookings.wording.booking_rules",
             ],
         },
     },

@@ -14,7 +14,7 @@ admin.site.index_title = "Run the clinic"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    path("therapist/", include("therapists.urls")),
+    path("therapist/", include("portal.urls")),
     path("waitlist/", include("waitlist.urls")),
     path("", include("bookings.urls")),
 ]

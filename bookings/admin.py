@@ -19,8 +19,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from bookings import admin_views, privacy
-from bookings.admin_forms import clinic_tz
+from bookings import admin_therapists, admin_views, privacy  # noqa: F401 (admin_therapists registers)
 from bookings.models import (
     Appointment,
     AppointmentEvent,
@@ -29,10 +28,12 @@ from bookings.models import (
     ClosedDay,
     Intake,
     IntakeAccess,
+    Reminder,
     Room,
     Service,
     Style,
 )
+from core.clock import clinic_tz
 
 APPOINTMENT_RELATED = ["client", "therapist", "service__style", "room", "intake"]
 
@@ -424,3 +425,17 @@ class ClosedDayAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("admin:bookings_appointment_schedule") + f"?date={closed_day.date}"
         return format_html('<a href="{}">{} to move or cancel</a>', url, closed_day.booking_count)
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ["appointment", "kind", "appointment_start", "due_at", "sent_at", "outcome"]
+    list_filter = ["kind", "outcome"]
+    list_select_related = ["appointment__client", "appointment__therapist"]
+    readonly_fields = ["appointment", "kind", "appointment_start", "due_at", "sent_at", "outcome"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -5,12 +5,11 @@ call is about "Tuesday at ten", never about UTC); `start()` turns them into an a
 """
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django import forms
-from django.conf import settings
 
 from bookings.models import Service
+from core.clock import clinic_tz
 from therapists.clinic_time import REACH_MESSAGE, date_within_reach
 from therapists.models import Therapist
 
@@ -22,10 +21,6 @@ TIME_CHOICES = [
     for hour in range(FIRST_HOUR, LAST_HOUR)
     for minute in (0, 15, 30, 45)
 ]
-
-
-def clinic_tz() -> ZoneInfo:
-    return ZoneInfo(settings.CLINIC_TIME_ZONE)
 
 
 def local_start(day: dt.date, wall_time: str) -> dt.datetime:

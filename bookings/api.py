@@ -24,7 +24,6 @@ import logging
 import re
 from functools import wraps
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -41,10 +40,12 @@ from pydantic_core import PydanticCustomError
 
 from bookings import availability, screening, services, throttle
 from bookings.forms import ContactForm
-from bookings.models import REFERENCE_ALPHABET, REFERENCE_LENGTH, Appointment, Service, Style
+from bookings.models import Appointment, Service, Style, is_reference
 from bookings.schedules import available_slots
+from core.clock import clinic_today, clinic_tz
+from therapists import qualifications
 from therapists.clinic_time import REACH_MESSAGE, date_within_reach
-from therapists.models import Credential, Therapist
+from therapists.models import Therapist
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ ALTERNATIVES = 5
 ALTERNATIVE_DAYS = 7
 MAX_ERRORS = 50
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
-REFERENCE = re.compile(rf"[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}")
+
 TOKEN = re.compile(r"[-A-Za-z0-9_]{1,200}")
 
 # Shown instead of pydantic's wording for these fields: what to send, not what went wrong.
@@ -378,10 +379,6 @@ def _throttled(group: str):
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _clinic_zone() -> ZoneInfo:
-    return ZoneInfo(settings.CLINIC_TIME_ZONE)
-
-
 def _service(slug: str) -> Service:
     """Only services the clinic offers (those /api/services lists) can be looked up."""
     service = Service.objects.select_related("style").filter(slug=slug, active=True).first()
@@ -401,14 +398,14 @@ def _therapist(slug: str) -> Therapist | None:
 
 
 def _sanity_error(day: dt.date) -> str | None:
-    if not date_within_reach(day, today=timezone.localdate(timezone=_clinic_zone())):
+    if not date_within_reach(day, today=clinic_today()):
         return REACH_MESSAGE
     return None
 
 
 def _slots_out(slots: list[availability.Slot]) -> list[dict[str, Any]]:
     """Slots as the API shows them, with each therapist's name (one query for all names)."""
-    zone = _clinic_zone()
+    zone = clinic_tz()
     names = dict(
         Therapist.objects.filter(pk__in={s.therapist_id for s in slots}).values_list(
             "id", "display_name"
@@ -430,7 +427,7 @@ def _alternatives(
 ) -> list[dict[str, Any]]:
     """Up to five free slots near a taken one, for the same service and therapist choice:
     the same day first (closest in time), then the next days in order."""
-    zone = _clinic_zone()
+    zone = clinic_tz()
     day = start.astimezone(zone).date()
     slots = available_slots(
         service=service,
@@ -488,33 +485,25 @@ def list_therapists(request: HttpRequest):
 
     Walking on a back done wrongly injures the client, so a style is listed only while a
     verified certification for it *and* a verified massage licence are valid today (the
-    same `availability.qualifies` rule that offers slots). Three queries: therapists, their
-    credentials valid today (prefetched), styles.
+    same `therapists.qualifications` rule that offers slots). Three queries: therapists,
+    their credentials valid today (prefetched), styles.
     """
-    today = timezone.localdate(timezone=_clinic_zone())
+    today = clinic_today()
     therapists = Therapist.objects.filter(active=True).prefetch_related(
-        Prefetch("credentials", queryset=Credential.objects.valid_on(today))
+        Prefetch("credentials", queryset=qualifications.valid_credentials(today))
     )
-    styles = list(Style.objects.order_by("slug"))
-    answer = []
-    for therapist in therapists:
-        spans = [
-            availability.CredentialSpan(c.kind, c.issued_on, c.expires_on)
-            for c in therapist.credentials.all()
-        ]
-        answer.append(
-            {
-                "slug": therapist.slug,
-                "name": therapist.display_name,
-                "bio": therapist.bio,
-                "styles": [
-                    style.slug
-                    for style in styles
-                    if availability.qualifies(spans, style.required_credential, today)
-                ],
-            }
-        )
-    return answer
+    styles = {style.slug: style.required_credential for style in Style.objects.order_by("slug")}
+    return [
+        {
+            "slug": therapist.slug,
+            "name": therapist.display_name,
+            "bio": therapist.bio,
+            "styles": qualifications.styles_on(
+                [qualifications.span_of(c) for c in therapist.credentials.all()], today, styles
+            ),
+        }
+        for therapist in therapists
+    ]
 
 
 @api.get(
@@ -531,7 +520,7 @@ def get_availability(request: HttpRequest, params: Query[AvailabilityQuery]):
     """
     service = _service(params.service)
     therapist = _therapist(params.therapist)
-    first_day = params.date or timezone.localdate(timezone=_clinic_zone())
+    first_day = params.date or clinic_today()
     if problem := _sanity_error(first_day):
         raise _invalid({"date": problem})
     slots = available_slots(
@@ -590,7 +579,7 @@ def create_booking(request: HttpRequest, payload: BookingIn):
             extra["alternatives"] = _alternatives(service, therapist, payload.start)
         raise _from_booking_error(error, **extra) from error
     appointment = result.appointment
-    zone = _clinic_zone()
+    zone = clinic_tz()
     manage = reverse("bookings:manage", args=[appointment.reference, result.manage_token])
     return Status(
         201,
@@ -627,11 +616,13 @@ def cancel_booking(request: HttpRequest, reference: str, payload: CancelIn):
     """Cancel with the token from the manage link; the slot becomes free again.
 
     An unknown reference and a wrong token get the same 404, so the API never confirms that
-    a reference exists. Clients may cancel until 24 hours before the start; later (or once
+    a reference exists. Clients may cancel until `BOOKING_CLIENT_CHANGE_CUTOFF_HOURS` (24) hours before the start; later (or once
     cancelled or completed) the answer is 409 with the reason: please call the clinic.
     """
     appointment = None
-    if REFERENCE.fullmatch(reference) and TOKEN.fullmatch(payload.token):
+    # References are matched ignoring case, as on the booking pages.
+    reference = reference.upper()
+    if is_reference(reference) and TOKEN.fullmatch(payload.token):
         appointment = Appointment.objects.filter(reference=reference).first()
     if appointment is None or not appointment.manage_token_matches(payload.token):
         raise _not_found("No booking matches this reference and token.")

@@ -1,4 +1,4 @@
-"""Pure slot computation: plain schedules in, free slots out (no ORM, no Django).
+"""Pure slot computation: plain schedules in, free slots out (no ORM, no queries).
 
 A slot is a therapist T, a start S and a room. The session is [S, S + duration); the
 *occupied* interval is [S, S + duration + T.buffer): in Ashiatsu the therapist walks on the
@@ -7,6 +7,7 @@ client's back, so after every session they need recovery time, and the room need
 
 `free_slots` lists every bookable (start, therapist) pair of a window; `check_slot` re-checks
 one start inside the booking transaction. Both use the same helpers, so they always agree.
+Who may give a style on a day is `therapists.qualifications.qualifies`, on plain spans.
 
 Time zones. Working hours are local wall-clock times in the clinic zone; everything else is
 real instants. Internally instants are integer microseconds since the Unix epoch, so stepping
@@ -26,6 +27,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from therapists.qualifications import CredentialSpan, qualifies
+
 NOT_ON_GRID = "not_on_grid"
 TOO_SOON = "too_soon"
 TOO_FAR = "too_far"
@@ -38,6 +41,7 @@ THERAPIST_BUSY = "therapist_busy"
 NO_ROOM = "no_room"
 
 REASON_MESSAGES = {
+    # The grid is a setting: `reason_message` words this one for the configured grid.
     NOT_ON_GRID: "Sessions start on the quarter hour. Please choose a time from the list.",
     TOO_SOON: "This time is too soon to book online; please call the clinic.",
     TOO_FAR: "This time is too far ahead to book yet. Please choose an earlier date.",
@@ -50,7 +54,14 @@ REASON_MESSAGES = {
     NO_ROOM: "No treatment room is free at this time. Please choose another.",
 }
 
-MASSAGE_LICENCE = "massage_licence"
+
+def reason_message(reason: str, *, grid_phrase: str) -> str:
+    """The client's message for `reason`, with the grid worded for the clinic's setting."""
+    if reason == NOT_ON_GRID:
+        return f"Sessions start {grid_phrase}. Please choose a time from the list."
+    return REASON_MESSAGES[reason]
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _DAY_US = 86_400_000_000
@@ -62,15 +73,6 @@ class Interval:
 
     start: datetime
     end: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class CredentialSpan:
-    """A verified credential; the loader drops unverified ones. `valid_until` is inclusive."""
-
-    kind: str
-    valid_from: date
-    valid_until: date | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,25 +249,6 @@ def _notice_and_horizon(now: datetime, rules: Rules) -> tuple[int, int]:
     """
     now_us = _us(now)
     return now_us + rules.min_notice // _MICROSECOND, now_us + rules.horizon // _MICROSECOND
-
-
-def qualifies(credentials: Sequence[CredentialSpan], required_credential: str, day: date) -> bool:
-    """Whether the therapist may give this style on `day`.
-
-    Walking on someone's back done wrongly injures them, so the clinic requires a current
-    massage licence *and* the style's certification (floor or bar) on the day itself; a
-    credential that expires mid-window still counts up to and including its expiry date.
-    """
-
-    def covered(kind: str) -> bool:
-        return any(
-            c.kind == kind
-            and c.valid_from <= day
-            and (c.valid_until is None or day <= c.valid_until)
-            for c in credentials
-        )
-
-    return covered(required_credential) and covered(MASSAGE_LICENCE)
 
 
 def free_slots(

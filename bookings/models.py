@@ -7,19 +7,21 @@ cancelled; `bookings.services` checks the same rule first so clients get a frien
 """
 
 import datetime as dt
-import hashlib
-import hmac
 import secrets
 
 from django.conf import settings
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 
+from bookings import screening
 from bookings.constraints import PostgresExclusionConstraint, TsTzRange
 from bookings.validators import validate_person_name
+from core import tokens
+from core.clock import local_midnight
 from therapists.models import CredentialKind, Therapist
 
 
@@ -139,10 +141,16 @@ class Intake(models.Model):
         return f"Intake v{self.questionnaire_version}: {self.get_outcome_display()}"
 
     @property
+    def light_pressure_only(self) -> bool:
+        return screening.light_pressure_only(
+            effective_pressure=self.effective_pressure, outcome=self.outcome
+        )
+
+    @property
     def flags(self) -> list[str]:
         """What a therapist or the front desk must know without reading the full answers."""
         flags = []
-        if self.effective_pressure == Pressure.LIGHT and self.outcome != IntakeOutcome.CLEAR:
+        if self.light_pressure_only:
             flags.append("Light pressure only")
         if self.outcome == IntakeOutcome.NEEDS_CLEARANCE:
             flags.append("Needed clinical clearance")
@@ -198,7 +206,7 @@ def is_reference(value: str) -> bool:
 
 
 def hash_manage_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return tokens.token_hash(token)
 
 
 class AppointmentQuerySet(models.QuerySet):
@@ -213,6 +221,42 @@ class AppointmentQuerySet(models.QuerySet):
     def overlapping(self, start: dt.datetime, end: dt.datetime):
         """Appointments whose occupied interval [start, occupied_until) meets [start, end)."""
         return self.filter(start__lt=end, occupied_until__gt=start)
+
+    def of_client(self, email: "str | Value | OuterRef"):
+        """Appointments of the client with this e-mail address. Clients have no account and
+        each booking creates its own `Client` row, so the clinic recognises a returning
+        client by e-mail, ignoring case. `email` may be an expression (an `OuterRef`)."""
+        if isinstance(email, str):
+            email = Value(email)
+        return self.alias(client_email=Lower("client__email")).filter(client_email=Lower(email))
+
+    def starting_on_local_days(self, first_day: dt.date, days: int):
+        """Appointments starting on the clinic's local dates [first_day, first_day + days)."""
+        return self.filter(
+            start__gte=local_midnight(first_day),
+            start__lt=local_midnight(first_day + dt.timedelta(days=days)),
+        )
+
+    def with_first_visit(self):
+        """Annotate `first_visit`: the client has no earlier appointment that holds its time
+        (any therapist). A subquery, so still one query."""
+        earlier = (
+            self.model.objects.active()
+            .of_client(OuterRef("client__email"))
+            .filter(start__lt=OuterRef("start"))
+        )
+        return self.annotate(first_visit=~Exists(earlier))
+
+    def history_of(self, appointment: "Appointment", *, before: dt.datetime):
+        """The client's other sessions that hold their time, started before `before` and
+        before this one, newest first. Same client record only, never by e-mail address:
+        anyone can book under anyone's address (see the portal's `_past_sessions`)."""
+        return (
+            self.active()
+            .filter(client_id=appointment.client_id, start__lt=min(appointment.start, before))
+            .exclude(pk=appointment.pk)
+            .order_by("-start")
+        )
 
 
 NOT_CANCELLED = ~Q(status=AppointmentStatus.CANCELLED)
@@ -281,14 +325,12 @@ class Appointment(models.Model):
 
     def set_manage_token(self) -> str:
         """Give the appointment a fresh manage token; return it (only its hash is kept)."""
-        token = secrets.token_urlsafe(32)
-        self.manage_token_hash = hash_manage_token(token)
+        token = tokens.token_new()
+        self.manage_token_hash = tokens.token_hash(token)
         return token
 
     def manage_token_matches(self, token: str) -> bool:
-        if not self.manage_token_hash:
-            return False
-        return hmac.compare_digest(self.manage_token_hash, hash_manage_token(token or ""))
+        return tokens.token_matches(self.manage_token_hash, token)
 
     @property
     def holds_time(self) -> bool:
@@ -384,3 +426,37 @@ class ClosedDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.reason}".strip()
+
+
+class ReminderKind(models.TextChoices):
+    DAY_BEFORE = "day_before", "Reminder before the session"
+
+
+class Reminder(models.Model):
+    """A reminder promised for `appointment_start`: if the appointment moved or was cancelled
+    since, the sweep sends nothing for the old time."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(
+        max_length=20, choices=ReminderKind.choices, default=ReminderKind.DAY_BEFORE
+    )
+    appointment_start = models.DateTimeField()
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "kind"], name="reminder_once_per_kind")
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=Q(sent_at__isnull=True), name="reminder_unsent_due"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} for {self.appointment_id} due {self.due_at:%Y-%m-%d %H:%M}"
+        )

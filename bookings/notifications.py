@@ -2,7 +2,7 @@
 a reminder before the session) and to the therapist (a new, moved or cancelled session).
 
 Messages are rendered from `templates/emails/<kind>.txt` and `.html` (an HTML part with a
-plain-text alternative). Services call the `queue_*` functions inside their transaction:
+plain-text alternative) by the outbox's general renderer (`outbox.render`). Services call the `queue_*` functions inside their transaction:
 that writes a row to the outbox (`outbox.services.email_queue`), so the e-mail exists
 exactly when the booking change does; the background worker renders and sends it after
 commit, and retries it if the mail server fails. A mail problem never undoes a booking and
@@ -14,12 +14,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings import wording
 from bookings.ics import appointment_calendar
 from bookings.models import Appointment, AppointmentStatus
+from outbox.render import render_message
 from outbox.services import email_queue
 from therapists.clinic_time import wall_time
 from therapists.models import Therapist
@@ -70,31 +71,6 @@ def _when(moment: dt.datetime) -> str:
     return f"{timezone.localtime(moment):%a %d %b} {wall_time(moment)}"
 
 
-def clinic_context() -> dict[str, str]:
-    return {
-        "clinic_name": settings.CLINIC_NAME,
-        "clinic_phone": settings.CLINIC_PHONE,
-        "clinic_email": settings.CLINIC_EMAIL,
-        "clinic_address": settings.CLINIC_ADDRESS,
-        "site_url": settings.SITE_URL,
-    }
-
-
-def render_message(
-    template: str, context: dict[str, Any], *, subject: str, to: list[str]
-) -> EmailMultiAlternatives:
-    """An e-mail from `emails/<template>.txt` with `emails/<template>.html` as HTML part."""
-    context = {**clinic_context(), **context}
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"emails/{template}.txt", context),
-        to=to,
-        reply_to=[settings.CLINIC_EMAIL],
-    )
-    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
-    return message
-
-
 def build_message(
     appointment: Appointment, kind: str, *, token: str = ""
 ) -> EmailMultiAlternatives:
@@ -109,6 +85,7 @@ def build_message(
             ),
             "manage_url": link,
             "lead_hours": settings.REMINDER_LEAD_HOURS,
+            **wording.booking_rules(),
         },
         subject=SUBJECTS[kind].format(
             reference=appointment.reference, when=_when(appointment.start)

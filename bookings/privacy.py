@@ -9,8 +9,12 @@ most the outcome and flags (`Intake.flags`).
 import datetime as dt
 from typing import Any
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef
+from django.dispatch import Signal
 from django.utils import timezone
 
 from bookings.models import (
@@ -21,6 +25,17 @@ from bookings.models import (
     IntakeAccess,
     SessionNote,
 )
+from outbox.models import Email
+from outbox.services import emails_forget, emails_to
+
+# Apps above bookings keep personal data too (the waitlist: contact details and intake
+# answers). They connect to these instead of bookings importing them:
+# - client_erased(email, addresses): erase yours, inside the erasure's transaction;
+# - client_exported(email, user): return a dict to add to the client's export;
+# - retention_due(cutoff): purge what is older than `cutoff`; return counts by kind.
+client_erased = Signal()
+client_exported = Signal()
+retention_due = Signal()
 
 
 def may_read_full_intake(user, appointment: Appointment) -> bool:
@@ -65,7 +80,7 @@ def client_export(*, email: str, user, now: dt.datetime | None = None) -> dict[s
         IntakeAccess(intake_id=a.intake_id, user=user, where="client data export")
         for a in appointments
     )
-    return {
+    data = {
         "exported_at": (now or timezone.now()).isoformat(),
         "email": email,
         "clients": [
@@ -110,6 +125,9 @@ def client_export(*, email: str, user, now: dt.datetime | None = None) -> dict[s
             for a in appointments
         ],
     }
+    for _receiver, more in client_exported.send(sender=Client, email=email.strip(), user=user):
+        data.update(more or {})
+    return data
 
 
 @transaction.atomic
@@ -118,36 +136,61 @@ def client_erase(*, email: str, user) -> int:
 
     Appointments stay, so the schedule, the therapists' day counts and the statistics keep
     their integrity, but every field that says who the client is or anything about their
-    health goes: contact details, intake answers and reasons, session notes, and the copies
-    of reasons and notes in the appointment history. Returns the number of clients erased.
+    health goes: contact details, intake answers and reasons, session notes, the copies of
+    reasons and notes in the appointment history, the admin log's descriptions of their
+    records and what the outbox kept of the e-mails sent to them. Apps above this one erase
+    their part (the waitlist: entries, answers, held slots) on `client_erased`, in this same
+    transaction, so an erasure is never half done. Returns the number of clients erased.
     """
     if not user.has_perm("bookings.view_full_intake"):
         raise PermissionDenied("Only the clinic manager may erase a client's data.")
     clients = list(_clients(email).select_for_update())
-    appointments = Appointment.objects.filter(client__in=clients)
-    Intake.objects.filter(appointment__in=appointments).update(answers={}, reasons=[])
-    SessionNote.objects.filter(appointment__in=appointments).delete()
-    AppointmentEvent.objects.filter(appointment__in=appointments).update(details={})
+    addresses = {email.strip().lower(), *(c.email.lower() for c in clients)}
+    _erase_clients(clients, addresses=addresses)
+    client_erased.send(sender=Client, email=email.strip(), addresses=addresses)
+    return len(clients)
+
+
+def _erase_clients(clients: list[Client], *, addresses: set[str]) -> None:
+    appointments = list(Appointment.objects.filter(client__in=clients))
+    ids = [a.pk for a in appointments]
+    Intake.objects.filter(appointment__in=ids).update(answers={}, reasons=[])
+    SessionNote.objects.filter(appointment__in=ids).delete()
+    AppointmentEvent.objects.filter(appointment__in=ids).update(details={})
     for client in clients:
         client.name = ERASED_NAME
         client.email = f"erased-{client.pk}@invalid.example"
         client.phone = ""
         client.save(update_fields=["name", "email", "phone"])
-    _erase_waitlist(email)
-    return len(clients)
+    admin_log_forget(Client, [c.pk for c in clients], lambda pk: ERASED_NAME)
+    references = {a.pk: a.reference for a in appointments}
+    admin_log_forget(Appointment, ids, lambda pk: f"{references[pk]} · {ERASED_NAME}")
+    admin_log_forget(Intake, [a.intake_id for a in appointments], lambda pk: ERASED_NAME)
+    emails = Email.objects.filter(params__appointment__in=ids)
+    for address in addresses:
+        emails = emails | emails_to(address)
+    emails_forget(emails=emails)
 
 
-def _erase_waitlist(email: str) -> None:
-    """Waitlist entries hold contact details and intake answers too."""
-    from waitlist.models import WaitlistEntry
+def admin_log_forget(model: type[models.Model], pks: list[int], describe) -> None:
+    """The admin's history keeps each changed object's `str()` ("REF · Name with Therapist
+    at ...") and a change message; replace both for these objects."""
+    content_type = ContentType.objects.get_for_model(model)
+    for entry in LogEntry.objects.filter(
+        content_type=content_type, object_id__in=[str(pk) for pk in pks]
+    ):
+        entry.object_repr = describe(int(entry.object_id))[:200]
+        entry.change_message = ""
+        entry.save(update_fields=["object_repr", "change_message"])
 
-    for entry in WaitlistEntry.objects.filter(email__iexact=email.strip()).select_for_update():
-        entry.name, entry.phone, entry.answers = ERASED_NAME, "", {}
-        entry.email = f"erased-waitlist-{entry.pk}@invalid.example"
-        entry.client_address = None
-        if entry.status in ("pending", "waiting", "offered"):
-            entry.status = "left"
-        entry.save()
+
+def intake_list_read(*, user, intake_ids: list[int], where: str) -> None:
+    """An admin list narrowed by a health-derived field (say, every intake declined) tells
+    its reader something about the health of each client on it: log it as a read of each
+    intake shown, like any other (ashiatsu_clinic/admin_privacy.py)."""
+    IntakeAccess.objects.bulk_create(
+        IntakeAccess(intake_id=pk, user=user, where=where[:100]) for pk in intake_ids
+    )
 
 
 def purge_old_intake_answers(*, years: int, now: dt.datetime | None = None) -> int:
@@ -156,3 +199,32 @@ def purge_old_intake_answers(*, years: int, now: dt.datetime | None = None) -> i
     cutoff = (now or timezone.now()) - dt.timedelta(days=365 * years)
     old = Intake.objects.filter(appointment__end__lt=cutoff).exclude(answers={})
     return old.update(answers={}, reasons=[])
+
+
+@transaction.atomic
+def retention_purge(*, years: int, now: dt.datetime | None = None) -> dict[str, int]:
+    """Retention: what the clinic no longer needs `years` after a session goes. Health
+    answers and reasons of older sessions are blanked, their session notes and the copies
+    in their history removed; a client whose every session is that old (or who never came)
+    is erased as on request. Apps above this one purge their part on `retention_due` (the
+    waitlist: answers and contact details of entries whose dates passed that long ago).
+    Returns counts by kind."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=365 * years)
+    old = Appointment.objects.filter(end__lt=cutoff)
+    counts = {"intakes": purge_old_intake_answers(years=years, now=now)}
+    counts["session notes"], _ = SessionNote.objects.filter(appointment__in=old).delete()
+    AppointmentEvent.objects.filter(appointment__in=old).exclude(details={}).update(details={})
+    recent = Appointment.objects.filter(client=OuterRef("pk"), end__gte=cutoff)
+    clients = list(
+        Client.objects.filter(created_at__lt=cutoff)
+        .exclude(name=ERASED_NAME, phone="")
+        .exclude(Exists(recent))
+        .select_for_update()
+    )
+    # Only the e-mails about these bookings: the same address may have booked again since.
+    _erase_clients(clients, addresses=set())
+    counts["clients"] = len(clients)
+    for _receiver, more in retention_due.send(sender=Client, cutoff=cutoff):
+        counts.update(more or {})
+    return counts

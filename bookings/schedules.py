@@ -2,8 +2,9 @@
 
 Deciding is `bookings.availability` (pure); this module only gathers plain values for it:
 therapists with their working hours, verified credentials and time off, every appointment
-and open waitlist offer that occupies the window (for therapists *and* rooms), rooms with
-their styles, and closed days. Seven queries whatever the number of therapists, days or appointments; the hot path
+and hold (open waitlist offers, asked through `bookings.occupancy`) that occupies the
+window (for therapists *and* rooms), rooms with their styles, and closed days. Seven
+queries whatever the number of therapists, days or appointments; the hot path
 runs in FETCH_RAISE mode so an accidental lazy load fails loudly instead of adding queries.
 """
 
@@ -17,10 +18,9 @@ from django.conf import settings
 from django.db.models import FETCH_RAISE, Prefetch, Q
 from django.utils import timezone
 
-from bookings import availability
+from bookings import availability, occupancy
 from bookings.models import Appointment, ClosedDay, Room, Service
 from therapists.models import Credential, Therapist, TimeOff
-from waitlist.models import OfferStatus, WaitlistOffer
 
 
 def clinic_rules(*, min_notice: dt.timedelta | None = None) -> availability.Rules:
@@ -35,6 +35,11 @@ def clinic_rules(*, min_notice: dt.timedelta | None = None) -> availability.Rule
         ),
         horizon=dt.timedelta(days=settings.BOOKING_HORIZON_DAYS),
     )
+
+
+def last_bookable_day(today: dt.date) -> dt.date:
+    """The furthest local date a client may book (or wait for): `BOOKING_HORIZON_DAYS` on."""
+    return today + dt.timedelta(days=settings.BOOKING_HORIZON_DAYS)
 
 
 def service_spec(service: Service) -> availability.ServiceSpec:
@@ -63,7 +68,7 @@ def load_window(
     therapists: Iterable[Therapist] | None = None,
     tz: ZoneInfo,
     ignore_appointment_id: int | None = None,
-    ignore_offer_id: int | None = None,
+    ignore_hold: occupancy.Hold | None = None,
 ) -> Window:
     """Gather the schedules of local dates first_day .. first_day + days - 1.
 
@@ -71,8 +76,9 @@ def load_window(
     occupancy always counts every appointment. `ignore_appointment_id` leaves one
     appointment out, so an appointment being moved does not block its own new time.
 
-    An open waitlist offer holds its slot like an appointment (therapist, room and daily
-    cap) until it expires; `ignore_offer_id` lets the offer's own holder book it.
+    A hold (an open waitlist offer, through `bookings.occupancy`) occupies its slot like an
+    appointment (therapist, room and daily cap) until it expires; `ignore_hold` lets the
+    hold's own client book it.
     """
     window_start = dt.datetime.combine(first_day, dt.time(), tz)
     window_end = dt.datetime.combine(first_day + dt.timedelta(days=days), dt.time(), tz)
@@ -107,23 +113,16 @@ def load_window(
     )
     if ignore_appointment_id is not None:
         occupied = occupied.exclude(pk=ignore_appointment_id)
-    held = WaitlistOffer.objects.filter(
-        status=OfferStatus.OPEN,
-        expires_at__gt=timezone.now(),
-        start__lt=window_end + margin,
-        occupied_until__gt=window_start - margin,
+    held = occupancy.hold_querysets(
+        start=window_start - margin, end=window_end + margin, now=timezone.now(), ignore=ignore_hold
     )
-    if ignore_offer_id is not None:
-        held = held.exclude(pk=ignore_offer_id)
-    columns = ("therapist_id", "room_id", "start", "occupied_until")
+    columns = occupancy.COLUMNS
     busy_by_therapist: dict[int, list[availability.Interval]] = defaultdict(list)
     busy_by_room: dict[int, list[availability.Interval]] = defaultdict(list)
     sessions: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
     # One query for both (UNION ALL), so the loader's query count stays fixed.
     for therapist_id, room_id, start, occupied_until in (
-        occupied.order_by()
-        .values_list(*columns)
-        .union(held.order_by().values_list(*columns), all=True)
+        occupied.order_by().values_list(*columns).union(*held, all=True)
     ):
         interval = availability.Interval(start, occupied_until)
         busy_by_therapist[therapist_id].append(interval)

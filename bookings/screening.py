@@ -209,7 +209,15 @@ class Screening:
 
     @property
     def light_pressure_only(self) -> bool:
-        return self.effective_pressure == "light"
+        return light_pressure_only(effective_pressure=self.effective_pressure, outcome=self.outcome)
+
+
+def light_pressure_only(*, effective_pressure: str, outcome: str) -> bool:
+    """ "Light pressure only": a screening rule capped the pressure (the intake was not
+    clear and the pressure is light), as opposed to a client who simply asked for light
+    pressure. The one definition: the booking pages, the intake's flags (admin, e-mails)
+    and the therapist portal all ask it."""
+    return effective_pressure == "light" and outcome != CLEAR
 
 
 class InvalidAnswers(ValueError):

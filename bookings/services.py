@@ -15,7 +15,7 @@ Nothing is written when a rule refuses, and e-mails go out only after commit.
 """
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bookings import availability, notifications, screening
+from bookings import availability, notifications, reminders, screening, signals, wording
 from bookings.models import (
     Appointment,
     AppointmentEvent,
@@ -34,13 +34,12 @@ from bookings.models import (
     Service,
     SessionNote,
 )
+from bookings.occupancy import Hold
 from bookings.schedules import clinic_rules, load_window, service_spec
 from bookings.validators import name_problem
-from outbox import reminders
+from core.clock import clinic_today
 from therapists.clinic_time import moment_within_reach
 from therapists.models import Credential, Therapist
-from waitlist import hooks as waitlist_hooks
-from waitlist.models import WaitlistOffer
 
 TAKEN = "taken"
 DECLINED = "declined"
@@ -58,11 +57,20 @@ TAKEN_REASONS = {availability.THERAPIST_BUSY, availability.NO_ROOM, availability
 class BookingError(Exception):
     """A booking request the clinic cannot accept; `message` is written for the client."""
 
-    def __init__(self, message: str, *, code: str, errors: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str,
+        errors: Mapping[str, str] | None = None,
+        screening_result: screening.Screening | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.code = code
         self.errors = dict(errors or {})
+        # For a declined intake: the outcome and reasons, for the "not safe" page.
+        self.screening = screening_result
 
     @property
     def is_conflict(self) -> bool:
@@ -91,7 +99,9 @@ def _is_staff(actor: AbstractBaseUser | None) -> bool:
 
 def _slot_error(reason: str) -> BookingError:
     code = TAKEN if reason in TAKEN_REASONS else reason
-    return BookingError(availability.REASON_MESSAGES[reason], code=code)
+    return BookingError(
+        availability.reason_message(reason, grid_phrase=wording.grid_phrase()), code=code
+    )
 
 
 def _aware_utc(start: dt.datetime) -> dt.datetime:
@@ -133,7 +143,7 @@ def _find_slot(
     now: dt.datetime,
     rules: availability.Rules,
     ignore_appointment_id: int | None = None,
-    ignore_offer_id: int | None = None,
+    ignore_hold: Hold | None = None,
 ) -> tuple[Therapist, int]:
     """The therapist (least busy that day among candidates) and room for `start`, or raise."""
     local_day = start.astimezone(rules.tz).date()
@@ -143,7 +153,7 @@ def _find_slot(
         therapists=candidates,
         tz=rules.tz,
         ignore_appointment_id=ignore_appointment_id,
-        ignore_offer_id=ignore_offer_id,
+        ignore_hold=ignore_hold,
     )
     by_id = {t.pk: t for t in candidates}
     schedules = sorted(
@@ -168,6 +178,42 @@ def _find_slot(
     # With several candidates, "taken" wins: the time works, just not right now.
     taken = [r for r in reasons if r in TAKEN_REASONS]
     raise _slot_error(taken[0] if taken else reasons[0])
+
+
+def intake_screen(
+    *, answers: Mapping[str, Any], error: type[BookingError] = BookingError
+) -> screening.Screening:
+    """Screen intake answers as a booking does: incomplete answers and a declined intake
+    raise `error` (a BookingError subclass, e.g. the waitlist's own) with the client's
+    message; otherwise the screening, which may restrict pressure or need clearance."""
+    try:
+        result = screening.screen(answers)
+    except screening.InvalidAnswers as invalid:
+        raise error(
+            "Please answer every intake question.", code=INVALID_INTAKE, errors=invalid.errors
+        ) from invalid
+    if result.is_declined:
+        raise error(" ".join(result.reasons), code=DECLINED, screening_result=result)
+    return result
+
+
+def slot_lock(*, service: Service, therapists: list[Therapist]) -> None:
+    """Take the locks a booking takes (the style's rooms, then the therapists, in id order),
+    for work that must not race a booking, such as a waitlist offer holding a slot. Call it
+    inside a transaction, before locking anything else."""
+    _lock(service, therapists)
+
+
+def slot_find(
+    *, service: Service, therapist: Therapist, start: dt.datetime, now: dt.datetime
+) -> int:
+    """Re-check that `therapist` can take `service` at `start` as a booking would, with the
+    clinic's rules; return the room it would use, or raise BookingError. Call after
+    `slot_lock` in the same transaction."""
+    _, room_id = _find_slot(
+        service=service, candidates=[therapist], start=start, now=now, rules=clinic_rules()
+    )
+    return room_id
 
 
 def _candidates(service: Service, therapist: Therapist | None) -> list[Therapist]:
@@ -221,28 +267,22 @@ def booking_create(
     answers: Mapping[str, Any],
     actor: AbstractBaseUser | None = None,
     now: dt.datetime | None = None,
-    waitlist_offer: WaitlistOffer | None = None,
+    hold: Hold | None = None,
 ) -> BookingResult:
     """Book `service` at `start` with `therapist` (None: any qualified, free therapist).
 
     The intake is screened first: a declined intake books nothing; one that needs clearance
     books as pending review (the slot is held); light pressure caps the pressure. Staff
     (`actor.is_staff`) may book inside the minimum-notice window, e.g. for a walk-in.
-    `waitlist_offer`: the client accepts this open offer, whose held slot is theirs to book.
+    `hold`: the client takes over this held slot (an accepted waitlist offer), which the
+    check leaves out and the booking claims in its transaction (`bookings.occupancy`).
     """
     now = now or timezone.now()
     if problem := name_problem(client.name):  # forms check it too; this is the final say
         raise BookingError(problem, code=INVALID_REQUEST, errors={"name": problem})
     start = _aware_utc(start)
     _within_reach(start, now)
-    try:
-        result = screening.screen(answers)
-    except screening.InvalidAnswers as error:
-        raise BookingError(
-            "Please answer every intake question.", code=INVALID_INTAKE, errors=error.errors
-        ) from error
-    if result.is_declined:
-        raise BookingError(" ".join(result.reasons), code=DECLINED)
+    result = intake_screen(answers=answers)
     if not service.active:
         raise BookingError("This service is not offered any more.", code=INVALID_REQUEST)
     staff = _is_staff(actor)
@@ -257,7 +297,7 @@ def booking_create(
             start=start,
             now=now,
             rules=rules,
-            ignore_offer_id=waitlist_offer.pk if waitlist_offer else None,
+            ignore_hold=hold,
         )
 
         def write() -> tuple[Appointment, str]:
@@ -292,7 +332,7 @@ def booking_create(
             return appointment, token
 
         appointment, token = _insert_guarded(write)
-        if waitlist_offer and not waitlist_hooks.offer_claim(waitlist_offer, appointment, now):
+        if hold is not None and not hold.claim(appointment=appointment, now=now):
             raise BookingError(
                 "This offer has expired and the time was offered to the next person on the "
                 "waitlist. You are still on the waitlist.",
@@ -322,7 +362,8 @@ def _check_may_change(appointment: Appointment, actor, now: dt.datetime) -> bool
     if _is_staff(actor):
         return True
     raise BookingError(
-        "Bookings can be changed online until 24 hours before the start. Please call the clinic.",
+        f"Bookings can be changed online until {wording.change_cutoff()} before the start. "
+        "Please call the clinic.",
         code=TOO_LATE_TO_CHANGE,
     )
 
@@ -352,7 +393,7 @@ def booking_cancel(
         notifications.queue_appointment_email(appointment, notifications.CANCELLED)
         notifications.queue_therapist_email(appointment, notifications.THERAPIST_CANCELLED)
         reminders.reminder_cancel(appointment=appointment)
-        waitlist_hooks.slot_freed()
+        signals.slot_freed_after_commit(sender=Appointment)
     return appointment
 
 
@@ -415,7 +456,7 @@ def booking_reschedule(
             appointment, old_start=old_start, old_therapist=old_therapist
         )
         reminders.reminder_schedule(appointment=appointment, now=now)
-        waitlist_hooks.slot_freed()
+        signals.slot_freed_after_commit(sender=Appointment)
     return appointment
 
 
@@ -428,6 +469,42 @@ STATUS_TRANSITIONS = {
     AppointmentStatus.COMPLETED: {AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN},
     AppointmentStatus.NO_SHOW: {AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN},
 }
+
+
+def _status_refusal(appointment: Appointment, status: str, now: dt.datetime) -> BookingError | None:
+    """Why `appointment` may not be given `status` at `now`, or None if it may."""
+    if status not in STATUS_TRANSITIONS:
+        return BookingError("That status cannot be set here.", code=INVALID_REQUEST)
+    if appointment.status not in STATUS_TRANSITIONS[status]:
+        return BookingError(
+            f"A booking that is {appointment.get_status_display().lower()} cannot be "
+            f"marked {AppointmentStatus(status).label.lower()}.",
+            code=NOT_CHANGEABLE,
+        )
+    if status == AppointmentStatus.CHECKED_IN and clinic_today(now) < clinic_today(
+        appointment.start
+    ):
+        return BookingError(
+            "A client can be checked in on the day of the session.", code=NOT_CHANGEABLE
+        )
+    if status != AppointmentStatus.CHECKED_IN and now < appointment.start:
+        return BookingError("This session has not started yet.", code=NOT_CHANGEABLE)
+    return None
+
+
+def allowed_status_changes(
+    *, appointment: Appointment, now: dt.datetime | None = None, among: Iterable[str] | None = None
+) -> list[str]:
+    """The statuses `appointment` may be given at `now` (check in, completed, no-show), in
+    that order, optionally only `among` some. The one rule: the admin's buttons and the
+    portal's form offer these, and `appointment_set_status` refuses anything else."""
+    now = now or timezone.now()
+    wanted = STATUS_TRANSITIONS if among is None else set(among)
+    return [
+        status
+        for status in STATUS_TRANSITIONS
+        if status in wanted and _status_refusal(appointment, status, now) is None
+    ]
 
 
 def appointment_set_status(
@@ -447,19 +524,9 @@ def appointment_set_status(
         raise BookingError("That status cannot be set here.", code=INVALID_REQUEST)
     with transaction.atomic(durable=True):
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if appointment.status not in STATUS_TRANSITIONS[status]:
-            raise BookingError(
-                f"A booking that is {appointment.get_status_display().lower()} cannot be "
-                f"marked {AppointmentStatus(status).label.lower()}.",
-                code=NOT_CHANGEABLE,
-            )
-        starts_on = timezone.localtime(appointment.start).date()
-        if status == AppointmentStatus.CHECKED_IN and timezone.localtime(now).date() < starts_on:
-            raise BookingError(
-                "A client can be checked in on the day of the session.", code=NOT_CHANGEABLE
-            )
-        if status != AppointmentStatus.CHECKED_IN and now < appointment.start:
-            raise BookingError("This session has not started yet.", code=NOT_CHANGEABLE)
+        refusal = _status_refusal(appointment, status, now)
+        if refusal is not None:
+            raise refusal
         previous = appointment.status
         appointment.status = status
         appointment.save(update_fields=["status", "updated_at"])
@@ -489,7 +556,7 @@ def _review(appointment: Appointment, actor, *, approve: bool, note: str) -> App
         if not approve:
             notifications.queue_therapist_email(appointment, notifications.THERAPIST_CANCELLED)
             reminders.reminder_cancel(appointment=appointment)
-            waitlist_hooks.slot_freed()
+            signals.slot_freed_after_commit(sender=Appointment)
     return appointment
 
 

@@ -1,7 +1,7 @@
 """Background tasks (Django's tasks framework), run by `manage.py db_worker`.
 
-E-mail delivery, reminders and waitlist offers live in `outbox.tasks` and `waitlist.tasks`;
-this task stays so that rows queued by an earlier release still run.
+E-mail delivery lives in `outbox.tasks`, waitlist offers in `waitlist.tasks` and the sweep in
+`ashiatsu_clinic.tasks`; this task stays so that rows queued by an earlier release still run.
 """
 
 from django.tasks import task

@@ -8,7 +8,6 @@ JavaScript; `static/js/slot-picker.js` only makes the day picker quicker.
 """
 
 import datetime as dt
-from collections import defaultdict
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,7 +26,7 @@ from bookings.forms import ContactForm, DateForm, IntakeForm
 from bookings.guidance import what_to_bring
 from bookings.ics import appointment_calendar
 from bookings.models import Appointment, Service, Style, is_reference
-from bookings.schedules import available_slots, clinic_rules
+from bookings.schedules import available_slots, clinic_rules, last_bookable_day
 from bookings.services import (
     BookingError,
     ClientDetails,
@@ -36,8 +35,10 @@ from bookings.services import (
     booking_reschedule,
 )
 from bookings.throttle import throttled
+from core.clock import clinic_today
+from therapists import qualifications
 from therapists.clinic_time import ics_utc, moment_within_reach
-from therapists.models import Credential, CredentialKind, Therapist
+from therapists.models import Therapist
 
 ANY = "any"
 DAYS_SHOWN = 7
@@ -60,21 +61,13 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 
 def _styles_by_therapist(therapists: list[Therapist], day: dt.date) -> dict[int, list[Style]]:
-    """The styles each therapist may perform on `day` (licence + style certification)."""
-    valid = defaultdict(set)
-    for therapist_id, kind in (
-        Credential.objects.valid_on(day)
-        .filter(therapist__in=therapists)
-        .values_list("therapist_id", "kind")
-    ):
-        valid[therapist_id].add(kind)
+    """The styles each therapist may perform on `day` (`therapists.qualifications`)."""
+    spans = qualifications.spans_by_therapist([t.id for t in therapists], day)
     styles = list(Style.objects.all())
+    requirements = {s.pk: s.required_credential for s in styles}
     return {
         t.id: [
-            s
-            for s in styles
-            if CredentialKind.MASSAGE_LICENCE in valid[t.id]
-            and s.required_credential in valid[t.id]
+            s for s in styles if s.pk in qualifications.styles_on(spans[t.id], day, requirements)
         ]
         for t in therapists
     }
@@ -82,14 +75,14 @@ def _styles_by_therapist(therapists: list[Therapist], day: dt.date) -> dict[int,
 
 def therapist_list(request: HttpRequest) -> HttpResponse:
     therapists = list(Therapist.objects.filter(active=True))
-    styles = _styles_by_therapist(therapists, timezone.localdate())
+    styles = _styles_by_therapist(therapists, clinic_today())
     rows = [(t, styles[t.id]) for t in therapists if styles[t.id]]
     return render(request, "bookings/therapist_list.html", {"rows": rows})
 
 
 def therapist_detail(request: HttpRequest, slug: str) -> HttpResponse:
     therapist = get_object_or_404(Therapist, slug=slug, active=True)
-    today = timezone.localdate()
+    today = clinic_today()
     credentials = therapist.credentials.valid_on(today).order_by("kind")
     styles = _styles_by_therapist([therapist], today)[therapist.id]
     services = Service.objects.filter(active=True, style__in=styles).select_related("style")
@@ -220,16 +213,16 @@ def _slot_days(service: Service, therapist: Therapist | None, first_day: dt.date
 
 def _first_day(request: HttpRequest) -> dt.date:
     form = DateForm(request.GET)
-    today = timezone.localdate()
+    today = clinic_today()
     if form.is_valid() and form.cleaned_data["date"]:
-        horizon = today + dt.timedelta(days=clinic_rules().horizon.days)
+        horizon = last_bookable_day(today)
         return min(max(form.cleaned_data["date"], today), horizon)
     return today
 
 
 def _qualified_therapists(service: Service) -> list[Therapist]:
     therapists = list(Therapist.objects.filter(active=True))
-    styles = _styles_by_therapist(therapists, timezone.localdate())
+    styles = _styles_by_therapist(therapists, clinic_today())
     return [t for t in therapists if service.style in styles[t.id]]
 
 
@@ -249,7 +242,7 @@ def choose_slot(request: HttpRequest, service: str, therapist: str) -> HttpRespo
     works without JavaScript."""
     chosen_service, chosen_therapist = _service(service), _therapist(therapist)
     first_day = _first_day(request)
-    today = timezone.localdate()
+    today = clinic_today()
     days = _slot_days(chosen_service, chosen_therapist, first_day, STRIP_DAYS)
     day = _chosen_day(request, days)
     context = _step_context(

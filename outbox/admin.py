@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 
-from outbox.models import Email, EmailStatus, Reminder
+from outbox.models import Email, EmailStatus
 from outbox.services import email_retry_now
 
 
@@ -33,17 +33,3 @@ class EmailAdmin(admin.ModelAdmin):
             email_retry_now(email=email)
             count += 1
         self.message_user(request, f"{count} e-mail(s) will be retried.", messages.SUCCESS)
-
-
-@admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
-    list_display = ["appointment", "kind", "appointment_start", "due_at", "sent_at", "outcome"]
-    list_filter = ["kind", "outcome"]
-    list_select_related = ["appointment__client", "appointment__therapist"]
-    readonly_fields = ["appointment", "kind", "appointment_start", "due_at", "sent_at", "outcome"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -1,20 +1,16 @@
-"""The outbox: every e-mail the clinic owes someone, and every reminder it has promised.
+"""The outbox: every e-mail the clinic owes someone, and periodic jobs done once per period.
 
 An e-mail is a row written in the same transaction as the change it reports, so a booking
 that commits always has its e-mail on record and a booking that rolls back has none. The
 worker renders and sends it afterwards; a failure is logged on the row and retried with
 backoff, never lost and never able to undo the booking.
 
-A reminder is one row per appointment and kind, unique, due at a fixed time before the
-session. A sweep claims due rows with `SELECT ... FOR UPDATE SKIP LOCKED`, so any number of
-workers can sweep at once and each reminder still goes out once.
+Generic: it knows nothing of bookings (reminders live in `bookings.models.Reminder`).
 """
 
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-
-from bookings.models import Appointment
 
 
 class EmailStatus(models.TextChoices):
@@ -55,40 +51,6 @@ class Email(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.get_status_display().lower()})"
-
-
-class ReminderKind(models.TextChoices):
-    DAY_BEFORE = "day_before", "Reminder before the session"
-
-
-class Reminder(models.Model):
-    """A reminder promised for `appointment_start`: if the appointment moved or was cancelled
-    since, the sweep sends nothing for the old time."""
-
-    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
-    kind = models.CharField(
-        max_length=20, choices=ReminderKind.choices, default=ReminderKind.DAY_BEFORE
-    )
-    appointment_start = models.DateTimeField()
-    due_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=40, blank=True)
-
-    class Meta:
-        ordering = ["due_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["appointment", "kind"], name="reminder_once_per_kind")
-        ]
-        indexes = [
-            models.Index(
-                fields=["due_at"], condition=Q(sent_at__isnull=True), name="reminder_unsent_due"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return (
-            f"{self.get_kind_display()} for {self.appointment_id} due {self.due_at:%Y-%m-%d %H:%M}"
-        )
 
 
 class PeriodicRun(models.Model):

@@ -11,21 +11,20 @@ so two workers never send one e-mail twice; a worker that dies mid-send leaves t
 pending and it is retried.
 """
 
-import datetime as dt
-import logging
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+# Re-exported: callers send and seal through outbox.services.
+from outbox.delivery import email_deliver, emails_deliver_due, retry_delays  # noqa: F401
 from outbox.models import Email, EmailStatus
-
-logger = logging.getLogger(__name__)
+from outbox.sealing import open_secret, seal_secret  # noqa: F401
+from outbox.tasks import deliver_email_task
 
 Builder = Callable[..., EmailMessage | None]
 
@@ -50,92 +49,11 @@ def email_queue(
     it is no longer needed (say, a reminder for a session cancelled meanwhile).
     """
     email = Email.objects.create(
-        kind=kind, builder=_path(builder), params=dict(params), secret=secret
+        kind=kind, builder=_path(builder), params=dict(params), secret=seal_secret(secret)
     )
-    from outbox.tasks import deliver_email_task
-
     # robust: a failure to enqueue is logged, and the sweep still finds the row.
     transaction.on_commit(partial(deliver_email_task.enqueue, email.pk), robust=True)
     return email
-
-
-def retry_delays() -> list[dt.timedelta]:
-    return [dt.timedelta(minutes=m) for m in settings.OUTBOX_RETRY_MINUTES]
-
-
-def email_deliver(email_id: int, *, now: dt.datetime | None = None) -> str | None:
-    """Send one pending, due e-mail unless another worker holds it; return its new status."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        email = (
-            Email.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id, status=EmailStatus.PENDING, next_attempt_at__lte=now)
-            .first()
-        )
-        if email is None:
-            return None
-        try:
-            # A savepoint: a database error while building leaves the row writable.
-            with transaction.atomic():
-                message = import_string(email.builder)(email.params, secret=email.secret)
-                if message is not None:
-                    message.send()
-        except Exception as error:
-            _record_failure(email, error, now)
-        else:
-            if message is None:
-                email.status = EmailStatus.SKIPPED
-            else:
-                email.status = EmailStatus.SENT
-                email.recipients = ", ".join(message.to)[:500]
-                email.subject = message.subject[:300]
-            email.sent_at = now
-            email.secret = ""
-            email.last_error = ""
-        email.save()
-    if email.status == EmailStatus.SENT:
-        logger.info("Sent %s e-mail #%s", email.kind, email.pk)
-    return email.status
-
-
-def _record_failure(email: Email, error: Exception, now: dt.datetime) -> None:
-    email.attempts += 1
-    email.last_error = f"{type(error).__name__}: {error}"[:2000]
-    delays = retry_delays()
-    if email.attempts > len(delays):
-        # The secret stays so staff can retry from the admin once the mail server works.
-        email.status = EmailStatus.FAILED
-        logger.error(
-            "Gave up on %s e-mail #%s after %s attempts: %s",
-            email.kind,
-            email.pk,
-            email.attempts,
-            email.last_error,
-            exc_info=error,
-        )
-        return
-    email.next_attempt_at = now + delays[email.attempts - 1]
-    logger.warning(
-        "Sending %s e-mail #%s failed (attempt %s), retrying at %s: %s",
-        email.kind,
-        email.pk,
-        email.attempts,
-        email.next_attempt_at.isoformat(),
-        email.last_error,
-        exc_info=error,
-    )
-
-
-def emails_deliver_due(*, now: dt.datetime | None = None, limit: int = 200) -> int:
-    """Send every due e-mail not held by another worker (new ones whose first delivery was
-    missed, and retries); return how many were sent."""
-    now = now or timezone.now()
-    due = list(
-        Email.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(email_deliver(pk, now=now) == EmailStatus.SENT for pk in due)
 
 
 def email_retry_now(*, email: Email) -> None:
@@ -143,3 +61,24 @@ def email_retry_now(*, email: Email) -> None:
     Email.objects.filter(pk=email.pk).exclude(status=EmailStatus.SENT).update(
         status=EmailStatus.PENDING, next_attempt_at=timezone.now()
     )
+
+
+def emails_to(address: str):
+    """E-mails the clinic sent (or still owes) to this address, whatever its case."""
+    address = address.strip().lower()
+    candidates = Email.objects.filter(recipients__icontains=address)
+    return Email.objects.filter(
+        pk__in=[
+            email.pk
+            for email in candidates.only("pk", "recipients")
+            if address in {r.strip().lower() for r in email.recipients.split(",")}
+        ]
+    )
+
+
+def emails_forget(*, emails) -> int:
+    """A person's right to erasure (or retention): blank what the outbox keeps about these
+    e-mails (address, subject, link secret, the mail server's answer) and send none of them
+    that are still waiting. The row stays, so the clinic still sees that a mail went out."""
+    emails.filter(status=EmailStatus.PENDING).update(status=EmailStatus.SKIPPED)
+    return emails.update(recipients="", subject="", secret="", last_error="")

@@ -2,16 +2,9 @@
 
 from django.tasks import task
 
-from outbox import services
+from outbox import delivery
 
 
 @task
 def deliver_email_task(email_id: int) -> str | None:
-    return services.email_deliver(email_id)
-
-
-@task
-def clinic_sweep_task() -> dict[str, int]:
-    from outbox.sweep import clinic_sweep
-
-    return clinic_sweep()
+    return delivery.email_deliver(email_id)

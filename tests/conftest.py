@@ -33,3 +33,53 @@ def _fast_test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+# --- Shared fixtures: a bookable clinic and the staff who run it ------------------------------
+# A module that needs a different clinic or person defines its own fixture of the same name.
+
+
+@pytest.fixture
+def clinic():
+    """A small, fully bookable clinic (`tests.bookings.clinic.build_clinic`)."""
+    from tests.bookings.clinic import build_clinic
+
+    return build_clinic()
+
+
+@pytest.fixture
+def staff():
+    """A staff login without a role (the services' `actor.is_staff` checks)."""
+    from tests.factories import UserFactory
+
+    return UserFactory(username="desk", is_staff=True)
+
+
+@pytest.fixture
+def desk():
+    """A front-desk login."""
+    from tests.people import FRONT_DESK, staff_member
+
+    return staff_member("desk", FRONT_DESK)
+
+
+@pytest.fixture
+def manager():
+    """A clinic-manager login."""
+    from tests.people import CLINIC_MANAGER, staff_member
+
+    return staff_member("boss", CLINIC_MANAGER)
+
+
+@pytest.fixture
+def people(clinic, desk, manager):
+    """Everyone a permission matrix logs in as; None is the anonymous visitor."""
+    from tests.people import staff_member
+
+    return {
+        "desk": desk,
+        "manager": manager,
+        "therapist": clinic.therapists[0].user,  # a login, but not staff
+        "no_role": staff_member("temp", None),
+        "anonymous": None,
+    }

@@ -11,21 +11,16 @@ import datetime as dt
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 
-from bookings.admin_forms import clinic_tz
-from bookings.admin_views import (
-    EXPIRING_WITHIN_DAYS,
-    credential_verify,
-    expiring_credentials,
-    verify_credentials,
-)
-from bookings.models import Appointment
-from therapists.models import Credential, CredentialKind, Therapist, TimeOff, WorkingHours
+from core.clock import clinic_today, clinic_tz
+from therapists.admin_views import credential_verify, verify_credentials
+from therapists.models import Credential, Therapist, TimeOff, WorkingHours
+from therapists.qualifications import EXPIRING_WITHIN_DAYS, expiring_filter
 
 # Changing any of these makes a verified credential a different document: verify it again.
 CREDENTIAL_DETAILS = {"kind", "issuer", "number", "issued_on", "expires_on"}
@@ -56,34 +51,6 @@ def _clear_changed_verification(request, form) -> None:
         messages.warning(
             request,
             f"{credential} changed, so it needs verifying again before it counts.",
-        )
-
-
-def _warn_about_bookings(request, therapist_id: int, start: dt.datetime, end: dt.datetime):
-    """Time off does not cancel anything by itself: tell staff which bookings to move."""
-    clashes = list(
-        Appointment.objects.active()
-        .filter(therapist_id=therapist_id, start__lt=end, occupied_until__gt=start)
-        .order_by("start")
-        .values_list("pk", "reference")
-    )
-    if clashes:
-        links = format_html_join(
-            ", ",
-            '<a href="{}">{}</a>',
-            (
-                (reverse("admin:bookings_appointment_change", args=[pk]), reference)
-                for pk, reference in clashes
-            ),
-        )
-        messages.warning(
-            request,
-            format_html(
-                "This time off overlaps {} booked session(s), which still stand: {}. "
-                "Move or cancel them.",
-                len(clashes),
-                links,
-            ),
         )
 
 
@@ -147,7 +114,6 @@ class TherapistAdmin(admin.ModelAdmin):
         "display_name",
         "slug",
         "active",
-        "styles_today",
         "daily_session_cap",
         "buffer_minutes",
         "week_link",
@@ -157,20 +123,6 @@ class TherapistAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     inlines = [CredentialInline, WorkingHoursInline, TimeOffInline]
     fields = THERAPIST_FIELDS
-
-    def get_queryset(self, request):
-        today = timezone.localdate(timezone=clinic_tz())
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related(
-                Prefetch(
-                    "credentials",
-                    queryset=Credential.objects.valid_on(today),
-                    to_attr="valid_today",
-                )
-            )
-        )
 
     def _may_change_therapist(self, request) -> bool:
         return request.user.has_perm("therapists.change_therapist")
@@ -204,23 +156,10 @@ class TherapistAdmin(admin.ModelAdmin):
         super().save_formset(request, form, formset, change)
         if formset.model is TimeOff:
             for time_off in formset.new_objects + [obj for obj, _ in formset.changed_objects]:
-                _warn_about_bookings(request, time_off.therapist_id, time_off.start, time_off.end)
+                self.time_off_saved(request, time_off)
 
-    @admin.display(description="May perform today")
-    def styles_today(self, therapist: Therapist) -> str:
-        """The styles a verified licence and certification cover today (SPEC rule 1)."""
-        kinds = {credential.kind for credential in therapist.valid_today}
-        if CredentialKind.MASSAGE_LICENCE not in kinds:
-            return "— (no valid licence)" if kinds else "—"
-        styles = [
-            label
-            for kind, label in (
-                (CredentialKind.FLOOR_CERTIFICATION, "floor"),
-                (CredentialKind.BAR_CERTIFICATION, "bar"),
-            )
-            if kind in kinds
-        ]
-        return ", ".join(styles) or "—"
+    def time_off_saved(self, request, time_off: TimeOff) -> None:
+        """Hook for the layer above (`bookings.admin_therapists` warns of clashing bookings)."""
 
     @admin.display(description="Schedule")
     def week_link(self, therapist: Therapist) -> str:
@@ -240,11 +179,10 @@ class ExpiryFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        today = timezone.localdate(timezone=clinic_tz())
-        horizon = today + dt.timedelta(days=EXPIRING_WITHIN_DAYS)
+        today = clinic_today()
         match self.value():
             case "soon":
-                return queryset.filter(expires_on__gte=today, expires_on__lte=horizon)
+                return queryset.filter(expiring_filter(today))
             case "expired":
                 return queryset.filter(expires_on__lt=today)
             case "current":
@@ -311,6 +249,10 @@ class CredentialAdmin(admin.ModelAdmin):
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def extra_urls(self, wrap) -> list:
+        """Hook for the layer above (`bookings.admin_therapists` adds the expiring page)."""
+        return []
+
     def get_urls(self):
         def wrap(view):
             def inner(request, *args, **kwargs):
@@ -319,11 +261,7 @@ class CredentialAdmin(admin.ModelAdmin):
             return self.admin_site.admin_view(inner)
 
         return [
-            path(
-                "expiring/",
-                wrap(expiring_credentials),
-                name="therapists_credential_expiring",
-            ),
+            *self.extra_urls(wrap),
             path(
                 "<path:object_id>/verify/",
                 wrap(credential_verify),
@@ -352,4 +290,7 @@ class TimeOffAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        _warn_about_bookings(request, obj.therapist_id, obj.start, obj.end)
+        self.time_off_saved(request, obj)
+
+    def time_off_saved(self, request, time_off: TimeOff) -> None:
+        """Hook for the layer above (`bookings.admin_therapists` warns of clashing bookings)."""

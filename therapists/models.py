@@ -5,14 +5,13 @@ only while a verified credential for it (and a verified massage licence) is vali
 """
 
 import datetime as dt
-import hashlib
-import hmac
-import secrets
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from core import tokens
 
 
 class CredentialKind(models.TextChoices):
@@ -66,18 +65,15 @@ class Therapist(models.Model):
 
     def new_calendar_token(self) -> str:
         """Issue a fresh feed token (revoking any earlier one); only its hash is kept."""
-        token = secrets.token_urlsafe(32)
-        self.calendar_token_hash = hashlib.sha256(token.encode()).hexdigest()
+        token = tokens.token_new()
+        self.calendar_token_hash = tokens.token_hash(token)
         return token
 
     def revoke_calendar_token(self) -> None:
         self.calendar_token_hash = ""
 
     def calendar_token_matches(self, token: str) -> bool:
-        if not self.calendar_token_hash:
-            return False
-        digest = hashlib.sha256((token or "").encode()).hexdigest()
-        return hmac.compare_digest(self.calendar_token_hash, digest)
+        return tokens.token_matches(self.calendar_token_hash, token)
 
 
 class CredentialQuerySet(models.QuerySet):
@@ -127,13 +123,6 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number} ({self.therapist})"
-
-    def is_valid_on(self, day: dt.date) -> bool:
-        return (
-            self.verified_at is not None
-            and self.issued_on <= day
-            and (self.expires_on is None or day <= self.expires_on)
-        )
 
 
 class Weekday(models.IntegerChoices):

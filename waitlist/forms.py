@@ -4,9 +4,9 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from bookings.models import Service
+from core.clock import clinic_today
 from therapists.models import Therapist
 
 
@@ -26,8 +26,8 @@ class WaitlistForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["first_day"].initial = timezone.localdate()
-        self.fields["last_day"].initial = timezone.localdate() + dt.timedelta(days=14)
+        self.fields["first_day"].initial = clinic_today()
+        self.fields["last_day"].initial = clinic_today() + dt.timedelta(days=14)
 
     def clean(self):
         cleaned = super().clean()

@@ -11,21 +11,18 @@ counts as busy time for its therapist and room in `bookings.schedules.load_windo
 nobody else can book the slot; its holder books it through `bookings.services.booking_create`.
 """
 
-import hashlib
-import hmac
-import secrets
-
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 
 from bookings.models import Appointment, Room, Service
 from bookings.validators import validate_person_name
+from core import tokens
 from therapists.models import Therapist
 
 
 def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return tokens.token_hash(token)
 
 
 class EntryStatus(models.TextChoices):
@@ -105,14 +102,12 @@ class WaitlistEntry(models.Model):
 
     def set_confirm_token(self) -> str:
         """A fresh random token for the confirmation link; only its hash is stored."""
-        token = secrets.token_urlsafe(32)
-        self.confirm_token_hash = hash_token(token)
+        token = tokens.token_new()
+        self.confirm_token_hash = tokens.token_hash(token)
         return token
 
     def confirm_token_matches(self, token: str) -> bool:
-        return bool(self.confirm_token_hash) and hmac.compare_digest(
-            self.confirm_token_hash, hash_token(token or "")
-        )
+        return tokens.token_matches(self.confirm_token_hash, token)
 
 
 class OfferStatus(models.TextChoices):
@@ -154,9 +149,9 @@ class WaitlistOffer(models.Model):
         return f"Offer of {self.start:%Y-%m-%d %H:%M} to {self.entry.name}"
 
     def set_token(self) -> str:
-        token = secrets.token_urlsafe(32)
-        self.token_hash = hash_token(token)
+        token = tokens.token_new()
+        self.token_hash = tokens.token_hash(token)
         return token
 
     def token_matches(self, token: str) -> bool:
-        return hmac.compare_digest(self.token_hash, hash_token(token or ""))
+        return tokens.token_matches(self.token_hash, token)

@@ -8,7 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.notifications import render_message
+from outbox.render import render_message
 from outbox.services import email_queue
 from therapists.clinic_time import wall_time
 from waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer

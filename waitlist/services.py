@@ -22,29 +22,32 @@ one slot twice, and a person never gets two offers at once.
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.tasks import task
 from django.utils import timezone
 
 from bookings import screening
 from bookings.models import Service
-from bookings.schedules import available_slots, clinic_rules
+from bookings.schedules import available_slots, last_bookable_day
 from bookings.services import (
-    DECLINED,
-    INVALID_INTAKE,
     INVALID_REQUEST,
     BookingError,
     BookingResult,
     ClientDetails,
-    _find_slot,
-    _lock,
     booking_create,
+    intake_screen,
+    slot_find,
+    slot_lock,
 )
+from core.clock import clinic_today
 from therapists.models import Therapist
-from waitlist import hooks, notifications
+from waitlist import notifications
+from waitlist.holds import OfferHold
 from waitlist.models import (
     OPEN_ENTRY_STATUSES,
     EntryStatus,
@@ -62,9 +65,7 @@ LINK_EXPIRED = "link_expired"
 class WaitlistError(BookingError):
     """A waitlist request the clinic cannot accept; `message` is written for the client."""
 
-    def __init__(self, message, *, code, errors=None, screening_result=None):
-        super().__init__(message, code=code, errors=errors)
-        self.screening = screening_result
+    # `screening` (set for a declined intake) comes from BookingError.
 
 
 def waitlist_join(
@@ -86,16 +87,9 @@ def waitlist_join(
     `client_address` is where the request came from (`bookings.throttle.client_address`):
     with the e-mail address it caps how many open entries one sender can keep."""
     now = now or timezone.now()
-    try:
-        result = screening.screen(answers)
-    except screening.InvalidAnswers as error:
-        raise WaitlistError(
-            "Please answer every intake question.", code=INVALID_INTAKE, errors=error.errors
-        ) from error
-    if result.is_declined:
-        raise WaitlistError(" ".join(result.reasons), code=DECLINED, screening_result=result)
-    today = timezone.localdate(now)
-    horizon = today + dt.timedelta(days=settings.BOOKING_HORIZON_DAYS)
+    intake_screen(answers=answers, error=WaitlistError)
+    today = clinic_today(now)
+    horizon = last_bookable_day(today)
     if not service.active or (therapist is not None and not therapist.active):
         raise WaitlistError(
             "This service or therapist is not taking bookings.", code=INVALID_REQUEST
@@ -207,7 +201,7 @@ def waitlist_confirm(*, pk: int, token: str, now: dt.datetime | None = None) -> 
         entry.status = EntryStatus.WAITING
         entry.confirmed_at = entry.queued_at = now
         entry.save(update_fields=["status", "confirmed_at", "queued_at"])
-        hooks.slot_freed()
+        offers_make_after_commit()
     return entry
 
 
@@ -234,7 +228,7 @@ def waitlist_leave(*, entry: WaitlistEntry) -> None:
         WaitlistEntry.objects.filter(pk=entry.pk, status__in=OPEN_ENTRY_STATUSES).update(
             status=EntryStatus.LEFT
         )
-        hooks.slot_freed()
+        offers_make_after_commit()
 
 
 def offers_expire(*, now: dt.datetime | None = None) -> int:
@@ -281,7 +275,7 @@ def offer_decline(*, offer: WaitlistOffer, now: dt.datetime | None = None) -> No
         WaitlistEntry.objects.filter(pk=offer.entry_id, status=EntryStatus.OFFERED).update(
             status=EntryStatus.WAITING, queued_at=now
         )
-        hooks.slot_freed()
+        offers_make_after_commit()
 
 
 def offers_make(*, now: dt.datetime | None = None) -> int:
@@ -289,7 +283,7 @@ def offers_make(*, now: dt.datetime | None = None) -> int:
     and was not offered to them before; return how many offers were made. Also ends entries
     whose dates passed and unconfirmed entries whose link lapsed."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
+    today = clinic_today(now)
     WaitlistEntry.objects.filter(
         status__in=[EntryStatus.PENDING, EntryStatus.WAITING], last_day__lt=today
     ).update(status=EntryStatus.ENDED)
@@ -334,7 +328,7 @@ def _hold(entry: WaitlistEntry, *, therapist_id: int, start: dt.datetime, now: d
     service = entry.service
     with transaction.atomic():
         # The booking service's locks and check: rooms, then the therapist, then re-check.
-        _lock(service, [therapist])
+        slot_lock(service=service, therapists=[therapist])
         # Then every entry of this person (one e-mail address), in id order, so two sweeps
         # cannot give one person two offers at once.
         same_person = list(
@@ -347,13 +341,7 @@ def _hold(entry: WaitlistEntry, *, therapist_id: int, start: dt.datetime, now: d
             return False
         if WaitlistOffer.objects.filter(entry__in=same_person, status=OfferStatus.OPEN).exists():
             return False  # at most one open offer per person
-        _, room_id = _find_slot(
-            service=service,
-            candidates=[therapist],
-            start=start,
-            now=now,
-            rules=clinic_rules(),
-        )
+        room_id = slot_find(service=service, therapist=therapist, start=start, now=now)
         end = start + service.duration
         offer = WaitlistOffer(
             entry=entry,
@@ -390,5 +378,17 @@ def offer_accept(*, offer: WaitlistOffer, now: dt.datetime | None = None) -> Boo
         client=ClientDetails(name=entry.name, email=entry.email, phone=entry.phone),
         answers=entry.answers,
         now=now,
-        waitlist_offer=offer,
+        hold=OfferHold(offer),
     )
+
+
+@task
+def offers_make_task() -> int:
+    """Offer freed slots now, in the worker (enqueued after a booking change commits)."""
+    return offers_make()
+
+
+def offers_make_after_commit() -> None:
+    """Once the surrounding transaction commits, look for slots to offer (robust: a failure
+    to enqueue is logged; the periodic sweep looks anyway)."""
+    transaction.on_commit(partial(offers_make_task.enqueue), robust=True)

@@ -1,10 +1,9 @@
-"""Background task of the waitlist, run by `manage.py db_worker`."""
+"""Background task of the waitlist, run by `manage.py db_worker`.
 
-from django.tasks import task
+The task is defined beside `offers_make` (so that enqueueing it needs no import loop); this
+name stays so that rows queued by an earlier release still run.
+"""
 
+from waitlist.services import offers_make_task
 
-@task
-def offers_make_task() -> int:
-    from waitlist.services import offers_make
-
-    return offers_make()
+__all__ = ["offers_make_task"]

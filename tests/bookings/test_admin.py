@@ -7,14 +7,10 @@ login with no role, and an anonymous visitor.
 
 import csv
 import datetime as dt
-import importlib
 import io
 
 import pytest
 import time_machine
-from django.apps import apps
-from django.conf import settings
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -32,60 +28,17 @@ from bookings.models import (
 from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from tests.bookings.clinic import build_clinic, local_time
-from tests.factories import AppointmentFactory, IntakeFactory, UserFactory
+from tests.factories import AppointmentFactory, IntakeFactory
+from tests.people import CLINIC_MANAGER, FRONT_DESK, request_queries, role, staff_member  # noqa: F401
 from therapists.models import TimeOff
 
 pytestmark = pytest.mark.django_db
 
-FRONT_DESK = "Front desk"
-CLINIC_MANAGER = "Clinic manager"
 ADMIN_LOGIN = "/admin/login/"
-ROLES_MIGRATION = importlib.import_module("bookings.migrations.0003_staff_roles")
 SOMEONE = ClientDetails(name="Ada Client", email="ada@example.com", phone="+1 212 555 0199")
 
 
 # --- Roles and people ---------------------------------------------------------------------
-
-
-def role(name: str) -> Group:
-    """The group the data migration made (re-made if a transactional test flushed it)."""
-    if not Group.objects.filter(name=name).exists():
-        ROLES_MIGRATION.create_roles(apps, None)
-    return Group.objects.get(name=name)
-
-
-def staff_member(username: str, group: str | None):
-    user = UserFactory(username=username, is_staff=True)
-    if group:
-        user.groups.add(role(group))
-    return user
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
-
-
-@pytest.fixture
-def desk():
-    return staff_member("desk", FRONT_DESK)
-
-
-@pytest.fixture
-def manager():
-    return staff_member("boss", CLINIC_MANAGER)
-
-
-@pytest.fixture
-def people(clinic, desk, manager):
-    """Everyone the permission matrix logs in as; None is the anonymous visitor."""
-    return {
-        "desk": desk,
-        "manager": manager,
-        "therapist": clinic.therapists[0].user,  # a login, but not staff
-        "no_role": staff_member("temp", None),
-        "anonymous": None,
-    }
 
 
 def book(clinic, *, start=None, therapist=None, answers=None, actor=None):
@@ -318,13 +271,6 @@ def _many_appointments(clinic, count: int) -> None:
             start=local_time(2 + index // 4, 9 + index % 4 * 2),
             intake=IntakeFactory(outcome="light_pressure", effective_pressure="light"),
         )
-
-
-def request_queries() -> int:
-    """What any logged-in admin page costs before its own queries: the session and the user
-    (2), the user's own and group permissions (2), and, when SESSION_SAVE_EVERY_REQUEST is on,
-    the session saved again (an UPDATE inside a savepoint and its release: 3)."""
-    return 4 + (3 if settings.SESSION_SAVE_EVERY_REQUEST else 0)
 
 
 # Besides the request: the pending-review count for the "Review queue" button (1); the

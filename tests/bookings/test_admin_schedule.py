@@ -11,24 +11,15 @@ from bookings import admin_schedule
 from bookings.admin_schedule import APPOINTMENT, AWAY, BUFFER, FREE, OFF, Column
 from bookings.models import AppointmentStatus, ClosedDay
 from tests.bookings.clinic import build_clinic, local_time, qualify, work_every_day
-from tests.bookings.test_admin import (
-    FRONT_DESK,
-    booking_form_data,
-    request_queries,
-    staff_member,
-)
+from tests.bookings.test_admin import booking_form_data
 from tests.factories import AppointmentFactory, ClientFactory, TherapistFactory
+from tests.people import FRONT_DESK, request_queries, staff_member
 from therapists.models import TimeOff
 
 pytestmark = pytest.mark.django_db
 
 NEW_YORK = ZoneInfo("America/New_York")
 SCHEDULE = "admin:bookings_appointment_schedule"
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
 
 
 @pytest.fixture

@@ -33,11 +33,6 @@ pytestmark = pytest.mark.django_db
 OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 
 
-@pytest.fixture
-def clinic():
-    return build_clinic()
-
-
 def counts() -> tuple[int, int, int]:
     return Appointment.objects.count(), Client.objects.count(), Intake.objects.count()
 
@@ -527,6 +522,18 @@ class TestCancelBooking:
         assert wrong_token == unknown == malformed == odd_token
         assert wrong_token["code"] == "not_found"
         assert Appointment.objects.get().status == AppointmentStatus.CONFIRMED
+
+    def test_the_reference_is_matched_ignoring_case_as_on_the_pages(self, client, booked):
+        reference, token = booked
+        answer = self.cancel(client, reference.lower(), {"token": token}, 200)
+        assert answer == {"reference": reference, "status": "cancelled"}
+
+    def test_the_cut_off_in_the_message_follows_the_setting(self, client, settings):
+        settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS = 48
+        start = (timezone.now() + dt.timedelta(hours=30)).replace(second=0, microsecond=0)
+        appointment = AppointmentFactory(start=start)
+        answer = self.cancel(client, appointment.reference, {"token": "factory-token"}, 409)
+        assert "until 48 hours before" in answer["detail"]
 
     def test_inside_24_hours_the_client_must_call(self, client):
         start = (timezone.now() + dt.timedelta(hours=3)).replace(second=0, microsecond=0)

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from bookings import screening
 from bookings.models import Appointment, Client, Intake
 from bookings.screening import clear_answers
-from tests.bookings.clinic import build_clinic, local_time
+from tests.bookings.clinic import local_time
 
 pytestmark = pytest.mark.django_db
 
@@ -193,11 +193,6 @@ def booking_payloads(draw, slugs):
         else:
             target[draw(any_text)] = draw(json_values)
     return body
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
 
 
 def slugs_of(clinic) -> tuple[list[str], list[str]]:

@@ -10,16 +10,11 @@ from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentStatus, Client, Intake
 from bookings.screening import QUESTIONS, clear_answers
-from tests.bookings.clinic import build_clinic, local_time
+from tests.bookings.clinic import local_time
 
 pytestmark = pytest.mark.django_db
 
 CONTACT = {"name": "Ada Client", "email": "ada@example.com", "phone": "+1 212 555 0199"}
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
 
 
 @pytest.fixture(autouse=True)

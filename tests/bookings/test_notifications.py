@@ -8,6 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from bookings import notifications
+from bookings.reminders import reminders_send_due
 from bookings.screening import clear_answers
 from bookings.services import (
     ClientDetails,
@@ -17,24 +18,12 @@ from bookings.services import (
     intake_approve,
     intake_decline,
 )
-from outbox.reminders import reminders_send_due
 from outbox.services import emails_deliver_due
-from tests.bookings.clinic import build_clinic, local_time
-from tests.factories import UserFactory
+from tests.bookings.clinic import local_time
 
 pytestmark = pytest.mark.django_db
 
 ADA = ClientDetails(name="Ada Client", email="ada@example.com", phone="+1 212 555 0199")
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
-
-
-@pytest.fixture
-def staff():
-    return UserFactory(username="desk", is_staff=True)
 
 
 @pytest.fixture

@@ -123,3 +123,136 @@ class TestClientRights:
         past.intake.refresh_from_db()
         assert old.intake.answers == {} and old.intake.outcome == "clear"
         assert past.intake.answers != {}
+
+
+class TestNothingLeftBehind:
+    """Issue #11 item 7: erasure and retention also reach the admin log, the outbox, the
+    session notes and the contact details."""
+
+    @pytest.fixture
+    def ada(self):
+        from bookings.screening import clear_answers
+        from tests.factories import ClientFactory, IntakeFactory
+
+        client = ClientFactory(email="Ada@Example.com", name="Ada Lovelace", phone="+1 555 0101")
+        appointment = AppointmentFactory(
+            client=client,
+            intake=IntakeFactory(answers=clear_answers(other_conditions="SECRET knee")),
+        )
+        return client, appointment
+
+    def _log(self, obj, user):
+        from django.contrib.admin.models import CHANGE, LogEntry
+        from django.contrib.contenttypes.models import ContentType
+
+        return LogEntry.objects.create(
+            user=user,
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=str(obj.pk),
+            object_repr=str(obj),
+            action_flag=CHANGE,
+            change_message="Moved for Ada Lovelace",
+        )
+
+    def test_erasure_blanks_the_admin_log_of_the_clients_records(self, ada):
+        client, appointment = ada
+        manager = _member("Clinic manager")
+        logs = [self._log(appointment, manager), self._log(client, manager)]
+        someone_else = self._log(AppointmentFactory(), manager)
+        assert "Ada Lovelace" in logs[0].object_repr  # "REF · Ada Lovelace with ... at ..."
+        client_erase(email="ada@example.com", user=manager)
+        for log in logs:
+            log.refresh_from_db()
+            assert "Ada" not in log.object_repr and log.change_message == ""
+        assert logs[0].object_repr == f"{appointment.reference} · Erased client"
+        someone_else.refresh_from_db()
+        assert someone_else.change_message == "Moved for Ada Lovelace"
+
+    def test_erasure_blanks_the_outbox_rows_about_and_to_the_client(self, ada):
+        from outbox.models import Email, EmailStatus
+
+        client, appointment = ada
+        sent = Email.objects.create(
+            kind="confirmed",
+            builder="x.y",
+            params={"appointment": appointment.pk, "kind": "confirmed"},
+            status=EmailStatus.SENT,
+            recipients="ada@example.com",
+            subject="Ada, your session is booked",
+        )
+        waiting = Email.objects.create(
+            kind="reminder",
+            builder="x.y",
+            params={"appointment": appointment.pk},
+            secret="a-manage-link-token",
+        )
+        to_address = Email.objects.create(
+            kind="other", builder="x.y", status=EmailStatus.SENT, recipients="ADA@example.com"
+        )
+        not_hers = Email.objects.create(
+            kind="other", builder="x.y", status=EmailStatus.SENT, recipients="bada@example.com"
+        )
+        client_erase(email="ada@example.com", user=_member("Clinic manager"))
+        for email in (sent, waiting, to_address):
+            email.refresh_from_db()
+            assert (email.recipients, email.subject, email.secret) == ("", "", "")
+        assert waiting.status == EmailStatus.SKIPPED  # never sent to an erased client
+        assert sent.status == EmailStatus.SENT  # the clinic still sees that a mail went out
+        not_hers.refresh_from_db()
+        assert not_hers.recipients == "bada@example.com"
+
+    def test_retention_removes_old_notes_and_contact_details_and_keeps_recent_ones(self, ada):
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from bookings.models import AppointmentEvent, Client, SessionNote
+        from bookings.privacy import retention_purge
+        from tests.factories import ClientFactory
+
+        recent_client, recent = ada
+        now = timezone.now()
+        eight_years_ago = now - dt.timedelta(days=365 * 8)
+        old_client = ClientFactory(name="Old Timer", email="old@example.com", phone="+1 555 0199")
+        Client.objects.filter(pk=old_client.pk).update(created_at=eight_years_ago)
+        old = AppointmentFactory(client=old_client, start=eight_years_ago)
+        for appointment in (old, recent):
+            SessionNote.objects.create(
+                appointment=appointment, work_done="SECRET note", pressure_used="light"
+            )
+            AppointmentEvent.objects.create(
+                appointment=appointment, kind="cancelled", details={"reason": "SECRET pain"}
+            )
+
+        counts = retention_purge(years=7, now=now)
+
+        assert counts == {"intakes": 1, "session notes": 1, "clients": 1, "waitlist entries": 0}
+        old_client.refresh_from_db()
+        old.intake.refresh_from_db()
+        assert (old_client.name, old_client.phone) == ("Erased client", "")
+        assert "old@" not in old_client.email
+        assert old.intake.answers == {} and old.intake.outcome == "clear"
+        assert not SessionNote.objects.filter(appointment=old).exists()
+        assert AppointmentEvent.objects.get(appointment=old).details == {}
+        recent_client.refresh_from_db()
+        assert recent_client.name == "Ada Lovelace"
+        assert SessionNote.objects.filter(appointment=recent).exists()
+        assert AppointmentEvent.objects.get(appointment=recent).details != {}
+        # A second run finds nothing more to do.
+        assert set(retention_purge(years=7, now=now).values()) == {0}
+
+    def test_the_purge_command_runs_the_whole_retention_rule(self, ada):
+        import datetime as dt
+        import io
+
+        from django.core.management import call_command
+        from django.utils import timezone
+
+        from bookings.models import SessionNote
+
+        old = AppointmentFactory(start=timezone.now() - dt.timedelta(days=365 * 8))
+        SessionNote.objects.create(appointment=old, work_done="SECRET", pressure_used="light")
+        out = io.StringIO()
+        call_command("purge_intakes", stdout=out)
+        assert "1 intakes, 1 session notes" in out.getvalue()
+        assert not SessionNote.objects.filter(appointment=old).exists()

@@ -16,22 +16,12 @@ from bookings.services import (
     booking_create,
     booking_reschedule,
 )
-from tests.bookings.clinic import build_clinic, local_time
-from tests.factories import AppointmentFactory, UserFactory
+from tests.bookings.clinic import local_time
+from tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db
 
 SOMEONE = ClientDetails(name="Ada Client", email="ada@example.com", phone="+1 212 555 0199")
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
-
-
-@pytest.fixture
-def staff():
-    return UserFactory(username="desk", is_staff=True)
 
 
 def book(clinic, *, therapist="first", start=None, answers=None, **kwargs):

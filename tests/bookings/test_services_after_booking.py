@@ -18,20 +18,9 @@ from bookings.services import (
     intake_decline,
     session_note_add,
 )
-from tests.bookings.clinic import build_clinic, local_time
-from tests.factories import UserFactory
+from tests.bookings.clinic import local_time
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
-
-
-@pytest.fixture
-def staff():
-    return UserFactory(username="desk", is_staff=True)
 
 
 def _book(clinic, **answers):

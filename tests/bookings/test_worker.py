@@ -13,14 +13,14 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from ashiatsu_clinic.sweep import clinic_sweep
 from bookings import notifications
-from bookings.models import Appointment, AppointmentStatus
+from bookings.models import Appointment, AppointmentStatus, Reminder
+from bookings.reminders import SENT, reminders_send_due
 from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_cancel, booking_create
-from outbox.models import Email, EmailStatus, Reminder
-from outbox.reminders import SENT, reminders_send_due
-from outbox.sweep import clinic_sweep
-from tests.bookings.clinic import build_clinic, local_time
+from outbox.models import Email, EmailStatus
+from tests.bookings.clinic import local_time
 from tests.outbox.backends import BROKEN, LOCMEM, SLOW
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,11 +32,6 @@ DAY = dt.timedelta(hours=24)
 def database_tasks(settings):
     """Tasks go to the database and wait for a worker, as in production."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic(therapists=2, bar_rooms=2)
 
 
 def book(clinic, therapist, start, email="ada@example.com"):

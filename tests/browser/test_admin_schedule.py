@@ -9,8 +9,8 @@ from playwright.sync_api import Page, expect
 from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from tests.bookings.clinic import build_clinic, local_time
-from tests.bookings.test_admin import FRONT_DESK, role
 from tests.factories import UserFactory
+from tests.people import FRONT_DESK, role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -16,8 +16,8 @@ from playwright.sync_api import Page, expect
 from bookings import notifications
 from bookings.models import Appointment
 from tests.bookings.clinic import build_clinic, local_time, qualify, work_every_day
-from tests.bookings.test_admin import FRONT_DESK, role
 from tests.factories import AppointmentFactory, ClientFactory, TherapistFactory, UserFactory
+from tests.people import FRONT_DESK, role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,7 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from outbox.models import Email, EmailStatus
-from outbox.services import email_deliver, email_queue, email_retry_now, emails_deliver_due
+from outbox.services import (
+    email_deliver,
+    email_queue,
+    email_retry_now,
+    emails_deliver_due,
+    open_secret,
+    seal_secret,
+)
 from tests.outbox.backends import BROKEN, LOCMEM
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +75,34 @@ class TestQueue:
         assert len(mail.outbox) == 1
 
 
+class TestSealedSecret:
+    """Issue #11 item 1: the link token waiting in the outbox is not readable from the
+    table (admin pages, a dump, a backup); only the worker, with SECRET_KEY, opens it."""
+
+    def test_the_link_secret_is_stored_sealed_and_sent_in_clear(self):
+        token = "Zk3-manage-link-token-of-43-characters-xyz"
+        email = queue(link=token)
+        email.refresh_from_db()
+        assert email.secret.startswith("s1:") and token not in email.secret
+        assert token[:6] not in email.secret
+        assert seal_secret(token) != seal_secret(token)  # a fresh nonce each time
+        assert email_deliver(email.pk) == EmailStatus.SENT
+        assert mail.outbox[0].body == f"token={token}"
+
+    def test_a_secret_sealed_before_a_key_rotation_still_opens(self, settings):
+        sealed = seal_secret("s3cret")
+        old_key = settings.SECRET_KEY
+        settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-key-" + "x" * 40, [old_key]
+        assert open_secret(sealed) == "s3cret"
+        settings.SECRET_KEY_FALLBACKS = []
+        with pytest.raises(ValueError, match="no longer in use"):
+            open_secret(sealed)
+
+    def test_rows_queued_before_sealing_still_send(self):
+        assert open_secret("plain-old-token") == "plain-old-token"
+        assert seal_secret("") == "" and open_secret("") == ""
+
+
 class TestRetry:
     def test_a_failure_is_logged_kept_and_retried_later(self, settings, caplog):
         email = queue()
@@ -78,7 +113,7 @@ class TestRetry:
         email.refresh_from_db()
         assert email.attempts == 1 and "SMTPServerDisconnected" in email.last_error
         assert email.next_attempt_at == now + dt.timedelta(minutes=1)
-        assert email.secret == "s3cret"  # still needed for the retry
+        assert open_secret(email.secret) == "s3cret"  # still needed for the retry
         assert "failed (attempt 1)" in caplog.text and "mail server down" in caplog.text
         # Not due yet: nothing happens; due and the server is back: sent.
         assert emails_deliver_due(now=now + dt.timedelta(seconds=30)) == 0

@@ -9,44 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.bookings.clinic import build_clinic, local_time, qualify, work_every_day
-from tests.bookings.test_admin import (
-    CLINIC_MANAGER,
-    FRONT_DESK,
-    request_queries,
-    staff_member,
-)
 from tests.factories import AppointmentFactory, CredentialFactory, TherapistFactory
+from tests.people import request_queries
 from therapists.models import Credential, CredentialKind, TimeOff, WorkingHours
 
 pytestmark = pytest.mark.django_db
 
 ADMIN_LOGIN = "/admin/login/"
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
-
-
-@pytest.fixture
-def desk():
-    return staff_member("desk", FRONT_DESK)
-
-
-@pytest.fixture
-def manager():
-    return staff_member("boss", CLINIC_MANAGER)
-
-
-@pytest.fixture
-def people(clinic, desk, manager):
-    return {
-        "desk": desk,
-        "manager": manager,
-        "therapist": clinic.therapists[0].user,
-        "no_role": staff_member("temp", None),
-        "anonymous": None,
-    }
 
 
 def as_user(client, user):

@@ -10,11 +10,11 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from ashiatsu_clinic.sweep import clinic_sweep
 from bookings.models import Appointment, AppointmentStatus
 from bookings.schedules import available_slots
 from bookings.screening import clear_answers
 from bookings.services import TAKEN, BookingError, ClientDetails, booking_cancel, booking_create
-from outbox.sweep import clinic_sweep
 from tests.bookings.clinic import local_time
 from tests.factories import UserFactory
 from waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer

@@ -7,8 +7,8 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.utils import timezone
 
+from ashiatsu_clinic.digest import expiring_credentials, manager_digest_send_if_due
 from bookings.roles import CLINIC_MANAGER
-from outbox.digest import expiring_credentials, manager_digest_send_if_due
 from outbox.services import emails_deliver_due
 from tests.bookings.clinic import local_time
 from tests.factories import (

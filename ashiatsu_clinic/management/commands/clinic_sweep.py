@@ -1,4 +1,4 @@
-"""`manage.py clinic_sweep`: the clinic's periodic work (see `outbox.sweep`).
+"""`manage.py clinic_sweep`: the clinic's periodic work (see `ashiatsu_clinic.sweep`).
 
 Once, for cron (`* * * * * manage.py clinic_sweep`), or with `--every SECONDS` as a
 long-running process beside `manage.py db_worker`. Safe to run in several places at once.
@@ -10,7 +10,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from outbox.sweep import clinic_sweep
+from ashiatsu_clinic.sweep import clinic_sweep
 
 
 class Command(BaseCommand):

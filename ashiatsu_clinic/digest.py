@@ -18,7 +18,9 @@ from django.utils import timezone
 
 from bookings.credentials import expiring_credentials
 from bookings.roles import CLINIC_MANAGER
+from core.clock import localise
 from outbox.models import PeriodicRun
+from outbox.render import render_message
 from outbox.services import email_queue
 
 DIGEST = "manager_digest"
@@ -34,8 +36,6 @@ def manager_emails() -> list[str]:
 def manager_digest_email(
     params: dict[str, Any], *, secret: str = ""
 ) -> EmailMultiAlternatives | None:
-    from bookings.notifications import render_message
-
     recipients = manager_emails()
     if not recipients:
         return None
@@ -57,7 +57,7 @@ def manager_digest_email(
 def manager_digest_send_if_due(*, now: dt.datetime | None = None) -> int:
     """Queue this week's digest once the configured weekday and hour have come (later in the
     week if the sweep was down then); the unique (name, ISO week) row makes it once a week."""
-    local = timezone.localtime(now or timezone.now())
+    local = localise(now or timezone.now())
     if (local.weekday(), local.hour) < (
         settings.MANAGER_DIGEST_WEEKDAY,
         settings.MANAGER_DIGEST_HOUR,

@@ -1,4 +1,4 @@
-"""The clinic's periodic work, in one idempotent pass that any number of processes may run
+"""The clinic's periodic work (the composition root: the one place that knows every app), in one idempotent pass that any number of processes may run
 at once: due reminders, e-mails to (re)send, waitlist offers to expire and make, and the
 weekly e-mail to managers.
 
@@ -12,25 +12,21 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from django.apps import apps
 from django.utils import timezone
+
+from ashiatsu_clinic import digest
+from bookings import reminders
+from outbox import services
+from waitlist import services as waitlist
 
 logger = logging.getLogger(__name__)
 
 
 def _steps() -> list[tuple[str, Callable[[dt.datetime], int]]]:
-    from outbox import digest, reminders, services
-
-    steps = [("reminders", lambda now: reminders.reminders_send_due(now=now))]
-    if apps.is_installed("waitlist"):
-        from waitlist import services as waitlist
-
-        steps += [
-            ("waitlist_expired", lambda now: waitlist.offers_expire(now=now)),
-            ("waitlist_offers", lambda now: waitlist.offers_make(now=now)),
-        ]
     return [
-        *steps,
+        ("reminders", lambda now: reminders.reminders_send_due(now=now)),
+        ("waitlist_expired", lambda now: waitlist.offers_expire(now=now)),
+        ("waitlist_offers", lambda now: waitlist.offers_make(now=now)),
         ("manager_digest", lambda now: digest.manager_digest_send_if_due(now=now)),
         # Last, so the e-mails queued above go out in this same pass.
         ("emails", lambda now: services.emails_deliver_due(now=now)),

@@ -6,6 +6,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from bookings.models import Reminder
+from bookings.reminders import MOVED, NOT_CONFIRMED, SENT, reminder_schedule, reminders_send_due
 from bookings.screening import clear_answers
 from bookings.services import (
     ClientDetails,
@@ -14,21 +16,14 @@ from bookings.services import (
     booking_reschedule,
     intake_approve,
 )
-from outbox.models import Reminder
-from outbox.reminders import MOVED, NOT_CONFIRMED, SENT, reminder_schedule, reminders_send_due
 from outbox.services import emails_deliver_due
-from tests.bookings.clinic import build_clinic, local_time
+from tests.bookings.clinic import local_time
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 ADA = ClientDetails(name="Ada Client", email="ada@example.com", phone="+1 212 555 0199")
 DAY = dt.timedelta(hours=24)
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
 
 
 def book(clinic, start, **answers):

@@ -22,6 +22,7 @@ from bookings.models import (
     SessionNote,
 )
 from bookings.screening import clear_answers
+from portal import views
 from tests.bookings.clinic import local_time
 from tests.factories import (
     AppointmentFactory,
@@ -30,7 +31,6 @@ from tests.factories import (
     TherapistFactory,
     UserFactory,
 )
-from therapists import views
 
 # Sessions idle out after 30 minutes, so every request saves its session:
 # SAVEPOINT, UPDATE django_session, RELEASE.
@@ -452,18 +452,10 @@ class TestAppointmentPage:
         assert not IntakeAccess.objects.exists()
 
     def test_it_lists_the_clients_earlier_sessions_with_the_clinic(self, client, session, bob):
-        book(
-            bob,
-            local_time(-10, 10),
-            client=ClientFactory(email="ADA@example.com"),
-            status=AppointmentStatus.COMPLETED,
-        )
-        book(
-            bob,
-            local_time(-5, 10),
-            client=ClientFactory(email="ada@example.com"),
-            status=AppointmentStatus.CANCELLED,
-        )
+        # The same client record (the clinic linked these bookings to it): shown, not the
+        # cancelled one, not someone else's.
+        book(bob, local_time(-10, 10), client=session.client, status=AppointmentStatus.COMPLETED)
+        book(bob, local_time(-5, 10), client=session.client, status=AppointmentStatus.CANCELLED)
         book(
             bob,
             local_time(-4, 10),
@@ -476,11 +468,30 @@ class TestAppointmentPage:
         assert len(past) == 1 and past[0].therapist == bob
         assert "Bob Stepper" in response.content.decode()
 
+    @pytest.mark.parametrize("typed", ["ADA@example.com", "ada@example.com", "Ada@Example.COM"])
+    def test_sessions_linked_only_by_a_typed_email_never_show_their_notes(
+        self, client, session, bob, typed
+    ):
+        """Issue #11 item 5: another client record under the same address, in any case, is
+        not the same client; booking under a victim's address must not open their notes."""
+        victim = book(
+            bob,
+            local_time(-3, 10),
+            client=ClientFactory(name="Victim", email=typed),
+            status=AppointmentStatus.COMPLETED,
+        )
+        SessionNote.objects.create(
+            appointment=victim, author=bob.user, work_done="SECRET sciatica", pressure_used="light"
+        )
+        client.force_login(session.therapist.user)
+        response = client.get(page_urls(session)["appointment"])
+        assert response.context["past_sessions"] == []
+        content = response.content.decode()
+        assert "SECRET sciatica" not in content and victim.reference not in content
+
     def test_the_query_count_is_fixed(self, client, session, bob, django_assert_num_queries):
         for days_ago in (3, 5, 7):
-            earlier = book(
-                bob, local_time(-days_ago, 10), client=ClientFactory(email="ada@example.com")
-            )
+            earlier = book(bob, local_time(-days_ago, 10), client=session.client)
             SessionNote.objects.create(
                 appointment=earlier, author=bob.user, work_done="Fine", pressure_used="medium"
             )

@@ -17,8 +17,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Value
-from django.db.models.functions import Lower
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,19 +31,19 @@ from bookings.models import (
     AppointmentEvent,
     AppointmentStatus,
     IntakeAccess,
-    IntakeOutcome,
     Pressure,
     SessionNote,
 )
 from bookings.privacy import read_intake_answers
 from bookings.services import (
-    STATUS_TRANSITIONS,
     BookingError,
+    allowed_status_changes,
     appointment_set_status,
     session_note_add,
 )
-from therapists.feeds import feed_appointments, therapist_calendar, therapist_for_token
-from therapists.forms import THERAPIST_STATUSES, SessionNoteForm, StatusForm
+from core.clock import clinic_today
+from portal.feeds import feed_appointments, therapist_calendar, therapist_for_token
+from portal.forms import THERAPIST_STATUSES, SessionNoteForm, StatusForm
 from therapists.models import Therapist
 
 # Days a therapist can page to: a few years of history, a year ahead (bookings open 60 days
@@ -67,7 +66,7 @@ def _therapist_for(request: HttpRequest) -> Therapist:
 
 
 def _in_range(day: dt.date) -> bool:
-    today = timezone.localdate()
+    today = clinic_today()
     return (
         today - dt.timedelta(days=DAYS_BACK_LIMIT)
         <= day
@@ -86,36 +85,16 @@ def _day_from(raw: str) -> dt.date:
     return day
 
 
-def _local_midnight(day: dt.date) -> dt.datetime:
-    # Combining with the zone (not adding 24 h) keeps a day right across a DST change.
-    return dt.datetime.combine(day, dt.time(), timezone.get_current_timezone())
-
-
-def _appointments_of_client(email: Value | OuterRef) -> QuerySet[Appointment]:
-    """Non-cancelled appointments of the client with this e-mail address. Clients have no
-    account and each booking creates its own `Client` row, so the clinic recognises a
-    returning client by e-mail, ignoring case."""
-    return (
-        Appointment.objects.active()
-        .alias(client_email=Lower("client__email"))
-        .filter(client_email=Lower(email))
-    )
-
-
 def _sessions(therapist: Therapist, first_day: dt.date, days: int) -> QuerySet[Appointment]:
     """The therapist's sessions (not cancelled) on local days [first_day, first_day + days),
     each annotated with `first_visit`: no earlier non-cancelled appointment of the client
     with the clinic. One query, whatever the number of sessions."""
-    earlier = _appointments_of_client(OuterRef("client__email")).filter(start__lt=OuterRef("start"))
     return (
         Appointment.objects.active()
         .for_therapist(therapist)
-        .filter(
-            start__gte=_local_midnight(first_day),
-            start__lt=_local_midnight(first_day + dt.timedelta(days=days)),
-        )
+        .starting_on_local_days(first_day, days)
         .select_related("client", "service__style", "room", "intake")
-        .annotate(first_visit=~Exists(earlier))
+        .with_first_visit()
         .order_by("start")
     )
 
@@ -140,9 +119,7 @@ class DaySession:
         return cls(
             appointment=appointment,
             first_visit=appointment.first_visit,
-            # A screening rule capped the pressure (as in `Intake.flags`), not the client's wish.
-            light_pressure_only=intake.effective_pressure == Pressure.LIGHT
-            and intake.outcome != IntakeOutcome.CLEAR,
+            light_pressure_only=intake.light_pressure_only,
             pressure=intake.get_effective_pressure_display(),
             pressure_asked=Pressure(asked).label if asked in Pressure.values else "",
             avoid_areas=answers.get("avoid_areas", ""),
@@ -161,7 +138,7 @@ def _log_intake_views(request: HttpRequest, appointments: list[Appointment], whe
 
 
 def _portal_context(therapist: Therapist, **extra) -> dict:
-    return {"therapist": therapist, "today": timezone.localdate(), **extra}
+    return {"therapist": therapist, "today": clinic_today(), **extra}
 
 
 def _day_page(request: HttpRequest, day: dt.date) -> HttpResponse:
@@ -184,7 +161,7 @@ def _day_page(request: HttpRequest, day: dt.date) -> HttpResponse:
 @require_safe
 def today(request: HttpRequest) -> HttpResponse:
     """The therapist's sessions today, in the clinic's time zone."""
-    return _day_page(request, timezone.localdate())
+    return _day_page(request, clinic_today())
 
 
 @never_cache
@@ -273,14 +250,21 @@ def _history_line(event: AppointmentEvent) -> dict:
 
 
 def _past_sessions(appointment: Appointment, now: dt.datetime) -> list[Appointment]:
-    """The client's sessions with the clinic (any therapist) before this one, newest first."""
+    """The client's sessions with the clinic (any therapist) before this one, newest first,
+    with the other therapists' notes.
+
+    Only sessions of the same client record: one the clinic made or confirmed (staff link
+    bookings to a record), never one a typed e-mail address points at. Anyone can book
+    under anyone's address, in any case, and would then read that person's notes here.
+    Until clients have verified records, `of_client` (by e-mail) serves only
+    the "first visit" hint, which shows nothing of the earlier sessions.
+    """
     return list(
-        _appointments_of_client(Value(appointment.client.email))
-        .filter(start__lt=min(appointment.start, now))
-        .exclude(pk=appointment.pk)
+        Appointment.objects.history_of(appointment, before=now)
         .select_related("service", "therapist")
-        .prefetch_related(Prefetch("notes", queryset=SessionNote.objects.order_by("created_at")))
-        .order_by("-start")[:PAST_SESSIONS_SHOWN]
+        .prefetch_related(Prefetch("notes", queryset=SessionNote.objects.order_by("created_at")))[
+            :PAST_SESSIONS_SHOWN
+        ]
     )
 
 
@@ -301,7 +285,14 @@ def _render_appointment(
         note_form = SessionNoteForm(
             action=action, initial={"pressure_used": appointment.intake.effective_pressure}
         )
-    may_set_status = appointment.status in STATUS_TRANSITIONS[AppointmentStatus.COMPLETED]
+    # The form shows from the session's start; before, the page says when it will.
+    may_set_status = bool(
+        allowed_status_changes(
+            appointment=appointment,
+            now=max(now, appointment.start),
+            among=[value for value, _ in THERAPIST_STATUSES],
+        )
+    )
     context = _portal_context(
         therapist,
         appointment=appointment,

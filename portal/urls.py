@@ -3,10 +3,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from therapists import views
-from therapists.forms import PortalLoginForm
+from portal import views
+from portal.forms import PortalLoginForm
 
-app_name = "therapists"
+app_name = "therapists"  # URL names unchanged since the portal left the therapists app
 
 # Dates are YYYY-MM-DD; an impossible one (2026-02-30) passes the pattern and the view 404s.
 DATE = r"(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})"

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentStatus
 from bookings.screening import clear_answers
+from portal import feeds
 from tests.bookings.clinic import local_time
 from tests.factories import (
     AppointmentFactory,
@@ -18,7 +19,6 @@ from tests.factories import (
     TherapistFactory,
     UserFactory,
 )
-from therapists import feeds
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from bookings.models import Appointment, AppointmentStatus
-from outbox.models import Reminder, ReminderKind
+from bookings.models import Appointment, AppointmentStatus, Reminder, ReminderKind
 
 SENT = "sent"
 NOT_CONFIRMED = "skipped: not confirmed"

@@ -10,13 +10,13 @@ timing tells an attacker nothing useful; the constant-time comparison then confi
 """
 
 import datetime as dt
-import hashlib
 
 from django.conf import settings
 from django.urls import reverse
 from icalendar import Calendar, Event
 
 from bookings.models import Appointment, AppointmentStatus
+from core import tokens
 from therapists.clinic_time import ics_utc
 from therapists.models import Therapist
 
@@ -26,8 +26,9 @@ DAYS_AHEAD = 60
 
 
 def therapist_for_token(token: str) -> Therapist | None:
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    therapist = Therapist.objects.filter(calendar_token_hash=digest, active=True).first()
+    therapist = Therapist.objects.filter(
+        calendar_token_hash=tokens.token_hash(token), active=True
+    ).first()
     if therapist is None or not therapist.calendar_token_matches(token):
         return None
     return therapist

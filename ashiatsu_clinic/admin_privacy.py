@@ -1,0 +1,274 @@
+"""No admin list may be filtered, searched or ordered on health data, secrets or tokens.
+
+Django's admin accepts a lookup on any field of the model in the query string
+(`?answers__other_conditions__icontains=diabetes`, `?secret__startswith=a`): a list that
+answers "1 result" or "0 results" spells out the field letter by letter, for any staff
+member who may see the list, and nothing is logged. One rule closes that for every
+ModelAdmin on the site, including third-party ones and ones added later:
+`ClinicAdminSite` (ashiatsu_clinic/admin_site.py) gives every registered ModelAdmin the
+`SensitiveFieldsGuard` below, and `tests/test_admin_privacy_guard.py` enumerates the site's
+registry to prove it for every model, field, role and lookup path.
+
+- `SENSITIVE` is the one declaration of fields that no role may filter, search or order on:
+  health answers and reasons, session notes, secrets, tokens, hashes, passwords. A lookup
+  path is refused when any step of it (`client__appointments__intake__answers__x`) lands on
+  one. The admin answers a refused lookup as it answers any disallowed one: 400 Bad Request.
+- `SENSITIVE_NAME` is a pattern of field names that look sensitive. A field matching it
+  that is not declared in `SENSITIVE` or `REVIEWED_NOT_SENSITIVE` is refused too (fail
+  closed), and the test fails until someone classifies it: a new field cannot silently
+  reopen the hole.
+- `HEALTH_DERIVED` fields (the intake's outcome and pressure) may be filtered, because the
+  front desk works with outcomes, but a list narrowed by one says something about the health
+  of everyone on it, so it is logged as a read of those intakes (`bookings.privacy`).
+"""
+
+import re
+from collections.abc import Iterable
+
+from django.contrib.admin.options import IS_FACETS_VAR, IS_POPUP_VAR, TO_FIELD_VAR
+from django.contrib.admin.views.main import (
+    ALL_VAR,
+    ERROR_FLAG,
+    ORDER_VAR,
+    PAGE_VAR,
+    SEARCH_VAR,
+)
+from django.core import checks
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import F, Model, OrderBy
+from django.db.models.constants import LOOKUP_SEP
+
+WHOLE_MODEL = "*"
+
+# model label -> fields no role may filter, search or order on ("*": every field).
+SENSITIVE: dict[str, set[str]] = {
+    "auth.User": {"password"},
+    "sessions.Session": {WHOLE_MODEL},
+    "otp_totp.TOTPDevice": {"key"},
+    "otp_static.StaticToken": {WHOLE_MODEL},
+    "axes.AccessAttempt": {"get_data", "post_data"},
+    "axes.AccessLog": {"session_hash"},
+    "django_tasks_database.DBTaskResult": {"args_kwargs", "return_value", "traceback"},
+    "therapists.Therapist": {"calendar_token_hash"},
+    "bookings.Intake": {"answers", "reasons"},
+    "bookings.Appointment": {"manage_token_hash"},
+    "bookings.SessionNote": {WHOLE_MODEL},
+    "bookings.AppointmentEvent": {"details"},
+    "outbox.Email": {"secret"},
+    "waitlist.WaitlistEntry": {"answers", "confirm_token_hash", "client_address"},
+    "waitlist.WaitlistOffer": {"token_hash"},
+}
+
+# Fields whose names match the pattern, or that hold free text or JSON, and that someone
+# looked at and found harmless to filter on (say why when adding one).
+REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
+    "admin.LogEntry": {"object_id", "change_message"},  # ids and changed field names
+    "django_tasks_database.DBTaskResult": {"task_path", "worker_ids", "exception_class_path"},
+    "therapists.Therapist": {"bio"},  # public on the booking pages
+    "therapists.TimeOff": {"reason"},  # staff write "holiday", "training"; searched by them
+    "bookings.Style": {"description"},  # public
+    "bookings.Service": {"description"},  # public
+    "bookings.ClosedDay": {"reason"},  # public holiday names
+    "outbox.Email": {"params", "last_error"},  # object ids; the mail server's answer
+    "waitlist.WaitlistEntry": {"unanswered_offers"},  # a count of lapsed offers
+}
+
+# Filterable, but a list narrowed by one of these is logged as a read of its intakes.
+HEALTH_DERIVED: dict[str, set[str]] = {
+    "bookings.Intake": {"outcome", "effective_pressure"},
+}
+# How to reach the intake of a row, for models whose lists may be narrowed by health.
+ROW_INTAKE: dict[str, str] = {
+    "bookings.Intake": "pk",
+    "bookings.Appointment": "intake_id",
+}
+
+SENSITIVE_NAME = re.compile(
+    r"answer|secret|token|hash|password|note|body|reason|detail|condition|key|"
+    r"session_data|_data$|response|traceback|params|error|message",
+    re.IGNORECASE,
+)
+
+# Query-string keys of the changelist itself, which are not lookups.
+CHANGELIST_VARS = {
+    ALL_VAR,
+    ORDER_VAR,
+    PAGE_VAR,
+    SEARCH_VAR,
+    ERROR_FLAG,
+    IS_POPUP_VAR,
+    TO_FIELD_VAR,
+    IS_FACETS_VAR,
+}
+
+
+def _declared(table: dict[str, set[str]], model: type[Model], name: str) -> bool:
+    names = table.get(model._meta.label, set())
+    return WHOLE_MODEL in names or name in names
+
+
+def is_sensitive(model: type[Model], name: str) -> bool:
+    """Whether no role may filter, search or order on `model.name`: declared sensitive, or
+    looking sensitive and never reviewed (fail closed)."""
+    if _declared(SENSITIVE, model, name):
+        return True
+    return bool(SENSITIVE_NAME.search(name)) and not _declared(REVIEWED_NOT_SENSITIVE, model, name)
+
+
+def is_health_derived(model: type[Model], name: str) -> bool:
+    return _declared(HEALTH_DERIVED, model, name)
+
+
+def _steps(model: type[Model], path: str) -> Iterable[tuple[type[Model], str]]:
+    """(model, field name) for each step of a lookup path through the models; what follows a
+    field that is not a relation (JSON keys, transforms, lookups) is not a step."""
+    for part in path.split(LOOKUP_SEP):
+        if model is None:
+            return
+        if part == "pk":
+            part = model._meta.pk.name
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return
+        yield model, field.name
+        model = field.related_model if field.is_relation else None
+
+
+def path_is_sensitive(model: type[Model], path: str) -> bool:
+    return any(is_sensitive(m, name) for m, name in _steps(model, path.lstrip("-^=@")))
+
+
+def path_is_health_derived(model: type[Model], path: str) -> bool:
+    return any(is_health_derived(m, name) for m, name in _steps(model, path.lstrip("-^=@")))
+
+
+def _order_path(value) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, OrderBy):
+        value = value.expression
+    if isinstance(value, F):
+        return value.name
+    return None
+
+
+class SensitiveFieldsGuard:
+    """Mixed into every ModelAdmin of the site (see the module docstring)."""
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if path_is_sensitive(self.model, lookup):
+            return False  # the changelist answers DisallowedModelAdminLookup: 400
+        if path_is_health_derived(self.model, lookup) and self.model._meta.label not in ROW_INTAKE:
+            return False  # a health-narrowed list we could not log
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_search_fields(self, request):
+        return [
+            name
+            for name in super().get_search_fields(request)
+            if not path_is_sensitive(self.model, name)
+        ]
+
+    def get_ordering(self, request):
+        return [
+            item
+            for item in super().get_ordering(request) or ()
+            if not path_is_sensitive(self.model, _order_path(item) or "")
+        ]
+
+    def column_ordering(self, name) -> str | None:
+        """The field a list column sorts by (None: not sortable or an expression)."""
+        if callable(name):
+            return _order_path(getattr(name, "admin_order_field", None))
+        try:
+            return self.model._meta.get_field(name).name
+        except FieldDoesNotExist:
+            pass
+        attr = getattr(self, name, None) or getattr(self.model, name, None)
+        if isinstance(attr, property):
+            attr = attr.fget
+        return _order_path(getattr(attr, "admin_order_field", None))
+
+    def get_sortable_by(self, request):
+        return [
+            name
+            for name in super().get_sortable_by(request)
+            if not path_is_sensitive(self.model, self.column_ordering(name) or "")
+        ]
+
+    def get_changelist(self, request, **kwargs):
+        return guarded_changelist(super().get_changelist(request, **kwargs))
+
+    def check(self, **kwargs):
+        """`manage.py check` names any sensitive field an admin offers to filter, search,
+        order or drill down on (the guard drops or refuses them anyway)."""
+        errors = list(super().check(**kwargs))
+        offered = [
+            *(
+                f if isinstance(f, str) else f[0]
+                for f in self.list_filter
+                if not isinstance(f, type)
+            ),
+            *self.search_fields,
+            *(_order_path(o) or "" for o in self.ordering or ()),
+            *([self.date_hierarchy] if self.date_hierarchy else []),
+            *(self.column_ordering(name) or "" for name in self.list_display),
+        ]
+        errors += [
+            checks.Error(
+                f"{type(self).__name__} offers the sensitive field {path!r} to filter, search "
+                "or order on.",
+                hint="Remove it; see ashiatsu_clinic/admin_privacy.py.",
+                obj=type(self),
+                id="clinic.E001",
+            )
+            for path in offered
+            if path and path_is_sensitive(self.model, path)
+        ]
+        return errors
+
+
+_changelist_classes: dict[type, type] = {}
+
+
+def guarded_changelist(base: type) -> type:
+    """The admin's ChangeList, which also refuses `?o=` on a sensitive column and logs
+    lists narrowed by a health-derived field as reads."""
+    if base not in _changelist_classes:
+
+        class GuardedChangeList(base):
+            def get_ordering_field(self, field_name):
+                field = super().get_ordering_field(field_name)
+                if path_is_sensitive(self.model, _order_path(field) or ""):
+                    return None
+                return field
+
+            def get_results(self, request):
+                super().get_results(request)
+                narrowed = sorted(
+                    key
+                    for key in self.params
+                    if key not in CHANGELIST_VARS and path_is_health_derived(self.model, key)
+                )
+                if narrowed:
+                    from bookings.privacy import intake_list_read
+
+                    intake_path = ROW_INTAKE[self.model._meta.label]
+                    intake_list_read(
+                        user=request.user,
+                        intake_ids=[getattr(row, intake_path) for row in self.result_list],
+                        where=f"admin list of {self.opts.verbose_name_plural} by "
+                        + ", ".join(narrowed),
+                    )
+
+        GuardedChangeList.__name__ = f"Guarded{base.__name__}"
+        _changelist_classes[base] = GuardedChangeList
+    return _changelist_classes[base]
+
+
+def guard(model_admin) -> None:
+    """Give a registered ModelAdmin instance the guard (once)."""
+    cls = type(model_admin)
+    if not issubclass(cls, SensitiveFieldsGuard):
+        model_admin.__class__ = type(cls.__name__, (SensitiveFieldsGuard, cls), {})

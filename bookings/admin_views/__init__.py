@@ -1,0 +1,53 @@
+"""Staff pages inside the admin, one module per concern:
+
+- `common`: permission check, page context, appointment lookup decorator, local times
+- `appointments`: detail (with move), status buttons, cancel, history, changelist actions
+- `booking`: booking from the admin
+- `health`: the full health answers (logged)
+- `review`: the review queue
+- `schedule`: the day and week grids
+- `export`: the CSV export
+- `credentials`: expiring credentials and the sessions they touch
+
+Every view here is reached through `admin_site.admin_view` (staff login) and checks the
+user's permission itself: the admin's menus hide what a role may not do, but the server is
+what refuses it. Every change to an appointment goes through `bookings.services`, so the
+admin obeys the same rules as the booking pages; a `BookingError` becomes a form error or a
+message, never a server error.
+
+The names below are the views `bookings.admin` wires into its URLs.
+"""
+
+from bookings.admin_views.appointments import (
+    appointment_cancel,
+    appointment_detail,
+    appointment_history,
+    appointment_status,
+    cancel_selected,
+    describe_event,
+    set_status_of_selected,
+)
+from bookings.admin_views.booking import appointment_add
+from bookings.admin_views.credentials import expiring_credentials
+from bookings.admin_views.export import export_csv
+from bookings.admin_views.health import health_answers
+from bookings.admin_views.review import review_decide, review_queue
+from bookings.admin_views.schedule import schedule_day, schedule_week
+
+__all__ = [
+    "appointment_add",
+    "appointment_cancel",
+    "appointment_detail",
+    "appointment_history",
+    "appointment_status",
+    "cancel_selected",
+    "describe_event",
+    "expiring_credentials",
+    "export_csv",
+    "health_answers",
+    "review_decide",
+    "review_queue",
+    "schedule_day",
+    "schedule_week",
+    "set_status_of_selected",
+]
