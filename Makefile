@@ -58,8 +58,10 @@ migrations-check: $(VENV)/.runtime
 
 ci: lint migrations-check test
 
-# Timings of availability and booking on `seed_demo --therapists 20` data, in a throwaway
-# PostgreSQL. A script, not a test: targets live here, never in timed tests.
+# Timings of availability and booking (20-therapist demo), the HTTP ratio of /api/availability
+# to /api/services (gunicorn) and a growth curve to 200 therapists / 50,000 appointments, in a
+# throwaway PostgreSQL; exits 1 on a missed target. A script, not a test: targets live here,
+# never in timed tests.
 bench: $(VENV)/.dev
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m bench.run
 

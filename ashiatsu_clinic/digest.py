@@ -26,6 +26,14 @@ from outbox.services import email_queue
 DIGEST = "manager_digest"
 
 
+def headlines(today: dt.date) -> list[tuple[str, str]]:
+    """Last week's headline numbers, computed by the reports app (the project package sits
+    above every app, so it calls the reports directly)."""
+    from reports.headlines import weekly_headlines
+
+    return weekly_headlines(today=today)
+
+
 def manager_emails() -> list[str]:
     users = get_user_model().objects.filter(
         Q(groups__name=CLINIC_MANAGER) | Q(is_superuser=True), is_active=True
@@ -45,7 +53,13 @@ def manager_digest_email(
     affected = sum(len(row.appointments) for row in rows)
     return render_message(
         DIGEST,
-        {"rows": rows, "today": today, "days": days, "affected": affected},
+        {
+            "rows": rows,
+            "today": today,
+            "days": days,
+            "affected": affected,
+            "headlines": headlines(today),
+        },
         subject=(
             f"Credentials expiring in the next {days} days: {len(rows)}"
             + (f", {affected} session{'s' if affected > 1 else ''} affected" if affected else "")

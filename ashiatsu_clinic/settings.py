@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "outbox",
     "waitlist",
     "portal",
+    "reports",
     "ashiatsu_clinic",  # the composition root: clinic_sweep, the weekly digest
 ]
 
@@ -248,6 +249,10 @@ RATELIMIT_USE_CACHE = "default"
 # Per client address: booking attempts (POSTs) and manage-link views.
 BOOKING_RATE = env.str("BOOKING_RATE", default="20/m")
 MANAGE_LINK_RATE = env.str("MANAGE_LINK_RATE", default="30/m")
+# Free-time answers of GET /api/availability, cached in the same shared cache under the
+# schedule version (bookings/schedule_cache.py); 0 turns the cache off. Keys change every
+# minute, so a minute or two is all an entry can be useful for.
+AVAILABILITY_CACHE_SECONDS = env.int("AVAILABILITY_CACHE_SECONDS", default=90)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -309,6 +314,29 @@ BOOKING_SLOT_GRID_MINUTES = env.int("BOOKING_SLOT_GRID_MINUTES", default=15)
 BOOKING_MIN_NOTICE_MINUTES = env.int("BOOKING_MIN_NOTICE_MINUTES", default=120)
 BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=60)
 BOOKING_CLIENT_CHANGE_CUTOFF_HOURS = env.int("BOOKING_CLIENT_CHANGE_CUTOFF_HOURS", default=24)
+# Test-only switch, deliberately not read from the environment: the negative-control test in
+# tests/bookings/test_concurrency.py turns the booking row locks off to prove the race tests
+# fail without them. Production always locks.
+BOOKING_ROW_LOCKS = True
+
+
+def _style_weights(raw: str) -> dict[str, int]:
+    """`bar=125,floor=100`: how much a minute of each style counts against the weekly load
+    budget, in percent (`bookings.workload`)."""
+    weights = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        slug, _, value = part.partition("=")
+        if not slug.strip() or not value.strip().isdigit() or not 1 <= int(value) <= 400:
+            raise ImproperlyConfigured(
+                f"LOAD_STYLE_WEIGHTS must look like bar=125,floor=100 (percent, 1-400), "
+                f"not {raw!r}."
+            )
+        weights[slug.strip()] = int(value)
+    return weights
+
+
+# Weekly load budget (issue 17): each style's weight in percent; budgets are per therapist.
+LOAD_STYLE_WEIGHTS = _style_weights(env.str("LOAD_STYLE_WEIGHTS", default="bar=100,floor=100"))
 
 # Background work (e-mail, reminders, waitlist offers) through Django's tasks framework,
 # stored in the database and run by `manage.py db_worker` (django-tasks-db). Tests default

@@ -12,6 +12,8 @@ admin.site.site_title = "Ashiatsu Clinic admin"
 admin.site.index_title = "Run the clinic"
 
 urlpatterns = [
+    # Before the admin's own URLs, whose catch-all would otherwise answer for them.
+    path("admin/reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("therapist/", include("portal.urls")),

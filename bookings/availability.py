@@ -22,7 +22,7 @@ is the moment the clock jumps past it (03:00 EDT), so working hours never reach 
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -37,6 +37,7 @@ OUTSIDE_HOURS = "outside_hours"
 TIME_OFF = "time_off"
 NOT_QUALIFIED = "not_qualified"
 DAILY_CAP = "daily_cap"
+WEEKLY_BUDGET = "weekly_budget"
 THERAPIST_BUSY = "therapist_busy"
 NO_ROOM = "no_room"
 
@@ -50,6 +51,7 @@ REASON_MESSAGES = {
     TIME_OFF: "The therapist is away at this time.",
     NOT_QUALIFIED: "The therapist cannot offer this treatment on this day.",
     DAILY_CAP: "The therapist is fully booked on this day.",
+    WEEKLY_BUDGET: "The therapist is fully booked this week. Please choose another week.",
     THERAPIST_BUSY: "This time was just taken. Please choose another.",
     NO_ROOM: "No treatment room is free at this time. Please choose another.",
 }
@@ -82,6 +84,9 @@ class TherapistSchedule:
     `busy` holds occupied intervals of their non-cancelled appointments (session plus that
     appointment's buffer); `sessions_per_day` counts those appointments by local start date;
     the daily cap protects a therapist whose whole body weight work is physically demanding.
+    `load_per_week` is the weighted load of those appointments per ISO week (keyed by the
+    week's Monday, local dates) and `weekly_budget` the most it may reach, both in the
+    centi-minutes of `bookings.workload` (None: no weekly budget).
     """
 
     id: int
@@ -93,6 +98,8 @@ class TherapistSchedule:
     credentials: Sequence[CredentialSpan]
     daily_cap: int
     buffer: timedelta
+    load_per_week: Mapping[date, int] = field(default_factory=dict)
+    weekly_budget: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +118,7 @@ class ServiceSpec:
     style: str
     required_credential: str
     duration: timedelta
+    load: int = 0  # one session's weighted load against the weekly budget (centi-minutes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +259,19 @@ def _notice_and_horizon(now: datetime, rules: Rules) -> tuple[int, int]:
     return now_us + rules.min_notice // _MICROSECOND, now_us + rules.horizon // _MICROSECOND
 
 
+def over_weekly_budget(therapist: TherapistSchedule, service: ServiceSpec, day: date) -> bool:
+    """Whether one more session on local `day` would take the therapist past their weekly
+    load budget (the ISO week, Monday to Sunday, that contains `day`).
+
+    The daily cap cannot see five long days in a row; the budget can. A session that exactly
+    fills the budget is fine.
+    """
+    if therapist.weekly_budget is None:
+        return False
+    monday = day - timedelta(days=day.weekday())
+    return therapist.load_per_week.get(monday, 0) + service.load > therapist.weekly_budget
+
+
 def free_slots(
     *,
     service: ServiceSpec,
@@ -284,6 +305,8 @@ def free_slots(
         unavailable = _Blocks([*therapist.time_off, *therapist.busy])
         for day in open_days:
             if therapist.sessions_per_day.get(day, 0) >= therapist.daily_cap:
+                continue
+            if over_weekly_budget(therapist, service, day):
                 continue
             if not qualifies(therapist.credentials, service.required_credential, day):
                 continue
@@ -335,6 +358,85 @@ def pick_for_any(
     return [slot for _, (_, slot) in sorted(best.items())]
 
 
+def free_slots_any(
+    *,
+    service: ServiceSpec,
+    therapists: Sequence[TherapistSchedule],
+    rooms: Sequence[RoomSchedule],
+    closed_days: Collection[date],
+    first_day: date,
+    days: int,
+    now: datetime,
+    rules: Rules,
+) -> list[Slot]:
+    """Exactly `pick_for_any(free_slots(...))` with each therapist's own `sessions_per_day`,
+    computed without listing every (start, therapist) pair first.
+
+    For each start the therapists are tried in the order "any therapist" prefers (fewest
+    sessions that local day, then slug) and the first free one takes it. Usually that is the
+    first or second tried, so the work grows with the number of start times rather than with
+    therapists x start times: a clinic twice the size does not answer twice as slowly.
+    """
+    tz = rules.tz
+    grid_us = rules.grid // _MICROSECOND
+    duration_us = service.duration // _MICROSECOND
+    earliest, latest = _notice_and_horizon(now, rules)
+    closed = set(closed_days)
+    suitable = _suitable_rooms(rooms, service.style)
+    if not suitable:
+        return []
+    prepared = [
+        (
+            therapist,
+            duration_us + therapist.buffer // _MICROSECOND,
+            _Blocks([*therapist.time_off, *therapist.busy]),
+        )
+        for therapist in therapists
+    ]
+    slots = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        if day in closed:
+            continue
+        ranked = []
+        for therapist, occupied_us, unavailable in prepared:
+            count = therapist.sessions_per_day.get(day, 0)
+            if count >= therapist.daily_cap:
+                continue
+            if not qualifies(therapist.credentials, service.required_credential, day):
+                continue
+            spans = _working_spans(therapist, day, tz)
+            if spans:
+                ranked.append(((count, therapist.slug), therapist, occupied_us, unavailable, spans))
+        if not ranked:
+            continue
+        ranked.sort(key=lambda entry: entry[0])
+        grid = _day_grid(day, tz, grid_us)
+        lo = bisect_left(grid, max(min(s for r in ranked for s, _ in r[4]), earliest))
+        hi = bisect_right(grid, min(max(e for r in ranked for _, e in r[4]), latest))
+        for start in grid[lo:hi]:
+            for _, therapist, occupied_us, unavailable, spans in ranked:
+                end = start + occupied_us
+                if not any(ws <= start and end <= we for ws, we in spans):
+                    continue
+                if unavailable.hits(start, end):
+                    continue
+                room_id = _free_room(suitable, start, end)
+                if room_id is not None:
+                    moment = _utc(start)
+                    slots.append(
+                        Slot(
+                            moment,
+                            moment + service.duration,
+                            therapist.id,
+                            therapist.slug,
+                            room_id,
+                        )
+                    )
+                    break
+    return slots
+
+
 def check_slot(
     *,
     service: ServiceSpec,
@@ -374,6 +476,8 @@ def check_slot(
         return NOT_QUALIFIED, None
     if therapist.sessions_per_day.get(day, 0) >= therapist.daily_cap:
         return DAILY_CAP, None
+    if over_weekly_budget(therapist, service, day):
+        return WEEKLY_BUDGET, None
     if _Blocks(therapist.busy).hits(start_us, end_us):
         return THERAPIST_BUSY, None
     room_id = _free_room(_suitable_rooms(rooms, service.style), start_us, end_us)

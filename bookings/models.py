@@ -460,3 +460,22 @@ class Reminder(models.Model):
         return (
             f"{self.get_kind_display()} for {self.appointment_id} due {self.due_at:%Y-%m-%d %H:%M}"
         )
+
+
+class ScheduleVersion(models.Model):
+    """One row whose `token` changes whenever anything availability depends on changes.
+
+    Database triggers (migration 0005) replace the token in the same statement as every
+    insert, update or delete of appointments, waitlist offers, therapists, working hours,
+    time off, credentials, rooms and their styles, services, styles and closed days, so
+    every write path (services, admin, shell, bulk updates) moves it, and it commits or
+    rolls back with the change. Cached availability is keyed by it
+    (`bookings.schedule_cache`), so a cached answer is never older than the calendar.
+    A random token rather than a counter: if the row is ever deleted (a test's TRUNCATE),
+    no old key can come back.
+    """
+
+    token = models.CharField(max_length=40)
+
+    def __str__(self) -> str:
+        return self.token

@@ -69,6 +69,11 @@ class Hold(Protocol):
     source: str  # the name its hold source is registered under
     pk: int  # the held row, left out when the booking checks the slot
 
+    def lock(self) -> None:
+        """Lock the held row; `booking_create` calls it before its first write (lock order:
+        hold rows before the schedule-version row that every schedule write takes)."""
+        ...
+
     def claim(self, *, appointment, now: dt.datetime) -> bool:
         """Mark the hold taken by `appointment` inside the booking's transaction; False if
         it lapsed meanwhile (the booking then rolls back)."""

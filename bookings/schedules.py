@@ -4,8 +4,8 @@ Deciding is `bookings.availability` (pure); this module only gathers plain value
 therapists with their working hours, verified credentials and time off, every appointment
 and hold (open waitlist offers, asked through `bookings.occupancy`) that occupies the
 window (for therapists *and* rooms), rooms with their styles, and closed days. Seven
-queries whatever the number of therapists, days or appointments; the hot path
-runs in FETCH_RAISE mode so an accidental lazy load fails loudly instead of adding queries.
+queries whatever the number of therapists, days or appointments, reading plain values (no
+model instances, so no lazy load can add a query).
 """
 
 import datetime as dt
@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import FETCH_RAISE, Prefetch, Q
+from django.db import connection
+from django.db.models import CharField, F, Q, QuerySet, Value
 from django.utils import timezone
 
-from bookings import availability, occupancy
+from bookings import availability, occupancy, workload
 from bookings.models import Appointment, ClosedDay, Room, Service
-from therapists.models import Credential, Therapist, TimeOff
+from therapists.models import Credential, Therapist, TimeOff, WorkingHours
 
 
 def clinic_rules(*, min_notice: dt.timedelta | None = None) -> availability.Rules:
@@ -47,18 +48,24 @@ def service_spec(service: Service) -> availability.ServiceSpec:
         style=service.style.slug,
         required_credential=service.style.required_credential,
         duration=service.duration,
+        load=workload.session_load(service.duration_minutes, service.style.slug),
     )
 
 
 @dataclass(frozen=True)
 class Window:
-    """Everything `availability.free_slots` needs besides the service, `now` and the rules."""
+    """Everything `availability.free_slots` needs besides the service, `now` and the rules.
+
+    `rows_read` counts the appointment and offer rows the loader read: the benchmark shows
+    that a single therapist's window does not read the whole clinic's calendar.
+    """
 
     therapists: list[availability.TherapistSchedule]
     rooms: list[availability.RoomSchedule]
     closed_days: frozenset[dt.date]
     first_day: dt.date
     days: int
+    rows_read: int = 0
 
 
 def load_window(
@@ -69,65 +76,115 @@ def load_window(
     tz: ZoneInfo,
     ignore_appointment_id: int | None = None,
     ignore_hold: occupancy.Hold | None = None,
+    listing: availability.ServiceSpec | None = None,
 ) -> Window:
     """Gather the schedules of local dates first_day .. first_day + days - 1.
 
     `therapists` limits whose schedules are built (all active ones by default); room
-    occupancy always counts every appointment. `ignore_appointment_id` leaves one
-    appointment out, so an appointment being moved does not block its own new time.
+    occupancy counts every appointment. `ignore_appointment_id` leaves one appointment out,
+    so an appointment being moved does not block its own new time.
 
     A hold (an open waitlist offer, through `bookings.occupancy`) occupies its slot like an
     appointment (therapist, room and daily cap) until it expires; `ignore_hold` lets the
     hold's own client book it.
+
+    `listing` (the service being offered) is for *listing* free times only: the window then
+    has only the rooms equipped for its style, and of other therapists' appointments only
+    those in such rooms that could matter (see `_occupancy`). Whether a start is free stays
+    exact; the room a listed slot names may differ from the one a booking would get, which
+    is why the booking services load without it.
+
+    Values, not model instances (`values_list`): building and prefetching thousands of
+    instances was most of a request's time.
+
+    Appointments and holds are read for whole ISO weeks around the window (same query), so
+    each therapist's weekly load (`bookings.workload`) is complete even for a one-day window.
+    A hold counts its occupied time less the therapist's buffer, at weight 100 (holds do not
+    say their style).
     """
     window_start = dt.datetime.combine(first_day, dt.time(), tz)
     window_end = dt.datetime.combine(first_day + dt.timedelta(days=days), dt.time(), tz)
     # An appointment begun before midnight can still occupy the first morning.
     margin = dt.timedelta(hours=12)
+    # The weekly load budget counts whole ISO weeks (Monday to Sunday, local dates).
+    load_first = workload.iso_monday(first_day)
+    load_end = workload.iso_monday(first_day + dt.timedelta(days=days - 1)) + dt.timedelta(days=7)
+    read_start = min(window_start - margin, dt.datetime.combine(load_first, dt.time(), tz))
+    read_end = max(window_end + margin, dt.datetime.combine(load_end, dt.time(), tz))
 
     queryset = Therapist.objects.filter(active=True)
     if therapists is not None:
         queryset = queryset.filter(pk__in=[t.pk for t in therapists])
     team = list(
-        queryset.fetch_mode(FETCH_RAISE)
-        .only("id", "slug", "daily_session_cap", "buffer_minutes")
-        .prefetch_related(
-            "working_hours",
-            Prefetch(
-                "credentials",
-                queryset=Credential.objects.verified()
-                .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=first_day))
-                .only("therapist_id", "kind", "issued_on", "expires_on"),
-            ),
-            Prefetch(
-                "time_off",
-                queryset=TimeOff.objects.filter(start__lt=window_end, end__gt=window_start).only(
-                    "therapist_id", "start", "end"
-                ),
-            ),
+        queryset.order_by("slug").values_list(
+            "id", "slug", "daily_session_cap", "buffer_minutes", "weekly_load_minutes"
         )
-        .order_by("slug")
     )
+    ids = [row[0] for row in team]
+    weekly: dict[int, dict[int, list[tuple[dt.time, dt.time]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for therapist_id, weekday, start, end in WorkingHours.objects.filter(
+        therapist_id__in=ids
+    ).values_list("therapist_id", "weekday", "start", "end"):
+        weekly[therapist_id][weekday].append((start, end))
+    credentials: dict[int, list[availability.CredentialSpan]] = defaultdict(list)
+    for therapist_id, kind, issued_on, expires_on in (
+        Credential.objects.verified()
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=first_day), therapist_id__in=ids)
+        .values_list("therapist_id", "kind", "issued_on", "expires_on")
+    ):
+        credentials[therapist_id].append(availability.CredentialSpan(kind, issued_on, expires_on))
+    time_off: dict[int, list[availability.Interval]] = defaultdict(list)
+    for therapist_id, start, end in TimeOff.objects.filter(
+        therapist_id__in=ids, start__lt=window_end, end__gt=window_start
+    ).values_list("therapist_id", "start", "end"):
+        time_off[therapist_id].append(availability.Interval(start, end))
+
     occupied = Appointment.objects.active().filter(
-        start__lt=window_end + margin, occupied_until__gt=window_start - margin
+        start__lt=read_end, occupied_until__gt=read_start
     )
     if ignore_appointment_id is not None:
         occupied = occupied.exclude(pk=ignore_appointment_id)
     held = occupancy.hold_querysets(
-        start=window_start - margin, end=window_end + margin, now=timezone.now(), ignore=ignore_hold
+        start=read_start, end=read_end, now=timezone.now(), ignore=ignore_hold
     )
-    columns = occupancy.COLUMNS
     busy_by_therapist: dict[int, list[availability.Interval]] = defaultdict(list)
     busy_by_room: dict[int, list[availability.Interval]] = defaultdict(list)
     sessions: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
-    # One query for both (UNION ALL), so the loader's query count stays fixed.
-    for therapist_id, room_id, start, occupied_until in (
-        occupied.order_by().values_list(*columns).union(*held, all=True)
-    ):
+    loads: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+    # Two more columns for the weekly load: the session's end and style ("" for a hold).
+    appointments = (
+        occupied.order_by()
+        .values_list(*COLUMNS)
+        .annotate(load_end=F("end"), load_style=F("service__style__slug"))
+    )
+    holds = [
+        h.order_by().annotate(
+            load_end=F("occupied_until"), load_style=Value("", output_field=CharField())
+        )
+        for h in held
+    ]
+    buffers = {row[0]: dt.timedelta(minutes=row[3]) for row in team}
+    rows = _occupancy(
+        appointments,
+        holds,
+        listing=listing,
+        team=ids,
+        reach=max((row[3] for row in team), default=0),
+    )
+    for therapist_id, room_id, start, occupied_until, end, style_slug in rows:
         interval = availability.Interval(start, occupied_until)
         busy_by_therapist[therapist_id].append(interval)
         busy_by_room[room_id].append(interval)
-        sessions[therapist_id][start.astimezone(tz).date()] += 1
+        local_day = start.astimezone(tz).date()
+        sessions[therapist_id][local_day] += 1
+        if not style_slug:  # a hold: its occupied time is session plus buffer
+            end -= buffers.get(therapist_id, dt.timedelta(0))
+        minutes = (end - start) // dt.timedelta(minutes=1)
+        loads[therapist_id][workload.iso_monday(local_day)] += workload.session_load(
+            minutes, style_slug
+        )
 
     room_styles: dict[int, set[str]] = defaultdict(set)
     for room_id, style_slug in Room.objects.filter(active=True).values_list("id", "styles__slug"):
@@ -139,39 +196,90 @@ def load_window(
         ).values_list("date", flat=True)
     )
     return Window(
-        therapists=[_therapist_schedule(t, busy_by_therapist[t.id], sessions[t.id]) for t in team],
+        therapists=[
+            availability.TherapistSchedule(
+                id=therapist_id,
+                slug=slug,
+                weekly_hours=dict(weekly[therapist_id]),
+                time_off=time_off[therapist_id],
+                busy=busy_by_therapist[therapist_id],
+                sessions_per_day=dict(sessions[therapist_id]),
+                credentials=credentials[therapist_id],
+                daily_cap=cap,
+                buffer=dt.timedelta(minutes=buffer),
+                load_per_week=dict(loads[therapist_id]),
+                weekly_budget=workload.budget_load(weekly_load_minutes),
+            )
+            for therapist_id, slug, cap, buffer, weekly_load_minutes in team
+        ],
         rooms=[
             availability.RoomSchedule(
                 id=room_id, styles=frozenset(styles), busy=busy_by_room[room_id]
             )
             for room_id, styles in sorted(room_styles.items())
+            if listing is None or listing.style in styles
         ],
         closed_days=closed,
         first_day=first_day,
         days=days,
+        rows_read=len(rows),
     )
 
 
-def _therapist_schedule(
-    therapist: Therapist, busy: list[availability.Interval], sessions: dict[dt.date, int]
-) -> availability.TherapistSchedule:
-    weekly: dict[int, list[tuple[dt.time, dt.time]]] = defaultdict(list)
-    for hours in therapist.working_hours.all():
-        weekly[hours.weekday].append((hours.start, hours.end))
-    return availability.TherapistSchedule(
-        id=therapist.id,
-        slug=therapist.slug,
-        weekly_hours=dict(weekly),
-        time_off=[availability.Interval(t.start, t.end) for t in therapist.time_off.all()],
-        busy=busy,
-        sessions_per_day=dict(sessions),
-        credentials=[
-            availability.CredentialSpan(c.kind, c.issued_on, c.expires_on)
-            for c in therapist.credentials.all()
-        ],
-        daily_cap=therapist.daily_session_cap,
-        buffer=dt.timedelta(minutes=therapist.buffer_minutes),
-    )
+COLUMNS = occupancy.COLUMNS
+
+
+def _occupancy(
+    occupied: QuerySet, held: list[QuerySet], *, listing, team: list[int], reach: int
+) -> list[tuple]:
+    """Rows (COLUMNS, then the load's end and style) of appointments and holds, each given
+    as a values_list QuerySet of those columns, in one query (UNION ALL) so the loader's
+    query count stays fixed.
+
+    Without `listing`: every row of the window. With it: the team's own rows, plus rows in
+    the rooms equipped for the style that can decide whether a start is free. A session of
+    occupied length at most L (duration + the longest buffer of the team) finds no room only
+    when every suitable room has a booking overlapping it; such a start lies, for every room,
+    within L of one of its bookings. So PostgreSQL intersects, over the suitable rooms, the
+    union of [start - L, occupied_until + L) of each room's bookings (multiranges), and only
+    bookings overlapping that intersection can block anything. When some suitable room has
+    no booking in the window, rooms never bind and none is read. (SQLite has no multiranges:
+    there it reads every booking of the suitable rooms.)
+    """
+    if listing is None:
+        return list(occupied.union(*held, all=True))
+    suitable = Room.objects.filter(active=True, styles__slug=listing.style).values("id")
+    if connection.vendor != "postgresql":
+        mine = Q(therapist_id__in=team) | Q(room_id__in=suitable)
+        return list(
+            occupied.filter(mine).union(*(source.filter(mine) for source in held), all=True)
+        )
+    union_sql, union_params = occupied.union(*held, all=True).query.sql_with_params()
+    rooms_sql, rooms_params = suitable.query.sql_with_params()
+    reach_interval = listing.duration + dt.timedelta(minutes=reach)
+    sql = f"""
+        WITH held (therapist_id, room_id, start, occupied_until, load_end, load_style)
+            AS ({union_sql}),
+        suitable AS ({rooms_sql}),
+        reach AS (
+            SELECT room_id, range_agg(tstzrange(start - %s, occupied_until + %s)) AS span
+            FROM held WHERE room_id IN (SELECT id FROM suitable) GROUP BY room_id
+        ),
+        contested AS (
+            SELECT CASE WHEN count(*) = (SELECT count(*) FROM suitable)
+                THEN range_intersect_agg(span) ELSE '{{}}'::tstzmultirange END AS span
+            FROM reach
+        )
+        SELECT h.therapist_id, h.room_id, h.start, h.occupied_until, h.load_end, h.load_style
+        FROM held h, contested c
+        WHERE h.therapist_id = ANY(%s)
+            OR (h.room_id IN (SELECT id FROM suitable)
+                AND tstzrange(h.start, h.occupied_until) && c.span)
+    """  # noqa: S608 - the interpolated parts are SQL the ORM compiled; values are parameters
+    params = (*union_params, *rooms_params, reach_interval, reach_interval, team)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def available_slots(
@@ -187,14 +295,17 @@ def available_slots(
     The one entry point the booking pages and the API use to offer times.
     """
     rules = clinic_rules()
+    spec = service_spec(service)
     window = load_window(
         first_day=first_day,
         days=days,
         therapists=None if therapist is None else [therapist],
         tz=rules.tz,
+        listing=spec,
     )
-    slots = availability.free_slots(
-        service=service_spec(service),
+    pick = availability.free_slots if therapist is not None else availability.free_slots_any
+    return pick(
+        service=spec,
         therapists=window.therapists,
         rooms=window.rooms,
         closed_days=window.closed_days,
@@ -203,10 +314,3 @@ def available_slots(
         now=now,
         rules=rules,
     )
-    if therapist is None:
-        slots = availability.pick_for_any(
-            slots,
-            sessions_per_day={s.id: s.sessions_per_day for s in window.therapists},
-            tz=rules.tz,
-        )
-    return slots

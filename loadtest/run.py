@@ -46,6 +46,7 @@ SERVER_STOP_TIMEOUT = 30
 RAMP_SECONDS = 5
 KINDS = ["browse", "availability", "booking", "cancel"]
 BOOKING_P95_TARGET_MS = 300.0
+THROUGHPUT_TARGET = 150.0  # requests per second at 200 users (issue #12), reported
 # The server runs as production does, except that it speaks plain HTTP on loopback and that
 # one address (this script) may book far more often than any real client.
 SERVER_ENV = {
@@ -286,7 +287,9 @@ def _run_load(url: str, arguments, server_pid: int) -> tuple[dict, dict, float, 
     return stats, bookings, elapsed, cpu
 
 
-def _print_table(stats: dict[str, KindStats], bookings: dict[str, Counter], elapsed: float) -> None:
+def _print_table(
+    stats: dict[str, KindStats], bookings: dict[str, Counter], elapsed: float
+) -> float:
     header = ("kind", "requests", "p50 ms", "p95 ms", "p99 ms", "2xx", "409", "other 4xx", "5xx")
     rows = []
     for kind in [*KINDS, "total"]:
@@ -332,6 +335,7 @@ def _print_table(stats: dict[str, KindStats], bookings: dict[str, Counter], elap
         print(f"{name}: {booked} booked, {statuses.get(409, 0)} taken (409), {other} other")
     total = sum(len(part.timings_ms) for part in stats.values())
     print(f"\n{total} requests in {elapsed:.1f} s: {total / elapsed:.1f} requests per second")
+    return total / elapsed
 
 
 def _double_bookings(env: dict[str, str]) -> tuple[int, int, list[str]]:
@@ -395,7 +399,7 @@ def main() -> int:
             _stop_server(server)
         print(f"loadtest: gunicorn stopped (exit {server.returncode}); its log: {log.name}")
 
-    _print_table(stats, bookings, elapsed)
+    throughput = _print_table(stats, bookings, elapsed)
     print(cpu.report())
     held, cancelled, problems = _double_bookings(env)
     print(
@@ -419,6 +423,12 @@ def main() -> int:
     p95 = booking.percentile(0.95)
     verdict = "met" if p95 < BOOKING_P95_TARGET_MS else "NOT MET (reported, not failed)"
     print(f"booking p95 {p95:.0f} ms; target < {BOOKING_P95_TARGET_MS:.0f} ms: {verdict}")
+    verdict = "met" if throughput >= THROUGHPUT_TARGET else "NOT MET (reported, not failed)"
+    print(
+        f"throughput {throughput:.1f} requests/s with {arguments.users} users; target >= "
+        f"{THROUGHPUT_TARGET:.0f} at 200 users: {verdict}; load average now "
+        f"{os.getloadavg()[0]:.2f}"
+    )
     if failures:
         print("FAILED: " + "; ".join(failures))
         return 1

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from bookings import screening
+from bookings import screening, workload
 from bookings.models import (
     Appointment,
     AppointmentEvent,
@@ -186,10 +186,17 @@ def week(request: HttpRequest, day: str) -> HttpResponse:
         current = monday + dt.timedelta(days=offset)
         days.append((current, [a for a in appointments if timezone.localdate(a.start) == current]))
     previous_week, next_week = monday - dt.timedelta(days=7), monday + dt.timedelta(days=7)
+    load = sum(
+        workload.session_load((a.end - a.start) // dt.timedelta(minutes=1), a.service.style.slug)
+        for a in appointments
+    )
     context = _portal_context(
         therapist,
         day=chosen,
         monday=monday,
+        load_minutes=workload.as_minutes(load),
+        budget_minutes=therapist.weekly_load_minutes,
+        load_over=load > workload.budget_load(therapist.weekly_load_minutes),
         sunday=monday + dt.timedelta(days=6),
         days=days,
         count=len(appointments),

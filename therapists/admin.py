@@ -31,6 +31,7 @@ THERAPIST_FIELDS = [
     "active",
     "bio",
     "daily_session_cap",
+    "weekly_load_minutes",
     "buffer_minutes",
 ]
 

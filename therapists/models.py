@@ -41,6 +41,12 @@ class Therapist(models.Model):
     buffer_minutes = models.PositiveSmallIntegerField(
         default=15, help_text="Recovery and room turnover time after each session."
     )
+    weekly_load_minutes = models.PositiveSmallIntegerField(
+        "weekly load budget (minutes)",
+        default=1200,
+        help_text="Most minutes of walk-on-back work per week (Monday to Sunday), each "
+        "style weighted as the clinic set (LOAD_STYLE_WEIGHTS). 1,200 = 20 hours.",
+    )
     calendar_token_hash = models.CharField(
         max_length=64,
         blank=True,
@@ -57,6 +63,10 @@ class Therapist(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(buffer_minutes__lte=120), name="therapist_buffer_at_most_2h"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekly_load_minutes__gte=60) & Q(weekly_load_minutes__lte=4200),
+                name="therapist_weekly_load_60_to_4200_minutes",
             ),
         ]
 

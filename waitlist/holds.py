@@ -38,6 +38,17 @@ class OfferHold:
     def pk(self) -> int:
         return self.offer.pk
 
+    def lock(self) -> None:
+        """Take the offer's row lock (inside the booking's transaction, before its first
+        write): writes take the schedule-version row through a trigger, and the sweep's
+        expiry locks offers before it writes, so the claim must not wait for the offer row
+        while holding that version."""
+        list(
+            WaitlistOffer.objects.select_for_update()
+            .filter(pk=self.offer.pk)
+            .values_list("pk", flat=True)
+        )
+
     def claim(self, *, appointment: Appointment, now: dt.datetime) -> bool:
         """Mark the offer accepted with its appointment, if it is still open and in time.
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.urls import resolve
 from django.utils import timezone
 
+from bookings.api import AvailabilityOut
 from bookings.models import (
     Appointment,
     AppointmentStatus,
@@ -161,6 +162,14 @@ class TestAvailability:
         assert len(slots) == 28
         assert {slot["therapist"] for slot in slots} == {therapist.slug}
 
+    def test_the_answer_matches_its_documented_schema(self, client, clinic):
+        """The endpoint renders its JSON directly (for speed); it must still be exactly what
+        AvailabilityOut documents in the OpenAPI schema."""
+        day = local_time(3, 0).date().isoformat()
+        answer = get(client, "/api/availability", **self.url(clinic, date=day, days=2))
+        assert answer["slots"]
+        assert AvailabilityOut.model_validate(answer).model_dump(mode="json") == answer
+
     def test_any_therapist_offers_each_start_once_and_never_an_unqualified_one(
         self, client, clinic
     ):
@@ -239,8 +248,11 @@ class TestAvailability:
     )
     @pytest.mark.parametrize("choice", ["any", "named"])
     def test_the_query_count_does_not_grow_with_therapists_days_or_bookings(
-        self, client, therapists, days, bookings, choice, django_assert_num_queries
+        self, client, therapists, days, bookings, choice, django_assert_num_queries, settings
     ):
+        # The computation itself; an answer from the cache (schedule version and cache get
+        # instead of the loader) is pinned in tests/bookings/test_schedule_cache.py.
+        settings.AVAILABILITY_CACHE_SECONDS = 0
         clinic = build_clinic(therapists=therapists)
         for i in range(bookings):
             AppointmentFactory(
@@ -253,7 +265,7 @@ class TestAvailability:
         if choice == "named":
             params["therapist"] = clinic.therapists[0].slug
         # the service (with its style), [the named therapist], then the window loader:
-        # therapists, their working hours, credentials and time off (three prefetches),
+        # therapists, their working hours, credentials and time off (plain values),
         # appointments in the window, rooms with their styles, closed days; then the names
         # of the therapists in the answer.
         with django_assert_num_queries(9 if choice == "any" else 10):

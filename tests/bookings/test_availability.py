@@ -710,6 +710,7 @@ def test_every_reason_has_a_client_message():
         av.TIME_OFF,
         av.NOT_QUALIFIED,
         av.DAILY_CAP,
+        av.WEEKLY_BUDGET,
         av.THERAPIST_BUSY,
         av.NO_ROOM,
     }

@@ -26,6 +26,8 @@ from bookings.availability import (
     TherapistSchedule,
     check_slot,
     free_slots,
+    free_slots_any,
+    pick_for_any,
 )
 
 # Each zone with its 2026 DST change days (Lord Howe shifts by 30 minutes; India has no DST).
@@ -379,3 +381,17 @@ def test_booking_offered_slots_one_by_one_only_ever_fails_as_taken(world, random
     remaining = {(s.start, s.therapist_id) for s in free_slots(**after)}
     assert remaining <= before
     assert not remaining & {(occupied.start, tid) for tid, _, occupied, _ in booked}
+
+
+@settings(max_examples=150, deadline=None)
+@given(clinic())
+def test_free_slots_any_is_exactly_pick_for_any_of_every_free_slot(world):
+    """The fast "any therapist" listing offers the same start, therapist and room as
+    listing every free pair and letting pick_for_any choose."""
+    expected = pick_for_any(
+        free_slots(**world),
+        sessions_per_day={t.id: t.sessions_per_day for t in world["therapists"]},
+        tz=world["rules"].tz,
+    )
+
+    assert free_slots_any(**world) == expected

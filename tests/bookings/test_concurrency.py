@@ -357,3 +357,110 @@ def test_a_reschedule_racing_new_bookings_of_the_same_therapist_never_deadlocks(
         _at(day, 15, 30),
     ]
     _assert_no_overlaps()
+
+
+# --- Negative controls: without the row locks the races above must go wrong ---------------
+#
+# Four of the races above stay green with the locks off, because PostgreSQL's exclusion
+# constraints refuse the overlapping insert anyway. These two are the ones only the locks
+# decide, so with the locks off (a test-only setting read by `services._lock`) they must
+# produce the bad outcome. A race is a race: each attempt uses a fresh therapist or day, and
+# a few attempts are allowed before the control itself fails.
+
+NEGATIVE_CONTROL_ATTEMPTS = 5
+
+
+def _locks_off_until_broken(settings, race: Callable[[int], bool]) -> int:
+    """Run race(attempt) with the row locks off until it reports the bad outcome; the number
+    of attempts it took. Fails when every attempt came out right: the test did not need the
+    locks, so it does not test them."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises every write transaction; there is no lock to turn off")
+    settings.BOOKING_ROW_LOCKS = False
+    for attempt in range(NEGATIVE_CONTROL_ATTEMPTS):
+        if race(attempt):
+            return attempt + 1
+    pytest.fail(f"{NEGATIVE_CONTROL_ATTEMPTS} races without locks all came out right")
+
+
+def test_without_the_locks_racing_bookings_break_the_daily_cap(settings):
+    service = _bar_service()
+    _bar_rooms(1)
+    day = _race_day()
+    starts = [_at(day, 9) + dt.timedelta(minutes=75 * n) for n in range(6)]
+
+    def race(attempt: int) -> bool:
+        therapist = _bar_therapist(daily_session_cap=2)
+        _race(
+            lambda index: booking_create(
+                service=service,
+                therapist=therapist,
+                start=starts[index % len(starts)],
+                client=_client(index),
+                answers=screening.clear_answers(),
+            )
+        )
+        return Appointment.objects.active().filter(therapist=therapist).count() > 2
+
+    assert _locks_off_until_broken(settings, race) >= 1
+
+
+def test_without_the_locks_any_therapist_bookings_leave_free_pairs_unbooked(settings):
+    """Room-bound (3 therapists, 2 rooms): unlocked, racers pick the same least busy
+    therapist and the same first room, the constraints turn all but one away as "taken",
+    and a free therapist-and-room pair stays unbooked."""
+    service = _bar_service()
+    _bar_rooms(2)
+    for _ in range(3):
+        _bar_therapist()
+    capacity = 2
+
+    def race(attempt: int) -> bool:
+        start = _at(_race_day() + dt.timedelta(days=7 * attempt), 10)
+        _race(
+            lambda index: booking_create(
+                service=service,
+                therapist=None,
+                start=start,
+                client=_client(index),
+                answers=screening.clear_answers(),
+            )
+        )
+        return Appointment.objects.active().filter(start=start).count() != capacity
+
+    assert _locks_off_until_broken(settings, race) >= 1
+
+
+def test_concurrent_bookings_on_different_days_never_exceed_the_weekly_load_budget():
+    """Issue 17: like the daily cap, the weekly load budget counts sessions across times (and
+    here across days), which no constraint can; the therapist lock must keep racing bookings
+    for different days of one ISO week within the budget."""
+    service = _bar_service()
+    _bar_rooms(1)
+    therapist = _bar_therapist(daily_session_cap=12, weekly_load_minutes=180)
+    monday = _race_day()
+    WorkingHoursFactory(therapist=therapist, weekday=MONDAY + 1, start=dt.time(9), end=dt.time(17))
+    # Six non-overlapping starts on Monday and six on Tuesday: 12 free times, room for 3.
+    starts = [
+        _at(monday + dt.timedelta(days=d), 9) + dt.timedelta(minutes=75 * n)
+        for d in (0, 1)
+        for n in range(6)
+    ]
+
+    outcomes = _race(
+        lambda index: booking_create(
+            service=service,
+            therapist=therapist,
+            start=starts[index],
+            client=_client(index),
+            answers=screening.clear_answers(),
+        ),
+        count=len(starts),
+    )
+
+    _assert_only_winners_and_taken(outcomes)
+    assert sum(o.won for o in outcomes) == 3
+    booked = list(Appointment.objects.active())
+    assert len(booked) == 3
+    assert sum(a.service.duration_minutes for a in booked) == 180
+    _assert_no_overlaps()

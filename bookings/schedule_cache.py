@@ -1,0 +1,64 @@
+"""Availability answers from the shared cache, keyed by the schedule version.
+
+Computing free times is the most expensive thing a visitor asks for, and the same question
+("bar, 60 minutes, any therapist, the next fortnight") is asked again and again while the
+calendar does not change. So an answer is cached under the current `ScheduleVersion` token,
+which database triggers replace in the same transaction as every change availability
+depends on (bookings, cancellations, moves, waitlist holds, working hours, time off,
+credentials, rooms, services, closed days; see `bookings.models.ScheduleVersion`). A
+changed calendar means a new token and so new keys: a cached answer is never older than
+the calendar it was read with. The token is read *before* the calendar, so an answer stored
+under a token is at least as new as that token.
+
+Time matters too: which starts are offered depends on "now" (minimum notice, horizon). Slot
+starts, the notice and the horizon are whole minutes, so every moment inside one minute
+gives the same answer as `moment()` of it, and the key holds that moment.
+
+Counts live in the shared cache (settings.CACHES: the database cache table by default, Redis
+in production), so every app server shares the answers.
+"""
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+
+from bookings.models import ScheduleVersion
+
+_MINUTE = dt.timedelta(minutes=1)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def schedule_version() -> str | None:
+    """The current token; None before anything was ever written (then nothing is cached)."""
+    return ScheduleVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+
+
+def moment(now: dt.datetime) -> dt.datetime:
+    """The representative of `now`'s minute that offers exactly the starts `now` offers.
+
+    A start S (whole minutes) is offered when now + notice <= S <= now + horizon. Between
+    two whole minutes m < now < m + 1 min that is m + 1 min + notice <= S <= m + horizon,
+    the same as for m + 1 microsecond; a whole minute is its own representative.
+    """
+    floor = now.replace(second=0, microsecond=0)
+    return now if floor == now else floor + _MICROSECOND
+
+
+def cached[T](kind: str, parts: tuple, compute: Callable[[], T]) -> T:
+    """`compute()`, or its answer stored under the current schedule version and `parts`
+    (which must hold everything else the answer depends on, `moment(now)` included)."""
+    if not settings.AVAILABILITY_CACHE_SECONDS:
+        return compute()
+    token = schedule_version()  # before computing: see the module docstring
+    if token is None:
+        return compute()
+    digest = hashlib.sha256(repr((kind, token, parts)).encode()).hexdigest()
+    key = f"availability:{digest}"
+    answer = cache.get(key)
+    if answer is None:
+        answer = compute()
+        cache.set(key, answer, settings.AVAILABILITY_CACHE_SECONDS)
+    return answer
