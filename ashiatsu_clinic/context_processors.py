@@ -11,4 +11,5 @@ def clinic(request: HttpRequest) -> dict:
         "clinic_phone_href": "tel:"
         + "".join(ch for ch in settings.CLINIC_PHONE if ch in "+0123456789"),
         "clinic_email": settings.CLINIC_EMAIL,
+        "clinic_address": settings.CLINIC_ADDRESS,
     }

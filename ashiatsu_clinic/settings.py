@@ -172,6 +172,8 @@ LOGIN_REDIRECT_URL = "therapists:today"
 
 LANGUAGE_CODE = "en-us"
 USE_I18N = True
+# Our own overrides of Django's per-language formats (12-hour clock for en).
+FORMAT_MODULE_PATH = ["ashiatsu_clinic.formats"]
 USE_TZ = True
 # Stored in UTC; shown and scheduled in the clinic's zone.
 TIME_ZONE = CLINIC_TIME_ZONE

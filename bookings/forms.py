@@ -94,6 +94,7 @@ class IntakeForm(forms.Form):
         for question in screening.QUESTIONS:
             self.fields[question.key] = _field_for(question)
         self.helper = _helper("Continue")
+        self.helper.form_class = "intake-form"
         # The body-map questions draw the map beside their checkboxes (works without JS;
         # static/js/body-map.js makes the map itself tappable).
         self.helper.layout = Layout(

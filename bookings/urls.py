@@ -6,15 +6,18 @@ app_name = "bookings"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accessibility/", views.accessibility, name="accessibility"),
     path("therapists/", views.therapist_list, name="therapists"),
     path("therapists/<slug:slug>/", views.therapist_detail, name="therapist"),
     path("book/", views.choose_service, name="book"),
+    path("book/declined/", views.declined, name="declined"),
     path("book/<slug:service>/", views.choose_therapist, name="choose_therapist"),
     path("book/<slug:service>/<slug:therapist>/", views.choose_slot, name="choose_slot"),
     path("book/<slug:service>/<slug:therapist>/intake/", views.intake, name="intake"),
     path("book/<slug:service>/<slug:therapist>/contact/", views.contact, name="contact"),
     path("book/<slug:service>/<slug:therapist>/review/", views.review, name="review"),
     path("manage/<str:reference>/<str:token>/", views.manage, name="manage"),
+    path("manage/<str:reference>/<str:token>/calendar.ics", views.manage_ics, name="manage_ics"),
     path("manage/<str:reference>/<str:token>/cancel/", views.manage_cancel, name="manage_cancel"),
     path(
         "manage/<str:reference>/<str:token>/reschedule/",

@@ -9,7 +9,9 @@ JavaScript; `static/js/slot-picker.js` only makes the day picker quicker.
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,6 +23,8 @@ from django.views.decorators.http import require_http_methods
 
 from bookings import body_regions, clients, privacy, screening, throttle
 from bookings.forms import ContactForm, DateForm, IntakeForm
+from bookings.guidance import what_to_bring
+from bookings.ics import appointment_calendar
 from bookings.models import Appointment, AppointmentStatus, Service, Style, is_reference
 from bookings.schedules import available_slots, clinic_rules, last_bookable_day
 from bookings.services import (
@@ -33,11 +37,13 @@ from bookings.services import (
 from bookings.throttle import throttled
 from core.clock import clinic_today
 from therapists import qualifications
-from therapists.clinic_time import moment_within_reach
+from therapists.clinic_time import ics_utc, moment_within_reach
 from therapists.models import Therapist
 
 ANY = "any"
 DAYS_SHOWN = 7
+STRIP_DAYS = 14  # two weeks of days in the strip; "Later" moves on
+DECLINED_KEY = "booking_declined"
 DRAFT_KEY = "booking_draft"
 
 
@@ -47,6 +53,11 @@ def home(request: HttpRequest) -> HttpResponse:
         Prefetch("services", queryset=Service.objects.filter(active=True))
     )
     return render(request, "bookings/home.html", {"styles": styles})
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """What we test for accessibility and how to reach us if something is in the way."""
+    return render(request, "bookings/accessibility.html")
 
 
 def _styles_by_therapist(therapists: list[Therapist], day: dt.date) -> dict[int, list[Style]]:
@@ -137,7 +148,7 @@ def _step_context(service: Service, therapist: Therapist | None, step: int, **ex
         "therapist": therapist,
         "therapist_slug": therapist.slug if therapist else ANY,
         "step": step,
-        "steps": 6,
+        "steps": 4,
         **extra,
     }
 
@@ -145,24 +156,39 @@ def _step_context(service: Service, therapist: Therapist | None, step: int, **ex
 def choose_service(request: HttpRequest) -> HttpResponse:
     services = Service.objects.filter(active=True).select_related("style")
     return render(
-        request, "bookings/book_service.html", {"services": services, "step": 1, "steps": 6}
+        request, "bookings/book_service.html", {"services": services, "step": 1, "steps": 4}
     )
 
 
 def choose_therapist(request: HttpRequest, service: str) -> HttpResponse:
+    """Kept for old links; the slot page now carries the therapist choice as a filter."""
     chosen = _service(service)
-    therapists = list(Therapist.objects.filter(active=True))
-    styles = _styles_by_therapist(therapists, clinic_today())
-    qualified = [t for t in therapists if chosen.style in styles[t.id]]
+    qualified = _qualified_therapists(chosen)
     return render(
         request,
         "bookings/book_therapist.html",
-        {"service": chosen, "therapists": qualified, "step": 2, "steps": 6},
+        {"service": chosen, "therapists": qualified, "step": 2, "steps": 4},
     )
 
 
+PERIODS = (("Morning", 0), ("Afternoon", 12), ("Evening", 17))
+
+
+def _periods(slots: list[dict]) -> list[tuple[str, list[dict]]]:
+    """Morning (before noon), afternoon (noon to 5 pm), evening: a phone shows a handful of
+    times under each heading instead of one wall of buttons."""
+    grouped = []
+    for index, (label, starts_at) in enumerate(PERIODS):
+        ends_at = PERIODS[index + 1][1] if index + 1 < len(PERIODS) else 24
+        chosen = [s for s in slots if starts_at <= s["start"].hour < ends_at]
+        if chosen:
+            grouped.append((label, chosen))
+    return grouped
+
+
 def _slot_days(service: Service, therapist: Therapist | None, first_day: dt.date, days: int):
-    """Slots grouped by local day, for the slot picker."""
+    """Free slots for `days` local days from `first_day`, each day with its slots grouped
+    into morning, afternoon and evening."""
     tz = clinic_rules().tz
     slots = available_slots(
         service=service, therapist=therapist, first_day=first_day, days=days, now=timezone.now()
@@ -176,9 +202,13 @@ def _slot_days(service: Service, therapist: Therapist | None, first_day: dt.date
                 "start": local,
                 "iso": local.isoformat(),
                 "therapist": names.get(slot.therapist_id, ""),
+                "show_who": therapist is None,  # "any": the client sees who it will be
             }
         )
-    return list(grouped.items())
+    return [
+        {"day": day, "count": len(day_slots), "periods": _periods(day_slots)}
+        for day, day_slots in grouped.items()
+    ]
 
 
 def _first_day(request: HttpRequest) -> dt.date:
@@ -190,20 +220,44 @@ def _first_day(request: HttpRequest) -> dt.date:
     return today
 
 
+def _qualified_therapists(service: Service) -> list[Therapist]:
+    therapists = list(Therapist.objects.filter(active=True))
+    styles = _styles_by_therapist(therapists, clinic_today())
+    return [t for t in therapists if service.style in styles[t.id]]
+
+
+def _chosen_day(request: HttpRequest, days: list[dict]) -> dict | None:
+    """The day the client tapped in the strip (`?day=`), else the first day with free times,
+    so a phone never opens on "No free times"."""
+    wanted = request.GET.get("day", "")
+    for entry in days:
+        if entry["day"].isoformat() == wanted:
+            return entry
+    return next((entry for entry in days if entry["count"]), days[0] if days else None)
+
+
 def choose_slot(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
+    """One screen for "who and when": a therapist filter (any, or one by name), a strip of
+    days, and the chosen day's times. Every control is a plain link or button, so the page
+    works without JavaScript."""
     chosen_service, chosen_therapist = _service(service), _therapist(therapist)
     first_day = _first_day(request)
     today = clinic_today()
+    days = _slot_days(chosen_service, chosen_therapist, first_day, STRIP_DAYS)
+    day = _chosen_day(request, days)
     context = _step_context(
         chosen_service,
         chosen_therapist,
-        3,
-        days=_slot_days(chosen_service, chosen_therapist, first_day, DAYS_SHOWN),
+        2,
+        strip=days,
+        chosen=day,
+        days=[(day["day"], day["periods"])] if day else [],
+        therapists=_qualified_therapists(chosen_service),
         first_day=first_day,
-        previous_day=max(first_day - dt.timedelta(days=DAYS_SHOWN), today)
+        previous_day=max(first_day - dt.timedelta(days=STRIP_DAYS), today)
         if first_day > today
         else None,
-        next_day=first_day + dt.timedelta(days=DAYS_SHOWN),
+        next_day=first_day + dt.timedelta(days=STRIP_DAYS),
         date_form=DateForm(initial={"date": first_day}),
         next_url=reverse("bookings:intake", args=[chosen_service.slug, therapist]),
     )
@@ -221,12 +275,10 @@ def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
         form = IntakeForm(request.POST)
         if form.is_valid():
             if form.screening.is_declined:
+                # POST-redirect-GET: a reload of the refusal must not send the answers again.
                 request.session.pop(DRAFT_KEY, None)
-                return render(
-                    request,
-                    "bookings/declined.html",
-                    _step_context(chosen_service, chosen_therapist, 4, screening=form.screening),
-                )
+                request.session[DECLINED_KEY] = [str(r) for r in form.screening.reasons]
+                return redirect("bookings:declined")
             draft.update(start=start.isoformat(), answers=form.answers())
             _save_draft(request, draft)
             return redirect("bookings:contact", chosen_service.slug, therapist)
@@ -241,7 +293,7 @@ def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
         _step_context(
             chosen_service,
             chosen_therapist,
-            4,
+            3,
             form=form,
             start=timezone.localtime(start),
             prefilled=request.method == "GET" and not draft.get("answers") and bool(answers),
@@ -284,6 +336,45 @@ def _record_contact(request: HttpRequest) -> dict[str, str] | None:
     return {"name": record.name, "email": record.email, "phone": record.phone}
 
 
+def declined(request: HttpRequest) -> HttpResponse:
+    """Why the intake ruled the session out (reasons kept in the session, answers not)."""
+    reasons = request.session.get(DECLINED_KEY)
+    if reasons is None:
+        return redirect("bookings:book")
+    return render(request, "bookings/declined.html", {"reasons": reasons})
+
+
+def _marked_regions(answers: dict) -> dict[str, list[str]]:
+    """The body-map areas the client marked, as labels for the details screen."""
+    return {
+        "avoid_regions": body_regions.labels(answers.get("avoid_regions") or ()),
+        "focus_regions": body_regions.labels(answers.get("focus_regions") or ()),
+    }
+
+
+def _details_context(
+    service: Service, therapist: Therapist | None, start: dt.datetime, form, result, **extra
+) -> dict:
+    """The one "your details and booking" screen: summary, screening notice, contact form."""
+    deadline = start - dt.timedelta(hours=settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS)
+    form.helper.form_action = reverse(
+        "bookings:review", args=[service.slug, therapist.slug if therapist else ANY]
+    )
+    form.helper.inputs = []
+    form.helper.form_id = "details-form"
+    return _step_context(
+        service,
+        therapist,
+        4,
+        form=form,
+        start=timezone.localtime(start),
+        end=timezone.localtime(start + service.duration),
+        screening=result,
+        deadline=timezone.localtime(deadline) if timezone.now() < deadline else None,
+        **extra,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def contact(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     chosen_service, chosen_therapist = _service(service), _therapist(therapist)
@@ -300,11 +391,17 @@ def contact(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
         draft["contact"] = form.cleaned_data
         _save_draft(request, draft)
         return redirect("bookings:review", chosen_service.slug, therapist)
+    result = screening.screen(draft["answers"])
     return render(
         request,
-        "bookings/book_contact.html",
-        _step_context(
-            chosen_service, chosen_therapist, 5, form=form, start=timezone.localtime(start)
+        "bookings/book_details.html",
+        _details_context(
+            chosen_service,
+            chosen_therapist,
+            start,
+            form,
+            result,
+            **_marked_regions(draft["answers"]),
         ),
     )
 
@@ -315,13 +412,35 @@ def contact(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
 def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     chosen_service, chosen_therapist = _service(service), _therapist(therapist)
     draft = _draft(request, chosen_service, therapist)
-    if not draft.get("contact") or not draft.get("answers"):
+    if not draft.get("answers"):
         return redirect("bookings:intake", chosen_service.slug, therapist)
     start = _parse_start(draft.get("start"))
     if start is None:
         return _choose_again(request, chosen_service, therapist)
     result = screening.screen(draft["answers"])
     error = None
+    # The details screen posts the contact fields here with "Book now"; an older client that
+    # gave them on their own step posts nothing but the button.
+    form = ContactForm(
+        request.POST if "name" in request.POST else None,
+        initial=draft.get("contact") or _record_contact(request),
+    )
+    if form.is_bound:
+        if form.is_valid():
+            draft["contact"] = form.cleaned_data
+            _save_draft(request, draft)
+        else:
+            context = _details_context(
+                chosen_service,
+                chosen_therapist,
+                start,
+                form,
+                result,
+                **_marked_regions(draft["answers"]),
+            )
+            return render(request, "bookings/book_details.html", context, status=400)
+    if not draft.get("contact") and request.method == "POST":
+        return redirect("bookings:contact", chosen_service.slug, therapist)
     if request.method == "POST":
         try:
             booked = booking_create(
@@ -348,26 +467,26 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
                 "bookings:manage", args=[booked.appointment.reference, booked.manage_token]
             )
             return redirect(f"{url}?new=1")
-    context = _step_context(
+    context = _details_context(
         chosen_service,
         chosen_therapist,
-        6,
-        start=timezone.localtime(start),
-        end=timezone.localtime(start + chosen_service.duration),
-        contact=draft["contact"],
-        screening=result,
+        start,
+        form,
+        result,
         error=error,
-        avoid_regions=body_regions.labels(draft["answers"].get("avoid_regions") or ()),
-        focus_regions=body_regions.labels(draft["answers"].get("focus_regions") or ()),
+        **_marked_regions(draft["answers"]),
     )
     if error is not None and error.is_conflict:
-        context["days"] = _slot_days(
-            chosen_service, chosen_therapist, timezone.localtime(start).date(), 2
-        )
+        context["days"] = [
+            (entry["day"], entry["periods"])
+            for entry in _slot_days(
+                chosen_service, chosen_therapist, timezone.localtime(start).date(), 2
+            )
+        ]
         context["next_url"] = reverse("bookings:intake", args=[chosen_service.slug, therapist])
     return render(
         request,
-        "bookings/book_review.html",
+        "bookings/book_details.html",
         context,
         status=409 if error and error.is_conflict else 200,
     )
@@ -393,10 +512,29 @@ def _appointment_for(reference: str, token: str) -> Appointment:
     return appointment
 
 
+def _calendar_link(appointment: Appointment, manage_url: str) -> str:
+    """A Google Calendar "add event" link (UTC times, so no zone can be misread)."""
+    stamp = "%Y%m%dT%H%M%SZ"
+    dates = f"{ics_utc(appointment.start):{stamp}}/{ics_utc(appointment.end):{stamp}}"
+    query = urlencode(
+        {
+            "action": "TEMPLATE",
+            "text": f"{appointment.service.name} with {appointment.therapist.display_name}",
+            "dates": dates,
+            "location": f"{settings.CLINIC_NAME}, {settings.CLINIC_ADDRESS}",
+            "details": f"Booking {appointment.reference}. View, move or cancel: {manage_url}",
+        }
+    )
+    return f"https://calendar.google.com/calendar/render?{query}"
+
+
 def _manage_context(appointment: Appointment, **extra) -> dict:
     now = timezone.now()
     return {
         "appointment": appointment,
+        "what_to_bring": what_to_bring(appointment.service.style.slug),
+        "directions_url": "https://www.google.com/maps/search/?"
+        + urlencode({"api": "1", "query": settings.CLINIC_ADDRESS}),
         "can_change": appointment.client_can_change(now),
         "deadline": timezone.localtime(appointment.client_change_deadline()),
         **extra,
@@ -407,8 +545,31 @@ def _manage_context(appointment: Appointment, **extra) -> dict:
 @throttled(throttle.MANAGE_LINK)
 def manage(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     appointment = _appointment_for(reference, token)
-    context = _manage_context(appointment, token=token, is_new=request.GET.get("new") == "1")
+    manage_url = request.build_absolute_uri(
+        reverse("bookings:manage", args=[appointment.reference, token])
+    )
+    context = _manage_context(
+        appointment,
+        token=token,
+        is_new=request.GET.get("new") == "1",
+        calendar_link=_calendar_link(appointment, manage_url),
+    )
     return render(request, "bookings/manage.html", context)
+
+
+@never_cache
+@throttled(throttle.MANAGE_LINK)
+def manage_ics(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    """The booking as a calendar file (Apple Calendar, Outlook), the same one the e-mail has."""
+    appointment = _appointment_for(reference, token)
+    manage_url = request.build_absolute_uri(
+        reverse("bookings:manage", args=[appointment.reference, token])
+    )
+    response = HttpResponse(
+        appointment_calendar(appointment, manage_url=manage_url), content_type="text/calendar"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{appointment.reference}.ics"'
+    return response
 
 
 @never_cache
@@ -453,12 +614,27 @@ def manage_reschedule(request: HttpRequest, reference: str, token: str) -> HttpR
             else:
                 messages.success(request, "Your booking has been moved.")
                 return redirect("bookings:manage", appointment.reference, token)
+    else:
+        # A tapped time asks first (like cancelling): one stray tap must not move the booking.
+        start = _parse_start(request.GET.get("start"))
+        if start is not None:
+            return render(
+                request,
+                "bookings/manage_reschedule_confirm.html",
+                _manage_context(
+                    appointment,
+                    token=token,
+                    new_start=timezone.localtime(start),
+                    new_end=timezone.localtime(start + appointment.service.duration),
+                ),
+            )
     first_day = _first_day(request)
+    days = _slot_days(appointment.service, appointment.therapist, first_day, DAYS_SHOWN)
     context = _manage_context(
         appointment,
         token=token,
         error=error,
-        days=_slot_days(appointment.service, appointment.therapist, first_day, DAYS_SHOWN),
+        days=[(entry["day"], entry["periods"]) for entry in days],
         first_day=first_day,
         next_day=first_day + dt.timedelta(days=DAYS_SHOWN),
         date_form=DateForm(initial={"date": first_day}),

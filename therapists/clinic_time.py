@@ -17,7 +17,7 @@ It lives in `therapists`, the lowest app that shows times (the portal, the feed)
 
 import datetime as dt
 
-from django.utils import timezone
+from django.utils import formats, timezone
 
 ALWAYS = "always"
 
@@ -39,6 +39,27 @@ def wall_time(moment: dt.datetime, zone: str = "") -> str:
     if zone == ALWAYS or is_ambiguous(local):
         text += f" {local.tzname()}"
     return text
+
+
+def clock(moment: dt.datetime, zone: str = "") -> str:
+    """The time as the client's language writes it ("10:00 AM" in en-US, Django's TIME_FORMAT
+    for the active language), with the zone abbreviation when ambiguous or `zone="always"`.
+    Client pages use this; staff pages keep the 24-hour `wall_time`."""
+    local = moment if timezone.is_naive(moment) else timezone.localtime(moment)
+    text = formats.time_format(local, "TIME_FORMAT")
+    if timezone.is_aware(local) and (zone == ALWAYS or is_ambiguous(local)):
+        text += f" {local.tzname()}"
+    return text
+
+
+def zone_name(moment: dt.datetime | dt.date | None = None) -> str:
+    """The clinic's zone as a person reads it: "New York time (EST)" (of that moment or day:
+    EDT in summer)."""
+    if moment is not None and not isinstance(moment, dt.datetime):
+        moment = dt.datetime.combine(moment, dt.time(12), tzinfo=timezone.get_current_timezone())
+    local = timezone.localtime(moment or timezone.now())
+    city = str(timezone.get_current_timezone()).rsplit("/", 1)[-1].replace("_", " ")
+    return f"{city} time ({local.tzname()})"
 
 
 def ics_utc(moment: dt.datetime) -> dt.datetime:

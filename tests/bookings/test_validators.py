@@ -82,7 +82,15 @@ def test_the_booking_pages_refuse_a_name_with_line_breaks(client, clinic, name):
     )
     assert response.status_code == 200
     assert response.context["form"].errors["name"] == [NAME_MESSAGE]
-    assert client.get(urls["review"]).status_code == 302  # no contact details kept
+    # No contact details kept: the details screen is empty and "Book now" alone books nothing.
+    assert not client.get(urls["review"]).context["form"].initial
+    assert client.post(urls["review"])["Location"] == urls["contact"]
+    # The one-screen flow posts the details with "Book now": refused the same way, a 400.
+    response = client.post(
+        urls["review"], {"name": name, "email": "ada@example.com", "phone": "+1 212 555 0199"}
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["name"] == [NAME_MESSAGE]
     assert nothing_written()
 
 

@@ -17,7 +17,7 @@ def day_label(day: dt.date) -> str:
 
 
 def slot_name(days_ahead: int, time: str, therapist_name: str | None = None) -> str | re.Pattern:
-    """The accessible name of a slot button, e.g. "Thursday 3 December, 10:00 with Aiko Tanaka";
+    """The accessible name of a slot button, e.g. "Thursday 3 December, 10:00 AM with Aiko Tanaka";
     without a therapist, a pattern that matches whoever is offered at that time."""
     day = timezone.localdate() + dt.timedelta(days=days_ahead)
     if therapist_name is None:
@@ -49,11 +49,12 @@ def answer_intake(page: Page, *, submit: str | None = "Continue", **answers) -> 
         page.get_by_role("button", name=submit).click()
 
 
-def give_contact_details(page: Page) -> None:
-    expect(page.get_by_role("heading", name="How can we reach you?")).to_be_visible()
+def give_contact_details(page: Page, *, submit: str = "Book now") -> None:
+    """Contact details and review are one screen: fill the details and press `submit`."""
+    expect(page.get_by_role("heading", name="Your details and booking")).to_be_visible()
     for label, value in CLIENT.items():
         page.get_by_label(label).fill(value)
-    page.get_by_role("button", name="Review booking").click()
+    page.get_by_role("button", name=submit).click()
 
 
 def tab_to(page: Page, target: Locator, *, most: int = 12) -> None:

@@ -89,3 +89,24 @@ def test_the_front_desk_moves_an_appointment_to_a_free_slot_on_todays_schedule(
     todays_booking.refresh_from_db()
     assert todays_booking.start == local_time(0, 14)
     assert todays_booking.events.get(kind="rescheduled").actor == desk
+
+
+def test_six_therapists_fit_the_schedule_grid_at_1280_px(new_context, steps, desk, todays_booking):
+    """Issue 15: a clinic with six therapists reads the day without scrolling sideways."""
+    build_clinic(therapists=2, bar_rooms=1)  # three more (one floor-only): six who work today
+    page = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.set_default_timeout(10_000)
+    steps.page = page
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill(desk.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Today's schedule").click()
+    expect(booking_link(page)).to_contain_text("10:00–11:00")
+    columns = page.locator("#schedule-grid thead th")
+    assert columns.count() == 7  # the time column and six therapists
+    steps("six-therapists-1280")
+    scroll = page.locator(".schedule-scroll").evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert scroll[0] <= scroll[1], f"grid scrollWidth {scroll[0]} > {scroll[1]}"
+    page_width = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert page_width[0] <= page_width[1]

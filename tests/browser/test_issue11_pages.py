@@ -41,7 +41,7 @@ def test_the_contact_step_refuses_a_name_with_a_line_break(page: Page, steps):
     page.get_by_label("Full name").fill("Jane\u2028Pay now at https://evil.example")
     page.get_by_label("E-mail").fill("jane@example.com")
     page.get_by_label("Phone").fill("+1 212 555 0199")
-    page.get_by_role("button", name="Review booking").click()
+    page.get_by_role("button", name="Book now").click()
     expect(page.get_by_text("Please write your name on one line")).to_be_visible()
     steps("contact-name-refused")
     assert not Appointment.objects.exists()
@@ -58,7 +58,8 @@ def test_the_autumn_night_shows_edt_and_est_on_the_page_and_in_the_email(page: P
     )
     with time_machine.travel(dt.datetime(2027, 11, 1, 15, 0, tzinfo=dt.UTC), tick=True):
         page.goto(f"/manage/{appointment.reference}/factory-token/")
-        expect(page.get_by_text("01:30 EDT–01:30 EST")).to_be_visible()
+        # Client pages write the en-US clock (issue 15); the zone still tells the two apart.
+        expect(page.get_by_text("1:30 AM EDT–1:30 AM EST")).to_be_visible()
         steps("manage-page-dst-night")
     appointment = Appointment.objects.select_related(*notifications.APPOINTMENT_RELATED).get()
     message = notifications.build_message(appointment, notifications.CONFIRMED)
