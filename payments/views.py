@@ -398,50 +398,53 @@ def day_takings(request: HttpRequest) -> HttpResponse:
     return render(request, "payments/staff_day.html", context)
 
 
-@money_staff()
-@require_http_methods(["GET", "POST"])
-def gift_card_issue(request: HttpRequest) -> HttpResponse:
-    form = GiftCardIssueForm(request.POST or None)
+def _sell_page(request: HttpRequest, form_class, *, title: str, sell) -> HttpResponse:
+    """A desk sale (gift card or package): the form, then `sell(cleaned_data)` which makes
+    the sale with its ledger row and returns (success message, the code to show once)."""
+    form = form_class(request.POST or None)
     code = None
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            card, code = services.gift_card_issue(
-                amount_cents=form.cleaned_data["amount"],
-                recipient_name=form.cleaned_data["recipient_name"],
-                purchaser_email=form.cleaned_data["purchaser_email"],
-                method=form.cleaned_data["method"],
-                actor=request.user,
-            )
-            messages.success(request, f"Gift card of {format_cents(card.initial_cents)} sold.")
-            form = GiftCardIssueForm()
+            message, code = sell(form.cleaned_data)
+            messages.success(request, message)
+            form = form_class()
         else:
             status = 400
-    context = _staff_context(request, "Sell a gift card", form=form, code=code)
+    context = _staff_context(request, title, form=form, code=code)
     return render(request, "payments/staff_sell.html", context, status=status)
+
+
+@money_staff()
+@require_http_methods(["GET", "POST"])
+def gift_card_issue(request: HttpRequest) -> HttpResponse:
+    def sell(data):
+        card, code = services.gift_card_issue(
+            amount_cents=data["amount"],
+            recipient_name=data["recipient_name"],
+            purchaser_email=data["purchaser_email"],
+            method=data["method"],
+            actor=request.user,
+        )
+        return f"Gift card of {format_cents(card.initial_cents)} sold.", code
+
+    return _sell_page(request, GiftCardIssueForm, title="Sell a gift card", sell=sell)
 
 
 @money_staff()
 @require_http_methods(["GET", "POST"])
 def package_sell(request: HttpRequest) -> HttpResponse:
-    form = PackageSellForm(request.POST or None)
-    code = None
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            package, code = services.package_sell(
-                plan=form.cleaned_data["plan"],
-                client_name=form.cleaned_data["client_name"],
-                client_email=form.cleaned_data["client_email"],
-                method=form.cleaned_data["method"],
-                actor=request.user,
-            )
-            messages.success(request, f"{package.plan.name} sold to {package.client_name}.")
-            form = PackageSellForm()
-        else:
-            status = 400
-    context = _staff_context(request, "Sell a package", form=form, code=code)
-    return render(request, "payments/staff_sell.html", context, status=status)
+    def sell(data):
+        package, code = services.package_sell(
+            plan=data["plan"],
+            client_name=data["client_name"],
+            client_email=data["client_email"],
+            method=data["method"],
+            actor=request.user,
+        )
+        return f"{package.plan.name} sold to {package.client_name}.", code
+
+    return _sell_page(request, PackageSellForm, title="Sell a package", sell=sell)
 
 
 @money_staff()

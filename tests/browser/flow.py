@@ -25,6 +25,22 @@ def slot_name(days_ahead: int, time: str, therapist_name: str | None = None) -> 
     return f"{day_label(day)}, {time} with {therapist_name}"
 
 
+def choose_time(page: Page, *, service: str, therapist: str, days_ahead: int, time: str) -> None:
+    """From the service list: the service, the therapist filter on the time step (issue 15),
+    the day `days_ahead` from today in the day strip, then the slot at `time` ("10:00 AM")."""
+    page.get_by_role("link", name=service).click()
+    expect(page.get_by_role("heading", name="Choose a day and time")).to_be_visible()
+    chosen = page.get_by_role("navigation", name="Therapist").get_by_role(
+        "link", name=therapist, exact=True
+    )
+    if chosen.get_attribute("aria-current") != "true":
+        chosen.click()
+    expect(chosen).to_have_attribute("aria-current", "true")
+    day = timezone.localdate() + dt.timedelta(days=days_ahead)
+    page.goto(page.url.split("?")[0] + f"?day={day:%Y-%m-%d}")
+    page.get_by_role("button", name=slot_name(days_ahead, time, therapist)).click()
+
+
 def answer_intake(page: Page, *, submit: str | None = "Continue", **answers) -> None:
     """Fill the back-health form: `clear_answers()` with `answers` overriding, then press
     `submit` (None: leave the form unsent)."""

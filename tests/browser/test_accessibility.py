@@ -121,6 +121,8 @@ def test_intake_answers_are_44px_targets_and_the_whole_label_taps(new_context, s
     labels = page.locator(".intake-form .form-check-label")
     assert labels.count() > 20
     for index in range(labels.count()):
+        if not labels.nth(index).is_visible():
+            continue  # the body map's folded list of boxes: the map itself is the target
         box = labels.nth(index).bounding_box()
         assert box["height"] >= 44, f"label {index} is {box['height']} px tall"
     group = page.get_by_role("group", name="Are you pregnant or could you be?")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from bookings.models import Appointment
 from tests.bookings.clinic import build_clinic
-from tests.browser.flow import answer_intake, give_contact_details, slot_name
+from tests.browser.flow import answer_intake, choose_time, give_contact_details
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,9 +33,13 @@ def test_two_regions_tapped_in_the_intake_appear_on_the_therapists_chart(new_con
     steps.page = phone
 
     phone.goto("/book/")
-    phone.get_by_role("link", name=clinic.bar_60.name).click()
-    phone.get_by_role("link", name=therapist.display_name).click()
-    phone.get_by_role("button", name=slot_name(3, "10:00", therapist.display_name)).click()
+    choose_time(
+        phone,
+        service=clinic.bar_60.name,
+        therapist=therapist.display_name,
+        days_ahead=3,
+        time="10:00 AM",
+    )
     expect(phone.get_by_role("heading", name="Your back health")).to_be_visible()
 
     avoid = phone.get_by_role("group", name=AVOID, exact=True)
@@ -69,8 +73,7 @@ def test_two_regions_tapped_in_the_intake_appear_on_the_therapists_chart(new_con
     steps("intake-map-tapped")
 
     answer_intake(phone)  # the rest of the questionnaire (no more regions)
-    give_contact_details(phone)
-    phone.get_by_role("button", name="Book now").click()
+    give_contact_details(phone)  # details and booking are one screen
     expect(phone.get_by_role("heading", name="You are booked")).to_be_visible()
     appointment = Appointment.objects.select_related("intake").get()
     assert appointment.intake.answers["avoid_regions"] == ["neck", "lower_back_left"]

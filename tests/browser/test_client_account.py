@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from bookings.models import AppointmentStatus, Client
 from tests.bookings.clinic import build_clinic, local_time
-from tests.browser.flow import answer_intake, slot_name
+from tests.browser.flow import answer_intake, choose_time
 from tests.factories import AppointmentFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,15 +54,18 @@ def test_a_returning_client_signs_in_by_link_and_books_with_details_filled(page:
     steps("account")
 
     page.get_by_role("link", name="Book", exact=True).click()
-    page.get_by_role("link", name=clinic.bar_60.name).click()
-    page.get_by_role("link", name=therapist.display_name).click()
-    page.get_by_role("button", name=slot_name(3, "10:00", therapist.display_name)).click()
+    choose_time(
+        page,
+        service=clinic.bar_60.name,
+        therapist=therapist.display_name,
+        days_ahead=3,
+        time="10:00 AM",
+    )
     answer_intake(page)
     expect(page.get_by_label("Full name")).to_have_value("Mei Sato")
     expect(page.get_by_label("E-mail")).to_have_value("mei@example.com")
     steps("contact-filled")
-    page.get_by_role("button", name="Review booking").click()
-    page.get_by_role("button", name="Book now").click()
+    page.get_by_role("button", name="Book now").click()  # details and booking: one screen
     expect(page.get_by_role("heading", name="You are booked")).to_be_visible()
 
     page.goto("/account/")
