@@ -403,6 +403,8 @@ def free_slots_any(
             count = therapist.sessions_per_day.get(day, 0)
             if count >= therapist.daily_cap:
                 continue
+            if over_weekly_budget(therapist, service, day):
+                continue
             if not qualifies(therapist.credentials, service.required_credential, day):
                 continue
             spans = _working_spans(therapist, day, tz)

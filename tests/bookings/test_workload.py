@@ -99,6 +99,32 @@ def test_a_full_week_blocks_every_day_of_that_week_and_no_day_of_the_next():
     assert days == {MONDAY + timedelta(days=7 + i) for i in range(7)}
 
 
+def test_the_any_therapist_listing_skips_a_week_over_budget_like_the_full_listing():
+    """Found merging #12 and #17: `free_slots_any` (the fast "any" listing) must apply the
+    budget too, or it offers times that `booking_create` then refuses."""
+    full = budgeted({MONDAY: workload.budget_load(240)}, 240, id=1, slug="a-full")
+    free = budgeted({}, 240, id=2, slug="b-free")
+    world = {
+        "service": HOUR_BAR,
+        "therapists": [full, free],
+        "rooms": [av.RoomSchedule(id=1, styles=frozenset({"bar"}), busy=[])],
+        "closed_days": set(),
+        "first_day": MONDAY,
+        "days": 7,
+        "now": NOW,
+        "rules": RULES,
+    }
+
+    slots = av.free_slots_any(**world)
+
+    assert slots and {s.therapist_id for s in slots} == {2}
+    assert slots == av.pick_for_any(
+        free_slots(**world),
+        sessions_per_day={t.id: t.sessions_per_day for t in world["therapists"]},
+        tz=RULES.tz,
+    )
+
+
 def test_check_slot_names_the_weekly_budget_after_the_daily_cap():
     full = budgeted({MONDAY: workload.budget_load(60)}, 60)
     rooms = [av.RoomSchedule(id=1, styles=frozenset({"bar"}), busy=[])]
