@@ -80,7 +80,10 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "outbox.Email": {"params", "last_error"},  # object ids; the mail server's answer
     "waitlist.WaitlistEntry": {"unanswered_offers"},  # a count of lapsed offers
     "charts.ChartAccess": {"where"},  # the name of the page that showed a chart
-    "bookings.ScheduleVersion": {"token"},  # a cache key that changes on every write
+    "bookings.ScheduleVersion": {
+        "token",
+        "config_token",
+    },  # a cache key that changes on every write
     "payments.CardOnFile": {"consent_text"},  # the clinic's own words the client agreed to
     "payments.Payment": {"failure_message"},  # Stripe's decline reason ("card declined")
 }

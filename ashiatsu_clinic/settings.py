@@ -247,16 +247,30 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Rate limits on booking and manage-link endpoints (django-ratelimit) count in a cache all
 # app servers share: the database cache table by default (`createcachetable`), or
 # CACHE_URL (e.g. redis://...) in production.
-CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://clinic_cache")}
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="dbcache://clinic_cache"),
+    # Free-time answers (bookings/schedule_cache.py) in each process's memory: their keys
+    # hold the schedule version, so no process can serve another's stale answer, and a
+    # miss costs no round trip to a shared cache (on a busy day most questions are misses).
+    "availability": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "availability",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
 RATELIMIT_ENABLE = _bool("RATELIMIT_ENABLE", default=True)
 RATELIMIT_USE_CACHE = "default"
 # Per client address: booking attempts (POSTs) and manage-link views.
 BOOKING_RATE = env.str("BOOKING_RATE", default="20/m")
 MANAGE_LINK_RATE = env.str("MANAGE_LINK_RATE", default="30/m")
-# Free-time answers of GET /api/availability, cached in the same shared cache under the
-# schedule version (bookings/schedule_cache.py); 0 turns the cache off. Keys change every
+# Free-time answers (the API, the slot page, a taken slot's alternatives), cached under the
+# schedule version (bookings/schedule_cache.py, CACHES["availability"]); 0 turns it off. Keys change every
 # minute, so a minute or two is all an entry can be useful for.
 AVAILABILITY_CACHE_SECONDS = env.int("AVAILABILITY_CACHE_SECONDS", default=90)
+# The slowly changing half of availability (team, hours, credentials, time off, rooms,
+# closed days) is kept in each process's memory under the schedule's config token
+# (bookings/schedule_catalog.py); false reads it from the database for every answer.
+SCHEDULE_CATALOG_IN_MEMORY = env.bool("SCHEDULE_CATALOG_IN_MEMORY", default=True)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

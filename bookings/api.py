@@ -434,19 +434,25 @@ def _alternatives(
     the same day first (closest in time), then the next days in order."""
     zone = clinic_tz()
     day = start.astimezone(zone).date()
-    slots = available_slots(
-        service=service,
-        therapist=therapist,
-        first_day=day,
-        days=ALTERNATIVE_DAYS,
-        now=timezone.now(),
+    now = schedule_cache.moment(timezone.now())
+
+    def compute() -> list[dict[str, Any]]:
+        slots = available_slots(
+            service=service, therapist=therapist, first_day=day, days=ALTERNATIVE_DAYS, now=now
+        )
+        same_day = sorted(
+            (s for s in slots if s.start.astimezone(zone).date() == day),
+            key=lambda s: abs(s.start - start),
+        )
+        later = [s for s in slots if s.start.astimezone(zone).date() != day]
+        return _slots_out((same_day + later)[:ALTERNATIVES])
+
+    # Everybody who lost the same slot asks the same question: the cache answers the rest.
+    return schedule_cache.cached(
+        "api-alternatives",
+        (service.pk, therapist.pk if therapist else ANY, start, now),
+        compute,
     )
-    same_day = sorted(
-        (s for s in slots if s.start.astimezone(zone).date() == day),
-        key=lambda s: abs(s.start - start),
-    )
-    later = [s for s in slots if s.start.astimezone(zone).date() != day]
-    return _slots_out((same_day + later)[:ALTERNATIVES])
 
 
 def _request_errors(payload: BookingIn) -> tuple[dict[str, str], ContactForm]:

@@ -14,8 +14,11 @@ Time matters too: which starts are offered depends on "now" (minimum notice, hor
 starts, the notice and the horizon are whole minutes, so every moment inside one minute
 gives the same answer as `moment()` of it, and the key holds that moment.
 
-Counts live in the shared cache (settings.CACHES: the database cache table by default, Redis
-in production), so every app server shares the answers.
+Answers live in each process's memory (settings.CACHES["availability"]): a key holds the
+version it was computed under, so no process can serve a stale answer, and a miss (most
+questions on a busy day, when every booking moves the version) costs no round trip to a
+shared cache. The slowly changing half of a computation is kept apart, under a token
+bookings do not move (`bookings.schedule_catalog`).
 """
 
 import datetime as dt
@@ -23,7 +26,7 @@ import hashlib
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 from bookings.models import ScheduleVersion
 
@@ -57,8 +60,9 @@ def cached[T](kind: str, parts: tuple, compute: Callable[[], T]) -> T:
         return compute()
     digest = hashlib.sha256(repr((kind, token, parts)).encode()).hexdigest()
     key = f"availability:{digest}"
-    answer = cache.get(key)
+    store = caches["availability"]
+    answer = store.get(key)
     if answer is None:
         answer = compute()
-        cache.set(key, answer, settings.AVAILABILITY_CACHE_SECONDS)
+        store.set(key, answer, settings.AVAILABILITY_CACHE_SECONDS)
     return answer

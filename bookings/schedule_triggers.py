@@ -2,12 +2,25 @@
 table availability reads, inside the writing transaction.
 
 Each app installs them on its own tables from its migrations (bookings and therapists in
-bookings 0006, the waitlist's offers in waitlist 0004), so bookings never names a table of an
-app above it. PostgreSQL: one statement-level trigger per table (also on TRUNCATE). SQLite:
-row-level triggers, one per kind of write.
+bookings 0006 and 0009, the waitlist's offers in waitlist 0004 and 0005), so bookings never
+names a table of an app above it. PostgreSQL: one statement-level trigger per table (also
+on TRUNCATE), calling a function bookings owns. SQLite: row-level triggers, one per kind of
+write.
+
+Two kinds of table (since bookings 0009):
+- OCCUPANCY tables (appointments, waitlist offers) replace `token` only;
+- CATALOG tables (therapists, working hours, time off, credentials, rooms, services,
+  styles, closed days) replace `token` and `config_token`, which keys the in-memory
+  catalog (`bookings.schedule_catalog`).
+`V1` is the single-token trigger of migrations 0006 and waitlist 0004, kept as it was so
+those migrations still build the same schema.
 """
 
-POSTGRES_FUNCTION = """
+V1 = "v1"
+OCCUPANCY = "occupancy"
+CATALOG = "catalog"
+
+POSTGRES_FUNCTION_V1 = """
 CREATE OR REPLACE FUNCTION bookings_schedule_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO bookings_scheduleversion (id, token) VALUES (1, gen_random_uuid()::text)
@@ -16,42 +29,90 @@ BEGIN
 END
 $$
 """
-SQLITE_BUMP = (
-    "INSERT OR REPLACE INTO bookings_scheduleversion (id, token) "
-    "VALUES (1, lower(hex(randomblob(16))))"
-)
+POSTGRES_FUNCTIONS = """
+CREATE OR REPLACE FUNCTION bookings_schedule_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO bookings_scheduleversion (id, token, config_token)
+    VALUES (1, gen_random_uuid()::text, gen_random_uuid()::text)
+    ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token;
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE FUNCTION bookings_schedule_catalog_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO bookings_scheduleversion (id, token, config_token)
+    VALUES (1, gen_random_uuid()::text, gen_random_uuid()::text)
+    ON CONFLICT (id) DO UPDATE
+    SET token = EXCLUDED.token, config_token = EXCLUDED.config_token;
+    RETURN NULL;
+END
+$$
+"""
+_POSTGRES_CALLS = {
+    V1: "bookings_schedule_changed",
+    OCCUPANCY: "bookings_schedule_changed",
+    CATALOG: "bookings_schedule_catalog_changed",
+}
+_SQLITE_BUMPS = {
+    V1: (
+        "INSERT OR REPLACE INTO bookings_scheduleversion (id, token) "
+        "VALUES (1, lower(hex(randomblob(16))))"
+    ),
+    OCCUPANCY: (
+        "INSERT INTO bookings_scheduleversion (id, token, config_token) "
+        "VALUES (1, lower(hex(randomblob(16))), lower(hex(randomblob(16)))) "
+        "ON CONFLICT (id) DO UPDATE SET token = excluded.token"
+    ),
+    CATALOG: (
+        "INSERT INTO bookings_scheduleversion (id, token, config_token) "
+        "VALUES (1, lower(hex(randomblob(16))), lower(hex(randomblob(16)))) "
+        "ON CONFLICT (id) DO UPDATE "
+        "SET token = excluded.token, config_token = excluded.config_token"
+    ),
+}
 
 
-def install(schema_editor, tables: list[str]) -> None:
+def install_functions(schema_editor, sql: str) -> None:
+    """The PostgreSQL trigger functions (bookings' migrations only: other apps' triggers
+    call them)."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(sql)
+
+
+def install(schema_editor, tables: list[str], *, kind: str) -> None:
     run = schema_editor.execute
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        run(POSTGRES_FUNCTION)
         for table in tables:
             run(
                 f"CREATE TRIGGER {table}_schedule_changed AFTER INSERT OR UPDATE OR DELETE "
                 f"OR TRUNCATE ON {table} FOR EACH STATEMENT "
-                "EXECUTE FUNCTION bookings_schedule_changed()"
+                f"EXECUTE FUNCTION {_POSTGRES_CALLS[kind]}()"
             )
     elif vendor == "sqlite":
         for table in tables:
             for event in ("INSERT", "UPDATE", "DELETE"):
                 run(
                     f"CREATE TRIGGER {table}_schedule_{event.lower()} AFTER {event} ON {table} "
-                    f"BEGIN {SQLITE_BUMP}; END"
+                    f"BEGIN {_SQLITE_BUMPS[kind]}; END"
                 )
     else:
         raise RuntimeError(f"No schedule-version triggers for {vendor}")
 
 
-def remove(schema_editor, tables: list[str], *, drop_function: bool = False) -> None:
+def remove(schema_editor, tables: list[str]) -> None:
     run = schema_editor.execute
     if schema_editor.connection.vendor == "postgresql":
         for table in tables:
             run(f"DROP TRIGGER IF EXISTS {table}_schedule_changed ON {table}")
-        if drop_function:  # only bookings, which owns it; other apps' triggers use it
-            run("DROP FUNCTION IF EXISTS bookings_schedule_changed()")
     else:
         for table in tables:
             for event in ("insert", "update", "delete"):
                 run(f"DROP TRIGGER IF EXISTS {table}_schedule_{event}")
+
+
+def remove_functions(schema_editor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP FUNCTION IF EXISTS bookings_schedule_catalog_changed()")
+        schema_editor.execute("DROP FUNCTION IF EXISTS bookings_schedule_changed()")

@@ -19,9 +19,9 @@ from django.db import connection
 from django.db.models import CharField, F, Q, QuerySet, Value
 from django.utils import timezone
 
-from bookings import availability, occupancy, workload
-from bookings.models import Appointment, ClosedDay, Room, Service
-from therapists.models import Credential, Therapist, TimeOff, WorkingHours
+from bookings import availability, occupancy, schedule_catalog, workload
+from bookings.models import Appointment, Room, Service
+from therapists.models import Therapist
 
 
 def clinic_rules(*, min_notice: dt.timedelta | None = None) -> availability.Rules:
@@ -112,34 +112,10 @@ def load_window(
     read_start = min(window_start - margin, dt.datetime.combine(load_first, dt.time(), tz))
     read_end = max(window_end + margin, dt.datetime.combine(load_end, dt.time(), tz))
 
-    queryset = Therapist.objects.filter(active=True)
-    if therapists is not None:
-        queryset = queryset.filter(pk__in=[t.pk for t in therapists])
-    team = list(
-        queryset.order_by("slug").values_list(
-            "id", "slug", "daily_session_cap", "buffer_minutes", "weekly_load_minutes"
-        )
-    )
-    ids = [row[0] for row in team]
-    weekly: dict[int, dict[int, list[tuple[dt.time, dt.time]]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-    for therapist_id, weekday, start, end in WorkingHours.objects.filter(
-        therapist_id__in=ids
-    ).values_list("therapist_id", "weekday", "start", "end"):
-        weekly[therapist_id][weekday].append((start, end))
-    credentials: dict[int, list[availability.CredentialSpan]] = defaultdict(list)
-    for therapist_id, kind, issued_on, expires_on in (
-        Credential.objects.verified()
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=first_day), therapist_id__in=ids)
-        .values_list("therapist_id", "kind", "issued_on", "expires_on")
-    ):
-        credentials[therapist_id].append(availability.CredentialSpan(kind, issued_on, expires_on))
-    time_off: dict[int, list[availability.Interval]] = defaultdict(list)
-    for therapist_id, start, end in TimeOff.objects.filter(
-        therapist_id__in=ids, start__lt=window_end, end__gt=window_start
-    ).values_list("therapist_id", "start", "end"):
-        time_off[therapist_id].append(availability.Interval(start, end))
+    known = schedule_catalog.catalog(first_day=first_day, tz=tz)
+    wanted = None if therapists is None else {t.pk for t in therapists}
+    team = [m for m in known.team if wanted is None or m.id in wanted]
+    ids = [member.id for member in team]
 
     occupied = Appointment.objects.active().filter(
         start__lt=read_end, occupied_until__gt=read_start
@@ -165,13 +141,13 @@ def load_window(
         )
         for h in held
     ]
-    buffers = {row[0]: dt.timedelta(minutes=row[3]) for row in team}
+    buffers = {m.id: dt.timedelta(minutes=m.buffer_minutes) for m in team}
     rows = _occupancy(
         appointments,
         holds,
         listing=listing,
         team=ids,
-        reach=max((row[3] for row in team), default=0),
+        reach=max((m.buffer_minutes for m in team), default=0),
     )
     for therapist_id, room_id, start, occupied_until, end, style_slug in rows:
         interval = availability.Interval(start, occupied_until)
@@ -186,37 +162,30 @@ def load_window(
             minutes, style_slug
         )
 
-    room_styles: dict[int, set[str]] = defaultdict(set)
-    for room_id, style_slug in Room.objects.filter(active=True).values_list("id", "styles__slug"):
-        if style_slug:
-            room_styles[room_id].add(style_slug)
-    closed = frozenset(
-        ClosedDay.objects.filter(
-            date__gte=first_day, date__lt=first_day + dt.timedelta(days=days)
-        ).values_list("date", flat=True)
-    )
+    last_day = first_day + dt.timedelta(days=days)
+    closed = frozenset(d for d in known.closed_days if first_day <= d < last_day)
     return Window(
         therapists=[
             availability.TherapistSchedule(
-                id=therapist_id,
-                slug=slug,
-                weekly_hours=dict(weekly[therapist_id]),
-                time_off=time_off[therapist_id],
-                busy=busy_by_therapist[therapist_id],
-                sessions_per_day=dict(sessions[therapist_id]),
-                credentials=credentials[therapist_id],
-                daily_cap=cap,
-                buffer=dt.timedelta(minutes=buffer),
-                load_per_week=dict(loads[therapist_id]),
-                weekly_budget=workload.budget_load(weekly_load_minutes),
+                id=m.id,
+                slug=m.slug,
+                weekly_hours=dict(known.weekly_hours.get(m.id, {})),
+                time_off=known.time_off_between(m.id, window_start, window_end),
+                busy=busy_by_therapist[m.id],
+                sessions_per_day=dict(sessions[m.id]),
+                credentials=known.credentials_from(m.id, first_day),
+                daily_cap=m.daily_cap,
+                buffer=dt.timedelta(minutes=m.buffer_minutes),
+                load_per_week=dict(loads[m.id]),
+                weekly_budget=workload.budget_load(m.weekly_load_minutes),
             )
-            for therapist_id, slug, cap, buffer, weekly_load_minutes in team
+            for m in team
         ],
         rooms=[
             availability.RoomSchedule(
                 id=room_id, styles=frozenset(styles), busy=busy_by_room[room_id]
             )
-            for room_id, styles in sorted(room_styles.items())
+            for room_id, styles in known.room_styles.items()
             if listing is None or listing.style in styles
         ],
         closed_days=closed,

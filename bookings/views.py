@@ -21,7 +21,15 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from bookings import body_regions, clients, privacy, screening, throttle
+from bookings import (
+    body_regions,
+    clients,
+    privacy,
+    schedule_cache,
+    schedule_catalog,
+    screening,
+    throttle,
+)
 from bookings.forms import ContactForm, DateForm, IntakeForm
 from bookings.guidance import what_to_bring
 from bookings.ics import appointment_calendar
@@ -163,7 +171,7 @@ def choose_service(request: HttpRequest) -> HttpResponse:
 def choose_therapist(request: HttpRequest, service: str) -> HttpResponse:
     """Kept for old links; the slot page now carries the therapist choice as a filter."""
     chosen = _service(service)
-    qualified = _qualified_therapists(chosen)
+    qualified = Therapist.objects.filter(pk__in=[m.id for m in _qualified_therapists(chosen)])
     return render(
         request,
         "bookings/book_therapist.html",
@@ -188,10 +196,22 @@ def _periods(slots: list[dict]) -> list[tuple[str, list[dict]]]:
 
 def _slot_days(service: Service, therapist: Therapist | None, first_day: dt.date, days: int):
     """Free slots for `days` local days from `first_day`, each day with its slots grouped
-    into morning, afternoon and evening."""
+    into morning, afternoon and evening; from the availability cache while the schedule
+    stands (`bookings.schedule_cache`)."""
+    now = schedule_cache.moment(timezone.now())
+    return schedule_cache.cached(
+        "slot-days",
+        (service.pk, therapist.pk if therapist else None, first_day, days, now),
+        lambda: _compute_slot_days(service, therapist, first_day, days, now),
+    )
+
+
+def _compute_slot_days(
+    service: Service, therapist: Therapist | None, first_day: dt.date, days: int, now: dt.datetime
+):
     tz = clinic_rules().tz
     slots = available_slots(
-        service=service, therapist=therapist, first_day=first_day, days=days, now=timezone.now()
+        service=service, therapist=therapist, first_day=first_day, days=days, now=now
     )
     names = dict(Therapist.objects.values_list("id", "display_name"))
     grouped: dict[dt.date, list[dict]] = {first_day + dt.timedelta(days=i): [] for i in range(days)}
@@ -220,10 +240,13 @@ def _first_day(request: HttpRequest) -> dt.date:
     return today
 
 
-def _qualified_therapists(service: Service) -> list[Therapist]:
-    therapists = list(Therapist.objects.filter(active=True))
-    styles = _styles_by_therapist(therapists, clinic_today())
-    return [t for t in therapists if service.style in styles[t.id]]
+def _qualified_therapists(service: Service) -> list[schedule_catalog.TeamMember]:
+    """The therapist filter of the slot page: who may give `service` today, from the
+    schedule catalog in memory (`bookings.schedule_catalog`)."""
+    today = clinic_today()
+    known = schedule_catalog.catalog(first_day=today, tz=clinic_rules().tz)
+    qualified = known.qualified(service.style.required_credential, today)
+    return sorted(qualified, key=lambda m: m.display_name)  # as Therapist orders them
 
 
 def _chosen_day(request: HttpRequest, days: list[dict]) -> dict | None:

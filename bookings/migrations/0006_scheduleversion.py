@@ -24,11 +24,13 @@ TABLES = [
 
 
 def _install(apps, schema_editor):
-    schedule_triggers.install(schema_editor, TABLES)
+    schedule_triggers.install_functions(schema_editor, schedule_triggers.POSTGRES_FUNCTION_V1)
+    schedule_triggers.install(schema_editor, TABLES, kind=schedule_triggers.V1)
 
 
 def _remove(apps, schema_editor):
-    schedule_triggers.remove(schema_editor, TABLES, drop_function=True)
+    schedule_triggers.remove(schema_editor, TABLES)
+    schedule_triggers.remove_functions(schema_editor)
 
 
 class Migration(migrations.Migration):

@@ -264,13 +264,17 @@ class TestAvailability:
         params = self.url(clinic, date=local_time(1, 0).date().isoformat(), days=days)
         if choice == "named":
             params["therapist"] = clinic.therapists[0].slug
-        # the service (with its style), [the named therapist], then the window loader:
-        # therapists, their working hours, credentials and time off (plain values),
-        # appointments in the window, rooms with their styles, closed days; then the names
-        # of the therapists in the answer.
-        with django_assert_num_queries(9 if choice == "any" else 10):
+        # the service (with its style), [the named therapist], then the window loader: the
+        # catalog's token and, the catalog being new, therapists, their working hours,
+        # credentials and time off (plain values), rooms with their styles, closed days;
+        # appointments in the window; then the names of the therapists in the answer.
+        with django_assert_num_queries(10 if choice == "any" else 11):
             answer = get(client, "/api/availability", **params)
         assert answer["slots"]
+        # Asked again with the catalog in memory: service, [therapist], the catalog's token,
+        # appointments and holds, names (the answer cache is off, so it is computed again).
+        with django_assert_num_queries(4 if choice == "any" else 5):
+            assert get(client, "/api/availability", **params) == answer
 
 
 class TestCreateBooking:

@@ -69,19 +69,25 @@ class TestSlotPicker:
         assert re.search(r"Times are New York time \(E[SD]T\)", page)
 
     def test_the_slot_page_runs_a_fixed_number_of_queries(
-        self, client, clinic, django_assert_num_queries
+        self, client, clinic, django_assert_num_queries, settings
     ):
-        client.get(flow_urls()["choose_slot"])  # warm the session
-        # 1 service; availability loader: 2 therapists, 3 working hours, 4 credentials,
-        # 5 time off, 6 appointments, 7 waitlist offers holding slots, 8 rooms (+ styles),
-        # 9 closed days; 10 therapist names; the filter: 11 therapists, 12 credentials
-        # (their styles come with 10-12 via the style query counted in 12's prefetch).
-        with django_assert_num_queries(12):
+        settings.AVAILABILITY_CACHE_SECONDS = 0  # the page as computed, not from the cache
+        client.get(flow_urls()["choose_slot"])  # warm the session and the schedule catalog
+        # 1 service; the availability loader: 2 the catalog's token, 3 appointments and
+        # waitlist offers holding slots (one UNION); 4 therapist names; the filter: 5 the
+        # catalog's token (the therapists and their credentials come from memory).
+        with django_assert_num_queries(5):
             client.get(flow_urls()["choose_slot"])
         # Two weeks later: still the same queries, not one per day or per slot.
         later = (timezone.localdate() + dt.timedelta(days=20)).isoformat()
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(5):
             client.get(flow_urls()["choose_slot"], {"date": later})
+        # The same page again while the schedule stands: the days come from the cache.
+        settings.AVAILABILITY_CACHE_SECONDS = 90
+        client.get(flow_urls()["choose_slot"])
+        # 1 service, 2 the schedule version, 3 the filter's catalog token.
+        with django_assert_num_queries(3):
+            client.get(flow_urls()["choose_slot"])
 
 
 class TestDetailsAndReview:

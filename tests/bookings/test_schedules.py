@@ -13,8 +13,11 @@ from therapists.models import CredentialKind
 
 pytestmark = pytest.mark.django_db
 
-# therapists, working hours, credentials, time off, appointments, rooms + styles, closed days
-LOADER_QUERIES = 7
+# A new catalog (bookings.schedule_catalog): its token, then therapists, working hours,
+# credentials, time off, rooms + styles, closed days; then appointments and holds.
+LOADER_QUERIES = 8
+# The catalog from memory: its token, then appointments and holds.
+WARM_LOADER_QUERIES = 2
 
 
 def _load(days=14, therapists=None, **kwargs):
@@ -85,3 +88,44 @@ def test_inactive_therapists_and_rooms_are_left_out():
     window = _load()
     assert clinic.therapists[1].id not in {t.id for t in window.therapists}
     assert clinic.bar_rooms[0].id not in {r.id for r in window.rooms}
+
+
+def test_a_second_window_reads_only_the_token_and_the_appointments(django_assert_num_queries):
+    clinic = build_clinic(therapists=3)
+    _load(days=14)
+    AppointmentFactory(
+        therapist=clinic.therapists[0],
+        service=clinic.bar_60,
+        room=clinic.bar_rooms[0],
+        start=local_time(2, 10),
+    )  # occupancy: the catalog stands
+    with django_assert_num_queries(WARM_LOADER_QUERIES):
+        window = _load(days=14)
+    assert sum(len(s.busy) for s in window.therapists) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["time off", "revoked credential", "working hours", "closed day", "room", "cap"],
+)
+def test_a_catalog_change_is_seen_by_the_next_window(change, django_assert_num_queries):
+    """Every write to a catalog table moves the config token in its own statement, so the
+    next window reads the catalog again and sees the change (bulk updates included)."""
+    clinic = build_clinic(therapists=1)
+    therapist = clinic.therapists[0]
+    before = _load(days=14, therapists=[therapist])
+    if change == "time off":
+        therapist.time_off.create(start=local_time(3, 9), end=local_time(3, 17), reason="rest")
+    elif change == "revoked credential":
+        therapist.credentials.update(verified_at=None)
+    elif change == "working hours":
+        therapist.working_hours.all().delete()
+    elif change == "closed day":
+        ClosedDay.objects.create(date=timezone.localdate() + dt.timedelta(days=4))
+    elif change == "room":
+        clinic.bar_rooms[0].__class__.objects.update(active=False)
+    else:
+        type(therapist).objects.filter(pk=therapist.pk).update(daily_session_cap=1)
+    with django_assert_num_queries(LOADER_QUERIES):
+        after = _load(days=14, therapists=[therapist])
+    assert after != before

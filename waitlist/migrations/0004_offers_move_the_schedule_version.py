@@ -10,7 +10,7 @@ TABLES = ["waitlist_waitlistoffer"]
 
 
 def _install(apps, schema_editor):
-    schedule_triggers.install(schema_editor, TABLES)
+    schedule_triggers.install(schema_editor, TABLES, kind=schedule_triggers.V1)
 
 
 def _remove(apps, schema_editor):

@@ -1,0 +1,177 @@
+"""The slowly changing half of every availability question, kept in each process's memory.
+
+Who works, when, with which verified credentials, their time off, the rooms and their
+styles, and the closed days change a few times a day; appointments and holds change many
+times a second when the clinic is busy. Every answer (a slot page, the API, each booking's
+check under its locks) used to read all of it again: six of the loader's seven queries, and
+most of a busy server's time (issue #12: the load test saturated at about 95 requests/s).
+
+So the loader takes this half from a `Catalog` held in memory under the schedule version's
+`config_token`, which database triggers replace in the same statement as any write to those
+tables (`bookings.schedule_triggers`; appointments and waitlist offers move only the other
+token). A changed catalog means a new token, so a stale catalog is never used; the token is
+read before the catalog, so a catalog stored under a token is at least as new as it (the
+argument of `bookings.schedule_cache`). Each process keeps the few newest catalogs: they are
+small (a row per therapist, working-hours block, credential, future time off, room and
+future closed day) and every process finds the same token, so none has to be shared.
+
+Time off and closed days are kept from a week before the catalog was built on; a window
+that starts earlier (the admin looking at the past) reads them from the database instead.
+"""
+
+import datetime as dt
+import threading
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from bookings import availability
+from bookings.models import ClosedDay, Room, ScheduleVersion
+from therapists.models import Credential, Therapist, TimeOff, WorkingHours
+from therapists.qualifications import qualifies
+
+KEPT = 4  # catalogs per process: the current one and a few a slow request may still hold
+# How far back a catalog reaches: a week, so the admin's view of the current week (from its
+# Monday) is answered from memory like every window from today on.
+PAST = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    id: int
+    slug: str
+    daily_cap: int
+    buffer_minutes: int
+    weekly_load_minutes: int | None
+    display_name: str
+
+    @property
+    def pk(self) -> int:  # templates compare therapists by pk
+        return self.id
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Everything availability reads that appointments and holds do not change.
+
+    `from_day`: time off ending after its midnight and closed days on or after it are all
+    here; earlier ones are not.
+    """
+
+    team: tuple[TeamMember, ...]  # active therapists by slug
+    weekly_hours: dict[int, dict[int, list[tuple[dt.time, dt.time]]]]
+    credentials: dict[int, list[availability.CredentialSpan]]
+    time_off: dict[int, list[availability.Interval]]
+    room_styles: dict[int, frozenset[str]]  # active rooms
+    closed_days: frozenset[dt.date]
+    from_day: dt.date
+
+    def covers(self, first_day: dt.date) -> bool:
+        return first_day >= self.from_day
+
+    def time_off_between(
+        self, therapist_id: int, start: dt.datetime, end: dt.datetime
+    ) -> list[availability.Interval]:
+        return [i for i in self.time_off.get(therapist_id, ()) if i.start < end and i.end > start]
+
+    def qualified(self, required_credential: str, day: dt.date) -> list[TeamMember]:
+        """The active therapists `therapists.qualifications` allows to give a session that
+        needs `required_credential` on `day`, by slug."""
+        return [
+            m
+            for m in self.team
+            if qualifies(self.credentials_from(m.id, day), required_credential, day)
+        ]
+
+    def credentials_from(
+        self, therapist_id: int, day: dt.date
+    ) -> list[availability.CredentialSpan]:
+        return [
+            c
+            for c in self.credentials.get(therapist_id, ())
+            if c.valid_until is None or c.valid_until >= day
+        ]
+
+
+def load(*, from_day: dt.date, tz: ZoneInfo) -> Catalog:
+    """Read the catalog from the database: six queries of plain values."""
+    team = tuple(
+        TeamMember(*row)
+        for row in Therapist.objects.filter(active=True)
+        .order_by("slug")
+        .values_list(
+            "id",
+            "slug",
+            "daily_session_cap",
+            "buffer_minutes",
+            "weekly_load_minutes",
+            "display_name",
+        )
+    )
+    ids = [member.id for member in team]
+    weekly: dict[int, dict[int, list[tuple[dt.time, dt.time]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for therapist_id, weekday, start, end in WorkingHours.objects.filter(
+        therapist_id__in=ids
+    ).values_list("therapist_id", "weekday", "start", "end"):
+        weekly[therapist_id][weekday].append((start, end))
+    credentials: dict[int, list[availability.CredentialSpan]] = defaultdict(list)
+    for therapist_id, kind, issued_on, expires_on in (
+        Credential.objects.verified()
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=from_day), therapist_id__in=ids)
+        .values_list("therapist_id", "kind", "issued_on", "expires_on")
+    ):
+        credentials[therapist_id].append(availability.CredentialSpan(kind, issued_on, expires_on))
+    floor = dt.datetime.combine(from_day, dt.time(), tz)
+    time_off: dict[int, list[availability.Interval]] = defaultdict(list)
+    for therapist_id, start, end in TimeOff.objects.filter(
+        therapist_id__in=ids, end__gt=floor
+    ).values_list("therapist_id", "start", "end"):
+        time_off[therapist_id].append(availability.Interval(start, end))
+    room_styles: dict[int, set[str]] = defaultdict(set)
+    for room_id, style_slug in Room.objects.filter(active=True).values_list("id", "styles__slug"):
+        if style_slug:
+            room_styles[room_id].add(style_slug)
+    return Catalog(
+        team=team,
+        weekly_hours={k: dict(v) for k, v in weekly.items()},
+        credentials=dict(credentials),
+        time_off=dict(time_off),
+        room_styles={k: frozenset(v) for k, v in sorted(room_styles.items())},
+        closed_days=frozenset(
+            ClosedDay.objects.filter(date__gte=from_day).values_list("date", flat=True)
+        ),
+        from_day=from_day,
+    )
+
+
+_kept: OrderedDict[str, Catalog] = OrderedDict()
+_guard = threading.Lock()
+
+
+def catalog(*, first_day: dt.date, tz: ZoneInfo) -> Catalog:
+    """The catalog for a window starting on `first_day`: from memory when the config token
+    is one this process has seen, read afresh otherwise (and for windows in the past)."""
+    from_day = timezone.localdate(timezone.now(), tz) - PAST
+    if not settings.SCHEDULE_CATALOG_IN_MEMORY or first_day < from_day:
+        return load(from_day=min(first_day, from_day), tz=tz)
+    token = ScheduleVersion.objects.filter(pk=1).values_list("config_token", flat=True).first()
+    if not token:  # nothing written since the triggers came: no key to trust
+        return load(from_day=from_day, tz=tz)
+    with _guard:
+        found = _kept.get(token)
+        if found is not None and found.covers(first_day):
+            _kept.move_to_end(token)
+            return found
+    fresh = load(from_day=from_day, tz=tz)
+    with _guard:
+        _kept[token] = fresh
+        _kept.move_to_end(token)
+        while len(_kept) > KEPT:
+            _kept.popitem(last=False)
+    return fresh
