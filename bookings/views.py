@@ -17,7 +17,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -45,7 +45,7 @@ from bookings.services import (
 from bookings.throttle import throttled
 from core.clock import clinic_today
 from therapists import qualifications
-from therapists.clinic_time import ics_utc, moment_within_reach
+from therapists.clinic_time import clock, ics_utc, moment_within_reach
 from therapists.models import Therapist
 
 ANY = "any"
@@ -196,12 +196,20 @@ def _periods(slots: list[dict]) -> list[tuple[str, list[dict]]]:
 
 def _slot_days(service: Service, therapist: Therapist | None, first_day: dt.date, days: int):
     """Free slots for `days` local days from `first_day`, each day with its slots grouped
-    into morning, afternoon and evening; from the availability cache while the schedule
-    stands (`bookings.schedule_cache`)."""
+    into morning, afternoon and evening, with the words the page shows already written in
+    the active language; from the availability cache while the schedule stands
+    (`bookings.schedule_cache`), so a busy day's slot pages format each date once."""
     now = schedule_cache.moment(timezone.now())
     return schedule_cache.cached(
         "slot-days",
-        (service.pk, therapist.pk if therapist else None, first_day, days, now),
+        (
+            service.pk,
+            therapist.pk if therapist else None,
+            first_day,
+            days,
+            now,
+            translation.get_language(),
+        ),
         lambda: _compute_slot_days(service, therapist, first_day, days, now),
     )
 
@@ -226,9 +234,31 @@ def _compute_slot_days(
             }
         )
     return [
-        {"day": day, "count": len(day_slots), "periods": _periods(day_slots)}
+        {
+            "day": day,
+            "iso": day.isoformat(),
+            "anchor": day.strftime("%Y%m%d"),
+            "label": formats.date_format(day, "l j F"),
+            "dow": formats.date_format(day, "D"),
+            "dom": day.day,
+            "mon": formats.date_format(day, "M"),
+            "count": len(day_slots),
+            "periods": _periods(day_slots),
+        }
         for day, day_slots in grouped.items()
     ]
+
+
+def _shown(entries: list[dict]) -> list[dict]:
+    """The days whose times the page lists, each time with its words (the clock in the
+    active language, the day for screen readers): written only for the shown days, not
+    for the whole strip."""
+    for entry in entries:
+        for _period, slots in entry["periods"]:
+            for slot in slots:
+                slot["time"] = clock(slot["start"])
+                slot["day_label"] = entry["label"]
+    return entries
 
 
 def _first_day(request: HttpRequest) -> dt.date:
@@ -274,7 +304,7 @@ def choose_slot(request: HttpRequest, service: str, therapist: str) -> HttpRespo
         2,
         strip=days,
         chosen=day,
-        days=[(day["day"], day["periods"])] if day else [],
+        days=_shown([day] if day else []),
         therapists=_qualified_therapists(chosen_service),
         first_day=first_day,
         previous_day=max(first_day - dt.timedelta(days=STRIP_DAYS), today)
@@ -500,12 +530,9 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
         **_marked_regions(draft["answers"]),
     )
     if error is not None and error.is_conflict:
-        context["days"] = [
-            (entry["day"], entry["periods"])
-            for entry in _slot_days(
-                chosen_service, chosen_therapist, timezone.localtime(start).date(), 2
-            )
-        ]
+        context["days"] = _shown(
+            _slot_days(chosen_service, chosen_therapist, timezone.localtime(start).date(), 2)
+        )
         context["next_url"] = reverse("bookings:intake", args=[chosen_service.slug, therapist])
     return render(
         request,
@@ -657,7 +684,7 @@ def manage_reschedule(request: HttpRequest, reference: str, token: str) -> HttpR
         appointment,
         token=token,
         error=error,
-        days=[(entry["day"], entry["periods"]) for entry in days],
+        days=_shown(days),
         first_day=first_day,
         next_day=first_day + dt.timedelta(days=DAYS_SHOWN),
         date_form=DateForm(initial={"date": first_day}),
