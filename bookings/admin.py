@@ -448,6 +448,11 @@ class AppointmentAdmin(admin.ModelAdmin):
                 name=name + "status",
             ),
             path(
+                "<path:object_id>/reconfirm/",
+                wrap(admin_views.appointment_reconfirm),
+                name=name + "reconfirm",
+            ),
+            path(
                 "<path:object_id>/cancel/",
                 wrap(admin_views.appointment_cancel),
                 name=name + "cancel",
