@@ -3,6 +3,7 @@
 Screenshots of each step (KEEP_SCREENSHOTS=1 keeps them in test-artifacts/)."""
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
@@ -32,9 +33,13 @@ def a_session() -> Appointment:
 
 
 def fits_the_phone(page: Page) -> None:
-    """Nothing wider than the screen: no sideways scrolling on a phone."""
+    """Nothing wider than the screen (no sideways scrolling on a phone), and nothing
+    serious or critical for axe-core (as tests/browser/test_accessibility.py)."""
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"page is {width} px wide"
+    violations = Axe().run(page).response["violations"]
+    blocking = [v["id"] for v in violations if v["impact"] in {"serious", "critical"}]
+    assert not blocking, blocking
 
 
 def test_nothing_changed_is_one_tap(page: Page, steps):
@@ -66,6 +71,7 @@ def test_a_change_that_rules_the_session_out_cancels_it_plainly(page: Page, step
     expect(page.get_by_label("Anything else the therapist should know?")).to_have_value(
         "Stiff neck"
     )
+    fits_the_phone(page)
     steps("form-prefilled")
     answer_intake(page, submit="Save my answers", fracture_recent=True, other_conditions="Fell")
     expect(
