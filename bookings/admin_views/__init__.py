@@ -26,6 +26,7 @@ from bookings.admin_views.appointments import (
     appointment_status,
     cancel_selected,
     describe_event,
+    reconfirm_selected,
     set_status_of_selected,
 )
 from bookings.admin_views.booking import appointment_add
@@ -47,6 +48,7 @@ __all__ = [
     "expiring_credentials",
     "export_csv",
     "health_answers",
+    "reconfirm_selected",
     "review_decide",
     "review_queue",
     "schedule_day",

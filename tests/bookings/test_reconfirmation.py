@@ -363,6 +363,16 @@ class TestAtTheDesk:
         assert not IntakeAccess.objects.exists()  # no health read was needed
         assert client.get(admin_url(today_session, "health")).status_code == 403
 
+    def test_the_list_action_beside_check_in_records_it_too(self, client, desk, today_session):
+        client.force_login(desk)
+        response = client.post(
+            reverse("admin:bookings_appointment_changelist"),
+            {"action": "reconfirm_at_desk", "_selected_action": [today_session.pk]},
+        )
+        assert response.status_code == 302
+        (event,) = events(today_session)
+        assert event.actor == desk and event.details["via"] == "front desk"
+
     def test_a_therapist_cannot_record_it(self, client, clinic, today_session):
         other_therapist = clinic.therapists[1]
         client.force_login(other_therapist.user)
