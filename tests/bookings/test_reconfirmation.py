@@ -131,6 +131,17 @@ class TestTheEmail:
             clinic_sweep()
             assert asked() == []
 
+    def test_a_moved_session_is_asked_for_its_new_time(self, clinic):
+        from bookings.services import booking_reschedule
+
+        appointment = book(clinic, local_time(6, 10))
+        booking_reschedule(appointment=appointment, start=local_time(9, 11))
+        reminder = Reminder.objects.get(kind=ReminderKind.RECONFIRM)
+        assert reminder.due_at == local_time(9, 11) - dt.timedelta(days=2)
+        booking_reschedule(appointment=appointment, start=local_time(1, 11))
+        assert not Reminder.objects.filter(kind=ReminderKind.RECONFIRM).exists()
+        assert Reminder.objects.filter(kind=ReminderKind.DAY_BEFORE).exists()
+
     def test_a_session_waiting_for_review_is_asked_too(self, clinic):
         appointment = book(clinic, local_time(6, 10), disc_condition=True)
         assert appointment.status == AppointmentStatus.PENDING_REVIEW
@@ -247,7 +258,7 @@ class TestTheLink:
         assert not is_late_cancellation(session)
 
     def test_a_new_clearance_need_sends_it_back_to_review_and_tells_staff(
-        self, client, session, token, settings
+        self, client, session, token, settings, manager
     ):
         mail.outbox.clear()
         response = client.post(link_url(token, change=True), form_answers(disc_condition=True))
@@ -262,6 +273,9 @@ class TestTheLink:
         subjects = {m.subject.split(" (")[0]: m.to for m in mail.outbox}
         assert subjects["Updated intake: back to review"] == [settings.CLINIC_EMAIL]
         assert subjects["A quick review of your updated answers"] == ["ada@example.com"]
+        client.force_login(manager)
+        queue = client.get(reverse("admin:bookings_appointment_review")).content.decode()
+        assert session.reference in queue
 
     def test_a_clearance_already_approved_for_the_same_reason_stays_confirmed(
         self, client, clinic, manager
@@ -419,6 +433,16 @@ class TestForTheTherapist:
         page = client.get(reverse("therapists:appointment", args=[session.reference]))
         brief = page.content.decode()
         assert 'id="prebrief-changes"' in brief and "Medium → Deep" in brief
+
+
+def test_the_manager_sees_the_changes_beside_the_answers(client, session, token, manager, desk):
+    client.post(link_url(token, change=True), form_answers(pressure="deep"))
+    client.force_login(manager)
+    page = client.get(admin_url(session, "health")).content.decode()
+    assert 'id="reconfirmation"' in page and "<td>Medium</td><td>Deep</td>" in page
+    assert IntakeAccess.objects.filter(user=manager, where="admin: health answers").count() == 3
+    client.force_login(desk)
+    assert client.get(admin_url(session, "health")).status_code == 403
 
 
 # --- Keeping history, and erasing it ---------------------------------------------------
