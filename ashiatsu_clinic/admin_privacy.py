@@ -61,6 +61,7 @@ SENSITIVE: dict[str, set[str]] = {
     "payments.GiftCard": {"code_hash"},
     "payments.Payment": {"note"},  # free text staff type at the desk
     "accounts.SignInLink": {"token_hash"},
+    "bookings.ReconfirmationLink": {"token_hash"},
     # The session chart (issue #14): SOAP texts, per-region work and addenda are health data.
     "charts.ChartNote": {"subjective", "objective", "assessment", "plan", "pressure_used"},
     "charts.RegionEntry": {WHOLE_MODEL},

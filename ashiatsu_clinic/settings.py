@@ -378,6 +378,12 @@ INTAKE_RETENTION_YEARS = env.int("INTAKE_RETENTION_YEARS", default=7)
 # E-mail outbox, reminders, waitlist (issue 7). Periodic work runs in `manage.py clinic_sweep`.
 # Reminder e-mail this many hours before a session.
 REMINDER_LEAD_HOURS = env.int("REMINDER_LEAD_HOURS", default=24)
+# Issue #13: the "has anything changed?" e-mail goes this many days before a session
+# (sessions booked later than that get none: their intake was just answered); a returning
+# client re-answers the whole questionnaire when their last intake is older than this many
+# days (or of an older questionnaire version).
+RECONFIRM_DAYS_BEFORE = env.int("RECONFIRM_DAYS_BEFORE", default=2)
+INTAKE_REANSWER_DAYS = env.int("INTAKE_REANSWER_DAYS", default=365)
 # A failed e-mail is retried after each of these delays (minutes), then given up and logged.
 OUTBOX_RETRY_MINUTES = [1, 5, 15, 60, 180, 720]
 # A waitlist offer holds its slot for the client this long before it goes to the next one.

@@ -351,7 +351,13 @@ class AppointmentAdmin(admin.ModelAdmin):
     date_hierarchy = "start"
     ordering = ["-start"]
     list_per_page = 50
-    actions = ["check_in", "mark_completed", "mark_no_show", "cancel_appointments"]
+    actions = [
+        "check_in",
+        "reconfirm_at_desk",
+        "mark_completed",
+        "mark_no_show",
+        "cancel_appointments",
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(*APPOINTMENT_RELATED)
@@ -394,6 +400,13 @@ class AppointmentAdmin(admin.ModelAdmin):
         admin_views.set_status_of_selected(
             request, queryset, AppointmentStatus.CHECKED_IN, "Checked in"
         )
+
+    @admin.action(
+        description="Selected clients say nothing changed (intake re-confirmed at check-in)",
+        permissions=["change"],
+    )
+    def reconfirm_at_desk(self, request, queryset):
+        admin_views.reconfirm_selected(request, queryset)
 
     @admin.action(description="Mark selected sessions completed", permissions=["change"])
     def mark_completed(self, request, queryset):
@@ -446,6 +459,11 @@ class AppointmentAdmin(admin.ModelAdmin):
                 "<path:object_id>/status/",
                 wrap(admin_views.appointment_status),
                 name=name + "status",
+            ),
+            path(
+                "<path:object_id>/reconfirm/",
+                wrap(admin_views.appointment_reconfirm),
+                name=name + "reconfirm",
             ),
             path(
                 "<path:object_id>/cancel/",

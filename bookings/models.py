@@ -425,6 +425,8 @@ class AppointmentEvent(models.Model):
         STATUS = "status", "Status changed"
         NOTE = "note", "Note"
         MERGED = "merged", "Client records merged"
+        # Issue #13: the client re-confirmed the intake (link) or told the desk nothing changed.
+        RECONFIRMED = "reconfirmed", "Intake re-confirmed"
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(auto_now_add=True)
@@ -447,6 +449,50 @@ class AppointmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment.reference}: {self.get_kind_display()} at {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
+
+
+class ReconfirmationLink(models.Model):
+    """The private link of one "has anything changed?" e-mail (bookings/reconfirmation.py).
+
+    Only the token's hash is kept (core/tokens.py). The link works until the session starts,
+    as many times as the client needs (they may remember something later); after that, or
+    once the session is cancelled, it answers 410.
+    """
+
+    appointment = models.ForeignKey(
+        "Appointment", on_delete=models.CASCADE, related_name="reconfirmation_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Re-confirmation link for {self.appointment_id}"
+
+
+class IntakeRevision(models.Model):
+    """One change of a session's intake at re-confirmation: the answers it had (`previous`,
+    kept untouched: the clinic must be able to say what the client was told and why) and the
+    new intake that replaced them as `Appointment.intake`."""
+
+    appointment = models.ForeignKey(
+        "Appointment", on_delete=models.CASCADE, related_name="intake_revisions"
+    )
+    previous = models.OneToOneField(
+        Intake, on_delete=models.PROTECT, related_name="replaced_by", editable=False
+    )
+    current = models.OneToOneField(
+        Intake, on_delete=models.PROTECT, related_name="replaces", editable=False
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["appointment", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"Intake {self.previous_id} replaced by {self.current_id}"
 
 
 class ClientMerge(models.Model):
@@ -487,6 +533,8 @@ class ClosedDay(models.Model):
 
 class ReminderKind(models.TextChoices):
     DAY_BEFORE = "day_before", "Reminder before the session"
+    # Issue #13: "has anything changed?" `RECONFIRM_DAYS_BEFORE` days before the session.
+    RECONFIRM = "reconfirm", "Has anything changed? (intake re-confirmation)"
 
 
 class Reminder(models.Model):

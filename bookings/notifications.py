@@ -34,6 +34,11 @@ REVIEW_DECLINED = "review_declined"
 REMINDER = "reminder"
 AWAITING_DEPOSIT = "awaiting_deposit"
 HOLD_EXPIRED = "hold_expired"
+# Issue #13: the "has anything changed?" e-mail and what a changed intake led to.
+RECONFIRM = "reconfirm"
+RECONFIRM_DECLINED = "reconfirm_declined"
+RECONFIRM_REVIEW = "reconfirm_review"
+RECONFIRM_STAFF = "reconfirm_staff"
 
 THERAPIST_NEW = "therapist_new"
 THERAPIST_MOVED = "therapist_moved"
@@ -49,11 +54,15 @@ SUBJECTS = {
     REMINDER: "Reminder: your Ashiatsu session {when} ({reference})",
     AWAITING_DEPOSIT: "Your time is held: pay the deposit to confirm ({reference})",
     HOLD_EXPIRED: "Your held time was released ({reference})",
+    RECONFIRM: "Has anything changed before your session {when}? ({reference})",
+    RECONFIRM_DECLINED: "Your Ashiatsu session is cancelled for your safety ({reference})",
+    RECONFIRM_REVIEW: "A quick review of your updated answers ({reference})",
+    RECONFIRM_STAFF: "Updated intake: {what} ({reference})",
     THERAPIST_NEW: "New session {when}: {service} ({reference})",
     THERAPIST_MOVED: "Session moved to {when} ({reference})",
     THERAPIST_CANCELLED: "Session cancelled: {when} ({reference})",
 }
-WITH_CALENDAR = {CONFIRMED, RESCHEDULED, CANCELLED, APPROVED}
+WITH_CALENDAR = {CONFIRMED, RESCHEDULED, CANCELLED, APPROVED, RECONFIRM_DECLINED}
 THERAPIST_KINDS = {THERAPIST_NEW, THERAPIST_MOVED, THERAPIST_CANCELLED}
 
 APPOINTMENT_RELATED = ("service__style", "therapist__user", "room", "client", "intake")
@@ -99,7 +108,9 @@ def build_message(
     if kind in WITH_CALENDAR:
         message.attach(
             f"ashiatsu-{appointment.reference}.ics",
-            appointment_calendar(appointment, manage_url=link, cancelled=kind == CANCELLED),
+            appointment_calendar(
+                appointment, manage_url=link, cancelled=kind in (CANCELLED, RECONFIRM_DECLINED)
+            ),
             "text/calendar",
         )
     return message
@@ -225,3 +236,68 @@ def queue_move_emails(
             appointment, THERAPIST_CANCELLED, therapist=old_therapist, old_start=old_start
         )
         queue_therapist_email(appointment, THERAPIST_NEW)
+
+
+# --- The intake re-confirmation (issue #13) ------------------------------------------------
+
+
+def reconfirm_url(token: str) -> str:
+    return settings.SITE_URL + reverse("bookings:reconfirm", args=[token])
+
+
+def reconfirm_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAlternatives | None:
+    """The "has anything changed?" e-mail with its private link; nothing when the session
+    was cancelled or moved between the sweep and the send (the move asks again)."""
+    appointment = Appointment.objects.select_related(*APPOINTMENT_RELATED).get(
+        pk=params["appointment"]
+    )
+    if not appointment.is_changeable or appointment.start.isoformat() != params["start"]:
+        return None
+    return render_message(
+        RECONFIRM,
+        {"appointment": appointment, "reconfirm_url": reconfirm_url(secret)},
+        subject=SUBJECTS[RECONFIRM].format(
+            reference=appointment.reference, when=_when(appointment.start)
+        ),
+        to=[appointment.client.email],
+    )
+
+
+def queue_reconfirm_email(appointment: Appointment, *, token: str) -> None:
+    email_queue(
+        kind=RECONFIRM,
+        builder=reconfirm_email,
+        params={"appointment": appointment.pk, "start": appointment.start.isoformat()},
+        secret=token,
+    )
+
+
+def staff_reconfirm_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAlternatives:
+    """To the clinic's address: a re-confirmed intake cancelled a session or sent it back to
+    review. Outcome only, never the answers (whoever reads the clinic's mailbox)."""
+    appointment = Appointment.objects.select_related(*APPOINTMENT_RELATED).get(
+        pk=params["appointment"]
+    )
+    cancelled = params["what"] == "cancelled"
+    what = "session cancelled" if cancelled else "back to review"
+    return render_message(
+        RECONFIRM_STAFF,
+        {
+            "appointment": appointment,
+            "cancelled": cancelled,
+            "admin_url": settings.SITE_URL
+            + reverse("admin:bookings_appointment_change", args=[appointment.pk]),
+            "review_url": settings.SITE_URL + reverse("admin:bookings_appointment_review"),
+        },
+        subject=SUBJECTS[RECONFIRM_STAFF].format(reference=appointment.reference, what=what),
+        to=[settings.CLINIC_EMAIL],
+    )
+
+
+def queue_staff_reconfirm_email(appointment: Appointment, *, what: str) -> None:
+    """`what`: "cancelled" or "review"."""
+    email_queue(
+        kind=RECONFIRM_STAFF,
+        builder=staff_reconfirm_email,
+        params={"appointment": appointment.pk, "what": what},
+    )

@@ -106,11 +106,13 @@ def _export(*, email: str, clients: list[Client], user, where: str, now) -> dict
     appointments = (
         Appointment.objects.filter(client__in=clients)
         .select_related("service", "therapist", "room", "intake", "client")
-        .prefetch_related("notes", "events")
+        .prefetch_related("notes", "events", "intake_revisions__previous")
         .order_by("start")
     )
     IntakeAccess.objects.bulk_create(
-        IntakeAccess(intake_id=a.intake_id, user=user, where=where) for a in appointments
+        IntakeAccess(intake_id=intake_id, user=user, where=where)
+        for a in appointments
+        for intake_id in [a.intake_id, *(r.previous_id for r in a.intake_revisions.all())]
     )
     data = {
         "exported_at": (now or timezone.now()).isoformat(),
@@ -140,6 +142,16 @@ def _export(*, email: str, clients: list[Client], user, where: str, now) -> dict
                     "reasons": a.intake.reasons,
                     "effective_pressure": a.intake.effective_pressure,
                 },
+                # Answers a re-confirmation replaced (issue #13), oldest first.
+                "earlier_intakes": [
+                    {
+                        "questionnaire_version": r.previous.questionnaire_version,
+                        "answers": r.previous.answers,
+                        "outcome": r.previous.outcome,
+                        "replaced_at": r.at.isoformat(),
+                    }
+                    for r in a.intake_revisions.all()
+                ],
                 "session_notes": [
                     {
                         "at": n.created_at.isoformat(),
@@ -191,7 +203,10 @@ def client_erase(*, email: str, user) -> int:
 def _erase_clients(clients: list[Client], *, addresses: set[str]) -> None:
     appointments = list(Appointment.objects.filter(client__in=clients))
     ids = [a.pk for a in appointments]
-    Intake.objects.filter(appointment__in=ids).update(answers={}, reasons=[])
+    # The session's current intake and the earlier versions a re-confirmation replaced.
+    Intake.objects.filter(
+        models.Q(appointment__in=ids) | models.Q(replaced_by__appointment__in=ids)
+    ).update(answers={}, reasons=[])
     SessionNote.objects.filter(appointment__in=ids).delete()
     AppointmentEvent.objects.filter(appointment__in=ids).update(details={})
     appointments_erased.send(sender=Appointment, appointment_ids=ids)
@@ -235,7 +250,9 @@ def purge_old_intake_answers(*, years: int, now: dt.datetime | None = None) -> i
     """Retention: blank the health answers and reasons of intakes for sessions that ended
     more than `years` ago; the outcome stays for the clinic's records. Returns the count."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=365 * years)
-    old = Intake.objects.filter(appointment__end__lt=cutoff).exclude(answers={})
+    old = Intake.objects.filter(
+        models.Q(appointment__end__lt=cutoff) | models.Q(replaced_by__appointment__end__lt=cutoff)
+    ).exclude(answers={})
     return old.update(answers={}, reasons=[])
 
 

@@ -434,6 +434,36 @@ def booking_cancel(
     return appointment
 
 
+def booking_cancel_for_safety(*, appointment: Appointment, reason: str) -> Appointment:
+    """Cancel because the client's own updated intake rules the session out (issue #13):
+    never a late cancellation whatever the hour (no fee, deposit refunded: `late=False`),
+    the client's cut-off does not apply, and the client gets the plain explanation instead
+    of the ordinary cancellation e-mail. Not durable: the re-confirmation calls it inside
+    the transaction that records the new intake, with `appointment` locked."""
+    if not appointment.is_changeable:
+        raise BookingError(
+            f"This booking is {appointment.get_status_display().lower()} and cannot be changed.",
+            code=NOT_CHANGEABLE,
+        )
+    previous = appointment.status
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.save(update_fields=["status", "updated_at"])
+    _record(
+        appointment,
+        AppointmentEvent.Kind.CANCELLED,
+        None,
+        old=previous,
+        reason=reason[:500],
+        safety="declined at re-confirmation",
+    )
+    notifications.queue_appointment_email(appointment, notifications.RECONFIRM_DECLINED)
+    notifications.queue_therapist_email(appointment, notifications.THERAPIST_CANCELLED)
+    reminders.reminder_cancel(appointment=appointment)
+    signals.slot_freed_after_commit(sender=Appointment)
+    _announce_cancelled(appointment, late=False)
+    return appointment
+
+
 def booking_deposit_paid(*, appointment: Appointment) -> bool:
     """The client paid the deposit: the held booking now counts (confirmed, or pending review
     when the intake needs clearance). False when it no longer waits (the hold ran out, or it
@@ -569,7 +599,12 @@ STATUS_TRANSITIONS = {
     AppointmentStatus.CHECKED_IN: {AppointmentStatus.CONFIRMED},
     AppointmentStatus.COMPLETED: {AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN},
     AppointmentStatus.NO_SHOW: {AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN},
+    # Issue #13: a re-confirmed intake that newly needs clearance sends the session back to
+    # review before it starts (bookings/reconfirmation.py); nobody sets it by hand.
+    AppointmentStatus.PENDING_REVIEW: {AppointmentStatus.CONFIRMED},
 }
+# What staff and therapists set by hand (the admin's buttons, the portal's form).
+BY_HAND = (AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
 
 
 def _status_refusal(appointment: Appointment, status: str, now: dt.datetime) -> BookingError | None:
@@ -588,6 +623,10 @@ def _status_refusal(appointment: Appointment, status: str, now: dt.datetime) -> 
         return BookingError(
             "A client can be checked in on the day of the session.", code=NOT_CHANGEABLE
         )
+    if status == AppointmentStatus.PENDING_REVIEW:
+        if now >= appointment.start:
+            return BookingError("This session has already started.", code=NOT_CHANGEABLE)
+        return None
     if status != AppointmentStatus.CHECKED_IN and now < appointment.start:
         return BookingError("This session has not started yet.", code=NOT_CHANGEABLE)
     return None
@@ -600,7 +639,7 @@ def allowed_status_changes(
     that order, optionally only `among` some. The one rule: the admin's buttons and the
     portal's form offer these, and `appointment_set_status` refuses anything else."""
     now = now or timezone.now()
-    wanted = STATUS_TRANSITIONS if among is None else set(among)
+    wanted = set(BY_HAND if among is None else among)
     return [
         status
         for status in STATUS_TRANSITIONS
@@ -621,17 +660,33 @@ def appointment_set_status(
     it has started: nobody can "complete" tomorrow's session by mistake.
     """
     now = now or timezone.now()
-    if status not in STATUS_TRANSITIONS:
+    if status not in BY_HAND:
         raise BookingError("That status cannot be set here.", code=INVALID_REQUEST)
     with transaction.atomic(durable=True):
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        refusal = _status_refusal(appointment, status, now)
-        if refusal is not None:
-            raise refusal
-        previous = appointment.status
-        appointment.status = status
-        appointment.save(update_fields=["status", "updated_at"])
-        _record(appointment, AppointmentEvent.Kind.STATUS, actor, old=previous, new=status)
+        return appointment_status_change(
+            appointment=appointment, status=status, actor=actor, now=now
+        )
+
+
+def appointment_status_change(
+    *,
+    appointment: Appointment,
+    status: str,
+    actor: AbstractBaseUser | None,
+    now: dt.datetime,
+    **details: Any,
+) -> Appointment:
+    """The status change itself, refused unless `allowed_status_changes` would offer it.
+    Not durable: call it inside the caller's transaction with `appointment` locked (the
+    re-confirmation changes the intake and the status in one transaction)."""
+    refusal = _status_refusal(appointment, status, now)
+    if refusal is not None:
+        raise refusal
+    previous = appointment.status
+    appointment.status = status
+    appointment.save(update_fields=["status", "updated_at"])
+    _record(appointment, AppointmentEvent.Kind.STATUS, actor, old=previous, new=status, **details)
     return appointment
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings import views
+from bookings import reconfirm_views, views
 
 app_name = "bookings"
 
@@ -16,6 +16,12 @@ urlpatterns = [
     path("book/<slug:service>/<slug:therapist>/intake/", views.intake, name="intake"),
     path("book/<slug:service>/<slug:therapist>/contact/", views.contact, name="contact"),
     path("book/<slug:service>/<slug:therapist>/review/", views.review, name="review"),
+    path("reconfirm/<str:token>/", reconfirm_views.reconfirm, name="reconfirm"),
+    path(
+        "reconfirm/<str:token>/change/",
+        reconfirm_views.reconfirm_change,
+        name="reconfirm_change",
+    ),
     path("manage/<str:reference>/<str:token>/", views.manage, name="manage"),
     path("manage/<str:reference>/<str:token>/calendar.ics", views.manage_ics, name="manage_ics"),
     path("manage/<str:reference>/<str:token>/cancel/", views.manage_cancel, name="manage_cancel"),

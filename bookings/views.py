@@ -33,6 +33,7 @@ from bookings import (
 from bookings.forms import ContactForm, DateForm, IntakeForm
 from bookings.guidance import what_to_bring
 from bookings.ics import appointment_calendar
+from bookings.intake_currency import intake_currency
 from bookings.models import Appointment, AppointmentStatus, Service, Style, is_reference
 from bookings.schedules import available_slots, clinic_rules, last_bookable_day
 from bookings.services import (
@@ -324,6 +325,7 @@ def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     start = _parse_start(request.GET.get("start")) or _parse_start(draft.get("start"))
     if start is None:
         return _choose_again(request, chosen_service, therapist)
+    reanswer_why = ""
     if request.method == "POST":
         form = IntakeForm(request.POST)
         if form.is_valid():
@@ -338,7 +340,9 @@ def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     else:
         draft["start"] = start.isoformat()
         _save_draft(request, draft)
-        answers = draft.get("answers") or _record_answers(request)
+        answers = draft.get("answers")
+        if not answers:
+            answers, reanswer_why = _record_answers(request)
         form = IntakeForm(initial=IntakeForm.initial_from_answers(answers or {}))
     return render(
         request,
@@ -350,34 +354,39 @@ def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
             form=form,
             start=timezone.localtime(start),
             prefilled=request.method == "GET" and not draft.get("answers") and bool(answers),
+            reanswer_why=reanswer_why,
         ),
         status=400 if form.errors else 200,  # bad answers (e.g. an unknown body-map region)
     )
 
 
-def _record_answers(request: HttpRequest) -> dict | None:
-    """A signed-in returning client starts from their last answers (same questionnaire
-    version), read through the privacy rules and logged; they check and change each one.
-    Declarations (the "must be true" boxes) are never ticked for them."""
+def _record_answers(request: HttpRequest) -> tuple[dict | None, str]:
+    """A signed-in returning client starts from their last answers, read through the
+    privacy rules and logged; they check and change each one. Not when those answers are
+    over a year old or of an older questionnaire (`intake_currency`): then they answer
+    everything again, and the second value says why. Declarations (the "must be true"
+    boxes) are never ticked for them."""
     record = getattr(request, "client_record", None)
     if record is None:
-        return None
+        return None, ""
     latest = (
-        record.appointments.filter(intake__questionnaire_version=screening.QUESTIONNAIRE_VERSION)
-        .exclude(intake__answers={})
+        record.appointments.exclude(intake__answers={})
         .select_related("intake")
         .order_by("-intake__created_at")
         .first()
     )
     if latest is None:
-        return None
+        return None, ""
+    currency = intake_currency(latest.intake)
+    if not currency.is_current:
+        return None, currency.why
     answers = privacy.read_own_intake_answers(
         appointment=latest, client=record, where="booking form, pre-filled intake"
     )
     for question in screening.QUESTIONS:
         if question.kind == screening.MUST_BE_TRUE:
             answers.pop(question.key, None)
-    return answers
+    return answers, ""
 
 
 def _record_contact(request: HttpRequest) -> dict[str, str] | None:

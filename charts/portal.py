@@ -76,7 +76,7 @@ def chart_context(
     require_chart_reader(user, appointment)
     now = now or timezone.now()
     note = load_note(appointment)
-    prebrief = prebrief_for(appointment)
+    prebrief = prebrief_for(appointment, user=user)
     shown = ([appointment.pk] if note else []) + (
         [prebrief.last_note.appointment_id] if prebrief.last_note else []
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from bookings import body_regions
 from bookings.models import Appointment
+from bookings.reconfirmation import Summary, reconfirmation_summary
 from charts.models import ChartNote
 
 
@@ -31,9 +32,9 @@ class PreBrief:
     focus_regions: list[str]
     last_note: ChartNote | None = None
     last_regions: list[RegionLine] = field(default_factory=list)
-    # Issue #13 (not built yet): the pre-session re-confirmation of the intake. Until it
-    # exists this stays None and the page says so; see `reconfirmation_changes`.
-    reconfirmation: list[str] | None = None
+    # Issue #13: the pre-session re-confirmation of the intake (None: not read, e.g. no
+    # reader given); see `reconfirmation_changes`.
+    reconfirmation: Summary | None = None
 
     @property
     def last_pressure(self) -> str:
@@ -58,15 +59,21 @@ def last_signed_note(appointment: Appointment) -> ChartNote | None:
     )
 
 
-def reconfirmation_changes(appointment: Appointment) -> list[str] | None:
-    """SLOT FOR ISSUE #13: what the client changed when re-confirming their intake before
-    this session. The re-confirmation does not exist yet; return None ("not available").
-    When #13 lands, return its list of plain-language changes (empty list: "no change")."""
-    return None
+def reconfirmation_changes(appointment: Appointment, user) -> Summary | None:
+    """What the client changed when re-confirming their intake before this session, and
+    whether and when they re-confirmed (bookings/reconfirmation.py); a logged read of the
+    intakes compared. None without a reader."""
+    if user is None:
+        return None
+    return reconfirmation_summary(appointment=appointment, user=user, where=PREBRIEF_READ)
 
 
-def prebrief_for(appointment: Appointment) -> PreBrief:
-    """Everything the pre-brief shows (the intake is already loaded with the appointment)."""
+PREBRIEF_READ = "therapist pre-brief, re-confirmation"
+
+
+def prebrief_for(appointment: Appointment, *, user=None) -> PreBrief:
+    """Everything the pre-brief shows (the intake is already loaded with the appointment);
+    `user` reads the re-confirmation (the session's therapist or the manager)."""
     answers = appointment.intake.answers or {}
     note = last_signed_note(appointment)
     lines = []
@@ -87,5 +94,5 @@ def prebrief_for(appointment: Appointment) -> PreBrief:
         focus_regions=body_regions.labels(answers.get("focus_regions") or ()),
         last_note=note,
         last_regions=lines,
-        reconfirmation=reconfirmation_changes(appointment),
+        reconfirmation=reconfirmation_changes(appointment, user),
     )

@@ -14,6 +14,7 @@ from django.http import (
 )
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bookings.admin_forms import (
@@ -28,6 +29,11 @@ from bookings.admin_views.common import (
 )
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
 from bookings.privacy import may_read_full_intake
+from bookings.reconfirmation import (
+    desk_confirmation_problem,
+    may_confirm_at_desk,
+    reconfirm_at_desk,
+)
 from bookings.services import (
     BookingError,
     allowed_status_changes,
@@ -102,7 +108,26 @@ def describe_event(event: AppointmentEvent, names: dict[str, str] | None = None)
         return f"{_status_label(details.get('old'))} → {_status_label(details.get('new'))}"
     if event.kind == AppointmentEvent.Kind.NOTE:
         return "Session note added"
+    if event.kind == AppointmentEvent.Kind.RECONFIRMED:
+        return describe_reconfirmation(details)
     return event.get_kind_display()
+
+
+RECONFIRM_RESULTS = {
+    "recorded": "new answers recorded",
+    "review": "new answers need clearance, back to review",
+    "cancelled": "new answers rule the session out, cancelled",
+}
+
+
+def describe_reconfirmation(details: dict) -> str:
+    """Issue #13, in words the front desk may read: whether answers changed, never which."""
+    if details.get("via") == "front desk":
+        return "Re-confirmed at check-in: the client said nothing changed"
+    if not details.get("changed"):
+        return "Re-confirmed by the client (e-mail link): nothing changed"
+    result = RECONFIRM_RESULTS.get(details.get("result", ""), "new answers recorded")
+    return f"Intake updated by the client (e-mail link): {result}"
 
 
 def _detail_response(
@@ -140,6 +165,9 @@ def _detail_response(
             can_review=request.user.has_perm("bookings.review_intake"),
             move_form=move_form,
             status_actions=[(status, STATUS_ACTIONS[status]) for status in status_actions],
+            desk_reconfirm=can_change
+            and may_confirm_at_desk(request.user, appointment)
+            and desk_confirmation_problem(appointment, now=timezone.now()) is None,
             events=_event_rows(appointment),
             notes=notes,
             schedule_url=reverse("admin:bookings_appointment_schedule") + f"?date={start:%Y-%m-%d}",
@@ -202,6 +230,24 @@ def appointment_status(
     else:
         messages.success(
             request, f"{changed.reference} is now {changed.get_status_display().lower()}."
+        )
+    return HttpResponseRedirect(_change_url(appointment))
+
+
+@require_POST
+@_with_appointment("change")
+def appointment_reconfirm(
+    request: HttpRequest, model_admin: ModelAdmin, appointment: Appointment
+) -> HttpResponse:
+    """At check-in: the client told the desk nothing changed (issue #13). Recorded with who
+    and when by `reconfirmation.reconfirm_at_desk`; no answer is shown to do it."""
+    try:
+        reconfirm_at_desk(appointment=appointment, actor=request.user)
+    except BookingError as error:
+        messages.error(request, f"{appointment.reference}: {error.message}")
+    else:
+        messages.success(
+            request, f"{appointment.reference}: recorded that the client says nothing changed."
         )
     return HttpResponseRedirect(_change_url(appointment))
 
@@ -289,6 +335,22 @@ def set_status_of_selected(
             done.append(appointment.reference)
     if done:
         messages.success(request, f"{verb} {len(done)}: {', '.join(done)}.")
+    for line in failed:
+        messages.error(request, line)
+
+
+def reconfirm_selected(request: HttpRequest, queryset) -> None:
+    """The list action beside "Check in": each client told the desk nothing changed."""
+    done, failed = [], []
+    for appointment in queryset:
+        try:
+            reconfirm_at_desk(appointment=appointment, actor=request.user)
+        except (BookingError, PermissionDenied) as error:
+            failed.append(f"{appointment.reference}: {getattr(error, 'message', error)}")
+        else:
+            done.append(appointment.reference)
+    if done:
+        messages.success(request, f"Re-confirmed {len(done)}: {', '.join(done)}.")
     for line in failed:
         messages.error(request, line)
 

@@ -17,6 +17,7 @@ from bookings.admin_views.common import (
 )
 from bookings.models import Appointment
 from bookings.privacy import read_intake_answers
+from bookings.reconfirmation import reconfirmation_summary
 
 
 def _answer_text(question: screening.Question, value: Any) -> str:
@@ -52,5 +53,9 @@ def health_answers(
             original=appointment,
             intake=appointment.intake,
             rows=rows,
+            # Issue #13: what the client changed before the session (earlier versions kept).
+            reconfirmation=reconfirmation_summary(
+                appointment=appointment, user=request.user, where="admin: health answers"
+            ),
         ),
     )

@@ -26,6 +26,14 @@ ADA = ClientDetails(name="Ada Client", email="ada@example.com", phone="+1 212 55
 DAY = dt.timedelta(hours=24)
 
 
+@pytest.fixture(autouse=True)
+def _no_reconfirmation(settings):
+    """These tests are about the day-before reminder; the "has anything changed?" e-mail
+    shares the machinery and has its own tests (tests/bookings/test_reconfirmation.py).
+    A lead longer than the horizon schedules none."""
+    settings.RECONFIRM_DAYS_BEFORE = 365
+
+
 def book(clinic, start, **answers):
     return booking_create(
         service=clinic.bar_60,

@@ -64,5 +64,10 @@ def test_another_client_row_with_the_same_email_is_never_used(alice, ada):
     assert prebrief_for(today).last_note is None
 
 
-def test_the_re_confirmation_slot_is_marked_not_available_until_issue_13(alice, ada):
+def test_without_a_reader_the_re_confirmation_is_not_read(alice, ada):
     assert prebrief_for(session(alice, client=ada)).reconfirmation is None
+
+
+def test_the_sessions_therapist_reads_the_re_confirmation(alice, ada):
+    summary = prebrief_for(session(alice, client=ada), user=alice.user).reconfirmation
+    assert summary is not None and summary.last_at is None and summary.changes == []

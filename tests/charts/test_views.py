@@ -97,7 +97,7 @@ class TestTheAppointmentPage:
         assert "Glute, left: two-foot, medium — Loved it" in brief
         assert "Neck; Lower back, left" in brief and "Left knee" in brief
         assert "Calf, right" in brief
-        assert "issue #13" in brief
+        assert "Not re-confirmed yet" in brief and "No change since the intake" in brief
 
     def test_intake_avoid_and_focus_areas_are_pre_drawn_on_the_chart(self, client, today):
         client.force_login(today.therapist.user)
@@ -142,8 +142,9 @@ class TestTheAppointmentPage:
         # 10-11 earlier sessions and their quick notes; the chart: 12 the note with author
         # and signer, 13 its entries, 14 its addenda with authors, 15 the pre-brief's last
         # signed note with session, therapist and service, 16 its entries, 17 one INSERT of
-        # both chart reads.
-        with django_assert_num_queries(17 + SESSION_SAVE):
+        # both chart reads; the re-confirmation (issue #13): 18 its last history line,
+        # 19 intake revisions (none), 20 whether a link was sent.
+        with django_assert_num_queries(20 + SESSION_SAVE):
             response = client.get(page(today))
         assert response.status_code == 200
 
