@@ -582,7 +582,7 @@ class ScheduleVersion(models.Model):
 
     token = models.CharField(max_length=40)
     # Replaced only by writes to the slowly changing tables (not appointments or holds): it
-    # keys the in-memory catalog of `bookings.schedule_catalog` (triggers since 0009). NULL
+    # keys the in-memory catalog of `bookings.schedule_catalog` (triggers since 0010). NULL
     # until the first such write: nullable so that SQLite adds the column in place instead
     # of rebuilding a table other tables' triggers write to.
     config_token = models.CharField(max_length=40, null=True)  # noqa: DJ001

@@ -7,7 +7,7 @@ names a table of an app above it. PostgreSQL: one statement-level trigger per ta
 on TRUNCATE), calling a function bookings owns. SQLite: row-level triggers, one per kind of
 write.
 
-Two kinds of table (since bookings 0009):
+Two kinds of table (since bookings 0010):
 - OCCUPANCY tables (appointments, waitlist offers) replace `token` only;
 - CATALOG tables (therapists, working hours, time off, credentials, rooms, services,
   styles, closed days) replace `token` and `config_token`, which keys the in-memory

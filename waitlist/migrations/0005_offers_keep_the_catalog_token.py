@@ -1,6 +1,6 @@
 """Offers are occupancy: on SQLite their row triggers are re-created so that they replace
-the schedule `token` only and keep bookings 0009's `config_token` (PostgreSQL's trigger calls
-the function bookings 0009 replaced, so it needs nothing)."""
+the schedule `token` only and keep bookings 0010's `config_token` (PostgreSQL's trigger calls
+the function bookings 0010 replaced, so it needs nothing)."""
 
 from django.db import migrations
 
@@ -21,7 +21,7 @@ def _v1(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0009_schedule_catalog_token"),
+        ("bookings", "0010_schedule_catalog_token"),
         ("waitlist", "0004_offers_move_the_schedule_version"),
     ]
 

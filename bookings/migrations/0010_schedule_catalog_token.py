@@ -44,7 +44,7 @@ def _one_token(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bookings", "0008_client_record")]
+    dependencies = [("bookings", "0009_reconfirmation_links_and_intake_revisions")]
 
     operations = [
         migrations.AddField(
