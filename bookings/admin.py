@@ -38,6 +38,7 @@ from bookings.models import (
     Room,
     Service,
     Style,
+    TreatmentPlan,
 )
 from core.clock import clinic_tz
 
@@ -226,6 +227,42 @@ class ClientAdmin(admin.ModelAdmin):
                 "opts": self.model._meta,
             },
         )
+
+
+@admin.register(TreatmentPlan)
+class TreatmentPlanAdmin(admin.ModelAdmin):
+    """Series of sessions (bookings/series.py). Adding one is the two-step booking page;
+    a plan's page lists its sessions and cancels the ones still to come."""
+
+    list_display = ["__str__", "first_start", "created_by", "created_at", "cancelled_at"]
+    list_select_related = ["client", "therapist", "service", "created_by"]
+    search_fields = ["client__name", "client__email"]
+    date_hierarchy = "first_start"
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        def wrap(view):
+            def inner(request, *args, **kwargs):
+                return view(request, self, *args, **kwargs)
+
+            return self.admin_site.admin_view(inner)
+
+        return [
+            path(
+                "<path:object_id>/cancel/",
+                wrap(admin_views.series_cancel_view),
+                name="bookings_treatmentplan_cancel",
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return admin_views.series_add(request, self)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return admin_views.series_detail(request, self, object_id)
 
 
 @admin.register(ClientMerge)
