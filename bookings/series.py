@@ -262,14 +262,18 @@ def series_preview(
     sessions: int,
     actor: AbstractBaseUser | None = None,
     replacements: Mapping[int, dt.datetime] | None = None,
+    anchor: Appointment | None = None,
     now: dt.datetime | None = None,
 ) -> list[PlannedSession]:
     """The series' dates and whether each is free now, with alternatives for those that are
-    not. Reads only (no locks): `series_book` decides again inside its transaction."""
+    not. Reads only (no locks): `series_book` decides again inside its transaction.
+    With `anchor` (the client's own booking) session 1 is that booking."""
     now = now or timezone.now()
     staff = _is_staff(actor)
     _check_shape(interval_weeks=interval_weeks, sessions=sessions)
     _check_offer(service=service, therapist=therapist, staff=staff)
+    if anchor is not None:
+        first_start = anchor.start
     _within_reach(_aware_utc(first_start), now)  # before any date arithmetic on it
     nominal = series_starts(
         first_start=first_start, interval_weeks=interval_weeks, sessions=sessions
@@ -279,6 +283,9 @@ def series_preview(
     planned = []
     for number, start in enumerate(starts, 1):
         rules = first_rules if number == 1 else later_rules
+        if anchor is not None and number == 1:
+            planned.append(PlannedSession(number, start.astimezone(clinic_tz())))
+            continue  # the client's own booking
         try:
             slot_find(service=service, therapist=therapist, start=start, now=now, rules=rules)
         except BookingError as error:
@@ -438,19 +445,36 @@ def _lock_record(client: Client) -> Client:
     return record
 
 
+def repeat_refusal(*, appointment: Appointment, record: Client | None, now: dt.datetime) -> str:
+    """Why the signed-in client `record` may not repeat `appointment` as a series ("" when
+    they may): the pages offer "Book this as a series" only when this is empty, and
+    `series_book` checks the same again under its locks."""
+    if record is None or appointment.client_id != record.pk:
+        return "This booking is not yours to repeat."
+    if not appointment.service.allows_series:
+        return "This service cannot be booked as a series online. Please call the clinic."
+    if appointment.treatment_plan_id is not None:
+        return "This booking is already part of a series."
+    if not appointment.is_changeable or appointment.start <= now:
+        return "Only a booked session that is still to come can start a series."
+    return ""
+
+
 def _lock_anchor(
     anchor: Appointment, *, record: Client, service: Service, now: dt.datetime
 ) -> Appointment:
-    anchor = Appointment.objects.select_for_update(of=("self",)).get(pk=anchor.pk)
-    if anchor.client_id != record.pk or anchor.service_id != service.pk:
+    anchor = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("service")
+        .get(pk=anchor.pk)
+    )
+    if anchor.service_id != service.pk:
         raise SeriesError("This booking is not yours to repeat.", code=INVALID_REQUEST)
-    if anchor.treatment_plan_id is not None:
-        raise SeriesError("This booking is already part of a series.", code=NOT_CHANGEABLE)
-    if not anchor.is_changeable or anchor.start <= now:
-        raise SeriesError(
-            "Only a booked session that is still to come can start a series.",
-            code=NOT_CHANGEABLE,
-        )
+    if refusal := repeat_refusal(appointment=anchor, record=record, now=now):
+        if anchor.client_id == record.pk and not anchor.service.allows_series:
+            refusal = ""  # staff may repeat any service; _check_offer decided for clients
+        if refusal:
+            raise SeriesError(refusal, code=NOT_CHANGEABLE)
     return anchor
 
 
