@@ -3,15 +3,19 @@ find the client (admin autocomplete), check the dates, swap in an alternative fo
 taken date, ask the intake once, book all; the plan page shows 10:00 EST then 10:00 EDT."""
 
 import datetime as dt
+import re
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core import mail
 from playwright.sync_api import Page, expect
 
 from bookings import screening
-from bookings.models import TreatmentPlan
-from tests.bookings.clinic import build_clinic
+from bookings.models import AppointmentStatus, TreatmentPlan
+from tests.bookings.clinic import build_clinic, local_time
+from tests.browser.flow import answer_intake, choose_time
 from tests.factories import AppointmentFactory, ClientFactory, UserFactory
 from tests.people import FRONT_DESK, role
 
@@ -105,3 +109,57 @@ def test_the_front_desk_books_a_series_across_the_dst_change(page: Page, steps, 
     local = [a.start.astimezone(NEW_YORK) for a in plan.appointments.order_by("start")]
     assert [t.time() for t in (local[0], local[2], local[3])] == [dt.time(10)] * 3
     assert local[1].date() in {dt.date(2027, 3, d) for d in range(14, 19)}
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_a_signed_in_client_books_their_session_as_a_series_at_phone_width(page: Page, steps):
+    clinic = build_clinic(therapists=1, bar_rooms=1)
+    clinic.bar_60.allows_series = True
+    clinic.bar_60.save()
+    therapist = clinic.therapists[0]
+    mei = ClientFactory(name="Mei Sato", email="mei@example.com", phone="+1 212 555 0199")
+    AppointmentFactory(
+        client=mei, therapist=therapist, service=clinic.bar_60, room=clinic.bar_rooms[0],
+        start=local_time(-30, 10), status=AppointmentStatus.COMPLETED,
+    )  # fmt: skip
+    page.set_viewport_size(PHONE)
+    mail.outbox.clear()
+    page.goto("/account/sign-in/")
+    page.get_by_label("Your e-mail address").fill("mei@example.com")
+    page.get_by_role("button", name="E-mail me a sign-in link").click()
+    (message,) = mail.outbox
+    page.goto(urlsplit(re.search(r"http://\S+", message.body).group(0)).path)
+    page.get_by_role("button", name="Sign me in").click()
+
+    page.get_by_role("link", name="Book", exact=True).click()
+    choose_time(
+        page,
+        service=clinic.bar_60.name,
+        therapist=therapist.display_name,
+        days_ahead=3,
+        time="10:00 AM",
+    )
+    answer_intake(page)
+    page.get_by_role("button", name="Book now").click()
+    expect(page.get_by_role("heading", name="You are booked")).to_be_visible()
+    steps("confirmation")
+    page.get_by_role("link", name="Book this as a series").click()
+
+    page.get_by_label(re.compile(r"Every\*")).select_option(label="2 weeks")
+    page.get_by_label(re.compile(r"Sessions in all")).select_option("3")
+    page.get_by_label("My health answers for this booking are still true").check()
+    steps("rhythm")
+    page.get_by_role("button", name="See the dates").click()
+    expect(page.locator("#series-dates li")).to_have_count(3)
+    expect(page.locator("#series-dates")).to_contain_text("10:00 AM")
+    steps("dates")
+    page.get_by_role("button", name="Book these 3 sessions").click()
+
+    expect(page.get_by_text("Booked: 3 sessions with")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your series")).to_be_visible()
+    expect(page.get_by_role("button", name="Move or cancel")).to_have_count(3)
+    steps("account-with-series")
+    plan = TreatmentPlan.objects.get()
+    assert plan.client == mei and plan.appointments.count() == 3
