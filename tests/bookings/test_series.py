@@ -339,3 +339,14 @@ class TestCancel:
         )
         assert [a.pk for a, _why in outcome.kept] == [first.pk]
         assert len(outcome.cancelled) == 2
+
+
+def test_merging_two_records_moves_the_plan_with_its_sessions(clinic, record, manager):
+    from bookings.clients import client_merge
+
+    result = book(clinic, record, sessions=2)
+    keep = ClientFactory(name="Ada Client", email="ada@example.org")
+    client_merge(keep=keep, merge=record, by=manager)
+    result.plan.refresh_from_db()
+    assert result.plan.client == keep
+    assert set(result.plan.appointments.values_list("client", flat=True)) == {keep.pk}
