@@ -94,8 +94,8 @@ class ClientAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "phone"]
     date_hierarchy = "created_at"
     ordering = ["name"]
-    fields = ["name", "email", "phone", "confirmed", "merged_into", "appointments"]
-    readonly_fields = ["confirmed", "merged_into", "appointments"]
+    fields = ["name", "email", "phone", "confirmed", "merged_into", "appointments", "plans"]
+    readonly_fields = ["confirmed", "merged_into", "appointments", "plans"]
 
     @admin.display(description="Confirmed")
     def confirmed(self, client: Client) -> str:
@@ -127,6 +127,22 @@ class ClientAdmin(admin.ModelAdmin):
         return format_html(
             '<ul class="client-bookings">{}</ul>',
             format_html_join("", '<li><a href="{}">{}</a> {}: {}, {} ({})</li>', rows),
+        )
+
+    @admin.display(description="Treatment plans")
+    def plans(self, client: Client) -> str:
+        """The client's series, and a link that books a new one for this record."""
+        if client.pk is None or client.merged_into_id:
+            return "—"
+        rows = [
+            (reverse("admin:bookings_treatmentplan_change", args=[plan.pk]), str(plan))
+            for plan in client.treatment_plans.select_related("service", "therapist")
+        ]
+        return format_html(
+            '{}<a href="{}?client={}">Book a treatment plan</a>',
+            format_html_join("", '<a href="{}">{}</a><br>', rows),
+            reverse("admin:bookings_treatmentplan_add"),
+            client.pk,
         )
 
     def get_queryset(self, request):

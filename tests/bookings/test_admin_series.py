@@ -200,3 +200,16 @@ def test_the_first_session_may_be_within_the_notice_for_staff(client, clinic, de
         reverse(ADD), series_data(clinic, record, start=soon, step="book", sessions=2)
     )
     assert response.status_code == 302
+
+
+def test_a_client_record_links_its_plans_and_books_a_new_one(client, clinic, desk, record):
+    plan = series_book(
+        client=record, service=clinic.bar_60, therapist=clinic.therapists[0],
+        first_start=local_time(3, 10), interval_weeks=1, sessions=2,
+        answers=clear_answers(), actor=desk,
+    ).plan  # fmt: skip
+    page = login(client, desk).get(reverse("admin:bookings_client_change", args=[record.pk]))
+    assert reverse("admin:bookings_treatmentplan_change", args=[plan.pk]) in page.content.decode()
+    add = f"{reverse(ADD)}?client={record.pk}"
+    assert add in page.content.decode()
+    assert client.get(add).context["form"].initial["client"] == str(record.pk)
