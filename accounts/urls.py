@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import series, views
 
 app_name = "accounts"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("manage/<str:reference>/", views.manage, name="manage"),
     path("export/", views.export, name="export"),
     path("erase/", views.erase, name="erase"),
+    path("series/<str:reference>/", series.series_repeat, name="series"),
+    path("series/<int:plan_id>/cancel/", series.series_cancel, name="series_cancel"),
 ]

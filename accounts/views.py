@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services, session
 from accounts.forms import SignInForm
-from bookings import privacy, screening
+from bookings import privacy, screening, series
 from bookings.models import Appointment, AppointmentStatus
 from bookings.throttle import throttled
 
@@ -104,7 +104,9 @@ def account(request: HttpRequest) -> HttpResponse:
     record = request.client_record
     now = timezone.now()
     appointments = list(
-        record.appointments.select_related("service", "therapist", "intake").order_by("start")
+        record.appointments.select_related(
+            "service", "therapist", "intake", "treatment_plan__service", "treatment_plan__therapist"
+        ).order_by("start")
     )
     upcoming = [a for a in appointments if a.end >= now and a.status != AppointmentStatus.CANCELLED]
     past = [a for a in reversed(appointments) if a not in upcoming]
@@ -115,6 +117,20 @@ def account(request: HttpRequest) -> HttpResponse:
         {
             "record": record,
             "upcoming": [(a, a.client_can_change(now)) for a in upcoming],
+            # Sessions the client may repeat as a series, and their plans (bookings/series.py)
+            "repeatable": {
+                a.pk
+                for a in upcoming
+                if not series.repeat_refusal(appointment=a, record=record, now=now)
+            },
+            # (from the sessions already loaded: a plan with nothing to come needs no button)
+            "plans": list(
+                {
+                    a.treatment_plan_id: a.treatment_plan
+                    for a in upcoming
+                    if a.treatment_plan_id and a.treatment_plan.cancelled_at is None
+                }.values()
+            ),
             "past": past,
             "latest": latest,
             "answers": _answers(latest, record),

@@ -38,6 +38,7 @@ from bookings.models import (
     Room,
     Service,
     Style,
+    TreatmentPlan,
 )
 from core.clock import clinic_tz
 
@@ -93,8 +94,8 @@ class ClientAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "phone"]
     date_hierarchy = "created_at"
     ordering = ["name"]
-    fields = ["name", "email", "phone", "confirmed", "merged_into", "appointments"]
-    readonly_fields = ["confirmed", "merged_into", "appointments"]
+    fields = ["name", "email", "phone", "confirmed", "merged_into", "appointments", "plans"]
+    readonly_fields = ["confirmed", "merged_into", "appointments", "plans"]
 
     @admin.display(description="Confirmed")
     def confirmed(self, client: Client) -> str:
@@ -126,6 +127,22 @@ class ClientAdmin(admin.ModelAdmin):
         return format_html(
             '<ul class="client-bookings">{}</ul>',
             format_html_join("", '<li><a href="{}">{}</a> {}: {}, {} ({})</li>', rows),
+        )
+
+    @admin.display(description="Treatment plans")
+    def plans(self, client: Client) -> str:
+        """The client's series, and a link that books a new one for this record."""
+        if client.pk is None or client.merged_into_id:
+            return "—"
+        rows = [
+            (reverse("admin:bookings_treatmentplan_change", args=[plan.pk]), str(plan))
+            for plan in client.treatment_plans.select_related("service", "therapist")
+        ]
+        return format_html(
+            '{}<a href="{}?client={}">Book a treatment plan</a>',
+            format_html_join("", '<a href="{}">{}</a><br>', rows),
+            reverse("admin:bookings_treatmentplan_add"),
+            client.pk,
         )
 
     def get_queryset(self, request):
@@ -226,6 +243,42 @@ class ClientAdmin(admin.ModelAdmin):
                 "opts": self.model._meta,
             },
         )
+
+
+@admin.register(TreatmentPlan)
+class TreatmentPlanAdmin(admin.ModelAdmin):
+    """Series of sessions (bookings/series.py). Adding one is the two-step booking page;
+    a plan's page lists its sessions and cancels the ones still to come."""
+
+    list_display = ["__str__", "first_start", "created_by", "created_at", "cancelled_at"]
+    list_select_related = ["client", "therapist", "service", "created_by"]
+    search_fields = ["client__name", "client__email"]
+    date_hierarchy = "first_start"
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        def wrap(view):
+            def inner(request, *args, **kwargs):
+                return view(request, self, *args, **kwargs)
+
+            return self.admin_site.admin_view(inner)
+
+        return [
+            path(
+                "<path:object_id>/cancel/",
+                wrap(admin_views.series_cancel_view),
+                name="bookings_treatmentplan_cancel",
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return admin_views.series_add(request, self)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return admin_views.series_detail(request, self, object_id)
 
 
 @admin.register(ClientMerge)

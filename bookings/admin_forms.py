@@ -7,8 +7,9 @@ call is about "Tuesday at ten", never about UTC); `start()` turns them into an a
 import datetime as dt
 
 from django import forms
+from django.contrib.admin.widgets import AutocompleteSelect
 
-from bookings.models import Service
+from bookings.models import Client, Service, TreatmentPlan
 from core.clock import clinic_tz
 from therapists.clinic_time import REACH_MESSAGE, date_within_reach
 from therapists.models import Therapist
@@ -139,3 +140,39 @@ class ScheduleDateForm(forms.Form):
         if not 2000 <= day.year <= 2100:
             raise forms.ValidationError("Choose a date between 2000 and 2100.")
         return day
+
+
+class SeriesForm(_StartMixin, forms.Form):
+    """A treatment plan: whom, what, with whom, the first session, and the rhythm. The bounds
+    are `bookings.series`'s (2-12 sessions, every 1-8 weeks); the service decides the rest."""
+
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.filter(merged_into=None),
+        label="Client record",
+        help_text="Search by name, e-mail or phone. Every session joins this record.",
+    )
+    service = ServiceChoiceField(
+        queryset=Service.objects.filter(active=True).order_by("style__name", "duration_minutes"),
+        empty_label=None,
+    )
+    therapist = TherapistChoiceField(
+        queryset=Therapist.objects.filter(active=True),
+        help_text="The same therapist for every session.",
+    )
+    date = _date_field("First session")
+    time = _time_field()
+    interval_weeks = forms.TypedChoiceField(
+        label="Every",
+        coerce=int,
+        choices=[(k, f"{k} week{'s' if k > 1 else ''}") for k in range(1, 9)],
+    )
+    sessions = forms.TypedChoiceField(
+        label="Sessions in all", coerce=int, choices=[(n, str(n)) for n in range(2, 13)]
+    )
+
+    def __init__(self, *args, admin_site=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if admin_site is not None:
+            field = self.fields["client"]
+            field.widget = AutocompleteSelect(TreatmentPlan._meta.get_field("client"), admin_site)
+            field.widget.choices = field.choices  # as the field does for its own widget

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from bookings.models import Appointment, AppointmentEvent, Client, ClientMerge
+from bookings.models import Appointment, AppointmentEvent, Client, ClientMerge, TreatmentPlan
 
 # client_merged(keep, merged): move your rows of `merged` to `keep`, inside the transaction.
 client_merged = Signal()
@@ -53,6 +53,8 @@ def _fold(*, keep: Client, merge: Client, by) -> ClientMerge:
         )
         for a in appointments
     )
+    # Treatment plans (bookings/series.py) follow their sessions to the kept record.
+    TreatmentPlan.objects.filter(client=merge).update(client=keep)
     merge.merged_into = keep
     merge.save(update_fields=["merged_into"])
     # Rows folded into `merge` before now belong to `keep` too: chains stay one step long.

@@ -57,6 +57,12 @@ class Service(models.Model):
     duration_minutes = models.PositiveSmallIntegerField()
     price = models.DecimalField(max_digits=8, decimal_places=2)
     active = models.BooleanField(default=True)
+    allows_series = models.BooleanField(
+        "Clients may book a series",
+        default=False,
+        help_text="Signed-in clients may book this service as a treatment plan (N sessions "
+        "every K weeks with the same therapist). Staff may book a series of any service.",
+    )
 
     class Meta:
         ordering = ["style__name", "duration_minutes"]
@@ -311,6 +317,15 @@ class Appointment(models.Model):
     manage_token_hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    treatment_plan = models.ForeignKey(
+        "TreatmentPlan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="appointments",
+        help_text="The series (bookings/series.py) this session was booked in, if any.",
+    )
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -427,6 +442,7 @@ class AppointmentEvent(models.Model):
         MERGED = "merged", "Client records merged"
         # Issue #13: the client re-confirmed the intake (link) or told the desk nothing changed.
         RECONFIRMED = "reconfirmed", "Intake re-confirmed"
+        SERIES = "series", "Joined a treatment plan"
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(auto_now_add=True)
@@ -493,6 +509,59 @@ class IntakeRevision(models.Model):
 
     def __str__(self) -> str:
         return f"Intake {self.previous_id} replaced by {self.current_id}"
+
+
+class TreatmentPlan(models.Model):
+    """A series booked in one go: `session_count` sessions every `interval_weeks` weeks with
+    the same therapist, at the same clinic wall time (bookings/series.py). Clients who come
+    back on a rhythm keep their therapist and their time; the plan links the sessions so
+    the series can be cancelled as one (its future sessions) while its past stays."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="treatment_plans")
+    therapist = models.ForeignKey(
+        Therapist, on_delete=models.PROTECT, related_name="treatment_plans"
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="treatment_plans")
+    interval_weeks = models.PositiveSmallIntegerField()
+    session_count = models.PositiveSmallIntegerField()
+    first_start = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the signed-in client booked the series themselves.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(interval_weeks__gte=1) & Q(interval_weeks__lte=8),
+                name="treatment_plan_interval_1_to_8_weeks",
+            ),
+            models.CheckConstraint(
+                condition=Q(session_count__gte=2) & Q(session_count__lte=12),
+                name="treatment_plan_2_to_12_sessions",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.session_count} × {self.service.name} every {self.interval_weeks} week(s) "
+            f"with {self.therapist} for {self.client}"
+        )
 
 
 class ClientMerge(models.Model):

@@ -21,6 +21,7 @@ FRONT_DESK_PERMISSIONS = {
         "view_client", "add_client", "change_client", "merge_client", "view_clientmerge",
         "view_intake", "view_appointmentevent", "view_sessionnote",
         "view_room", "view_service", "view_style", "view_closedday",
+        "view_treatmentplan", "add_treatmentplan", "change_treatmentplan",
     ],
     "therapists": [
         "view_therapist", "view_credential",

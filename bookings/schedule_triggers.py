@@ -2,7 +2,7 @@
 table availability reads, inside the writing transaction.
 
 Each app installs them on its own tables from its migrations (bookings and therapists in
-bookings 0006 and 0009, the waitlist's offers in waitlist 0004 and 0005), so bookings never
+bookings 0006 and 0010, the waitlist's offers in waitlist 0004 and 0005), so bookings never
 names a table of an app above it. PostgreSQL: one statement-level trigger per table (also
 on TRUNCATE), calling a function bookings owns. SQLite: row-level triggers, one per kind of
 write.

@@ -35,6 +35,7 @@ from bookings.models import (
     Room,
     Service,
     SessionNote,
+    TreatmentPlan,
 )
 from bookings.occupancy import Hold
 from bookings.schedules import clinic_rules, load_window, service_spec
@@ -214,13 +215,22 @@ def slot_lock(*, service: Service, therapists: list[Therapist]) -> None:
 
 
 def slot_find(
-    *, service: Service, therapist: Therapist, start: dt.datetime, now: dt.datetime
+    *,
+    service: Service,
+    therapist: Therapist,
+    start: dt.datetime,
+    now: dt.datetime,
+    rules: availability.Rules | None = None,
 ) -> int:
     """Re-check that `therapist` can take `service` at `start` as a booking would, with the
-    clinic's rules; return the room it would use, or raise BookingError. Call after
-    `slot_lock` in the same transaction."""
+    clinic's rules (or `rules`: a series reaches past the horizon); return the room it
+    would use, or raise BookingError. Call after `slot_lock` in the same transaction."""
     _, room_id = _find_slot(
-        service=service, candidates=[therapist], start=start, now=now, rules=clinic_rules()
+        service=service,
+        candidates=[therapist],
+        start=start,
+        now=now,
+        rules=rules or clinic_rules(),
     )
     return room_id
 
@@ -327,61 +337,107 @@ def booking_create(
             rules=rules,
             ignore_hold=hold,
         )
+        return booking_write_locked(
+            service=service,
+            therapist=chosen,
+            room_id=room_id,
+            start=start,
+            client=client,
+            answers=answers,
+            result=result,
+            awaiting_deposit=awaiting_deposit,
+            actor=actor,
+            now=now,
+            hold=hold,
+        )
 
-        def write() -> tuple[Appointment, str]:
-            intake = Intake.objects.create(
-                questionnaire_version=result.version,
-                answers=screening.validate_answers(answers),
-                outcome=result.outcome,
-                reasons=list(result.reasons),
-                effective_pressure=result.effective_pressure,
-            )
-            appointment = Appointment(
-                client=Client.objects.create(
-                    name=client.name, email=client.email, phone=client.phone
-                ),
-                therapist=chosen,
-                service=service,
-                room_id=room_id,
-                intake=intake,
-                start=start,
-                end=start + service.duration,
-                occupied_until=start
-                + service.duration
-                + dt.timedelta(minutes=chosen.buffer_minutes),
-                status=(
-                    AppointmentStatus.AWAITING_DEPOSIT
-                    if awaiting_deposit
-                    else AppointmentStatus.PENDING_REVIEW
-                    if result.needs_clearance
-                    else AppointmentStatus.CONFIRMED
-                ),
-            )
-            token = appointment.set_manage_token()
-            appointment.save()
-            return appointment, token
 
-        appointment, token = _insert_guarded(write)
-        if hold is not None and not hold.claim(appointment=appointment, now=now):
-            raise BookingError(
-                "This offer has expired and the time was offered to the next person on the "
-                "waitlist. You are still on the waitlist.",
-                code=OFFER_EXPIRED,
-            )
-        _record(appointment, AppointmentEvent.Kind.CREATED, actor, status=appointment.status)
-        if awaiting_deposit:
-            # The therapist hears of it once the deposit is paid (booking_deposit_paid).
-            notifications.queue_appointment_email(
-                appointment, notifications.AWAITING_DEPOSIT, token=token
-            )
-        else:
-            notifications.queue_appointment_email(
-                appointment,
-                notifications.PENDING_REVIEW if result.needs_clearance else notifications.CONFIRMED,
-                token=token,
-            )
-            notifications.queue_therapist_email(appointment, notifications.THERAPIST_NEW)
-        reminders.reminder_schedule(appointment=appointment, now=now)
+def booking_write_locked(
+    *,
+    service: Service,
+    therapist: Therapist,
+    room_id: int,
+    start: dt.datetime,
+    client: ClientDetails | Client,
+    answers: Mapping[str, Any],
+    result: screening.Screening,
+    awaiting_deposit: bool,
+    actor: AbstractBaseUser | None,
+    now: dt.datetime,
+    hold: Hold | None = None,
+    treatment_plan: TreatmentPlan | None = None,
+    history: Mapping[str, Any] | None = None,
+) -> BookingResult:
+    """Write one booking whose slot was just checked (`_find_slot` / `slot_find`) inside the
+    caller's open transaction, after `slot_lock`: the intake, the client row (a new one from
+    `ClientDetails`, or an existing record), the appointment, its history line, e-mails and
+    reminder. `booking_create` and the series (bookings/series.py) share it, so a session
+    booked in a series is written exactly as a single booking is. `history` adds details to
+    the "Booked" line (the series and the session's number in it)."""
+
+    def write() -> tuple[Appointment, str]:
+        intake = Intake.objects.create(
+            questionnaire_version=result.version,
+            answers=screening.validate_answers(answers),
+            outcome=result.outcome,
+            reasons=list(result.reasons),
+            effective_pressure=result.effective_pressure,
+        )
+        appointment = Appointment(
+            client=(
+                client
+                if isinstance(client, Client)
+                else Client.objects.create(name=client.name, email=client.email, phone=client.phone)
+            ),
+            therapist=therapist,
+            service=service,
+            room_id=room_id,
+            intake=intake,
+            start=start,
+            end=start + service.duration,
+            occupied_until=start
+            + service.duration
+            + dt.timedelta(minutes=therapist.buffer_minutes),
+            status=(
+                AppointmentStatus.AWAITING_DEPOSIT
+                if awaiting_deposit
+                else AppointmentStatus.PENDING_REVIEW
+                if result.needs_clearance
+                else AppointmentStatus.CONFIRMED
+            ),
+            treatment_plan=treatment_plan,
+        )
+        token = appointment.set_manage_token()
+        appointment.save()
+        return appointment, token
+
+    appointment, token = _insert_guarded(write)
+    if hold is not None and not hold.claim(appointment=appointment, now=now):
+        raise BookingError(
+            "This offer has expired and the time was offered to the next person on the "
+            "waitlist. You are still on the waitlist.",
+            code=OFFER_EXPIRED,
+        )
+    _record(
+        appointment,
+        AppointmentEvent.Kind.CREATED,
+        actor,
+        status=appointment.status,
+        **dict(history or {}),
+    )
+    if awaiting_deposit:
+        # The therapist hears of it once the deposit is paid (booking_deposit_paid).
+        notifications.queue_appointment_email(
+            appointment, notifications.AWAITING_DEPOSIT, token=token
+        )
+    else:
+        notifications.queue_appointment_email(
+            appointment,
+            notifications.PENDING_REVIEW if result.needs_clearance else notifications.CONFIRMED,
+            token=token,
+        )
+        notifications.queue_therapist_email(appointment, notifications.THERAPIST_NEW)
+    reminders.reminder_schedule(appointment=appointment, now=now)
     return BookingResult(appointment=appointment, manage_token=token, screening=result)
 
 
@@ -415,22 +471,37 @@ def booking_cancel(
     any time before the session, with the override recorded."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        override = _check_may_change(appointment, actor, now)
-        appointment.status = AppointmentStatus.CANCELLED
-        appointment.save(update_fields=["status", "updated_at"])
-        _record(
-            appointment,
-            AppointmentEvent.Kind.CANCELLED,
-            actor,
-            override=override,
-            reason=reason[:500],
-        )
-        notifications.queue_appointment_email(appointment, notifications.CANCELLED)
-        notifications.queue_therapist_email(appointment, notifications.THERAPIST_CANCELLED)
-        reminders.reminder_cancel(appointment=appointment)
-        signals.slot_freed_after_commit(sender=Appointment)
-        _announce_cancelled(appointment, late=override)
+        return booking_cancel_locked(appointment=appointment, actor=actor, reason=reason, now=now)
+
+
+def booking_cancel_locked(
+    *,
+    appointment: Appointment,
+    actor: AbstractBaseUser | None,
+    reason: str,
+    now: dt.datetime,
+    history: Mapping[str, Any] | None = None,
+) -> Appointment:
+    """`booking_cancel` inside the caller's open transaction (a series cancels its future
+    sessions in one transaction): lock, check, cancel, history, e-mails, reminder, and the
+    slot_freed / appointment_cancelled signals after commit."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    override = _check_may_change(appointment, actor, now)
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.save(update_fields=["status", "updated_at"])
+    _record(
+        appointment,
+        AppointmentEvent.Kind.CANCELLED,
+        actor,
+        override=override,
+        reason=reason[:500],
+        **dict(history or {}),
+    )
+    notifications.queue_appointment_email(appointment, notifications.CANCELLED)
+    notifications.queue_therapist_email(appointment, notifications.THERAPIST_CANCELLED)
+    reminders.reminder_cancel(appointment=appointment)
+    signals.slot_freed_after_commit(sender=Appointment)
+    _announce_cancelled(appointment, late=override)
     return appointment
 
 

@@ -28,6 +28,7 @@ from bookings import (
     schedule_cache,
     schedule_catalog,
     screening,
+    series,
     throttle,
 )
 from bookings.forms import ContactForm, DateForm, IntakeForm
@@ -607,11 +608,15 @@ def manage(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     manage_url = request.build_absolute_uri(
         reverse("bookings:manage", args=[appointment.reference, token])
     )
+    record = getattr(request, "client_record", None)
     context = _manage_context(
         appointment,
         token=token,
         is_new=request.GET.get("new") == "1",
         calendar_link=_calendar_link(appointment, manage_url),
+        # A signed-in client may repeat their own session as a plan (bookings/series.py).
+        can_repeat_as_series=record is not None
+        and not series.repeat_refusal(appointment=appointment, record=record, now=timezone.now()),
     )
     return render(request, "bookings/manage.html", context)
 

@@ -8,6 +8,7 @@
 - `schedule`: the day and week grids
 - `export`: the CSV export
 - `credentials`: expiring credentials and the sessions they touch
+- `series`: treatment plans: book a series (with a preview of its dates), see it, cancel it
 
 Every view here is reached through `admin_site.admin_view` (staff login) and checks the
 user's permission itself: the admin's menus hide what a role may not do, but the server is
@@ -35,6 +36,7 @@ from bookings.admin_views.export import export_csv
 from bookings.admin_views.health import health_answers
 from bookings.admin_views.review import review_decide, review_queue
 from bookings.admin_views.schedule import schedule_day, schedule_week
+from bookings.admin_views.series import series_add, series_cancel_view, series_detail
 
 __all__ = [
     "appointment_add",
@@ -53,5 +55,8 @@ __all__ = [
     "review_queue",
     "schedule_day",
     "schedule_week",
+    "series_add",
+    "series_cancel_view",
+    "series_detail",
     "set_status_of_selected",
 ]

@@ -90,8 +90,17 @@ def describe_event(event: AppointmentEvent, names: dict[str, str] | None = None)
     """One line of history as staff read it; details never hold health data."""
     details, names = event.details or {}, names or {}
     note = f": {details['note']}" if details.get("note") else ""
+    series = (
+        f", session {details['session']} of {details['of']} of treatment plan {details['series']}"
+        if details.get("session")
+        else f" (treatment plan {details['series']})"
+        if details.get("series")
+        else ""
+    )
     if event.kind == AppointmentEvent.Kind.CREATED:
-        return f"Booked ({_status_label(details.get('status', '')).lower()})"
+        return f"Booked ({_status_label(details.get('status', '')).lower()}){series}"
+    if event.kind == AppointmentEvent.Kind.SERIES:
+        return f"Made the first session{series}"
     if event.kind == AppointmentEvent.Kind.RESCHEDULED:
         return (
             f"Moved from {_moment(details.get('old'), names)} "
@@ -101,7 +110,7 @@ def describe_event(event: AppointmentEvent, names: dict[str, str] | None = None)
         if details.get("review") == "declined":
             return f"Declined after intake review{note}"
         reason = details.get("reason")
-        return f"Cancelled: {reason}" if reason else "Cancelled"
+        return (f"Cancelled: {reason}" if reason else "Cancelled") + series
     if event.kind == AppointmentEvent.Kind.STATUS:
         if details.get("review") == "approved":
             return f"Approved after intake review{note}"
