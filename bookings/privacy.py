@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef
 from django.dispatch import Signal
 from django.utils import timezone
 
+from bookings import clearances
 from bookings.models import (
     Appointment,
     AppointmentEvent,
@@ -124,6 +125,7 @@ def _export(*, email: str, clients: list[Client], user, where: str, now) -> dict
             }
             for c in clients
         ],
+        "clearances": clearances.clearances_export(clients=clients, user=user, where=where),
         "appointments": [
             {
                 "reference": a.reference,
@@ -193,6 +195,7 @@ def _erase_clients(clients: list[Client], *, addresses: set[str]) -> None:
     ids = [a.pk for a in appointments]
     Intake.objects.filter(appointment__in=ids).update(answers={}, reasons=[])
     SessionNote.objects.filter(appointment__in=ids).delete()
+    clearances.clearances_erase(clients)
     AppointmentEvent.objects.filter(appointment__in=ids).update(details={})
     appointments_erased.send(sender=Appointment, appointment_ids=ids)
     for client in clients:

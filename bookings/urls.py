@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings import views
+from bookings import clearance_views, views
 
 app_name = "bookings"
 
@@ -24,4 +24,5 @@ urlpatterns = [
         views.manage_reschedule,
         name="manage_reschedule",
     ),
+    path("clearances/<int:pk>/letter/", clearance_views.letter, name="clearance_letter"),
 ]

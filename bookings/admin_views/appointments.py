@@ -85,7 +85,8 @@ def describe_event(event: AppointmentEvent, names: dict[str, str] | None = None)
     details, names = event.details or {}, names or {}
     note = f": {details['note']}" if details.get("note") else ""
     if event.kind == AppointmentEvent.Kind.CREATED:
-        return f"Booked ({_status_label(details.get('status', '')).lower()})"
+        cleared = "; no review needed: clearance on record" if details.get("clearance") else ""
+        return f"Booked ({_status_label(details.get('status', '')).lower()}){cleared}"
     if event.kind == AppointmentEvent.Kind.RESCHEDULED:
         return (
             f"Moved from {_moment(details.get('old'), names)} "
@@ -98,7 +99,8 @@ def describe_event(event: AppointmentEvent, names: dict[str, str] | None = None)
         return f"Cancelled: {reason}" if reason else "Cancelled"
     if event.kind == AppointmentEvent.Kind.STATUS:
         if details.get("review") == "approved":
-            return f"Approved after intake review{note}"
+            cleared = " (clearance on record)" if details.get("clearance") else ""
+            return f"Approved after intake review{cleared}{note}"
         return f"{_status_label(details.get('old'))} → {_status_label(details.get('new'))}"
     if event.kind == AppointmentEvent.Kind.NOTE:
         return "Session note added"
