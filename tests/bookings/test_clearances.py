@@ -358,6 +358,20 @@ class TestApproval:
         event = approved.events.get(kind="status")
         assert event.details["clearance"] == on_file.pk
 
+    def test_the_review_queue_tells_the_reviewer_a_clearance_is_missing(
+        self, client, clinic, manager, desk
+    ):
+        held = book(clinic, disc_condition=True).appointment
+        client.force_login(manager)
+        queue = reverse("admin:bookings_appointment_review")
+        page = client.get(queue).content.decode()
+        assert "No clearance on record covers this session" in page
+        assert f"/admin/bookings/clearance/add/?client={held.client_id}" in page
+        ClearanceFactory(client=held.client)
+        assert "A clearance on record covers this session" in client.get(queue).content.decode()
+        client.force_login(desk)
+        assert "clearance on record" not in client.get(queue).content.decode().lower()
+
     def test_the_review_page_says_why_approval_was_refused(self, client, clinic, manager):
         held = book(clinic, disc_condition=True).appointment
         client.force_login(manager)
