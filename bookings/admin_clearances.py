@@ -85,6 +85,7 @@ class ClearanceAdmin(admin.ModelAdmin):
     search_fields = ["client__name", "client__email"]
     date_hierarchy = "valid_until"
     form = ClearanceForm
+    autocomplete_fields = ["client"]  # a search box, not a list of every client
     readonly = [
         "client",
         "cleared_by_name",
@@ -116,6 +117,14 @@ class ClearanceAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly if obj is not None else []
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if "client" in form.base_fields:  # no "add/change/delete client" buttons beside it
+            widget = form.base_fields["client"].widget
+            widget.can_add_related = widget.can_change_related = False
+            widget.can_delete_related = widget.can_view_related = False
+        return form
 
     def get_changeform_initial_data(self, request):
         return {"client": request.GET.get("client")}
@@ -151,6 +160,8 @@ class ClearanceAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def response_add(self, request, obj, post_url_continue=None):
+        if "_addanother" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
         messages.success(
             request, f"Clearance recorded for {obj.client}, valid until {obj.valid_until:%d %B %Y}."
         )
