@@ -353,6 +353,18 @@ def log_clearance_reads(*, user, clearances: Iterable[Clearance], where: str) ->
     )
 
 
+def read_clearances(*, client: Client, user, where: str) -> list[Clearance]:
+    """The client's clearances, newest ending first, with their details, for a reader who
+    may see them (logged); an empty list for anyone else."""
+    rows = list(client.clearances.all())
+    if not rows or not user.is_authenticated:
+        return []
+    if not (user.has_perm(READ_PERMISSION) or _treats(user, client.pk)):  # one rule per record
+        return []
+    log_clearance_reads(user=user, clearances=rows, where=where)
+    return rows
+
+
 def read_clearance_letter(*, clearance: Clearance, user, where: str) -> tuple[bytes, str]:
     """The letter's bytes and type, logged; PermissionDenied for anyone else, LookupError
     when the clearance has no letter (or its file is gone)."""

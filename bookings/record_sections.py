@@ -89,9 +89,8 @@ def _visit_rows(user, appointments: Sequence[Appointment]) -> list[dict]:
 
 
 def _clearance_rows(user, client: Client) -> tuple[list[dict], bool]:
-    rows = list(client.clearances.select_related("recorded_by"))
-    readable = [c for c in rows if clearances.may_read_clearance(user, c)]
-    clearances.log_clearance_reads(user=user, clearances=readable, where=WHERE)
+    rows = list(client.clearances.all())
+    readable = clearances.read_clearances(client=client, user=user, where=WHERE)
     today = timezone.localdate(timezone=clinic_tz())
     return [
         {

@@ -319,6 +319,19 @@ class TestLetter:
         assert not ClearanceAccess.objects.exists()
 
 
+class TestPortal:
+    def test_the_own_therapist_sees_the_clearance_with_its_letter_logged(
+        self, client, clinic, on_record, record
+    ):
+        appointment = record.appointments.get()
+        client.force_login(clinic.therapists[0].user)
+        page = client.get(reverse("therapists:appointment", args=[appointment.reference]))
+        text = page.content.decode()
+        assert "Clearance on record" in text and "Dr Lee" in text
+        assert letter_url(on_record) in text
+        assert ClearanceAccess.objects.get().where == "therapist appointment page"
+
+
 # --- Approving a booking held for review -----------------------------------------------------
 
 

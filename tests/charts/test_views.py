@@ -142,8 +142,8 @@ class TestTheAppointmentPage:
         # 10-11 earlier sessions and their quick notes; the chart: 12 the note with author
         # and signer, 13 its entries, 14 its addenda with authors, 15 the pre-brief's last
         # signed note with session, therapist and service, 16 its entries, 17 one INSERT of
-        # both chart reads.
-        with django_assert_num_queries(17 + SESSION_SAVE):
+        # both chart reads, 18 the client's clearances on record (none).
+        with django_assert_num_queries(18 + SESSION_SAVE):
             response = client.get(page(today))
         assert response.status_code == 200
 

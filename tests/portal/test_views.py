@@ -500,8 +500,9 @@ class TestAppointmentPage:
         # intake, 5-6 the user's and groups' permissions (read_intake_answers asks for the
         # manager's permission first), 7 INSERT intake access, 8 notes with authors, 9 history
         # with actors, 10 earlier sessions with service and therapist, 11 their notes,
-        # 12 the session's chart note (none), 13 the pre-brief's last signed note (none).
-        with django_assert_num_queries(13 + SESSION_SAVE):
+        # 12 the session's chart note (none), 13 the pre-brief's last signed note (none),
+        # 14 the client's clearances on record (none).
+        with django_assert_num_queries(14 + SESSION_SAVE):
             client.get(page_urls(session)["appointment"])
 
 
