@@ -421,6 +421,31 @@ class TestLaterBookings:
         subjects = [m.subject for m in mail.outbox if ADA.email in m.to]
         assert subjects == [f"Your Ashiatsu session is booked ({appointment.reference})"]
 
+    @pytest.mark.parametrize(
+        ("verified", "status"), [(True, "confirmed"), (False, "pending_review")]
+    )
+    def test_a_deposit_paid_later_follows_the_same_rule(self, record, verified, status):
+        from bookings.services import booking_deposit_paid
+        from tests.factories import AppointmentFactory, IntakeFactory
+
+        if not verified:
+            Client.objects.filter(pk=record.pk).update(confirmed_at=None)
+        ClearanceFactory(client=record, scope=ClearanceScope.LIGHT_PRESSURE)
+        waiting = AppointmentFactory(
+            client=record,
+            status=AppointmentStatus.AWAITING_DEPOSIT,
+            intake=IntakeFactory(
+                answers=clear_answers(implant=True, pressure="deep"),
+                outcome=screening.NEEDS_CLEARANCE,
+                effective_pressure="deep",
+            ),
+        )
+        assert booking_deposit_paid(appointment=waiting)
+        waiting.refresh_from_db()
+        waiting.intake.refresh_from_db()
+        assert waiting.status == status
+        assert waiting.intake.effective_pressure == ("light" if verified else "deep")
+
     def test_an_expired_clearance_does_not(self, clinic, record):
         ClearanceFactory(
             client=record,
