@@ -398,6 +398,18 @@ def clearances_erase(clients: Iterable[Client]) -> int:
     return len(rows)
 
 
+def clearances_expired_purge(*, before: dt.date) -> int:
+    """Retention: clearances that ended before `before` (the retention cut-off) go, with
+    their letters; nothing relies on them any more."""
+    old = Clearance.objects.filter(valid_until__lt=before)
+    names = [n for n in old.values_list("letter_file", flat=True) if n]
+    count = old.count()
+    old.delete()
+    storage = letter_storage()
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    return count
+
+
 def clearances_export(*, clients: Iterable[Client], user, where: str) -> list[dict]:
     """A client's clearances in their data export (the letters are not in it: the clinic
     sends a copy on request); the export reads them, so it is logged."""

@@ -255,6 +255,7 @@ def retention_purge(*, years: int, now: dt.datetime | None = None) -> dict[str, 
     old = Appointment.objects.filter(end__lt=cutoff)
     counts = {"intakes": purge_old_intake_answers(years=years, now=now)}
     counts["session notes"], _ = SessionNote.objects.filter(appointment__in=old).delete()
+    counts["clearances"] = clearances.clearances_expired_purge(before=cutoff.date())
     AppointmentEvent.objects.filter(appointment__in=old).exclude(details={}).update(details={})
     recent = Appointment.objects.filter(client=OuterRef("pk"), end__gte=cutoff)
     clients = list(

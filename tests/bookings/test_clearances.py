@@ -504,6 +504,18 @@ class TestRecordLifecycle:
         assert not Clearance.objects.exists()
         assert stored_files(letters_root) == []
 
+    def test_retention_removes_clearances_that_ended_long_ago(self, record):
+        today = timezone.localdate()
+        ClearanceFactory(
+            client=record,
+            cleared_on=today - dt.timedelta(days=365 * 9),
+            valid_until=today - dt.timedelta(days=365 * 8),
+        )
+        recent = ClearanceFactory(client=record)
+        counts = privacy.retention_purge(years=7)
+        assert counts["clearances"] == 1
+        assert list(Clearance.objects.all()) == [recent]
+
     def test_the_export_lists_them_and_logs_the_read(self, manager, on_record):
         data = privacy.client_export(email=ADA.email, user=manager)
         (exported,) = data["clearances"]
