@@ -54,11 +54,13 @@ class ClearanceForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = Client.objects.filter(merged_into=None)
-        self.fields["letter"].help_text = (
-            "The professional's letter: PDF, JPEG or PNG, at most "
-            f"{clearances.max_letter_megabytes()} MB. Kept sealed, never public."
-        )
+        if "client" in self.fields:  # the add page (a recorded clearance is read-only)
+            self.fields["client"].queryset = Client.objects.filter(merged_into=None)
+        if "letter" in self.fields:
+            self.fields["letter"].help_text = (
+                "The professional's letter: PDF, JPEG or PNG, at most "
+                f"{clearances.max_letter_megabytes()} MB. Kept sealed, never public."
+            )
 
     def clean_letter(self):
         letter = self.cleaned_data.get("letter")

@@ -212,6 +212,27 @@ class TestRecording:
         assert client.get("/admin/bookings/clearance/").status_code == 403
         assert not Clearance.objects.exists()
 
+    def test_the_clearance_page_is_for_readers_only_and_each_view_logged(
+        self, client, manager, desk, clinic
+    ):
+        on_file = ClearanceFactory(restrictions="No work over the sacrum")
+        page = reverse("admin:bookings_clearance_change", args=[on_file.pk])
+        log = reverse("admin:bookings_clearanceaccess_changelist")
+        assert client.get(page)["Location"].startswith("/admin/login/")
+        client.force_login(clinic.therapists[0].user)  # not staff: the admin's login
+        assert client.get(page)["Location"].startswith("/admin/login/")
+        client.force_login(desk)
+        assert client.get(page).status_code == 403
+        assert client.get(log).status_code == 403
+        assert not ClearanceAccess.objects.exists()
+        client.force_login(manager)
+        response = client.get(page)
+        assert response.status_code == 200
+        assert "No work over the sacrum" in response.content.decode()
+        assert "Save" not in response.content.decode()  # recorded once, never edited
+        assert ClearanceAccess.objects.get().where == "admin: clearance page"
+        assert client.get(log).status_code == 200
+
     def test_the_service_refuses_anyone_without_the_permission(self, desk, record):
         details = clearances.ClearanceDetails(
             cleared_by_name="Dr Lee",

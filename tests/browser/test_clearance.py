@@ -71,6 +71,9 @@ def test_the_manager_records_a_clearance_letter_and_approves_the_booking(
         clearances.get_by_role("link", name="Download").click()
     assert download.value.suggested_filename.endswith(".pdf")
     assert ClearanceAccess.objects.filter(user=manager).exists()
+    clearances.get_by_role("link", name="Dr Maya Lee").click()
+    expect(page.locator("#content")).to_contain_text("Disc condition")
+    steps("clearance-page")
 
     page.goto("/admin/bookings/appointment/review/")
     expect(row).to_contain_text("A clearance on record covers this session")
