@@ -210,7 +210,7 @@ def _image_type(data: bytes, expected: str) -> str | None:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
             found = image.format
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         return None
     return expected if found == {JPEG: "JPEG", PNG: "PNG"}[expected] else None
 

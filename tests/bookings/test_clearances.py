@@ -106,6 +106,19 @@ def test_a_clearance_is_valid_twelve_months_by_default(given, until):
     assert clearances.default_valid_until(given) == until
 
 
+def decompression_bomb() -> bytes:
+    """A small PNG whose header claims 100,000 x 100,000 pixels."""
+    import struct
+    import zlib
+
+    png = bytearray(image_bytes("PNG"))
+    ihdr = png[12:29]  # b"IHDR" + width, height, depth, colour, compression, filter, interlace
+    ihdr[4:12] = struct.pack(">II", 100_000, 100_000)
+    png[12:29] = ihdr
+    png[29:33] = struct.pack(">I", zlib.crc32(bytes(ihdr)))
+    return bytes(png)
+
+
 @pytest.mark.parametrize(
     ("data", "kind"),
     [
@@ -117,6 +130,7 @@ def test_a_clearance_is_valid_twelve_months_by_default(given, until):
         (b"\xff\xd8\xff" + b"garbage", None),
         (b"%PDF-1.4 but never ends", None),
         (b"<html><script>alert(1)</script></html>", None),
+        (decompression_bomb(), None),
     ],
 )
 def test_the_letter_type_is_read_from_its_content(data, kind):
