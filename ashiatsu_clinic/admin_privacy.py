@@ -54,6 +54,18 @@ SENSITIVE: dict[str, set[str]] = {
     "bookings.Appointment": {"manage_token_hash"},
     "bookings.SessionNote": {WHOLE_MODEL},
     "bookings.AppointmentEvent": {"details"},
+    # Clearance on record (issue #13): who cleared, for what, with which restrictions, and
+    # the letter are health data; that one exists and its dates are not.
+    "bookings.Clearance": {
+        "cleared_by_name",
+        "cleared_by_role",
+        "scope",
+        "restrictions",
+        "conditions",
+        "letter_file",
+        "letter_type",
+        "letter_size",
+    },
     "outbox.Email": {"secret"},
     "waitlist.WaitlistEntry": {"answers", "confirm_token_hash", "client_address"},
     "waitlist.WaitlistOffer": {"token_hash"},
@@ -81,10 +93,8 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "outbox.Email": {"params", "last_error"},  # object ids; the mail server's answer
     "waitlist.WaitlistEntry": {"unanswered_offers"},  # a count of lapsed offers
     "charts.ChartAccess": {"where"},  # the name of the page that showed a chart
-    "bookings.ScheduleVersion": {
-        "token",
-        "config_token",
-    },  # a cache key that changes on every write
+    "bookings.ClearanceAccess": {"where"},  # the name of the page that showed a clearance
+    "bookings.ScheduleVersion": {"token", "config_token"},  # cache keys moved by writes
     "payments.CardOnFile": {"consent_text"},  # the clinic's own words the client agreed to
     "payments.Payment": {"failure_message"},  # Stripe's decline reason ("card declined")
 }

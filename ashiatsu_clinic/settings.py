@@ -375,6 +375,15 @@ LOGGING = {
 # Health answers are kept this many years after the session (`manage.py purge_intakes`).
 INTAKE_RETENTION_YEARS = env.int("INTAKE_RETENTION_YEARS", default=7)
 
+# Clearance letters (issue 13): kept sealed in this private folder, outside static and media,
+# served only through bookings.clearances' view; at most this many bytes (5 MB); a clearance
+# without an end date of its own is valid this many months.
+CLEARANCE_LETTERS_ROOT = Path(
+    env.str("CLEARANCE_LETTERS_ROOT", default=str(VAR_DIR / "clearance-letters"))
+)
+CLEARANCE_LETTER_MAX_BYTES = env.int("CLEARANCE_LETTER_MAX_BYTES", default=5 * 1024 * 1024)
+CLEARANCE_VALID_MONTHS = env.int("CLEARANCE_VALID_MONTHS", default=12)
+
 # E-mail outbox, reminders, waitlist (issue 7). Periodic work runs in `manage.py clinic_sweep`.
 # Reminder e-mail this many hours before a session.
 REMINDER_LEAD_HOURS = env.int("REMINDER_LEAD_HOURS", default=24)

@@ -19,11 +19,13 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from bookings import (  # noqa: F401 (admin_therapists registers)
+from bookings import (  # noqa: F401 (admin_therapists and admin_clearances register)
+    admin_clearances,
     admin_therapists,
     admin_views,
     clients,
     privacy,
+    record_sections,
 )
 from bookings.models import (
     Appointment,
@@ -151,6 +153,17 @@ class ClientAdmin(admin.ModelAdmin):
     @admin.display(description="Bookings", ordering="booking_count")
     def bookings(self, client: Client) -> int:
         return client.booking_count
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The record page: visits, intakes, clearances and notes under the read rules
+        (`bookings.record_sections`, which logs each health read)."""
+        client = self.get_object(request, object_id)
+        if client is not None and self.has_view_permission(request, client):
+            extra_context = {
+                **(extra_context or {}),
+                "record_html": record_sections.render_record(user=request.user, client=client),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     actions = ["merge_records", "confirm_identity", "export_data", "erase_data"]
 

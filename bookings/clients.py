@@ -23,7 +23,14 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from bookings.models import Appointment, AppointmentEvent, Client, ClientMerge, TreatmentPlan
+from bookings.models import (
+    Appointment,
+    AppointmentEvent,
+    Clearance,
+    Client,
+    ClientMerge,
+    TreatmentPlan,
+)
 
 # client_merged(keep, merged): move your rows of `merged` to `keep`, inside the transaction.
 client_merged = Signal()
@@ -44,6 +51,7 @@ def may_merge(user) -> bool:
 def _fold(*, keep: Client, merge: Client, by) -> ClientMerge:
     appointments = list(Appointment.objects.filter(client=merge).select_for_update())
     Appointment.objects.filter(pk__in=[a.pk for a in appointments]).update(client=keep)
+    Clearance.objects.filter(client=merge).update(client=keep)  # the clearances go along
     AppointmentEvent.objects.bulk_create(
         AppointmentEvent(
             appointment=a,

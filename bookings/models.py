@@ -658,3 +658,83 @@ class ScheduleVersion(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class ClearanceRole(models.TextChoices):
+    PHYSICIAN = "physician", "Physician"
+    PHYSIOTHERAPIST = "physiotherapist", "Physiotherapist"
+    CHIROPRACTOR = "chiropractor", "Chiropractor"
+    MIDWIFE = "midwife", "Midwife"
+    OTHER = "other", "Other health professional"
+
+
+class ClearanceScope(models.TextChoices):
+    FULL = "full", "Full: any pressure the client asks for"
+    LIGHT_PRESSURE = "light_pressure", "Light pressure only"
+
+
+class Clearance(models.Model):
+    """A health professional's clearance for walk-on-back massage, kept on the client's
+    record (bookings/clearances.py has the rules). Health data: who cleared, for which
+    intake conditions, with which restrictions, and the letter itself. The letter is stored
+    sealed (AES-GCM) in private storage, never under a public URL; only its storage name,
+    type and size are here."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="clearances")
+    cleared_by_name = models.CharField("Cleared by", max_length=200)
+    cleared_by_role = models.CharField("Their role", max_length=20, choices=ClearanceRole.choices)
+    cleared_on = models.DateField("Date of clearance")
+    valid_until = models.DateField(
+        help_text="The last session date it covers (default: 12 months after the clearance)."
+    )
+    scope = models.CharField(max_length=20, choices=ClearanceScope.choices)
+    restrictions = models.TextField(
+        blank=True,
+        max_length=1000,
+        validators=[MaxLengthValidator(1000)],
+        help_text="Anything else the professional restricted (areas, positions).",
+    )
+    conditions = models.JSONField(
+        default=list, help_text="The intake conditions (question keys) it clears."
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    letter_file = models.CharField(max_length=100, blank=True, editable=False)
+    letter_type = models.CharField(max_length=40, blank=True, editable=False)
+    letter_size = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["-valid_until", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cleared_on__lte=F("valid_until")),
+                name="clearance_valid_after_it_was_given",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Clearance {self.pk} for client {self.client_id}, valid until {self.valid_until}"
+
+    def covers(self, day: dt.date) -> bool:
+        return self.cleared_on <= day <= self.valid_until
+
+
+class ClearanceAccess(models.Model):
+    """Every read of a clearance letter or its details: who, when, from where (like
+    `IntakeAccess`, the clinic's log of health-data reads; managers search both)."""
+
+    clearance = models.ForeignKey(Clearance, on_delete=models.CASCADE, related_name="accesses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    where = models.CharField(max_length=100, help_text="The page that showed it.")
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name_plural = "clearance accesses"
+
+    def __str__(self) -> str:
+        return f"{self.user} read clearance {self.clearance_id} ({self.where})"

@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef
 from django.dispatch import Signal
 from django.utils import timezone
 
+from bookings import clearances
 from bookings.models import (
     Appointment,
     AppointmentEvent,
@@ -126,6 +127,7 @@ def _export(*, email: str, clients: list[Client], user, where: str, now) -> dict
             }
             for c in clients
         ],
+        "clearances": clearances.clearances_export(clients=clients, user=user, where=where),
         "appointments": [
             {
                 "reference": a.reference,
@@ -208,6 +210,7 @@ def _erase_clients(clients: list[Client], *, addresses: set[str]) -> None:
         models.Q(appointment__in=ids) | models.Q(replaced_by__appointment__in=ids)
     ).update(answers={}, reasons=[])
     SessionNote.objects.filter(appointment__in=ids).delete()
+    clearances.clearances_erase(clients)
     AppointmentEvent.objects.filter(appointment__in=ids).update(details={})
     appointments_erased.send(sender=Appointment, appointment_ids=ids)
     for client in clients:
@@ -269,6 +272,7 @@ def retention_purge(*, years: int, now: dt.datetime | None = None) -> dict[str, 
     old = Appointment.objects.filter(end__lt=cutoff)
     counts = {"intakes": purge_old_intake_answers(years=years, now=now)}
     counts["session notes"], _ = SessionNote.objects.filter(appointment__in=old).delete()
+    counts["clearances"] = clearances.clearances_expired_purge(before=cutoff.date())
     AppointmentEvent.objects.filter(appointment__in=old).exclude(details={}).update(details={})
     recent = Appointment.objects.filter(client=OuterRef("pk"), end__gte=cutoff)
     clients = list(

@@ -24,11 +24,21 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bookings import availability, notifications, reminders, screening, signals, wording
+from bookings import (
+    availability,
+    clearances,
+    clients,
+    notifications,
+    reminders,
+    screening,
+    signals,
+    wording,
+)
 from bookings.models import (
     Appointment,
     AppointmentEvent,
     AppointmentStatus,
+    Clearance,
     Client,
     Intake,
     IntakeOutcome,
@@ -51,6 +61,7 @@ INVALID_REQUEST = "invalid_request"
 TOO_LATE_TO_CHANGE = "too_late_to_change"
 NOT_CHANGEABLE = "not_changeable"
 OFFER_EXPIRED = "offer_expired"
+CLEARANCE_MISSING = "clearance_missing"
 
 OVERLAP_CONSTRAINTS = {"appointment_no_therapist_overlap", "appointment_no_room_overlap"}
 # Reasons that mean "someone else got there first" rather than "this time never works".
@@ -303,6 +314,7 @@ def booking_create(
     actor: AbstractBaseUser | None = None,
     now: dt.datetime | None = None,
     hold: Hold | None = None,
+    record: Client | None = None,
 ) -> BookingResult:
     """Book `service` at `start` with `therapist` (None: any qualified, free therapist).
 
@@ -311,6 +323,8 @@ def booking_create(
     (`actor.is_staff`) may book inside the minimum-notice window, e.g. for a walk-in.
     `hold`: the client takes over this held slot (an accepted waitlist offer), which the
     check leaves out and the booking claims in its transaction (`bookings.occupancy`).
+    `record`: the signed-in client's verified record; a booking under its address joins it
+    in this transaction, and a clearance on it may spare the review (`bookings.clearances`).
     """
     now = now or timezone.now()
     if problem := name_problem(client.name):  # forms check it too; this is the final say
@@ -337,6 +351,10 @@ def booking_create(
             rules=rules,
             ignore_hold=hold,
         )
+        joining = clearances.record_for_booking(record, client.email)
+        clearance = clearances.clearance_for_booking(
+            record=joining, start=start, result=result, answers=answers
+        )
         return booking_write_locked(
             service=service,
             therapist=chosen,
@@ -349,6 +367,8 @@ def booking_create(
             actor=actor,
             now=now,
             hold=hold,
+            joining=joining,
+            clearance=clearance,
         )
 
 
@@ -367,13 +387,17 @@ def booking_write_locked(
     hold: Hold | None = None,
     treatment_plan: TreatmentPlan | None = None,
     history: Mapping[str, Any] | None = None,
+    joining: Client | None = None,
+    clearance: Clearance | None = None,
 ) -> BookingResult:
     """Write one booking whose slot was just checked (`_find_slot` / `slot_find`) inside the
     caller's open transaction, after `slot_lock`: the intake, the client row (a new one from
     `ClientDetails`, or an existing record), the appointment, its history line, e-mails and
     reminder. `booking_create` and the series (bookings/series.py) share it, so a session
     booked in a series is written exactly as a single booking is. `history` adds details to
-    the "Booked" line (the series and the session's number in it)."""
+    the "Booked" line (the series and the session's number in it). `joining`: the verified
+    record the booking joins (`clearances.record_for_booking`); `clearance`: the clearance on
+    it that spares the review, whose scope caps the pressure (`bookings.clearances`)."""
 
     def write() -> tuple[Appointment, str]:
         intake = Intake.objects.create(
@@ -381,7 +405,11 @@ def booking_write_locked(
             answers=screening.validate_answers(answers),
             outcome=result.outcome,
             reasons=list(result.reasons),
-            effective_pressure=result.effective_pressure,
+            effective_pressure=(
+                clearances.scoped_pressure(clearance, result.effective_pressure)
+                if clearance
+                else result.effective_pressure
+            ),
         )
         appointment = Appointment(
             client=(
@@ -402,7 +430,7 @@ def booking_write_locked(
                 AppointmentStatus.AWAITING_DEPOSIT
                 if awaiting_deposit
                 else AppointmentStatus.PENDING_REVIEW
-                if result.needs_clearance
+                if result.needs_clearance and clearance is None
                 else AppointmentStatus.CONFIRMED
             ),
             treatment_plan=treatment_plan,
@@ -418,13 +446,18 @@ def booking_write_locked(
             "waitlist. You are still on the waitlist.",
             code=OFFER_EXPIRED,
         )
+    if joining is not None:
+        clients.client_join_signed_in(record=joining, appointment=appointment)
+        appointment.client = joining
     _record(
         appointment,
         AppointmentEvent.Kind.CREATED,
         actor,
         status=appointment.status,
         **dict(history or {}),
+        **(_cleared(clearance) if clearance and not awaiting_deposit else {}),
     )
+    held = appointment.status == AppointmentStatus.PENDING_REVIEW
     if awaiting_deposit:
         # The therapist hears of it once the deposit is paid (booking_deposit_paid).
         notifications.queue_appointment_email(
@@ -433,7 +466,7 @@ def booking_write_locked(
     else:
         notifications.queue_appointment_email(
             appointment,
-            notifications.PENDING_REVIEW if result.needs_clearance else notifications.CONFIRMED,
+            notifications.PENDING_REVIEW if held else notifications.CONFIRMED,
             token=token,
         )
         notifications.queue_therapist_email(appointment, notifications.THERAPIST_NEW)
@@ -552,6 +585,10 @@ def booking_deposit_paid(*, appointment: Appointment) -> bool:
         if appointment.status != AppointmentStatus.AWAITING_DEPOSIT:
             return False
         needs_clearance = appointment.intake.outcome == IntakeOutcome.NEEDS_CLEARANCE
+        clearance = clearances.clearance_for_appointment(appointment) if needs_clearance else None
+        needs_clearance = needs_clearance and clearance is None
+        if clearance is not None:
+            _apply_scope(appointment, clearance)
         appointment.status = (
             AppointmentStatus.PENDING_REVIEW if needs_clearance else AppointmentStatus.CONFIRMED
         )
@@ -563,6 +600,7 @@ def booking_deposit_paid(*, appointment: Appointment) -> bool:
             old=AppointmentStatus.AWAITING_DEPOSIT,
             new=appointment.status,
             deposit="paid",
+            **(_cleared(clearance) if clearance else {}),
         )
         notifications.queue_appointment_email(
             appointment,
@@ -761,11 +799,32 @@ def appointment_status_change(
     return appointment
 
 
+def _cleared(clearance) -> dict[str, Any]:
+    """The history's note that a clearance on record spared the review."""
+    return {"clearance": clearance.pk, "review": "not needed: clearance on record"}
+
+
+def _apply_scope(appointment: Appointment, clearance) -> None:
+    """A clearance's scope binds the session (light pressure only, say)."""
+    intake = appointment.intake
+    pressure = clearances.scoped_pressure(clearance, intake.effective_pressure)
+    if pressure != intake.effective_pressure:
+        intake.effective_pressure = pressure
+        intake.save(update_fields=["effective_pressure"])
+
+
 def _review(appointment: Appointment, actor, *, approve: bool, note: str) -> Appointment:
     with transaction.atomic(durable=True):
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if appointment.status != AppointmentStatus.PENDING_REVIEW:
             raise BookingError("This booking is not waiting for review.", code=NOT_CHANGEABLE)
+        cleared = {}
+        if approve:
+            if refusal := clearances.approval_refusal(appointment):
+                raise BookingError(refusal, code=CLEARANCE_MISSING)
+            clearance = clearances.approving_clearance(appointment)
+            _apply_scope(appointment, clearance)
+            cleared = {"clearance": clearance.pk}
         appointment.status = AppointmentStatus.CONFIRMED if approve else AppointmentStatus.CANCELLED
         appointment.save(update_fields=["status", "updated_at"])
         _record(
@@ -776,6 +835,7 @@ def _review(appointment: Appointment, actor, *, approve: bool, note: str) -> App
             new=appointment.status,
             review="approved" if approve else "declined",
             note=note[:1000],
+            **cleared,
         )
         notifications.queue_appointment_email(
             appointment, notifications.APPROVED if approve else notifications.REVIEW_DECLINED
@@ -791,7 +851,9 @@ def _review(appointment: Appointment, actor, *, approve: bool, note: str) -> App
 def intake_approve(
     *, appointment: Appointment, actor: AbstractBaseUser, note: str = ""
 ) -> Appointment:
-    """Clinical staff clear a booking held for review: it becomes confirmed, the client is told."""
+    """Clinical staff clear a booking held for review: it becomes confirmed, the client is told.
+    Only with a clearance on the client's record that covers the session
+    (`bookings.clearances.approval_refusal`); its scope (light pressure) then applies."""
     return _review(appointment, actor, approve=True, note=note)
 
 

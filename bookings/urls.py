@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings import reconfirm_views, views
+from bookings import clearance_views, reconfirm_views, views
 
 app_name = "bookings"
 
@@ -30,4 +30,5 @@ urlpatterns = [
         views.manage_reschedule,
         name="manage_reschedule",
     ),
+    path("clearances/<int:pk>/letter/", clearance_views.letter, name="clearance_letter"),
 ]

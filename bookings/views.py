@@ -512,6 +512,7 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
                 start=start,
                 client=ClientDetails(**draft["contact"]),
                 answers=draft["answers"],
+                record=getattr(request, "client_record", None),
             )
         except BookingError as failure:
             error = failure

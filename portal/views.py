@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from bookings import body_regions, screening, workload
+from bookings import body_regions, clearances, screening, workload
 from bookings.models import (
     Appointment,
     AppointmentEvent,
@@ -316,6 +316,12 @@ def _render_appointment(
         statuses=THERAPIST_STATUSES,
         day=timezone.localdate(appointment.start),
         **chart_context(appointment=appointment, user=request.user, now=now),
+        clearances=[
+            {"clearance": c, "covers": c.covers(timezone.localdate(appointment.start))}
+            for c in clearances.read_clearances(
+                client=appointment.client, user=request.user, where=APPOINTMENT_PAGE
+            )
+        ],
     )
     return render(request, "therapists/appointment.html", context, status=status)
 

@@ -173,3 +173,28 @@ class RegionEntryFactory(factory.django.DjangoModelFactory):
     technique = "two_foot"
     pressure = "medium"
     client_response = "Relaxed, asked for more"
+
+
+class ClearanceFactory(factory.django.DjangoModelFactory):
+    """A clearance on record (no letter) covering every condition, valid for a year from
+    yesterday; pass `client=` (and `scope`, `valid_until`, `conditions`) as needed."""
+
+    class Meta:
+        model = "bookings.Clearance"
+
+    client = factory.SubFactory(ClientFactory)
+    cleared_by_name = "Dr Lee"
+    cleared_by_role = "physician"
+    cleared_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=1))
+    valid_until = factory.LazyAttribute(lambda c: c.cleared_on + dt.timedelta(days=365))
+    scope = "full"
+    conditions = factory.LazyFunction(
+        lambda: [
+            "spinal_surgery",
+            "disc_condition",
+            "back_pain_now",
+            "blood_thinners",
+            "blood_pressure",
+            "implant",
+        ]
+    )

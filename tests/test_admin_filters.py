@@ -31,6 +31,8 @@ def manager(client):
         ("admin:therapists_timeoff_changelist", "start__year=9999"),
         ("admin:bookings_client_changelist", "created_at__year=9999"),
         ("admin:bookings_intakeaccess_changelist", "at__year=9999"),
+        ("admin:bookings_clearance_changelist", "valid_until__year=9999"),
+        ("admin:bookings_clearanceaccess_changelist", "at__year=9999"),
     ],
 )
 def test_a_year_out_of_range_is_the_admins_invalid_filter_answer(manager, url, query):

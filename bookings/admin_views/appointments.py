@@ -98,7 +98,8 @@ def describe_event(event: AppointmentEvent, names: dict[str, str] | None = None)
         else ""
     )
     if event.kind == AppointmentEvent.Kind.CREATED:
-        return f"Booked ({_status_label(details.get('status', '')).lower()}){series}"
+        cleared = "; no review needed: clearance on record" if details.get("clearance") else ""
+        return f"Booked ({_status_label(details.get('status', '')).lower()}){cleared}{series}"
     if event.kind == AppointmentEvent.Kind.SERIES:
         return f"Made the first session{series}"
     if event.kind == AppointmentEvent.Kind.RESCHEDULED:
@@ -113,7 +114,8 @@ def describe_event(event: AppointmentEvent, names: dict[str, str] | None = None)
         return (f"Cancelled: {reason}" if reason else "Cancelled") + series
     if event.kind == AppointmentEvent.Kind.STATUS:
         if details.get("review") == "approved":
-            return f"Approved after intake review{note}"
+            cleared = " (clearance on record)" if details.get("clearance") else ""
+            return f"Approved after intake review{cleared}{note}"
         return f"{_status_label(details.get('old'))} → {_status_label(details.get('new'))}"
     if event.kind == AppointmentEvent.Kind.NOTE:
         return "Session note added"

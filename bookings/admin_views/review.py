@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from bookings import clearances
 from bookings.admin_forms import (
     ReviewForm,
 )
@@ -47,12 +48,15 @@ def review_queue(
         .order_by("start")
     )
     now = timezone.now()
+    can_review = request.user.has_perm("bookings.review_intake")
     rows = [
         {
             "appointment": appointment,
             "start": local(appointment.start),
             "past": appointment.start < now,
             "form": bound.get(appointment.pk) or ReviewForm(auto_id=f"id_{appointment.pk}_%s"),
+            # Approving needs a clearance on record (bookings.clearances): say so up front.
+            "clearance_missing": clearances.approval_refusal(appointment) if can_review else None,
         }
         for appointment in pending
     ]
@@ -64,7 +68,7 @@ def review_queue(
             model_admin,
             title="Intake review queue",
             rows=rows,
-            can_review=request.user.has_perm("bookings.review_intake"),
+            can_review=can_review,
             can_read_answers=request.user.has_perm("bookings.view_full_intake"),
         ),
         status=status,

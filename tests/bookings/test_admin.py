@@ -28,7 +28,7 @@ from bookings.models import (
 from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from tests.bookings.clinic import build_clinic, local_time
-from tests.factories import AppointmentFactory, IntakeFactory
+from tests.factories import AppointmentFactory, ClearanceFactory, IntakeFactory
 from tests.people import CLINIC_MANAGER, FRONT_DESK, request_queries, role, staff_member  # noqa: F401
 from therapists.models import TimeOff
 
@@ -192,6 +192,7 @@ def test_each_action_answers_as_the_role_allows(client, clinic, people, who, act
             start=timezone.now().replace(second=0, microsecond=0) - dt.timedelta(minutes=30),
         ),
     }
+    ClearanceFactory(client=data["pending"].client)  # approving needs one on record
     build, expected = POST_ACTIONS[action]
     url, payload = build(data)
     events_before = AppointmentEvent.objects.count()
@@ -696,6 +697,7 @@ class TestReviewQueue:
 
     def test_approve_confirms_and_records_the_note(self, client, clinic, manager):
         pending = book(clinic, answers=clear_answers(disc_condition=True))
+        ClearanceFactory(client=pending.client)
         response = client_for(client, manager).post(
             reverse("admin:bookings_appointment_review_decide", args=[pending.pk]),
             {"decision": "approve", "note": "GP letter on file."},

@@ -20,6 +20,7 @@ from bookings.services import (
 )
 from outbox.services import emails_deliver_due
 from tests.bookings.clinic import local_time
+from tests.factories import ClearanceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +100,7 @@ class TestClientEmails:
 
     def test_approved_carries_the_note_and_an_ics(self, send, clinic, staff):
         appointment = book(send, clinic, disc_condition=True).appointment
+        ClearanceFactory(client=appointment.client)
         send(intake_approve, appointment=appointment, actor=staff, note="Cleared by Dr Lee.")
         (message,) = to("ada@example.com")
         assert message.subject.startswith("Good news: your Ashiatsu session is confirmed")

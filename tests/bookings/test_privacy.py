@@ -229,6 +229,7 @@ class TestNothingLeftBehind:
         assert counts == {
             "intakes": 1,
             "session notes": 1,
+            "clearances": 0,
             "clients": 1,
             "waitlist entries": 0,
             "session charts": 0,

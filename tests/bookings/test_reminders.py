@@ -18,7 +18,7 @@ from bookings.services import (
 )
 from outbox.services import emails_deliver_due
 from tests.bookings.clinic import local_time
-from tests.factories import UserFactory
+from tests.factories import ClearanceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -127,6 +127,7 @@ def test_a_booking_still_pending_review_gets_no_reminder_until_approved(clinic):
     assert sweep(appointment.start - DAY) == (0, [])
     assert Reminder.objects.get().outcome == NOT_CONFIRMED
     staff = UserFactory(username="desk", is_staff=True)
+    ClearanceFactory(client=appointment.client)
     intake_approve(appointment=appointment, actor=staff)
     # The approval e-mail carries the details; no late reminder is needed.
     assert sweep(appointment.start - DAY + dt.timedelta(hours=1)) == (0, [])

@@ -19,6 +19,7 @@ from bookings.services import (
     session_note_add,
 )
 from tests.bookings.clinic import local_time
+from tests.factories import ClearanceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +92,7 @@ class TestReview:
         self, clinic, staff, django_capture_on_commit_callbacks
     ):
         appointment = _book(clinic, disc_condition=True)
+        ClearanceFactory(client=appointment.client)
         with django_capture_on_commit_callbacks(execute=True):
             approved = intake_approve(
                 appointment=appointment, actor=staff, note="Cleared by Dr Lee."

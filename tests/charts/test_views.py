@@ -142,9 +142,10 @@ class TestTheAppointmentPage:
         # 10-11 earlier sessions and their quick notes; the chart: 12 the note with author
         # and signer, 13 its entries, 14 its addenda with authors, 15 the pre-brief's last
         # signed note with session, therapist and service, 16 its entries, 17 one INSERT of
-        # both chart reads; the re-confirmation (issue #13): 18 its last history line,
-        # 19 intake revisions (none), 20 whether a link was sent.
-        with django_assert_num_queries(20 + SESSION_SAVE):
+        # both chart reads, 18 the client's clearances on record (none); the re-confirmation
+        # (issue #13): 19 its last history line, 20 intake revisions (none), 21 whether a
+        # link was sent.
+        with django_assert_num_queries(21 + SESSION_SAVE):
             response = client.get(page(today))
         assert response.status_code == 200
 

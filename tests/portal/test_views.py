@@ -501,8 +501,9 @@ class TestAppointmentPage:
         # manager's permission first), 7 INSERT intake access, 8 notes with authors, 9 history
         # with actors, 10 earlier sessions with service and therapist, 11 their notes,
         # 12 the session's chart note (none), 13 the pre-brief's last signed note (none),
-        # 14-16 the re-confirmation: last history line, intake revisions, link sent (none).
-        with django_assert_num_queries(16 + SESSION_SAVE):
+        # 14 the client's clearances on record (none); 15-17 the re-confirmation: last
+        # history line, intake revisions, link sent (none).
+        with django_assert_num_queries(17 + SESSION_SAVE):
             client.get(page_urls(session)["appointment"])
 
 

@@ -1,0 +1,219 @@
+"""Clearances in the staff admin: recorded (with the letter) by staff who may
+(`bookings.add_clearance`: the clinic manager), read only by those who may read health data.
+
+A clearance is recorded once through `bookings.clearances.clearance_record` and not edited
+afterwards (a new one replaces it: the history of what was relied on stays). The letter is
+never a file field with a link: the page shows a link to the one view that checks the
+reader and logs the read (`bookings.clearance_views`). Opening a clearance's page is a read
+of its details and is logged too. The front desk has no permission on clearances at all;
+on the client's record page it sees only that one is on record and until when.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import BadRequest
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.html import format_html
+
+from bookings import clearances
+from bookings.admin_forms import DateInput
+from bookings.models import Clearance, ClearanceAccess, Client
+
+ADMIN_PAGE = "admin: clearance page"
+
+
+class ClearanceForm(forms.ModelForm):
+    """The shape of a clearance; `clearances.clearance_record` has the final say."""
+
+    conditions = forms.MultipleChoiceField(
+        label="Intake conditions it clears",
+        choices=list(clearances.CONDITIONS.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    valid_until = forms.DateField(
+        required=False,
+        widget=DateInput(),
+        help_text="Leave empty for the clinic's default (12 months after the clearance).",
+    )
+    letter = forms.FileField(required=False)
+
+    class Meta:
+        model = Clearance
+        fields = [
+            "client",
+            "cleared_by_name",
+            "cleared_by_role",
+            "cleared_on",
+            "valid_until",
+            "scope",
+            "restrictions",
+            "conditions",
+        ]
+        widgets = {"cleared_on": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "client" in self.fields:  # the add page (a recorded clearance is read-only)
+            self.fields["client"].queryset = Client.objects.filter(merged_into=None)
+        if "letter" in self.fields:
+            self.fields["letter"].help_text = (
+                "The professional's letter: PDF, JPEG or PNG, at most "
+                f"{clearances.max_letter_megabytes()} MB. Kept sealed, never public."
+            )
+
+    def clean_letter(self):
+        letter = self.cleaned_data.get("letter")
+        if letter:
+            try:
+                clearances.letter_check(letter)
+            except clearances.ClearanceError as error:
+                raise forms.ValidationError(error.message) from error
+            letter.seek(0)
+        return letter
+
+    def clean(self):
+        cleaned = super().clean()
+        cleared_on, valid_until = cleaned.get("cleared_on"), cleaned.get("valid_until")
+        if cleared_on and valid_until and valid_until < cleared_on:
+            self.add_error("valid_until", "A clearance cannot end before the day it was given.")
+        return cleaned
+
+
+@admin.register(Clearance)
+class ClearanceAdmin(admin.ModelAdmin):
+    list_display = ["client", "cleared_on", "valid_until", "has_letter", "recorded_by"]
+    list_select_related = ["client", "recorded_by"]
+    search_fields = ["client__name", "client__email"]
+    date_hierarchy = "valid_until"
+    form = ClearanceForm
+    autocomplete_fields = ["client"]  # a search box, not a list of every client
+    readonly = [
+        "client",
+        "cleared_by_name",
+        "cleared_by_role",
+        "cleared_on",
+        "valid_until",
+        "scope",
+        "restrictions",
+        "conditions_cleared",
+        "letter_link",
+        "recorded_by",
+        "recorded_at",
+    ]
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        """Health data: only those who may read it, whatever model permissions say."""
+        return request.user.has_perm(clearances.READ_PERMISSION) and super().has_view_permission(
+            request, obj
+        )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_fields(self, request, obj=None):
+        return self.readonly if obj is not None else super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly if obj is not None else []
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if "client" in form.base_fields:  # no "add/change/delete client" buttons beside it
+            widget = form.base_fields["client"].widget
+            widget.can_add_related = widget.can_change_related = False
+            widget.can_delete_related = widget.can_view_related = False
+        return form
+
+    def get_changeform_initial_data(self, request):
+        return {"client": request.GET.get("client")}
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            saved = clearances.clearance_record(
+                client=data["client"],
+                by=request.user,
+                letter=data.get("letter"),
+                details=clearances.ClearanceDetails(
+                    cleared_by_name=data["cleared_by_name"],
+                    cleared_by_role=data["cleared_by_role"],
+                    cleared_on=data["cleared_on"],
+                    valid_until=data.get("valid_until"),
+                    scope=data["scope"],
+                    restrictions=data.get("restrictions", ""),
+                    conditions=data["conditions"],
+                ),
+            )
+        except clearances.ClearanceError as error:  # the form checked the same: a race
+            raise BadRequest(error.message) from error
+        obj.pk, obj.client = saved.pk, saved.client
+        obj.valid_until = saved.valid_until
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        clearance = self.get_object(request, object_id)
+        if clearance is not None and self.has_view_permission(request, clearance):
+            clearances.log_clearance_reads(
+                user=request.user, clearances=[clearance], where=ADMIN_PAGE
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_addanother" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        messages.success(
+            request, f"Clearance recorded for {obj.client}, valid until {obj.valid_until:%d %B %Y}."
+        )
+        return self._client_page(obj)
+
+    def _client_page(self, obj):
+        return redirect(reverse("admin:bookings_client_change", args=[obj.client_id]))
+
+    @admin.display(description="Letter", boolean=True)
+    def has_letter(self, clearance: Clearance) -> bool:
+        return bool(clearance.letter_file)
+
+    @admin.display(description="Intake conditions it clears")
+    def conditions_cleared(self, clearance: Clearance) -> str:
+        return "; ".join(clearances.condition_labels(clearance.conditions)) or "—"
+
+    @admin.display(description="Letter")
+    def letter_link(self, clearance: Clearance) -> str:
+        return letter_link(clearance)
+
+
+def letter_link(clearance: Clearance) -> str:
+    if not clearance.letter_file:
+        return "No letter"
+    return format_html(
+        '<a href="{}" download>Download the letter</a> ({}, {} KB; the download is logged)',
+        reverse("bookings:clearance_letter", args=[clearance.pk]),
+        clearances.EXTENSIONS.get(clearance.letter_type, "").upper(),
+        max(1, clearance.letter_size // 1024),
+    )
+
+
+@admin.register(ClearanceAccess)
+class ClearanceAccessAdmin(admin.ModelAdmin):
+    """Who read which clearance, when and where (beside the intake access log)."""
+
+    list_display = ["at", "user", "clearance", "where"]
+    list_filter = ["where"]
+    list_select_related = ["user", "clearance"]
+    search_fields = ["user__username"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm(clearances.READ_PERMISSION)
