@@ -28,7 +28,7 @@ from bookings.admin_views.common import (
     local,
 )
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
-from bookings.privacy import may_read_full_intake
+from bookings.privacy import intake_list_read, may_read_full_intake
 from bookings.reconfirmation import (
     desk_confirmation_problem,
     may_confirm_at_desk,
@@ -152,9 +152,18 @@ def _detail_response(
     # Offer only what the service would accept now: check in from the session's day on,
     # completed or no-show once it has started.
     status_actions = allowed_status_changes(appointment=appointment) if can_change else []
+    # Session notes are health data: only those who may read the full intake (the manager,
+    # the session's own therapist) see them, and each read is logged. The front desk's
+    # `view_sessionnote` lets it see that notes exist in lists, not read them here.
     notes = []
-    if request.user.has_perm("bookings.view_sessionnote"):
+    if may_read_full_intake(request.user, appointment):
         notes = list(appointment.notes.select_related("author"))
+        if notes:
+            intake_list_read(
+                user=request.user,
+                intake_ids=[appointment.intake_id],
+                where="admin: appointment page (session notes)",
+            )
     return TemplateResponse(
         request,
         "admin/bookings/appointment/detail.html",

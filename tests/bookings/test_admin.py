@@ -817,3 +817,39 @@ def test_the_page_offers_only_the_status_changes_that_can_happen_now(
         reverse("admin:bookings_appointment_change", args=[appointment.pk])
     )
     assert [label for _, label in response.context["status_actions"]] == buttons
+
+
+class TestSessionNotesOnTheAppointmentPage:
+    """Session notes are health data: the front desk's `view_sessionnote` does not let it
+    read them on the appointment page; the manager reads them, and the read is logged."""
+
+    @pytest.fixture
+    def noted(self, clinic):
+        from tests.factories import AppointmentFactory
+
+        appointment = AppointmentFactory(
+            therapist=clinic.therapists[0], service=clinic.bar_60, room=clinic.bar_rooms[0]
+        )
+        appointment.notes.create(
+            author=None, work_done="Sciatica flared on the left side", pressure_used="light"
+        )
+        return appointment
+
+    def _page(self, client, user, appointment):
+        client.force_login(user)
+        url = reverse("admin:bookings_appointment_change", args=[appointment.pk])
+        return client.get(url).content.decode()
+
+    def test_the_front_desk_does_not_read_them_and_nothing_is_logged(self, client, desk, noted):
+        from bookings.models import IntakeAccess
+
+        assert "Sciatica" not in self._page(client, desk, noted)
+        assert not IntakeAccess.objects.filter(user=desk).exists()
+
+    def test_the_manager_reads_them_and_the_read_is_logged(self, client, manager, noted):
+        from bookings.models import IntakeAccess
+
+        assert "Sciatica" in self._page(client, manager, noted)
+        assert IntakeAccess.objects.filter(
+            user=manager, intake=noted.intake, where__contains="session notes"
+        ).exists()

@@ -281,8 +281,10 @@ class TestTheLink:
         self, client, clinic, manager
     ):
         from bookings.services import intake_approve
+        from tests.factories import ClearanceFactory
 
         appointment = book(clinic, local_time(6, 10), disc_condition=True)
+        ClearanceFactory(client=appointment.client)  # approving needs one on record
         intake_approve(appointment=appointment, actor=manager)
         token = reconfirmation_link_issue(appointment=appointment)
         posted = form_answers(disc_condition=True, pressure="light")
