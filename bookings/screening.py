@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from bookings import body_regions
@@ -247,8 +247,8 @@ class Wait:
     @property
     def phrase(self) -> str:
         if self.months:
-            return gettext("%(n)d months") % {"n": self.months}
-        return gettext("%(n)d weeks") % {"n": self.weeks}
+            return ngettext("%(n)d month", "%(n)d months", self.months) % {"n": self.months}
+        return ngettext("%(n)d week", "%(n)d weeks", self.weeks) % {"n": self.weeks}
 
 
 SPINAL_SURGERY_WAIT = Wait(months=12)
