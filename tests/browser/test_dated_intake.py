@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from bookings.models import Appointment, AppointmentStatus
 from tests.bookings.clinic import build_clinic
 from tests.browser.flow import answer_intake, choose_time, day_label, give_contact_details
+from tests.browser.test_accessibility import assert_accessible
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,6 +63,7 @@ def test_a_recent_surgery_leads_to_the_reason_and_the_picker_at_the_bookable_day
     assert box["x"] + box["width"] <= 390 and box["height"] >= 44  # a thumb-sized target
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
     steps("bookable-from")
+    assert_accessible(page, "intake, bookable from")
     assert not Appointment.objects.exists()
 
     link.click()

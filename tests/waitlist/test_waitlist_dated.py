@@ -5,6 +5,7 @@ being booked by version 2's rules."""
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Appointment
@@ -84,3 +85,16 @@ def test_an_entry_answered_under_version_2_is_booked_by_version_2(clinic, solo, 
     booked = offer_accept(offer=WaitlistOffer.objects.get()).appointment
     assert (booked.intake.questionnaire_version, booked.intake.outcome) == (2, "needs_clearance")
     assert Appointment.objects.filter(status="pending_review").count() == 1
+
+
+def test_the_join_page_says_from_which_day_and_keeps_nothing(client, clinic):
+    from tests.waitlist.test_waitlist import TestPages
+
+    bookable = timezone.localdate() + dt.timedelta(days=5)
+    data = TestPages.form(
+        None, clinic, pregnancy="ended", pregnancy_end_date=ended_so_bookable_on(bookable)
+    )
+    response = client.post(reverse("waitlist:join"), data)
+    assert response.status_code == 400
+    assert f"Please choose dates from {bookable:%d %B %Y} on." in response.content.decode()
+    assert not WaitlistEntry.objects.exists()
