@@ -321,3 +321,23 @@ class TestTheBookingService:
         fracture = rows["Any fracture or broken bone in the last 6 months?"]
         assert fracture["answer"] == "Yes" and fracture["flag"]
         assert not any("when" in str(q).lower() for q in rows)
+
+
+class TestTheAdmin:
+    def test_the_desk_cannot_book_before_the_bookable_day_and_is_told_it(
+        self, client, clinic, desk
+    ):
+        from tests.bookings.test_admin import booking_form_data, client_for
+
+        start = local_time(3, 11)
+        bookable = start.date() + dt.timedelta(days=4)
+        data = booking_form_data(
+            clinic,
+            start=start,
+            pregnancy="ended",
+            pregnancy_end_date=ended_so_bookable_on(bookable).isoformat(),
+        )
+        response = client_for(client, desk).post(reverse("admin:bookings_appointment_add"), data)
+        assert response.status_code == 200
+        assert f"You can book from {bookable.day} {bookable:%B %Y}" in response.content.decode()
+        assert nothing_written()
