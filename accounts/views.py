@@ -84,7 +84,7 @@ def _answers(appointment: Appointment | None, record) -> list[tuple[str, str]]:
         appointment=appointment, client=record, where="client's own account page"
     )
     rows = []
-    for question in screening.QUESTIONS:
+    for question in screening.questionnaire(appointment.intake.questionnaire_version).questions:
         if question.key not in answers:
             continue
         value = answers[question.key]

@@ -176,7 +176,13 @@ class BookingIn(Schema):
     start: StartTime = Field(description="ISO-8601 with offset, e.g. 2026-12-01T10:00:00-05:00")
     client: ClientIn
     intake: dict[str, Answer] = Field(
-        description="Every question of the intake, keyed as in the spec (e.g. `pregnant`)."
+        description=(
+            "Every question of the intake (questionnaire version 3), keyed as in the README "
+            "(e.g. `pregnancy`). Dated answers are YYYY-MM-DD strings, required only when the "
+            "answer before them asks (`spinal_surgery_date` when `spinal_surgery` is "
+            "`within_12_months`, `fracture_date` when `fracture_recent` is true, "
+            "`pregnancy_end_date` when `pregnancy` is `ended`), otherwise null or left out."
+        )
     )
 
 
@@ -290,6 +296,10 @@ def _from_booking_error(error: services.BookingError, **extra: Any) -> ApiError:
             f"{settings.CLINIC_EMAIL} and we will help you find another treatment."
         )
         return ApiError(422, detail, code=error.code, errors={"intake": detail})
+    if error.code == services.BOOKABLE_LATER and error.screening is not None:
+        day = error.screening.bookable_from
+        detail = f"{error.message} Please choose a time from {day:%Y-%m-%d} on."
+        return ApiError(422, detail, code=error.code, errors={"start": detail})
     if error.code == services.INVALID_INTAKE:
         errors = {_intake_field(key): message for key, message in error.errors.items()}
         return ApiError(422, error.message, code=error.code, errors=errors)
@@ -466,7 +476,7 @@ def _request_errors(payload: BookingIn) -> tuple[dict[str, str], ContactForm]:
     for field, messages in contact.errors.items():
         errors[f"client.{field}"] = " ".join(messages)
     try:
-        screening.validate_answers(payload.intake)
+        screening.validate_answers(payload.intake, today=clinic_today())
     except screening.InvalidAnswers as error:
         errors.update({_intake_field(key): message for key, message in error.errors.items()})
     return errors, contact
@@ -577,9 +587,10 @@ def create_booking(request: HttpRequest, payload: BookingIn):
     201 with the reference, status (`confirmed`, or `pending_review` when clinical staff
     must clear the intake first), the screening outcome with its plain reasons, and the
     private manage link (shown once: only its hash is stored). 409 `taken` with nearby
-    alternatives when someone else just got the slot. 422 for invalid input, a time the
-    clinic does not offer (code = the reason, e.g. `outside_hours`, `too_soon`) or a
-    declined intake (code `declined`). 404 for an unknown service or therapist slug.
+    alternatives when someone else just got the slot. 422 for invalid input (an event date
+    in the future, say), a time the clinic does not offer (code = the reason, e.g.
+    `outside_hours`, `too_soon`), a declined intake (code `declined`), or a time before
+    the day a dated answer allows (code `bookable_later`: "You can book from …"). 404 for an unknown service or therapist slug.
     """
     service = _service(payload.service)
     therapist = _therapist(payload.therapist)

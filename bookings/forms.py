@@ -65,6 +65,13 @@ class ContactForm(forms.Form):
 
 def _field_for(question: screening.Question) -> forms.Field:
     common = {"label": question.text, "help_text": question.help_text}
+    if question.kind == screening.DATE:
+        # Optional as a form field: the screening requires it only when the answer before
+        # it says so (a client who answers "no" never sees it with JavaScript on, and
+        # can leave it empty without).
+        return forms.DateField(
+            required=False, widget=forms.DateInput(attrs={"type": "date"}), **common
+        )
     if question.kind == screening.BOOL:
         return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)
     if question.kind == screening.CHOICE:
@@ -87,12 +94,27 @@ def _field_for(question: screening.Question) -> forms.Field:
 
 
 class IntakeForm(forms.Form):
-    """The back-health questionnaire (SPEC "Intake screening"), one field per question."""
+    """The back-health questionnaire (SPEC "Intake screening"), one field per question.
 
-    def __init__(self, *args, **kwargs):
+    `on`: the local day of the session, so dated answers (a recent surgery) are judged
+    for it; without it (the admin and waitlist forms, whose day is another form's) the
+    answers are only validated here and the service screens them. `today`: the clinic's
+    date, so event dates in the future are refused."""
+
+    def __init__(self, *args, on: dt.date | None = None, today: dt.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.on, self.today = on, today
         for question in screening.QUESTIONS:
             self.fields[question.key] = _field_for(question)
+            if question.asked_when:
+                # static/js/intake-dates.js hides the date until the answer asks for it.
+                trigger, value = question.asked_when
+                self.fields[question.key].widget.attrs.update(
+                    {
+                        "data-asked-when": self.add_prefix(trigger),
+                        "data-asked-value": _form_value(value),
+                    }
+                )
         self.helper = _helper("Continue")
         self.helper.form_class = "intake-form"
         # The body-map questions draw the map beside their checkboxes (works without JS;
@@ -114,7 +136,11 @@ class IntakeForm(forms.Form):
         for question in screening.QUESTIONS:
             value = answers.get(question.key)
             if question.kind == screening.BOOL and isinstance(value, bool):
-                value = "yes" if value else "no"
+                value = _form_value(value)
+            if question.kind == screening.DATE:
+                value = screening.event_day(value) if _is_iso_day(value) else None
+            if question.kind == screening.CHOICE and value not in dict(question.choices):
+                value = None  # an older version's answer (or none): asked afresh
             initial[question.key] = value
         return initial
 
@@ -126,6 +152,9 @@ class IntakeForm(forms.Form):
                 value = value == "yes"
             if question.kind == screening.REGIONS:
                 value = list(value or [])
+            if question.kind == screening.DATE:
+                data[question.key] = value.isoformat() if value else None
+                continue
             data[question.key] = value if value is not None else ""
         return data
 
@@ -133,11 +162,28 @@ class IntakeForm(forms.Form):
         cleaned = super().clean()
         if not self.errors:
             try:
-                self.screening = screening.screen(self.answers())
+                if self.on is None:
+                    screening.validate_answers(self.answers(), today=self.today)
+                else:
+                    self.screening = screening.screen(self.answers(), on=self.on, today=self.today)
             except screening.InvalidAnswers as error:
                 for key, message in error.errors.items():
                     self.add_error(key if key in self.fields else None, message)
         return cleaned
+
+
+def _form_value(answer: Any) -> str:
+    """How an answer is sent by the form: yes/no for booleans, the choice key otherwise."""
+    if isinstance(answer, bool):
+        return "yes" if answer else "no"
+    return str(answer)
+
+
+def _is_iso_day(value: Any) -> bool:
+    try:
+        return screening.event_day(value) is not None
+    except ValueError:
+        return False
 
 
 class DateForm(forms.Form):

@@ -158,8 +158,10 @@ def reconfirm_change(
     cancel, send back to review or record, in one transaction (all or nothing)."""
     now = now or timezone.now()
     try:
-        cleaned = screening.validate_answers(answers)
-        result = screening.screen(cleaned)
+        today = clinic_today(now)
+        cleaned = screening.validate_answers(answers, today=today)
+        # Dated answers (questionnaire 3) are judged for the session's own local day.
+        result = screening.screen(cleaned, on=clinic_today(link.appointment.start), today=today)
     except screening.InvalidAnswers as invalid:
         raise BookingError(
             "Please answer every intake question.", code="invalid_intake", errors=invalid.errors

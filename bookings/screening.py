@@ -9,14 +9,22 @@ Pure: answers in, outcome and plain-language reasons out. Forms call it to show 
 `bookings.services` calls it again and decides.
 """
 
+import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
 from bookings import body_regions
 
 # Version 2 added the body map (`avoid_regions`, `focus_regions`); no rule changed.
-QUESTIONNAIRE_VERSION = 2
+# Version 3 dates the contraindications that heal (`DATED_RULES`): a recent spinal surgery,
+# fracture or pregnancy makes a session bookable from a date instead of "no" for good.
+QUESTIONNAIRE_VERSION = 3
 
 CLEAR = "clear"
 LIGHT_PRESSURE = "light_pressure"
@@ -29,6 +37,8 @@ BOOL = "bool"
 CHOICE = "choice"
 TEXT = "text"
 MUST_BE_TRUE = "must_be_true"
+# The day something happened (YYYY-MM-DD), asked only when the answer before it says so.
+DATE = "date"
 # Named regions of the body map (`bookings.body_regions`); optional, an empty list if unanswered.
 REGIONS = "regions"
 TEXT_MAX_LENGTH = 1000
@@ -41,6 +51,9 @@ class Question:
     kind: str
     choices: tuple[tuple[str, str], ...] = ()
     help_text: str = ""
+    # DATE questions: asked (and then required) only when the answer to `asked_when[0]` is
+    # `asked_when[1]`; otherwise the answer is stored as None.
+    asked_when: tuple[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -63,7 +76,7 @@ def _equals(value: str) -> Callable[[Any], bool]:
     return lambda answer: answer == value
 
 
-QUESTIONS: tuple[Question, ...] = (
+QUESTIONS_V2: tuple[Question, ...] = (
     Question("pregnant", "Are you pregnant or could you be?", BOOL),
     Question(
         "spinal_surgery",
@@ -134,9 +147,7 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question("adult", "I am 18 or older.", MUST_BE_TRUE),
 )
-QUESTIONS_BY_KEY: Mapping[str, Question] = {q.key: q for q in QUESTIONS}
-
-RULES: tuple[Rule, ...] = (
+RULES_V2: tuple[Rule, ...] = (
     Rule(
         "pregnant",
         _yes,
@@ -211,12 +222,220 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+# --- Version 3: dated contraindications -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Wait:
+    """How long after an event a back can take a therapist's weight again. Months are
+    calendar months; a day that does not exist in the target month (31 March + 6 months)
+    moves to the first of the next month, never back: the wait is never shortened."""
+
+    months: int = 0
+    weeks: int = 0
+
+    def after(self, day: dt.date) -> dt.date:
+        month_index = day.year * 12 + day.month - 1 + self.months
+        year, month = divmod(month_index, 12)
+        try:
+            moved = day.replace(year=year, month=month + 1)
+        except ValueError:  # 29-31 of a shorter month: the first of the month after
+            year, month = divmod(month_index + 1, 12)
+            moved = dt.date(year, month + 1, 1)
+        return moved + dt.timedelta(weeks=self.weeks)
+
+    @property
+    def phrase(self) -> str:
+        if self.months:
+            return ngettext("%(n)d month", "%(n)d months", self.months) % {"n": self.months}
+        return ngettext("%(n)d week", "%(n)d weeks", self.weeks) % {"n": self.weeks}
+
+
+SPINAL_SURGERY_WAIT = Wait(months=12)
+"""Spinal surgery (fusion, disc surgery, decompression) takes about a year for bone and scar
+to heal enough to carry a standing person's weight: the questionnaire has always declined
+surgery "within the last 12 months" (SPEC), now counted from the day of the surgery. After
+it the booking still needs clearance, as surgery "more than 12 months ago" always did."""
+
+FRACTURE_WAIT = Wait(months=6)
+"""A broken bone takes up to six months to remodel fully; body weight on a partly healed
+fracture can break it again. SPEC: "a fracture in the last 6 months" declines, counted
+from the day of the fracture. After it nothing else is needed."""
+
+PREGNANCY_END_WAIT = Wait(weeks=12)
+"""After a birth or the end of a pregnancy the ligaments stay loose (relaxin) and the
+abdominal wall, and any caesarean scar, need about three months before a client can lie
+face down under a person's weight: the clinic books from 12 weeks after the end date."""
+
+EARLIEST_YEAR = 1900  # an event date before this is a typing error, not a medical history
+
+
+@dataclass(frozen=True)
+class DatedRule:
+    """When `applies(answer to key)`, the session is declined before the day
+    `wait.after(answer to date_key)` (the client is told that day, `reason` naming what it
+    waits for), and from that day on `then` applies (an outcome with its reason, or CLEAR)."""
+
+    key: str
+    applies: Callable[[Any], bool]
+    date_key: str
+    wait: Wait
+    reason: str  # "%(day)s" and "%(wait)s" are filled in
+    then: str = CLEAR
+    then_reason: str = ""
+
+    def bookable_from(self, event: dt.date) -> dt.date:
+        return self.wait.after(event)
+
+
+PREGNANCY = Question(
+    "pregnancy",
+    _("Are you pregnant, or have you been in the last 12 weeks?"),
+    CHOICE,
+    (
+        ("no", _("No")),
+        ("pregnant", _("Yes, I am or could be pregnant")),
+        ("ended", _("My pregnancy ended in the last 12 weeks")),
+    ),
+    help_text=_("A birth, a miscarriage or a termination."),
+)
+PREGNANCY_END_DATE = Question(
+    "pregnancy_end_date",
+    _("If it ended in the last 12 weeks: when did your pregnancy end?"),
+    DATE,
+    asked_when=("pregnancy", "ended"),
+)
+SPINAL_SURGERY_DATE = Question(
+    "spinal_surgery_date",
+    _("If within the last 12 months: when was the surgery?"),
+    DATE,
+    help_text=_("Not sure of the day? Give the latest day it could have been."),
+    asked_when=("spinal_surgery", "within_12_months"),
+)
+FRACTURE_DATE = Question(
+    "fracture_date",
+    _("If yes: when did the fracture happen?"),
+    DATE,
+    help_text=_("Not sure of the day? Give the latest day it could have been."),
+    asked_when=("fracture_recent", True),
+)
+
+
+def _v3_questions() -> tuple[Question, ...]:
+    """Version 2's questions with the pregnancy question widened to a recent pregnancy, and
+    a date asked after each answer that heals with time."""
+    questions: list[Question] = []
+    for question in QUESTIONS_V2:
+        if question.key == "pregnant":
+            questions += [PREGNANCY, PREGNANCY_END_DATE]
+            continue
+        questions.append(question)
+        if question.key == "spinal_surgery":
+            questions.append(SPINAL_SURGERY_DATE)
+        elif question.key == "fracture_recent":
+            questions.append(FRACTURE_DATE)
+    return tuple(questions)
+
+
+QUESTIONS: tuple[Question, ...] = _v3_questions()
+QUESTIONS_BY_KEY: Mapping[str, Question] = {q.key: q for q in QUESTIONS}
+
+DATED_RULES: tuple[DatedRule, ...] = (
+    DatedRule(
+        "pregnancy",
+        _equals("ended"),
+        "pregnancy_end_date",
+        PREGNANCY_END_WAIT,
+        _(
+            "You can book from %(day)s: %(wait)s after the end of your pregnancy, when your "
+            "body is ready to take a therapist's weight again."
+        ),
+    ),
+    DatedRule(
+        "spinal_surgery",
+        _equals("within_12_months"),
+        "spinal_surgery_date",
+        SPINAL_SURGERY_WAIT,
+        _(
+            "You can book from %(day)s: %(wait)s after your spinal surgery. Your spine needs "
+            "that long to heal before it can take a therapist's weight."
+        ),
+        then=NEEDS_CLEARANCE,
+        then_reason=_(
+            "You have had spinal surgery, so our clinical staff review your booking first."
+        ),
+    ),
+    DatedRule(
+        "fracture_recent",
+        _yes,
+        "fracture_date",
+        FRACTURE_WAIT,
+        _(
+            "You can book from %(day)s: %(wait)s after your fracture, when the bone has "
+            "healed enough to take body weight."
+        ),
+    ),
+)
+DATED_KEYS = {rule.key for rule in DATED_RULES}
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "pregnancy",
+        _equals("pregnant"),
+        DECLINED,
+        _("Walk-on-back massage is not safe during pregnancy or when you could be pregnant."),
+    ),
+    *(
+        rule
+        for rule in RULES_V2
+        if rule.key not in ("pregnant", "fracture_recent")
+        and not (rule.key == "spinal_surgery" and rule.outcome == DECLINED)
+    ),
+)
+"""Version 3's undated rules: version 2's, less those the dated rules took over."""
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    version: int
+    questions: tuple[Question, ...]
+    rules: tuple[Rule, ...]
+    dated_rules: tuple[DatedRule, ...] = ()
+
+
+QUESTIONNAIRES: Mapping[int, Questionnaire] = {
+    # Versions 1 and 2 ask the same questions (1 never showed the body map, whose answers
+    # are optional) under the same rules: their yes/no answers keep their meaning for good.
+    1: Questionnaire(1, QUESTIONS_V2, RULES_V2),
+    2: Questionnaire(2, QUESTIONS_V2, RULES_V2),
+    3: Questionnaire(3, QUESTIONS, RULES, DATED_RULES),
+}
+
+
+def current_version() -> int:
+    """The version new answers are given under (a model field default that follows it)."""
+    return QUESTIONNAIRE_VERSION
+
+
+def questionnaire(version: int = QUESTIONNAIRE_VERSION) -> Questionnaire:
+    """The questions and rules an intake of `version` was answered under (stored intakes
+    are judged and shown by their own version, never reinterpreted by a newer one)."""
+    try:
+        return QUESTIONNAIRES[version]
+    except KeyError:
+        raise InvalidAnswers(
+            {"intake": f"Unknown questionnaire version {version!r}."[:200]}
+        ) from None
+
+
 @dataclass(frozen=True)
 class Screening:
     version: int
     outcome: str
     reasons: tuple[str, ...]
     effective_pressure: str
+    # Declined only by dated answers: the first day a session can be booked (else None).
+    bookable_from: dt.date | None = None
 
     @property
     def is_declined(self) -> bool:
@@ -271,18 +490,79 @@ def _regions(value: Any) -> list[str]:
     return body_regions.in_order(value)
 
 
-def validate_answers(answers: Any) -> dict[str, Any]:
-    """Return the answers, cleaned, or raise InvalidAnswers naming every bad one."""
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def event_day(value: Any) -> dt.date | None:
+    """A stored date answer as a date (None when it was not asked)."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _event_date(question: Question, rule: DatedRule | None, value: Any, today: dt.date | None):
+    """A date answer: YYYY-MM-DD, a real day, not before 1900; when `today` is known (the
+    answers are being given now) not in the future and within the period the answer before
+    it said ("within the last 12 months" with a day two years ago is a typing error, and
+    one that would let a session through too early)."""
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    if not isinstance(value, str) or not ISO_DAY.fullmatch(value.strip()):
+        raise ValueError(gettext("Please give the date as YYYY-MM-DD, e.g. 2026-03-31."))
+    try:
+        day = dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(
+            gettext("This is not a real date: please check the day and month.")
+        ) from None
+    if day.year < EARLIEST_YEAR:
+        raise ValueError(gettext("This date is too long ago: please check the year."))
+    if today is not None and day > today:
+        raise ValueError(gettext("This date is in the future: please give the day it happened."))
+    if today is not None and rule is not None and rule.bookable_from(day) < today:
+        raise ValueError(
+            gettext(
+                "This date is more than %(wait)s ago, so it does not match your answer "
+                "above: please check the year, or change that answer."
+            )
+            % {"wait": rule.wait.phrase}
+        )
+    return day.isoformat()
+
+
+def validate_answers(
+    answers: Any, *, version: int = QUESTIONNAIRE_VERSION, today: dt.date | None = None
+) -> dict[str, Any]:
+    """Return the answers, cleaned, or raise InvalidAnswers naming every bad one.
+
+    `version`: the questionnaire the answers were given under (a stored intake's own).
+    `today`: the clinic's date when the answers are being given now; it rules out event
+    dates in the future or outside the period the client said. Stored answers are checked
+    without it (a surgery "within the last 12 months" stays what the client said then)."""
+    form = questionnaire(version)
     if not isinstance(answers, Mapping):
         raise InvalidAnswers({"intake": "The intake answers must be an object of question keys."})
     errors: dict[str, str] = {}
     cleaned: dict[str, Any] = {}
-    for question in QUESTIONS:
+    dated = {rule.date_key: rule for rule in form.dated_rules}
+    for question in form.questions:
         if question.kind == REGIONS:
             try:
                 cleaned[question.key] = _regions(answers.get(question.key))
             except ValueError as error:
                 errors[question.key] = str(error)
+            continue
+        if question.kind == DATE:
+            trigger, when = question.asked_when or ("", None)
+            if trigger in errors or cleaned.get(trigger) != when:
+                cleaned[question.key] = None  # not asked: a leftover date means nothing
+            elif answers.get(question.key) in (None, ""):
+                errors[question.key] = gettext("Please give the date.")
+            else:
+                try:
+                    cleaned[question.key] = _event_date(
+                        question, dated.get(question.key), answers[question.key], today
+                    )
+                except ValueError as error:
+                    errors[question.key] = str(error)
             continue
         if question.key not in answers or answers[question.key] is None:
             errors[question.key] = "Please answer this question."
@@ -295,7 +575,7 @@ def validate_answers(answers: Any) -> dict[str, Any]:
         elif question.kind == CHOICE and (
             not isinstance(value, str) or value not in dict(question.choices)
         ):
-            allowed = ", ".join(key for key, _ in question.choices)
+            allowed = ", ".join(key for key, _label in question.choices)
             errors[question.key] = f"Please choose one of: {allowed}."
         elif question.kind == TEXT and not isinstance(value, str):
             errors[question.key] = "Please answer in words."
@@ -309,7 +589,7 @@ def validate_answers(answers: Any) -> dict[str, Any]:
     if both:
         names = "; ".join(body_regions.labels(both))
         errors["focus_regions"] = f"An area cannot be both avoided and focused on: {names}."
-    unknown = sorted(set(answers) - set(QUESTIONS_BY_KEY))
+    unknown = sorted(set(answers) - {q.key for q in form.questions})
     if unknown:
         errors["intake"] = f"Unknown questions: {', '.join(map(str, unknown))[:200]}."
     if errors:
@@ -317,28 +597,76 @@ def validate_answers(answers: Any) -> dict[str, Any]:
     return cleaned
 
 
-def screen(answers: Mapping[str, Any]) -> Screening:
-    """Apply every rule; the outcome is the strictest triggered, pressure capped if any says so."""
-    answers = validate_answers(answers)
+def _stricter(outcome: str, than: str) -> str:
+    return outcome if OUTCOME_SEVERITY.index(outcome) > OUTCOME_SEVERITY.index(than) else than
+
+
+def screen(
+    answers: Mapping[str, Any],
+    *,
+    on: dt.date | None = None,
+    version: int = QUESTIONNAIRE_VERSION,
+    today: dt.date | None = None,
+) -> Screening:
+    """Apply every rule of the answers' questionnaire `version` for a session on the local
+    day `on`; the outcome is the strictest triggered, pressure capped if any rule says so.
+
+    A dated answer (version 3: a recent surgery, fracture or pregnancy) declines a session
+    before its bookable-from day and says that day; when nothing else declines, the
+    screening's `bookable_from` is the first day every dated rule allows. `on` may be left
+    out only when no dated rule applies (every version 1 and 2 intake): a caller that does
+    not know the session's day cannot judge a dated answer, and fails loudly rather than
+    guess. `today`: see `validate_answers`."""
+    if isinstance(on, dt.datetime):
+        raise TypeError("screen(on=...) takes the session's local date, not a moment")
+    form = questionnaire(version)
+    answers = validate_answers(answers, version=version, today=today)
     outcome = CLEAR
     reasons: list[str] = []
     light_only = False
-    for rule in RULES:
+    for rule in form.rules:
         if rule.applies(answers[rule.key]):
             reasons.append(rule.reason)
             light_only = light_only or rule.forces_light_pressure
-            if OUTCOME_SEVERITY.index(rule.outcome) > OUTCOME_SEVERITY.index(outcome):
-                outcome = rule.outcome
+            outcome = _stricter(rule.outcome, outcome)
+    declined_for_good = outcome == DECLINED
+    bookable_from: dt.date | None = None
+    for dated in form.dated_rules:
+        if not dated.applies(answers[dated.key]):
+            continue
+        if on is None:
+            raise TypeError("screen() needs on=<the session's local date> for dated answers")
+        from_day = dated.bookable_from(dt.date.fromisoformat(answers[dated.date_key]))
+        if on < from_day:
+            outcome = DECLINED
+            reasons.append(
+                gettext(dated.reason)
+                % {"day": date_format(from_day, "j F Y"), "wait": dated.wait.phrase}
+            )
+            bookable_from = max(bookable_from or from_day, from_day)
+        elif dated.then != CLEAR:
+            outcome = _stricter(dated.then, outcome)
+            reasons.append(dated.then_reason)
     pressure = "light" if light_only else answers["pressure"]
-    return Screening(QUESTIONNAIRE_VERSION, outcome, tuple(reasons), pressure)
+    return Screening(
+        form.version,
+        outcome,
+        tuple(str(reason) for reason in reasons),  # in the active language, storable
+        pressure,
+        bookable_from=None if declined_for_good else bookable_from,
+    )
 
 
 def clear_answers(**overrides: Any) -> dict[str, Any]:
-    """A complete set of answers that triggers no rule; tests and demo data start from it."""
+    """A complete set of answers (current version) that triggers no rule; tests and demo
+    data start from it."""
     answers: dict[str, Any] = {
-        "pregnant": False,
+        "pregnancy": "no",
+        "pregnancy_end_date": None,
         "spinal_surgery": "no",
+        "spinal_surgery_date": None,
         "fracture_recent": False,
+        "fracture_date": None,
         "osteoporosis": False,
         "disc_condition": False,
         "back_pain_now": "none",
@@ -353,5 +681,16 @@ def clear_answers(**overrides: Any) -> dict[str, Any]:
         "consent": True,
         "adult": True,
     }
+    answers.update(overrides)
+    return answers
+
+
+def clear_answers_v2(**overrides: Any) -> dict[str, Any]:
+    """A complete version 2 (and 1) set that triggers no rule: intakes stored before
+    version 3 look like this."""
+    answers = clear_answers()
+    for key in ("pregnancy", "pregnancy_end_date", "spinal_surgery_date", "fracture_date"):
+        del answers[key]
+    answers = {"pregnant": False, **answers}
     answers.update(overrides)
     return answers

@@ -75,7 +75,7 @@ from bookings.services import (
     intake_screen,
     slot_find,
 )
-from core.clock import clinic_tz, localise
+from core.clock import clinic_today, clinic_tz, localise
 from therapists.models import Therapist
 
 MIN_SESSIONS, MAX_SESSIONS = 2, 12
@@ -347,7 +347,10 @@ def series_book(
     starts = _aware_starts(nominal, replacements, now)
     if anchor is not None and starts[0] != anchor.start:
         raise SeriesError("The first session is the booking you have.", code=INVALID_REQUEST)
-    result = intake_screen(answers=answers, error=SeriesError)
+    # Dated answers are judged for the first session's day; later ones are later still.
+    result = intake_screen(
+        answers=answers, on=clinic_today(starts[0]), error=SeriesError, today=clinic_today(now)
+    )
     awaiting_deposit = _deposit_required(service, actor)
     first_rules, later_rules = _rules_for(starts, now=now, staff=staff)
     to_book = list(enumerate(starts, 1))[1:] if anchor is not None else list(enumerate(starts, 1))

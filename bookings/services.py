@@ -56,6 +56,8 @@ from therapists.models import Credential, Therapist
 
 TAKEN = "taken"
 DECLINED = "declined"
+# Declined for this day only: a dated answer (a recent surgery) allows a later session.
+BOOKABLE_LATER = "bookable_later"
 INVALID_INTAKE = "invalid_intake"
 INVALID_REQUEST = "invalid_request"
 TOO_LATE_TO_CHANGE = "too_late_to_change"
@@ -202,20 +204,38 @@ def _find_slot(
 
 
 def intake_screen(
-    *, answers: Mapping[str, Any], error: type[BookingError] = BookingError
+    *,
+    answers: Mapping[str, Any],
+    on: dt.date | None = None,
+    error: type[BookingError] = BookingError,
+    version: int = screening.QUESTIONNAIRE_VERSION,
+    today: dt.date | None = None,
 ) -> screening.Screening:
-    """Screen intake answers as a booking does: incomplete answers and a declined intake
-    raise `error` (a BookingError subclass, e.g. the waitlist's own) with the client's
-    message; otherwise the screening, which may restrict pressure or need clearance."""
+    """Screen intake answers as a booking does, for a session on the local day `on`:
+    incomplete answers and a declined intake raise `error` (a BookingError subclass, e.g.
+    the waitlist's own) with the client's message; otherwise the screening, which may
+    restrict pressure or need clearance. A session ruled out only by a dated answer (a
+    recent surgery) raises with code BOOKABLE_LATER, the screening saying the first day.
+    `version` and `today`: see `screening.validate_answers`."""
     try:
-        result = screening.screen(answers)
+        result = screening.screen(answers, on=on, version=version, today=today)
     except screening.InvalidAnswers as invalid:
         raise error(
             "Please answer every intake question.", code=INVALID_INTAKE, errors=invalid.errors
         ) from invalid
     if result.is_declined:
-        raise error(" ".join(result.reasons), code=DECLINED, screening_result=result)
+        code = DECLINED if result.bookable_from is None else BOOKABLE_LATER
+        raise error(" ".join(result.reasons), code=code, screening_result=result)
     return result
+
+
+def _rescreen_for_day(appointment: Appointment, day: dt.date) -> None:
+    """Moving a session re-judges its intake's dated answers for the new day: a session
+    moved before the bookable-from day of a recent surgery is refused like a booking."""
+    intake = appointment.intake
+    if not intake.answers or not screening.questionnaire(intake.questionnaire_version).dated_rules:
+        return  # erased answers, or a version without dated answers: nothing depends on the day
+    intake_screen(answers=intake.answers, on=day, version=intake.questionnaire_version)
 
 
 def slot_lock(*, service: Service, therapists: list[Therapist]) -> None:
@@ -315,6 +335,7 @@ def booking_create(
     now: dt.datetime | None = None,
     hold: Hold | None = None,
     record: Client | None = None,
+    questionnaire_version: int = screening.QUESTIONNAIRE_VERSION,
 ) -> BookingResult:
     """Book `service` at `start` with `therapist` (None: any qualified, free therapist).
 
@@ -325,13 +346,19 @@ def booking_create(
     check leaves out and the booking claims in its transaction (`bookings.occupancy`).
     `record`: the signed-in client's verified record; a booking under its address joins it
     in this transaction, and a clearance on it may spare the review (`bookings.clearances`).
+    `questionnaire_version`: the version the answers were given under (new answers: the
+    current one; a waitlist entry keeps the version it was answered in). Dated answers
+    are judged for the session's local day.
     """
     now = now or timezone.now()
     if problem := name_problem(client.name):  # forms check it too; this is the final say
         raise BookingError(problem, code=INVALID_REQUEST, errors={"name": problem})
     start = _aware_utc(start)
     _within_reach(start, now)
-    result = intake_screen(answers=answers)
+    today = clinic_today(now)
+    result = intake_screen(
+        answers=answers, on=clinic_today(start), version=questionnaire_version, today=today
+    )
     if not service.active:
         raise BookingError("This service is not offered any more.", code=INVALID_REQUEST)
     staff = _is_staff(actor)
@@ -402,7 +429,7 @@ def booking_write_locked(
     def write() -> tuple[Appointment, str]:
         intake = Intake.objects.create(
             questionnaire_version=result.version,
-            answers=screening.validate_answers(answers),
+            answers=screening.validate_answers(answers, version=result.version),
             outcome=result.outcome,
             reasons=list(result.reasons),
             effective_pressure=(
@@ -657,10 +684,11 @@ def booking_reschedule(
         # opposite order to booking_create and deadlock against it.
         appointment = (
             Appointment.objects.select_for_update(of=("self",))
-            .select_related("service__style", "therapist")
+            .select_related("service__style", "therapist", "intake")
             .get(pk=appointment.pk)
         )
         override = _check_may_change(appointment, actor, now)
+        _rescreen_for_day(appointment, clinic_today(start))
         new_therapist = therapist or appointment.therapist
         candidates = _candidates(appointment.service, new_therapist)
         _lock(appointment.service, candidates)

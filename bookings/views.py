@@ -319,25 +319,62 @@ def choose_slot(request: HttpRequest, service: str, therapist: str) -> HttpRespo
     return render(request, "bookings/book_slot.html", context)
 
 
+def _later_notice(
+    result: screening.Screening | None, service: Service, therapist_slug: str
+) -> dict | None:
+    """When only a dated answer rules out the chosen time (surgery 4 weeks before it), what
+    the intake step says: the first bookable day, why, and a link to the slot picker opened
+    on that day (or, beyond the booking horizon, the day bookings for it open)."""
+    if result is None or not result.is_declined or result.bookable_from is None:
+        return None
+    day = result.bookable_from
+    today = clinic_today()
+    horizon = last_bookable_day(today)
+    notice = {"day": day, "reasons": result.reasons, "picker_url": None, "opens": None}
+    notice["horizon_days"] = settings.BOOKING_HORIZON_DAYS
+    if day <= horizon:
+        picker = reverse("bookings:choose_slot", args=[service.slug, therapist_slug])
+        notice["picker_url"] = f"{picker}?{urlencode({'date': day.isoformat()})}"
+    else:
+        notice["opens"] = day - (horizon - today)
+    return notice
+
+
+def _draft_screening(draft: dict[str, Any], start: dt.datetime) -> screening.Screening | None:
+    """The draft's answers screened for the chosen session day; None when they no longer
+    validate (a draft kept from an older questionnaire): the client answers again."""
+    try:
+        return screening.screen(draft["answers"], on=clinic_today(start))
+    except screening.InvalidAnswers:
+        return None
+
+
 @require_http_methods(["GET", "POST"])
 def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
+    """The back-health questions, judged for the day of the chosen time. A permanent refusal
+    goes to the "not safe" page; a dated one (bookable from a later day) stays here with the
+    reason and a link to the times from that day, the answers kept for the new time."""
     chosen_service, chosen_therapist = _service(service), _therapist(therapist)
     draft = _draft(request, chosen_service, therapist)
     start = _parse_start(request.GET.get("start")) or _parse_start(draft.get("start"))
     if start is None:
         return _choose_again(request, chosen_service, therapist)
     reanswer_why = ""
+    later = None
     if request.method == "POST":
-        form = IntakeForm(request.POST)
+        form = IntakeForm(request.POST, on=clinic_today(start), today=clinic_today())
         if form.is_valid():
-            if form.screening.is_declined:
+            result = form.screening
+            if result.is_declined and result.bookable_from is None:
                 # POST-redirect-GET: a reload of the refusal must not send the answers again.
                 request.session.pop(DRAFT_KEY, None)
-                request.session[DECLINED_KEY] = [str(r) for r in form.screening.reasons]
+                request.session[DECLINED_KEY] = [str(r) for r in result.reasons]
                 return redirect("bookings:declined")
             draft.update(start=start.isoformat(), answers=form.answers())
             _save_draft(request, draft)
-            return redirect("bookings:contact", chosen_service.slug, therapist)
+            later = _later_notice(result, chosen_service, therapist)
+            if later is None:
+                return redirect("bookings:contact", chosen_service.slug, therapist)
     else:
         draft["start"] = start.isoformat()
         _save_draft(request, draft)
@@ -345,6 +382,8 @@ def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
         if not answers:
             answers, reanswer_why = _record_answers(request)
         form = IntakeForm(initial=IntakeForm.initial_from_answers(answers or {}))
+        if draft.get("answers"):
+            later = _later_notice(_draft_screening(draft, start), chosen_service, therapist)
     return render(
         request,
         "bookings/book_intake.html",
@@ -354,6 +393,7 @@ def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
             3,
             form=form,
             start=timezone.localtime(start),
+            later=later,
             prefilled=request.method == "GET" and not draft.get("answers") and bool(answers),
             reanswer_why=reanswer_why,
         ),
@@ -454,7 +494,9 @@ def contact(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
         draft["contact"] = form.cleaned_data
         _save_draft(request, draft)
         return redirect("bookings:review", chosen_service.slug, therapist)
-    result = screening.screen(draft["answers"])
+    result = _draft_screening(draft, start)
+    if result is None or result.is_declined:  # an old draft, or a time before bookable-from
+        return redirect("bookings:intake", chosen_service.slug, therapist)
     return render(
         request,
         "bookings/book_details.html",
@@ -480,7 +522,9 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     start = _parse_start(draft.get("start"))
     if start is None:
         return _choose_again(request, chosen_service, therapist)
-    result = screening.screen(draft["answers"])
+    result = _draft_screening(draft, start)
+    if result is None or result.is_declined:  # an old draft, or a time before bookable-from
+        return redirect("bookings:intake", chosen_service.slug, therapist)
     error = None
     # The details screen posts the contact fields here with "Book now"; an older client that
     # gave them on their own step posts nothing but the button.

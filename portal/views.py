@@ -231,15 +231,23 @@ def _answer_label(question: screening.Question, value: Any) -> str:
     return value or "—"
 
 
-def _answer_rows(answers: dict[str, Any]) -> list[dict]:
-    """Each question with its answer, flagged where a screening rule fired on it."""
+def _answer_rows(
+    answers: dict[str, Any], version: int = screening.QUESTIONNAIRE_VERSION
+) -> list[dict]:
+    """Each question of the intake's own questionnaire version with its answer, flagged
+    where a screening rule (dated ones too, and their dates) fired on it."""
     rows = []
-    for question in screening.QUESTIONS:
+    form = screening.questionnaire(version)
+    for question in form.questions:
         value = answers.get(question.key)
-        flagged = any(
-            rule.key == question.key and value is not None and rule.applies(value)
-            for rule in screening.RULES
-        ) or (question.kind == screening.TEXT and bool(value))
+        flagged = (
+            any(
+                rule.key == question.key and value is not None and rule.applies(value)
+                for rule in (*form.rules, *form.dated_rules)
+            )
+            or (question.kind == screening.TEXT and bool(value))
+            or (question.kind == screening.DATE and bool(value))
+        )
         rows.append(
             {"question": question.text, "answer": _answer_label(question, value), "flag": flagged}
         )
@@ -306,7 +314,7 @@ def _render_appointment(
     context = _portal_context(
         therapist,
         appointment=appointment,
-        answer_rows=_answer_rows(answers),
+        answer_rows=_answer_rows(answers, appointment.intake.questionnaire_version),
         notes=list(appointment.notes.select_related("author").order_by("created_at")),
         history=[_history_line(event) for event in appointment.events.select_related("actor")],
         past_sessions=_past_sessions(appointment, now),

@@ -117,7 +117,7 @@ known = Known()
 CONTACT = {"name": "Ada Client", "email": "ada@example.com", "phone": "+1 212 555 0199"}
 INTAKES = [
     screening.clear_answers(),
-    screening.clear_answers(pregnant=True),  # declined
+    screening.clear_answers(pregnancy="pregnant"),  # declined
     screening.clear_answers(blood_thinners=True),  # held for review or light pressure
 ]
 

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 
+from bookings import screening
 from bookings.models import Appointment, Room, Service
 from bookings.validators import validate_person_name
 from core import tokens
@@ -62,6 +63,9 @@ class WaitlistEntry(models.Model):
     email = models.EmailField()
     phone = models.CharField(max_length=40)
     answers = models.JSONField()
+    # The questionnaire the answers were given under: an entry from before version 3 is
+    # still booked by its own rules when an offer comes (`bookings.screening`).
+    questionnaire_version = models.PositiveSmallIntegerField(default=screening.current_version)
     status = models.CharField(
         max_length=10, choices=EntryStatus.choices, default=EntryStatus.PENDING
     )

@@ -35,6 +35,7 @@ from bookings import screening
 from bookings.models import Service
 from bookings.schedules import available_slots, last_bookable_day
 from bookings.services import (
+    BOOKABLE_LATER,
     INVALID_REQUEST,
     BookingError,
     BookingResult,
@@ -87,8 +88,8 @@ def waitlist_join(
     `client_address` is where the request came from (`bookings.throttle.client_address`):
     with the e-mail address it caps how many open entries one sender can keep."""
     now = now or timezone.now()
-    intake_screen(answers=answers, error=WaitlistError)
     today = clinic_today(now)
+    _screen_for_dates(answers, first_day=first_day, today=today)
     horizon = last_bookable_day(today)
     if not service.active or (therapist is not None and not therapist.active):
         raise WaitlistError(
@@ -115,7 +116,8 @@ def waitlist_join(
             name=client.name,
             email=client.email,
             phone=client.phone,
-            answers=screening.validate_answers(answers),
+            answers=screening.validate_answers(answers, today=today),
+            questionnaire_version=screening.QUESTIONNAIRE_VERSION,
             status=EntryStatus.PENDING,
             client_address=client_address,
         )
@@ -123,6 +125,22 @@ def waitlist_join(
         entry.save()
         notifications.queue_joined_email(entry, token=token)
     return entry
+
+
+def _screen_for_dates(answers: Mapping[str, Any], *, first_day: dt.date, today: dt.date) -> None:
+    """Screen as a booking on the first day asked for would. A dated answer (a recent
+    surgery) that rules that day out asks for dates from its bookable-from day on, so no
+    offer is ever made for a time the client could not book."""
+    try:
+        intake_screen(answers=answers, on=first_day, error=WaitlistError, today=today)
+    except WaitlistError as error:
+        if error.code != BOOKABLE_LATER or error.screening is None:
+            raise
+        day = error.screening.bookable_from
+        raise WaitlistError(
+            f"{error.message} Please choose dates from {day:%d %B %Y} on.",
+            code=INVALID_REQUEST,
+        ) from error
 
 
 def _open_entries(*, now: dt.datetime):
@@ -379,6 +397,7 @@ def offer_accept(*, offer: WaitlistOffer, now: dt.datetime | None = None) -> Boo
         answers=entry.answers,
         now=now,
         hold=OfferHold(offer),
+        questionnaire_version=entry.questionnaire_version,
     )
 
 

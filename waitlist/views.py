@@ -13,6 +13,7 @@ from bookings import throttle
 from bookings.forms import ContactForm, IntakeForm
 from bookings.services import DECLINED, BookingError, ClientDetails
 from bookings.throttle import throttled
+from core.clock import clinic_today
 from waitlist import services
 from waitlist.forms import WaitlistForm
 from waitlist.models import WaitlistOffer
@@ -32,7 +33,7 @@ def join(request: HttpRequest) -> HttpResponse:
     }
     wanted = WaitlistForm(data, initial=_initial_objects(initial), prefix="want")
     contact = ContactForm(data, prefix="contact")
-    intake = IntakeForm(data, prefix="intake")
+    intake = IntakeForm(data, prefix="intake", today=clinic_today())
     if data is not None and all([wanted.is_valid(), contact.is_valid(), intake.is_valid()]):
         if intake.screening and intake.screening.is_declined:
             return render(request, "bookings/declined.html", {"screening": intake.screening})

@@ -28,7 +28,7 @@ from bookings.services import (
     ClientDetails,
     booking_create,
 )
-from core.clock import clinic_tz
+from core.clock import clinic_today, clinic_tz
 
 
 def appointment_add(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
@@ -41,7 +41,7 @@ def appointment_add(request: HttpRequest, model_admin: ModelAdmin) -> HttpRespon
     if request.method == "POST":
         book_form = AppointmentBookForm(request.POST)
         contact_form = ContactForm(request.POST, prefix="client")
-        intake_form = IntakeForm(request.POST, prefix="intake")
+        intake_form = IntakeForm(request.POST, prefix="intake", today=clinic_today())
     else:
         book_form = AppointmentBookForm(initial=_add_initial(request))
         contact_form = ContactForm(prefix="client")

@@ -39,7 +39,7 @@ def health_answers(
     )
     rows = [
         (question.text, _answer_text(question, answers.get(question.key)))
-        for question in screening.QUESTIONS
+        for question in screening.questionnaire(appointment.intake.questionnaire_version).questions
         if question.key in answers
     ]
     return TemplateResponse(

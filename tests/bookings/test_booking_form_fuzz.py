@@ -81,6 +81,7 @@ def test_a_valid_session_with_junk_review_post_books_at_most_once(clinic):
     browser.get("/book/bar-60/any/intake/", {"start": local_time(3, 10).isoformat()})
     answers = {q.key: "no" for q in QUESTIONS if q.kind == "bool"}
     answers |= {"spinal_surgery": "no", "back_pain_now": "none", "pressure": "medium"}
+    answers |= {"pregnancy": "no"}
     answers |= {"consent": "on", "adult": "on", "other_conditions": "", "avoid_areas": ""}
     assert browser.post("/book/bar-60/any/intake/", answers).status_code == 302
     contact = {"name": "A", "email": "a@example.com", "phone": "+1 212 555 0100"}

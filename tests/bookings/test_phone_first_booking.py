@@ -135,7 +135,9 @@ class TestIntake:
         client.get(urls["intake"], {"start": local_time(3, 10).isoformat()})
         response = client.post(urls["intake"], {})
         page = response.content.decode()
-        required = [q for q in QUESTIONS if q.kind not in ("text", "regions")]  # optional ones
+        required = [
+            q for q in QUESTIONS if q.kind not in ("text", "regions", "date")
+        ]  # optional ones
         assert page.count('id="error-summary"') == 1
         assert f"Please answer {len(required)} more questions" in page
         summary = page[

@@ -80,11 +80,11 @@ class TestCreate:
 
     def test_incomplete_answers_book_nothing_and_name_the_question(self, clinic):
         answers = clear_answers()
-        del answers["pregnant"]
+        del answers["pregnancy"]
         with pytest.raises(BookingError) as error:
             book(clinic, answers=answers)
         assert error.value.code == services.INVALID_INTAKE
-        assert "pregnant" in error.value.errors
+        assert "pregnancy" in error.value.errors
         assert nothing_written()
 
     def test_a_time_without_offset_is_refused(self, clinic):

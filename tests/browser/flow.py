@@ -46,21 +46,27 @@ def answer_intake(page: Page, *, submit: str | None = "Continue", **answers) -> 
     `submit` (None: leave the form unsent)."""
     chosen = screening.clear_answers(**answers)
     for question in screening.QUESTIONS:
-        value = chosen[question.key]
+        value, text = chosen[question.key], str(question.text)
         if question.kind == screening.BOOL:
-            group = page.get_by_role("group", name=question.text)
+            group = page.get_by_role("group", name=text)
             group.get_by_role("radio", name="Yes" if value else "No", exact=True).check()
         elif question.kind == screening.CHOICE:
-            group = page.get_by_role("group", name=question.text)
-            group.get_by_role("radio", name=dict(question.choices)[value], exact=True).check()
+            group = page.get_by_role("group", name=text)
+            group.get_by_role("radio", name=str(dict(question.choices)[value]), exact=True).check()
+        elif question.kind == screening.DATE:
+            # Shown (intake-dates.js) only once the answer before asks for it.
+            if value:
+                page.get_by_label(text, exact=True).fill(value)
+            else:
+                expect(page.get_by_label(text, exact=True)).to_be_hidden()
         elif question.kind == screening.TEXT:
-            page.get_by_label(question.text, exact=True).fill(value)
+            page.get_by_label(text, exact=True).fill(value)
         elif question.kind == screening.REGIONS:
-            field = page.get_by_role("group", name=question.text, exact=True)
+            field = page.get_by_role("group", name=text, exact=True)
             for slug in value:
                 field.locator(f'[data-region="{slug}"]').click()
         else:
-            page.get_by_label(question.text).check()
+            page.get_by_label(text).check()
     if submit:
         page.get_by_role("button", name=submit).click()
 

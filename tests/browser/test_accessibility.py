@@ -125,7 +125,9 @@ def test_intake_answers_are_44px_targets_and_the_whole_label_taps(new_context, s
             continue  # the body map's folded list of boxes: the map itself is the target
         box = labels.nth(index).bounding_box()
         assert box["height"] >= 44, f"label {index} is {box['height']} px tall"
-    group = page.get_by_role("group", name="Are you pregnant or could you be?")
+    group = page.get_by_role(
+        "group", name="Are you pregnant, or have you been in the last 12 weeks?"
+    )
     label = group.locator("label", has_text=re.compile(r"^\s*No\s*$"))
     box = label.bounding_box()
     # Tap the label's far right edge, well away from the word "No" and the radio itself.

@@ -434,7 +434,7 @@ class TestAppointmentPage:
         url = page_urls(session)["appointment"]
         for _ in range(2):
             content = client.get(url).content.decode()
-            assert "Are you pregnant or could you be?" in content
+            assert "Are you pregnant, or have you been in the last 12 weeks?" in content
             assert "Left shoulder" in content and "Old ankle sprain" in content
         accesses = IntakeAccess.objects.filter(intake=session.intake)
         assert accesses.count() == 2

@@ -167,7 +167,7 @@ def test_an_entry_is_not_offered_the_same_slot_twice(clinic, solo, run_after_com
 def test_the_intake_is_screened_again_when_accepting(clinic, solo, run_after_commit):
     entry = join(run_after_commit, clinic, solo, ADA)
     WaitlistEntry.objects.filter(pk=entry.pk).update(
-        answers={**clear_answers(), "fracture_recent": True}
+        answers={**clear_answers(), "osteoporosis": True}
     )
     with pytest.raises(BookingError) as error:
         offer_accept(offer=WaitlistOffer.objects.get())
@@ -211,6 +211,8 @@ class TestPages:
             "contact-phone": "+1 212 555 0101",
         }
         for key, value in {**clear_answers(), **answers}.items():
+            if value is None:
+                continue  # a date that is not asked: the form posts nothing
             if isinstance(value, bool):
                 value = "yes" if value else "no"
                 if key in ("consent", "adult"):
@@ -231,7 +233,7 @@ class TestPages:
         assert entry.email == "ada@example.com" and entry.answers["pressure"]
 
     def test_a_declined_intake_is_told_why_and_nothing_is_kept(self, client, clinic):
-        response = client.post(reverse("waitlist:join"), self.form(clinic, pregnant=True))
+        response = client.post(reverse("waitlist:join"), self.form(clinic, pregnancy="pregnant"))
         page = response.content.decode()
         assert "We cannot book an Ashiatsu session for you now" in page
         assert "pregnan" in page.lower()
