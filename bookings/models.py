@@ -13,8 +13,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q, Value
-from django.db.models.functions import Lower
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from bookings import screening
@@ -257,14 +256,6 @@ class AppointmentQuerySet(models.QuerySet):
         """Appointments whose occupied interval [start, occupied_until) meets [start, end)."""
         return self.filter(start__lt=end, occupied_until__gt=start)
 
-    def of_client(self, email: "str | Value | OuterRef"):
-        """Appointments of the client with this e-mail address. Clients have no account and
-        each booking creates its own `Client` row, so the clinic recognises a returning
-        client by e-mail, ignoring case. `email` may be an expression (an `OuterRef`)."""
-        if isinstance(email, str):
-            email = Value(email)
-        return self.alias(client_email=Lower("client__email")).filter(client_email=Lower(email))
-
     def starting_on_local_days(self, first_day: dt.date, days: int):
         """Appointments starting on the clinic's local dates [first_day, first_day + days)."""
         return self.filter(
@@ -273,12 +264,13 @@ class AppointmentQuerySet(models.QuerySet):
         )
 
     def with_first_visit(self):
-        """Annotate `first_visit`: the client has no earlier appointment that holds its time
-        (any therapist). A subquery, so still one query."""
-        earlier = (
-            self.model.objects.active()
-            .of_client(OuterRef("client__email"))
-            .filter(start__lt=OuterRef("start"))
+        """Annotate `first_visit`: the client record has no earlier appointment that holds
+        its time (any therapist). The record, never the e-mail address (issue #13): anyone
+        can book under anyone's address, and a therapist must not learn that someone else
+        came before; rows become one record only when the address is confirmed or staff
+        merge them (bookings/clients.py). A subquery, so still one query."""
+        earlier = self.model.objects.active().filter(
+            client_id=OuterRef("client_id"), start__lt=OuterRef("start")
         )
         return self.annotate(first_visit=~Exists(earlier))
 

@@ -274,8 +274,7 @@ def _past_sessions(appointment: Appointment, now: dt.datetime) -> list[Appointme
     Only sessions of the same client record: one the clinic made or confirmed (staff link
     bookings to a record), never one a typed e-mail address points at. Anyone can book
     under anyone's address, in any case, and would then read that person's notes here.
-    Until clients have verified records, `of_client` (by e-mail) serves only
-    the "first visit" hint, which shows nothing of the earlier sessions.
+    The "first visit" hint follows the same record (`with_first_visit`).
     """
     return list(
         Appointment.objects.history_of(appointment, before=now)

@@ -330,32 +330,30 @@ class TestDayPage:
         css = (settings.BASE_DIR / "static" / "css" / "portal.css").read_text()
         assert "@media print" in css and ".portal-actions" in css and ".navbar" in css
 
-    def test_first_visit_means_no_earlier_non_cancelled_session_by_that_client(
+    def test_first_visit_means_no_earlier_non_cancelled_session_of_that_client_record(
         self, client, alice, bob
     ):
-        # Returning: an earlier completed session with another therapist, booked under a
-        # new client record with the same e-mail in another case.
+        # Returning: an earlier completed session with another therapist, same record.
+        record = ClientFactory(email="returning@example.com")
+        book(bob, local_time(-7, 10), client=record, status=AppointmentStatus.COMPLETED)
+        returning = book(alice, local_time(2, 9), client=record)
+        # First: the only earlier booking of the record was cancelled.
+        newcomer = ClientFactory(email="new@example.com")
+        book(bob, local_time(-7, 12), client=newcomer, status=AppointmentStatus.CANCELLED)
+        first = book(alice, local_time(2, 11), client=newcomer)
+        # First too: an earlier session under the same address in another, unlinked record
+        # (anyone can type anyone's address; issue #13: only the verified record counts).
         book(
             bob,
-            local_time(-7, 10),
-            client=ClientFactory(email="RETURNING@example.com"),
+            local_time(-7, 14),
+            client=ClientFactory(email="TYPED@example.com"),
             status=AppointmentStatus.COMPLETED,
         )
-        returning = book(
-            alice, local_time(2, 9), client=ClientFactory(email="returning@example.com")
-        )
-        # First: the only earlier booking was cancelled.
-        book(
-            bob,
-            local_time(-7, 12),
-            client=ClientFactory(email="new@example.com"),
-            status=AppointmentStatus.CANCELLED,
-        )
-        first = book(alice, local_time(2, 11), client=ClientFactory(email="new@example.com"))
+        typed = book(alice, local_time(2, 13), client=ClientFactory(email="typed@example.com"))
         client.force_login(alice.user)
         response = client.get(reverse("therapists:day", args=[local_time(2, 0).date()]))
         visits = {s.appointment: s.first_visit for s in response.context["sessions"]}
-        assert visits == {returning: False, first: True}
+        assert visits == {returning: False, first: True, typed: True}
 
     @pytest.mark.parametrize(
         "day",
