@@ -309,6 +309,14 @@ class Appointment(models.Model):
         max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.CONFIRMED
     )
     manage_token_hash = models.CharField(max_length=64, editable=False)
+    # The language the client booked in: every e-mail about this booking, reminders the
+    # worker sends a day ahead included, is written in it.
+    language = models.CharField(
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="The language the client booked in; their e-mails are written in it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

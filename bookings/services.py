@@ -40,6 +40,7 @@ from bookings.occupancy import Hold
 from bookings.schedules import clinic_rules, load_window, service_spec
 from bookings.validators import name_problem
 from core.clock import clinic_today
+from core.languages import client_language
 from therapists.clinic_time import moment_within_reach
 from therapists.models import Credential, Therapist
 
@@ -293,6 +294,7 @@ def booking_create(
     actor: AbstractBaseUser | None = None,
     now: dt.datetime | None = None,
     hold: Hold | None = None,
+    language: str = "",
 ) -> BookingResult:
     """Book `service` at `start` with `therapist` (None: any qualified, free therapist).
 
@@ -301,8 +303,11 @@ def booking_create(
     (`actor.is_staff`) may book inside the minimum-notice window, e.g. for a walk-in.
     `hold`: the client takes over this held slot (an accepted waitlist offer), which the
     check leaves out and the booking claims in its transaction (`bookings.occupancy`).
+    `language`: the client's ("es", "en"; default the clinic's), kept on the booking so that
+    every e-mail about it, reminders included, is written in it.
     """
     now = now or timezone.now()
+    language = client_language(language)
     if problem := name_problem(client.name):  # forms check it too; this is the final say
         raise BookingError(problem, code=INVALID_REQUEST, errors={"name": problem})
     start = _aware_utc(start)
@@ -344,6 +349,7 @@ def booking_create(
                 service=service,
                 room_id=room_id,
                 intake=intake,
+                language=language,
                 start=start,
                 end=start + service.duration,
                 occupied_until=start

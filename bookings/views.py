@@ -449,6 +449,7 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
                 start=start,
                 client=ClientDetails(**draft["contact"]),
                 answers=draft["answers"],
+                language=request.LANGUAGE_CODE,
             )
         except BookingError as failure:
             error = failure

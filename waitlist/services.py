@@ -45,6 +45,7 @@ from bookings.services import (
     slot_lock,
 )
 from core.clock import clinic_today
+from core.languages import client_language
 from therapists.models import Therapist
 from waitlist import notifications
 from waitlist.holds import OfferHold
@@ -77,6 +78,7 @@ def waitlist_join(
     client: ClientDetails,
     answers: Mapping[str, Any],
     client_address: str | None = None,
+    language: str = "",
     now: dt.datetime | None = None,
 ) -> WaitlistEntry:
     """Put a client on the waitlist, pending confirmation of the e-mail address; the intake
@@ -118,6 +120,7 @@ def waitlist_join(
             answers=screening.validate_answers(answers),
             status=EntryStatus.PENDING,
             client_address=client_address,
+            language=client_language(language),
         )
         token = entry.set_confirm_token()
         entry.save()
@@ -379,6 +382,7 @@ def offer_accept(*, offer: WaitlistOffer, now: dt.datetime | None = None) -> Boo
         answers=entry.answers,
         now=now,
         hold=OfferHold(offer),
+        language=entry.language,
     )
 
 
