@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from bookings import screening
 from bookings.constraints import PostgresExclusionConstraint, TsTzRange
@@ -141,9 +142,9 @@ class IntakeOutcome(models.TextChoices):
 
 
 class Pressure(models.TextChoices):
-    LIGHT = "light", "Light"
-    MEDIUM = "medium", "Medium"
-    DEEP = "deep", "Deep"
+    LIGHT = "light", _("Light")
+    MEDIUM = "medium", _("Medium")
+    DEEP = "deep", _("Deep")
 
 
 class Intake(models.Model):
@@ -211,13 +212,13 @@ class IntakeAccess(models.Model):
 class AppointmentStatus(models.TextChoices):
     # Held for the client while a required deposit is paid (issue 16); it holds the slot like
     # every status but cancelled, and the payments sweep cancels it when the hold runs out.
-    AWAITING_DEPOSIT = "awaiting_deposit", "Awaiting deposit"
-    PENDING_REVIEW = "pending_review", "Pending review"
-    CONFIRMED = "confirmed", "Confirmed"
-    CHECKED_IN = "checked_in", "Checked in"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
-    NO_SHOW = "no_show", "No-show"
+    AWAITING_DEPOSIT = "awaiting_deposit", _("Awaiting deposit")
+    PENDING_REVIEW = "pending_review", _("Pending review")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CHECKED_IN = "checked_in", _("Checked in")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
 
 
 # Crockford's base32 without I, L, O, U: easy to read aloud on the phone.

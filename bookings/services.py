@@ -23,6 +23,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bookings import availability, notifications, reminders, screening, signals, wording
 from bookings.models import (
@@ -73,6 +74,7 @@ class BookingError(Exception):
         errors: Mapping[str, str] | None = None,
         screening_result: screening.Screening | None = None,
     ):
+        message = str(message)  # a lazy translation becomes text in the active language
         super().__init__(message)
         self.message = message
         self.code = code
@@ -184,7 +186,9 @@ def _find_slot(
             return by_id[schedule.id], room_id
         reasons.append(reason)
     if not reasons:
-        raise BookingError("No therapist can take this booking.", code=availability.NOT_QUALIFIED)
+        raise BookingError(
+            _("No therapist can take this booking."), code=availability.NOT_QUALIFIED
+        )
     # With several candidates, "taken" wins: the time works, just not right now.
     taken = [r for r in reasons if r in TAKEN_REASONS]
     raise _slot_error(taken[0] if taken else reasons[0])
@@ -200,10 +204,10 @@ def intake_screen(
         result = screening.screen(answers)
     except screening.InvalidAnswers as invalid:
         raise error(
-            "Please answer every intake question.", code=INVALID_INTAKE, errors=invalid.errors
+            _("Please answer every intake question."), code=INVALID_INTAKE, errors=invalid.errors
         ) from invalid
     if result.is_declined:
-        raise error(" ".join(result.reasons), code=DECLINED, screening_result=result)
+        raise error(" ".join(_(r) for r in result.reasons), code=DECLINED, screening_result=result)
     return result
 
 
@@ -230,7 +234,7 @@ def _candidates(service: Service, therapist: Therapist | None) -> list[Therapist
     if therapist is not None:
         if not therapist.active:
             raise BookingError(
-                "This therapist is not taking bookings.", code=availability.NOT_QUALIFIED
+                _("This therapist is not taking bookings."), code=availability.NOT_QUALIFIED
             )
         return [therapist]
     # Only therapists who hold the style's certification at all; dates are checked later.
@@ -314,7 +318,7 @@ def booking_create(
     _within_reach(start, now)
     result = intake_screen(answers=answers)
     if not service.active:
-        raise BookingError("This service is not offered any more.", code=INVALID_REQUEST)
+        raise BookingError(_("This service is not offered any more."), code=INVALID_REQUEST)
     staff = _is_staff(actor)
     rules = clinic_rules(min_notice=dt.timedelta(0) if staff else None)
     candidates = _candidates(service, therapist)
@@ -370,8 +374,10 @@ def booking_create(
         appointment, token = _insert_guarded(write)
         if hold is not None and not hold.claim(appointment=appointment, now=now):
             raise BookingError(
-                "This offer has expired and the time was offered to the next person on the "
-                "waitlist. You are still on the waitlist.",
+                _(
+                    "This offer has expired and the time was offered to the next person on "
+                    "the waitlist. You are still on the waitlist."
+                ),
                 code=OFFER_EXPIRED,
             )
         _record(appointment, AppointmentEvent.Kind.CREATED, actor, status=appointment.status)
@@ -396,7 +402,8 @@ def _check_may_change(appointment: Appointment, actor, now: dt.datetime) -> bool
     client cut-off."""
     if not appointment.is_changeable:
         raise BookingError(
-            f"This booking is {appointment.get_status_display().lower()} and cannot be changed.",
+            _("This booking is %(status)s and cannot be changed.")
+            % {"status": str(appointment.get_status_display()).lower()},
             code=NOT_CHANGEABLE,
         )
     if appointment.client_can_change(now):
@@ -404,8 +411,11 @@ def _check_may_change(appointment: Appointment, actor, now: dt.datetime) -> bool
     if _is_staff(actor):
         return True
     raise BookingError(
-        f"Bookings can be changed online until {wording.change_cutoff()} before the start. "
-        "Please call the clinic.",
+        _(
+            "Bookings can be changed online until %(cutoff)s before the start. "
+            "Please call the clinic."
+        )
+        % {"cutoff": wording.change_cutoff()},
         code=TOO_LATE_TO_CHANGE,
     )
 

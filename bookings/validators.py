@@ -10,8 +10,11 @@ separators, and no bidirectional overrides that reorder what the reader sees.
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 
-NAME_MESSAGE = "Please write your name on one line, without line breaks or special characters."
+NAME_MESSAGE = gettext_lazy(
+    "Please write your name on one line, without line breaks or special characters."
+)
 
 # Unicode categories that are never part of a name: controls (Cc: \n, \r, \t, NUL, DEL...),
 # line and paragraph separators (Zl, Zp).
@@ -26,7 +29,7 @@ def name_problem(value: str) -> str | None:
     """The message to show when `value` cannot be a name, else None."""
     for character in value:
         if unicodedata.category(character) in _REFUSED_CATEGORIES or character in _BIDI_CONTROLS:
-            return NAME_MESSAGE
+            return str(NAME_MESSAGE)
     return None
 
 

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -25,7 +26,14 @@ from bookings import body_regions, clients, privacy, screening, throttle
 from bookings.forms import ContactForm, DateForm, IntakeForm
 from bookings.guidance import what_to_bring
 from bookings.ics import appointment_calendar
-from bookings.models import Appointment, AppointmentStatus, Service, Style, is_reference
+from bookings.models import (
+    Appointment,
+    AppointmentStatus,
+    Pressure,
+    Service,
+    Style,
+    is_reference,
+)
 from bookings.schedules import available_slots, clinic_rules, last_bookable_day
 from bookings.services import (
     BookingError,
@@ -138,7 +146,7 @@ def _parse_start(raw: str | None) -> dt.datetime | None:
 
 def _choose_again(request: HttpRequest, service: Service, therapist_slug: str) -> HttpResponse:
     """No usable start time (none yet, or one out of reach): back to the slot list."""
-    messages.info(request, "Please choose a day and time first.")
+    messages.info(request, _("Please choose a day and time first."))
     return redirect("bookings:choose_slot", service.slug, therapist_slug)
 
 
@@ -171,7 +179,7 @@ def choose_therapist(request: HttpRequest, service: str) -> HttpResponse:
     )
 
 
-PERIODS = (("Morning", 0), ("Afternoon", 12), ("Evening", 17))
+PERIODS = ((_("Morning"), 0), (_("Afternoon"), 12), (_("Evening"), 17))
 
 
 def _periods(slots: list[dict]) -> list[tuple[str, list[dict]]]:
@@ -283,6 +291,8 @@ def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
             _save_draft(request, draft)
             return redirect("bookings:contact", chosen_service.slug, therapist)
     else:
+        if draft.get("start") != start.isoformat() or "shown_therapist" not in draft:
+            draft["shown_therapist"] = _shown_therapist(chosen_service, chosen_therapist, start)
         draft["start"] = start.isoformat()
         _save_draft(request, draft)
         answers = draft.get("answers") or _record_answers(request)
@@ -300,6 +310,25 @@ def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
         ),
         status=400 if form.errors else 200,  # bad answers (e.g. an unknown body-map region)
     )
+
+
+def _shown_therapist(service: Service, therapist: Therapist | None, start: dt.datetime) -> str:
+    """For "any therapist": the slug of the therapist the slot list showed with this time
+    (the same listing, asked again for that day), so the details screen can name them before
+    the client books. `booking_create` still decides at commit; the confirmation says so if
+    someone else was free by then. Empty when a therapist was chosen or the time is gone."""
+    if therapist is not None:
+        return ""
+    local = timezone.localtime(start)
+    slots = available_slots(
+        service=service, therapist=None, first_day=local.date(), days=1, now=timezone.now()
+    )
+    return next((slot.therapist_slug for slot in slots if slot.start == start), "")
+
+
+def _shown(draft: dict[str, Any]) -> Therapist | None:
+    slug = draft.get("shown_therapist")
+    return Therapist.objects.filter(slug=slug, active=True).first() if slug else None
 
 
 def _record_answers(request: HttpRequest) -> dict | None:
@@ -370,6 +399,7 @@ def _details_context(
         start=timezone.localtime(start),
         end=timezone.localtime(start + service.duration),
         screening=result,
+        pressure_label=Pressure(result.effective_pressure).label,
         deadline=timezone.localtime(deadline) if timezone.now() < deadline else None,
         **extra,
     )
@@ -401,6 +431,7 @@ def contact(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
             start,
             form,
             result,
+            shown_therapist=_shown(draft),
             **_marked_regions(draft["answers"]),
         ),
     )
@@ -436,6 +467,7 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
                 start,
                 form,
                 result,
+                shown_therapist=_shown(draft),
                 **_marked_regions(draft["answers"]),
             )
             return render(request, "bookings/book_details.html", context, status=400)
@@ -459,6 +491,16 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
                 # Signed in by an e-mail link: the address is proven, the booking joins.
                 clients.client_join_signed_in(record=record, appointment=booked.appointment)
             request.session.pop(DRAFT_KEY, None)
+            shown = draft.get("shown_therapist")
+            if shown and shown != booked.appointment.therapist.slug:
+                messages.info(
+                    request,
+                    _(
+                        "The therapist shown with your time was no longer free, so %(name)s, "
+                        "also certified for this session, will give it."
+                    )
+                    % {"name": booked.appointment.therapist.display_name},
+                )
             if booked.appointment.status == AppointmentStatus.AWAITING_DEPOSIT:
                 # The payments app's page (known here only by its URL name).
                 return redirect(
@@ -475,6 +517,7 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
         form,
         result,
         error=error,
+        shown_therapist=_shown(draft),
         **_marked_regions(draft["answers"]),
     )
     if error is not None and error.is_conflict:
@@ -500,7 +543,7 @@ def _appointment_for(reference: str, token: str) -> Appointment:
     """The appointment whose private link this is; 404 for a wrong reference or token alike."""
     reference = reference.upper()
     if not is_reference(reference):
-        raise Http404("No booking matches this link.")
+        raise Http404(_("No booking matches this link."))
     appointment = (
         Appointment.objects.select_related(
             "service__style", "therapist", "room", "client", "intake"
@@ -509,7 +552,7 @@ def _appointment_for(reference: str, token: str) -> Appointment:
         .first()
     )
     if appointment is None or not appointment.manage_token_matches(token):
-        raise Http404("No booking matches this link.")
+        raise Http404(_("No booking matches this link."))
     return appointment
 
 
@@ -590,7 +633,7 @@ def manage_cancel(request: HttpRequest, reference: str, token: str) -> HttpRespo
     except BookingError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Your booking is cancelled. We hope to see you another time.")
+        messages.success(request, _("Your booking is cancelled. We hope to see you another time."))
     return redirect("bookings:manage", appointment.reference, token)
 
 
@@ -600,20 +643,20 @@ def manage_cancel(request: HttpRequest, reference: str, token: str) -> HttpRespo
 def manage_reschedule(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     appointment = _appointment_for(reference, token)
     if not appointment.client_can_change(timezone.now()):
-        messages.error(request, "This booking can no longer be changed online. Please call us.")
+        messages.error(request, _("This booking can no longer be changed online. Please call us."))
         return redirect("bookings:manage", appointment.reference, token)
     error = None
     if request.method == "POST":
         start = _parse_start(request.POST.get("start"))
         if start is None:
-            error = "Please choose a new time."
+            error = _("Please choose a new time.")
         else:
             try:
                 booking_reschedule(appointment=appointment, start=start)
             except BookingError as failure:
                 error = failure.message
             else:
-                messages.success(request, "Your booking has been moved.")
+                messages.success(request, _("Your booking has been moved."))
                 return redirect("bookings:manage", appointment.reference, token)
     else:
         # A tapped time asks first (like cancelling): one stray tap must not move the booking.
