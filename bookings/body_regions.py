@@ -97,7 +97,7 @@ def in_order(slugs: Iterable[str]) -> list[str]:
 
 def labels(slugs: Iterable[str]) -> list[str]:
     """Plain names for known regions (unknown ones, e.g. from an older catalogue, skipped)."""
-    return [REGIONS_BY_SLUG[s].label for s in in_order(slugs)]
+    return [str(REGIONS_BY_SLUG[s].label) for s in in_order(slugs)]
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,8 @@ class MapRegion:
             )
             if on
         ]
-        return f"{self.region.label} ({', '.join(notes)})" if notes else self.region.label
+        label = str(self.region.label)
+        return f"{label} ({', '.join(str(n) for n in notes)})" if notes else label
 
 
 def map_regions(

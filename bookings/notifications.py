@@ -79,7 +79,8 @@ def _review_note(appointment: Appointment) -> str:
 def _when(moment: dt.datetime) -> str:
     """ "Tue 3 Dec 10:00 AM" in the active language (its day names and clock)."""
     local = timezone.localtime(moment)
-    return f"{date_format(local, pgettext('short day in a subject', 'D j M'))} {clock(local)}"
+    day = date_format(local, pgettext("short day in a subject", "D j M"))
+    return f"{day} {clock(local)}"
 
 
 def _staff_when(moment: dt.datetime) -> str:

@@ -63,6 +63,7 @@ def offer_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAltern
 
 def _offer_message(offer: WaitlistOffer, secret: str) -> EmailMultiAlternatives:
     start = timezone.localtime(offer.start)
+    day = date_format(start, pgettext("short day in a subject", "D j M"))
     return render_message(
         OFFER,
         {
@@ -73,8 +74,7 @@ def _offer_message(offer: WaitlistOffer, secret: str) -> EmailMultiAlternatives:
         },
         subject=gettext("A time is free for you: %(when)s, reply by %(until)s")
         % {
-            "when": f"{date_format(start, pgettext('short day in a subject', 'D j M'))} "
-            f"{clock(start)}",
+            "when": f"{day} {clock(start)}",
             "until": clock(offer.expires_at),
         },
         to=[offer.entry.email],
