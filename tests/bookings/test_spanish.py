@@ -163,7 +163,7 @@ class TestMailFollowsTheBooking:
         assert set(by_subject) == {"Su", "New", "Recordatorio:"}
         message = by_subject["Recordatorio:"]
         assert message.subject.startswith("Recordatorio: su sesión de Ashiatsu el ")
-        assert "Le recordamos su sesión de Ashiatsu el " in message.body
+        assert "Le recordamos su sesión de Ashiatsu: " in message.body
         assert "10:00 a.m." in message.body and "Llegue 10 minutos antes" in message.body
 
     def test_the_api_keeps_the_language_of_accept_language(self, client, clinic):

@@ -32,6 +32,17 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 DAYS_AHEAD = 3
 
 
+@pytest.fixture
+def spanish_phone(browser, browser_context_args):
+    """A phone whose browser is set to Spanish (US): Playwright's locale becomes the
+    Accept-Language header and navigator.language."""
+    context = browser.new_context(**{**browser_context_args, **PHONE, "locale": "es-US"})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
 def spanish_page(page: Page, name: str, steps) -> None:
     """Every Spanish page says so to screen readers and passes axe at phone width."""
     expect(page.locator("html")).to_have_attribute("lang", "es")
@@ -40,11 +51,10 @@ def spanish_page(page: Page, name: str, steps) -> None:
     steps(name)
 
 
-def test_a_spanish_phone_books_from_landing_to_confirmation_in_spanish(new_context, steps):
+def test_a_spanish_phone_books_from_landing_to_confirmation_in_spanish(spanish_phone, steps):
     clinic = build_clinic(therapists=2, bar_rooms=2)
     therapist = clinic.therapists[0]
-    page = new_context(**PHONE, locale="es-US").new_page()
-    page.set_default_timeout(10_000)
+    page = spanish_phone
     steps.page = page
     mail.outbox.clear()
 

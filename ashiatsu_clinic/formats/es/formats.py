@@ -8,3 +8,6 @@ from Django's own Spanish catalogue.
 """
 
 TIME_FORMAT = "g:i a"
+# Prices are US dollars, which US Spanish writes as in English: $120.00, not $120,00.
+DECIMAL_SEPARATOR = "."
+THOUSAND_SEPARATOR = ","
