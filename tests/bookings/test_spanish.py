@@ -216,3 +216,24 @@ class TestAnyTherapistIsNamedBeforeBooking:
         assert mine.therapist != taken
         manage = page(client, response["Location"])
         assert "no longer free" in manage and mine.therapist.display_name in manage
+
+
+class TestOtherClientMail:
+    def test_a_sign_in_link_asked_for_on_a_spanish_page_comes_in_spanish(self, spanish, clinic):
+        from tests.factories import ClientFactory
+
+        ClientFactory(name="Ada Lovelace", email="ada@example.com")
+        response = spanish.post(reverse("accounts:sign_in"), {"email": "ada@example.com"})
+        assert response.status_code == 302
+        (message,) = mail.outbox
+        assert message.subject == "Su enlace para iniciar sesión"
+        assert "Abra este enlace en los próximos" in message.body
+        assert "Revise su correo" in page(spanish, response["Location"])
+
+    def test_an_english_sign_in_link_stays_english(self, client, clinic):
+        from tests.factories import ClientFactory
+
+        ClientFactory(name="Ada Lovelace", email="ada@example.com")
+        client.post(reverse("accounts:sign_in"), {"email": "ada@example.com"})
+        (message,) = mail.outbox
+        assert message.subject == "Your sign-in link"

@@ -41,7 +41,7 @@ def test_a_keyboard_user_chooses_a_slot_and_answers_the_intake(page: Page, steps
     for question in screening.QUESTIONS:
         if question.kind in (screening.BOOL, screening.CHOICE):
             values = [True, False] if question.kind == screening.BOOL else dict(question.choices)
-            radios = page.get_by_role("group", name=question.text).get_by_role("radio")
+            radios = page.get_by_role("group", name=str(question.text)).get_by_role("radio")
             # Tab enters an unanswered radio group on its first option; arrows move and select.
             tab_to(page, radios.first, most=presses)
             position = list(values).index(answers[question.key])
@@ -50,10 +50,10 @@ def test_a_keyboard_user_chooses_a_slot_and_answers_the_intake(page: Page, steps
                 page.keyboard.press("ArrowDown")
             expect(radios.nth(position)).to_be_checked()
         elif question.kind == screening.TEXT:
-            tab_to(page, page.get_by_label(question.text), most=presses)
+            tab_to(page, page.get_by_label(str(question.text)), most=presses)
         elif question.kind == screening.REGIONS:
             # The map is one Tab stop; arrows move between regions, Space marks one.
-            field = page.get_by_role("group", name=question.text, exact=True)
+            field = page.get_by_role("group", name=str(question.text), exact=True)
             regions = field.get_by_role("checkbox")
             tab_to(page, regions.first, most=presses)
             page.keyboard.press("ArrowRight")
@@ -64,7 +64,7 @@ def test_a_keyboard_user_chooses_a_slot_and_answers_the_intake(page: Page, steps
             expect(regions.nth(1)).to_have_attribute("aria-checked", "false")
             tab_to(page, field.locator("summary"), most=1)
         else:
-            checkbox = page.get_by_label(question.text)
+            checkbox = page.get_by_label(str(question.text))
             tab_to(page, checkbox, most=presses)
             page.keyboard.press("Space")
             expect(checkbox).to_be_checked()
