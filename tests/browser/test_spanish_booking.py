@@ -62,6 +62,12 @@ def test_a_spanish_phone_books_from_landing_to_confirmation_in_spanish(spanish_p
     expect(page.get_by_role("heading", level=1)).to_have_text("Ashiatsu: masaje con los pies")
     expect(page.get_by_role("heading", name="Quién no debe reservar")).to_be_visible()
     spanish_page(page, "inicio", steps)
+    # The slot picker on its own first (for axe and a screenshot), then the booking from home.
+    page.goto(f"/book/{clinic.bar_60.slug}/any/")
+    expect(page.get_by_role("heading", name="Elija un día y una hora")).to_be_visible()
+    expect(page.get_by_role("heading", name="Mañana")).to_be_visible()
+    spanish_page(page, "horas", steps)
+    page.goto("/")
 
     ten = clock_label(dt.time(10), "es")
     assert ten == "10:00 a.m."
