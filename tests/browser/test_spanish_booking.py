@@ -138,3 +138,21 @@ def test_the_switcher_turns_a_page_spanish_with_one_tap_or_the_keyboard(new_cont
     expect(page.get_by_role("heading", name="Choose a session")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     steps("english-again")
+
+
+def test_the_spanish_refusal_page_gives_the_reason_in_spanish(spanish_phone, steps):
+    clinic = build_clinic(therapists=1, bar_rooms=1)
+    page = spanish_phone
+    steps.page = page
+    day = timezone.localdate() + dt.timedelta(days=DAYS_AHEAD)
+    page.goto(f"/book/{clinic.bar_60.slug}/any/?day={day:%Y-%m-%d}")
+    page.locator("button.slot").first.click()
+    answer_intake(page, language="es", osteoporosis=True)
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Ahora no podemos reservarle una sesión de Ashiatsu"
+    )
+    expect(page.get_by_role("listitem").filter(has_text="osteoporosis u osteopenia")).to_have_text(
+        "Con osteoporosis u osteopenia, los huesos pueden romperse bajo el peso de un terapeuta."
+    )
+    spanish_page(page, "rechazo", steps)
+    assert not Appointment.objects.exists()
