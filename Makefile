@@ -7,7 +7,7 @@ RUN_ENV := DEBUG=true
 # Integrity tests also run on SQLite, where serialised writes replace exclusion constraints.
 SQLITE_TEST_URL := sqlite:///$(CURDIR)/var/integrity.sqlite3
 
-.PHONY: run test test-postgres test-sqlite lint format migrations-check ci clean bench serve loadtest
+.PHONY: run test test-postgres test-sqlite lint format migrations-check ci clean bench serve loadtest messages
 
 $(VENV)/.runtime: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed (found " + sys.version.split()[0] + "); pyenv reads .python-version.")'
@@ -57,6 +57,14 @@ migrations-check: $(VENV)/.runtime
 	$(RUN_ENV) $(MANAGE) makemigrations --check --dry-run
 
 ci: lint migrations-check test
+
+# Spanish translations: collect new or changed strings into locale/es/LC_MESSAGES/django.po
+# (translate the empty or fuzzy entries there), then compile the .mo that is committed with it.
+# Needs GNU gettext (Debian package `gettext`). tests/test_translations.py checks both files.
+MESSAGES_IGNORE := --ignore=tests --ignore=bench --ignore=loadtest --ignore=staticfiles --ignore=var --ignore=static
+messages: $(VENV)/.runtime
+	$(RUN_ENV) $(MANAGE) makemessages -l es --no-obsolete --no-wrap --add-location=file $(MESSAGES_IGNORE)
+	$(RUN_ENV) $(MANAGE) compilemessages -l es
 
 # Timings of availability and booking (20-therapist demo), the HTTP ratio of /api/availability
 # to /api/services (gunicorn) and a growth curve to 200 therapists / 50,000 appointments, in a

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from accounts.models import SignInLink
 from bookings.notifications import render_message
@@ -24,7 +25,7 @@ def sign_in_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAlte
     return render_message(
         SIGN_IN,
         {"sign_in_url": sign_in_url(secret), "minutes": settings.SIGN_IN_LINK_MINUTES},
-        subject="Your sign-in link",
+        subject=gettext("Your sign-in link"),
         to=[link.email],
     )
 

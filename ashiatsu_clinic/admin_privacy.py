@@ -90,8 +90,9 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "bookings.Style": {"description"},  # public
     "bookings.Service": {"description"},  # public
     "bookings.ClosedDay": {"reason"},  # public holiday names
-    "outbox.Email": {"params", "last_error"},  # object ids; the mail server's answer
-    "waitlist.WaitlistEntry": {"unanswered_offers"},  # a count of lapsed offers
+    "waitlist.WaitlistEntry": {"unanswered_offers", "language"},  # lapsed offers; en/es
+    "bookings.Appointment": {"language"},  # "en" or "es": which language the e-mails use
+    "outbox.Email": {"params", "last_error", "language"},  # ids; mail server; en/es
     "charts.ChartAccess": {"where"},  # the name of the page that showed a chart
     "bookings.ClearanceAccess": {"where"},  # the name of the page that showed a clearance
     "bookings.ScheduleVersion": {"token", "config_token"},  # cache keys moved by writes

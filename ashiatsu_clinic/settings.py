@@ -87,6 +87,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before common: picks the client's language (the switcher's cookie,
+    # else Accept-Language, else English) for pages and for the booking it records.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -172,7 +175,11 @@ LOGIN_REDIRECT_URL = "therapists:today"
 
 LANGUAGE_CODE = "en-us"
 USE_I18N = True
-# Our own overrides of Django's per-language formats (12-hour clock for en).
+# Client pages, the intake and client e-mails exist in English and Spanish; staff pages
+# (admin, therapist portal) are written in English only.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own overrides of Django's per-language formats (12-hour clock for en and es).
 FORMAT_MODULE_PATH = ["ashiatsu_clinic.formats"]
 USE_TZ = True
 # Stored in UTC; shown and scheduled in the clinic's zone.

@@ -16,6 +16,8 @@ urlpatterns = [
     path("admin/reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    # The language switcher on every public page posts here (Django's set_language).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("therapist/chart/", include("charts.urls")),
     path("therapist/", include("portal.urls")),
     path("waitlist/", include("waitlist.urls")),

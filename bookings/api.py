@@ -607,6 +607,7 @@ def create_booking(request: HttpRequest, payload: BookingIn):
             start=payload.start,
             client=services.ClientDetails(**contact.cleaned_data),
             answers=payload.intake,
+            language=request.LANGUAGE_CODE,  # from Accept-Language (LocaleMiddleware)
         )
     except services.BookingError as error:
         extra = {}

@@ -27,6 +27,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext, gettext_lazy
+
 from therapists.qualifications import CredentialSpan, qualifies
 
 NOT_ON_GRID = "not_on_grid"
@@ -43,25 +45,31 @@ NO_ROOM = "no_room"
 
 REASON_MESSAGES = {
     # The grid is a setting: `reason_message` words this one for the configured grid.
-    NOT_ON_GRID: "Sessions start on the quarter hour. Please choose a time from the list.",
-    TOO_SOON: "This time is too soon to book online; please call the clinic.",
-    TOO_FAR: "This time is too far ahead to book yet. Please choose an earlier date.",
-    CLOSED: "The clinic is closed on this day.",
-    OUTSIDE_HOURS: "This time is outside the therapist's working hours.",
-    TIME_OFF: "The therapist is away at this time.",
-    NOT_QUALIFIED: "The therapist cannot offer this treatment on this day.",
-    DAILY_CAP: "The therapist is fully booked on this day.",
-    WEEKLY_BUDGET: "The therapist is fully booked this week. Please choose another week.",
-    THERAPIST_BUSY: "This time was just taken. Please choose another.",
-    NO_ROOM: "No treatment room is free at this time. Please choose another.",
+    NOT_ON_GRID: gettext_lazy(
+        "Sessions start on the quarter hour. Please choose a time from the list."
+    ),
+    TOO_SOON: gettext_lazy("This time is too soon to book online; please call the clinic."),
+    TOO_FAR: gettext_lazy("This time is too far ahead to book yet. Please choose an earlier date."),
+    CLOSED: gettext_lazy("The clinic is closed on this day."),
+    OUTSIDE_HOURS: gettext_lazy("This time is outside the therapist's working hours."),
+    TIME_OFF: gettext_lazy("The therapist is away at this time."),
+    NOT_QUALIFIED: gettext_lazy("The therapist cannot offer this treatment on this day."),
+    DAILY_CAP: gettext_lazy("The therapist is fully booked on this day."),
+    WEEKLY_BUDGET: gettext_lazy(
+        "The therapist is fully booked this week. Please choose another week."
+    ),
+    THERAPIST_BUSY: gettext_lazy("This time was just taken. Please choose another."),
+    NO_ROOM: gettext_lazy("No treatment room is free at this time. Please choose another."),
 }
 
 
 def reason_message(reason: str, *, grid_phrase: str) -> str:
     """The client's message for `reason`, with the grid worded for the clinic's setting."""
     if reason == NOT_ON_GRID:
-        return f"Sessions start {grid_phrase}. Please choose a time from the list."
-    return REASON_MESSAGES[reason]
+        return gettext("Sessions start %(grid)s. Please choose a time from the list.") % {
+            "grid": grid_phrase
+        }
+    return str(REASON_MESSAGES[reason])
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

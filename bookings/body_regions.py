@@ -12,15 +12,20 @@ must validate them and `bookings` may not import the higher `charts` app; `chart
 Left and right are the *client's*. On the back view the client's left is on the viewer's
 left; on the front view it is on the viewer's right (as when facing someone).
 
-Pure data: no ORM, no Django.
+Pure data: no ORM. The names are marked for translation (lazily: a client reads them in
+their own language, staff in English), nothing else of Django is used.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
 BACK = "back"
 FRONT = "front"
-VIEWS = ((BACK, "Back"), (FRONT, "Front"))
+VIEWS = ((BACK, pgettext_lazy("body map view", "Back")), (FRONT, _("Front")))
 
 # Each figure is drawn in a 160 x 400 box; the SVG puts the back at x=0 and the front beside it.
 FIGURE_WIDTH = 160
@@ -31,7 +36,7 @@ FIGURE_GAP = 30
 @dataclass(frozen=True)
 class Region:
     slug: str
-    label: str
+    label: str  # lazily translated
     view: str
     # A rounded rectangle in the figure's own 160 x 400 box.
     x: int
@@ -48,31 +53,33 @@ class Region:
 def _pair(slug: str, label: str, view: str, x_left: int, x_right: int, y, w, h):
     """A left and a right region. `x_left` is where the *client's* left one is drawn."""
     return (
-        Region(f"{slug}_left", f"{label}, left", view, x_left, y, w, h),
-        Region(f"{slug}_right", f"{label}, right", view, x_right, y, w, h),
+        Region(f"{slug}_left", format_lazy(_("{part}, left"), part=label), view, x_left, y, w, h),
+        Region(
+            f"{slug}_right", format_lazy(_("{part}, right"), part=label), view, x_right, y, w, h
+        ),
     )
 
 
 REGIONS: tuple[Region, ...] = (
     # Back view: client's left on the viewer's left.
-    Region("neck", "Neck", BACK, 70, 46, 20, 16),
-    *_pair("shoulder", "Shoulder", BACK, 40, 82, 64, 38, 18),
-    *_pair("upper_back", "Upper back", BACK, 44, 82, 84, 34, 38),
-    *_pair("mid_back", "Mid back", BACK, 46, 82, 124, 32, 36),
-    *_pair("lower_back", "Lower back", BACK, 48, 82, 162, 30, 34),
-    *_pair("glute", "Glute", BACK, 46, 82, 198, 32, 40),
-    *_pair("hamstring", "Hamstring", BACK, 48, 83, 240, 29, 66),
-    *_pair("calf", "Calf", BACK, 51, 85, 310, 24, 58),
-    *_pair("foot_sole", "Sole of the foot", BACK, 52, 86, 372, 22, 16),
-    *_pair("arm_back", "Back of the arm", BACK, 22, 122, 66, 16, 112),
+    Region("neck", _("Neck"), BACK, 70, 46, 20, 16),
+    *_pair("shoulder", _("Shoulder"), BACK, 40, 82, 64, 38, 18),
+    *_pair("upper_back", _("Upper back"), BACK, 44, 82, 84, 34, 38),
+    *_pair("mid_back", _("Mid back"), BACK, 46, 82, 124, 32, 36),
+    *_pair("lower_back", _("Lower back"), BACK, 48, 82, 162, 30, 34),
+    *_pair("glute", _("Glute"), BACK, 46, 82, 198, 32, 40),
+    *_pair("hamstring", _("Hamstring"), BACK, 48, 83, 240, 29, 66),
+    *_pair("calf", _("Calf"), BACK, 51, 85, 310, 24, 58),
+    *_pair("foot_sole", _("Sole of the foot"), BACK, 52, 86, 372, 22, 16),
+    *_pair("arm_back", _("Back of the arm"), BACK, 22, 122, 66, 16, 112),
     # Front view: client's left on the viewer's right.
-    *_pair("chest", "Chest", FRONT, 82, 42, 64, 36, 56),
-    Region("abdomen", "Abdomen", FRONT, 48, 122, 64, 74),
-    *_pair("hip_front", "Front of the hip", FRONT, 82, 46, 198, 32, 24),
-    *_pair("quadriceps", "Front of the thigh", FRONT, 83, 48, 224, 29, 76),
-    *_pair("knee", "Knee", FRONT, 84, 50, 302, 26, 20),
-    *_pair("shin", "Shin", FRONT, 85, 51, 324, 24, 48),
-    *_pair("arm_front", "Front of the arm", FRONT, 122, 22, 66, 16, 112),
+    *_pair("chest", _("Chest"), FRONT, 82, 42, 64, 36, 56),
+    Region("abdomen", _("Abdomen"), FRONT, 48, 122, 64, 74),
+    *_pair("hip_front", _("Front of the hip"), FRONT, 82, 46, 198, 32, 24),
+    *_pair("quadriceps", _("Front of the thigh"), FRONT, 83, 48, 224, 29, 76),
+    *_pair("knee", _("Knee"), FRONT, 84, 50, 302, 26, 20),
+    *_pair("shin", _("Shin"), FRONT, 85, 51, 324, 24, 48),
+    *_pair("arm_front", _("Front of the arm"), FRONT, 122, 22, 66, 16, 112),
 )
 REGIONS_BY_SLUG: dict[str, Region] = {r.slug: r for r in REGIONS}
 CHOICES: tuple[tuple[str, str], ...] = tuple((r.slug, r.label) for r in REGIONS)
@@ -90,7 +97,7 @@ def in_order(slugs: Iterable[str]) -> list[str]:
 
 def labels(slugs: Iterable[str]) -> list[str]:
     """Plain names for known regions (unknown ones, e.g. from an older catalogue, skipped)."""
-    return [REGIONS_BY_SLUG[s].label for s in in_order(slugs)]
+    return [str(REGIONS_BY_SLUG[s].label) for s in in_order(slugs)]
 
 
 @dataclass(frozen=True)
@@ -124,10 +131,15 @@ class MapRegion:
     def title(self) -> str:
         notes = [
             text
-            for text, on in (("avoid", self.avoid), ("focus", self.focus), ("worked", self.worked))
+            for text, on in (
+                (_("avoid"), self.avoid),
+                (_("focus"), self.focus),
+                (_("worked"), self.worked),
+            )
             if on
         ]
-        return f"{self.region.label} ({', '.join(notes)})" if notes else self.region.label
+        label = str(self.region.label)
+        return f"{label} ({', '.join(str(n) for n in notes)})" if notes else label
 
 
 def map_regions(

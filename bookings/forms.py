@@ -13,11 +13,12 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from bookings import screening
 from bookings.validators import validate_person_name
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 PHONE = re.compile(r"^\+?[0-9 ()\-.]{6,30}$")
 
 
@@ -34,13 +35,15 @@ class ContactForm(forms.Form):
     """How the clinic reaches the client; the API validates client details with it too."""
 
     name = forms.CharField(
-        max_length=200, label="Full name", strip=True, validators=[validate_person_name]
+        max_length=200, label=_("Full name"), strip=True, validators=[validate_person_name]
     )
     email = forms.EmailField(
-        max_length=254, label="E-mail", help_text="Your confirmation and manage link go here."
+        max_length=254,
+        label=_("E-mail"),
+        help_text=_("Your confirmation and manage link go here."),
     )
     phone = forms.CharField(
-        max_length=30, label="Phone", help_text="In case we need to reach you on the day."
+        max_length=30, label=_("Phone"), help_text=_("In case we need to reach you on the day.")
     )
 
     def __init__(self, *args, **kwargs):
@@ -48,18 +51,18 @@ class ContactForm(forms.Form):
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["phone"].widget.attrs.update(autocomplete="tel", inputmode="tel")
-        self.helper = _helper("Review booking")
+        self.helper = _helper(_("Review booking"))
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
         if not any(ch.isalpha() for ch in name):
-            raise ValidationError("Please enter your name.")
+            raise ValidationError(_("Please enter your name."))
         return name
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"].strip()
         if not PHONE.match(phone):
-            raise ValidationError("Please enter a phone number, digits with an optional +.")
+            raise ValidationError(_("Please enter a phone number, digits with an optional +."))
         return phone
 
 
@@ -115,7 +118,7 @@ class IntakeForm(forms.Form):
                         "data-asked-value": _form_value(value),
                     }
                 )
-        self.helper = _helper("Continue")
+        self.helper = _helper(_("Continue"))
         self.helper.form_class = "intake-form"
         # The body-map questions draw the map beside their checkboxes (works without JS;
         # static/js/body-map.js makes the map itself tappable).
@@ -190,7 +193,7 @@ class DateForm(forms.Form):
     """The day the slot list starts on (the no-JavaScript date picker)."""
 
     date = forms.DateField(
-        label="Show times from", widget=forms.DateInput(attrs={"type": "date"}), required=False
+        label=_("Show times from"), widget=forms.DateInput(attrs={"type": "date"}), required=False
     )
 
     def clean_date(self) -> dt.date | None:

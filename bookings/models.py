@@ -15,6 +15,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from bookings import screening
 from bookings.constraints import PostgresExclusionConstraint, TsTzRange
@@ -146,9 +147,9 @@ class IntakeOutcome(models.TextChoices):
 
 
 class Pressure(models.TextChoices):
-    LIGHT = "light", "Light"
-    MEDIUM = "medium", "Medium"
-    DEEP = "deep", "Deep"
+    LIGHT = "light", _("Light")
+    MEDIUM = "medium", _("Medium")
+    DEEP = "deep", _("Deep")
 
 
 class Intake(models.Model):
@@ -216,13 +217,13 @@ class IntakeAccess(models.Model):
 class AppointmentStatus(models.TextChoices):
     # Held for the client while a required deposit is paid (issue 16); it holds the slot like
     # every status but cancelled, and the payments sweep cancels it when the hold runs out.
-    AWAITING_DEPOSIT = "awaiting_deposit", "Awaiting deposit"
-    PENDING_REVIEW = "pending_review", "Pending review"
-    CONFIRMED = "confirmed", "Confirmed"
-    CHECKED_IN = "checked_in", "Checked in"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
-    NO_SHOW = "no_show", "No-show"
+    AWAITING_DEPOSIT = "awaiting_deposit", _("Awaiting deposit")
+    PENDING_REVIEW = "pending_review", _("Pending review")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CHECKED_IN = "checked_in", _("Checked in")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
 
 
 # Crockford's base32 without I, L, O, U: easy to read aloud on the phone.
@@ -307,6 +308,14 @@ class Appointment(models.Model):
         max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.CONFIRMED
     )
     manage_token_hash = models.CharField(max_length=64, editable=False)
+    # The language the client booked in: every e-mail about this booking, reminders the
+    # worker sends a day ahead included, is written in it.
+    language = models.CharField(
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="The language the client booked in; their e-mails are written in it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     treatment_plan = models.ForeignKey(

@@ -15,14 +15,17 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from bookings import wording
 from bookings.ics import appointment_calendar
 from bookings.models import Appointment, AppointmentStatus
 from outbox.render import render_message
 from outbox.services import email_queue
-from therapists.clinic_time import wall_time
+from therapists.clinic_time import clock, wall_time
 from therapists.models import Therapist
 
 CONFIRMED = "confirmed"
@@ -44,20 +47,22 @@ THERAPIST_NEW = "therapist_new"
 THERAPIST_MOVED = "therapist_moved"
 THERAPIST_CANCELLED = "therapist_cancelled"
 
+# Client subjects are translated (lazily: into the language active when the mail is built,
+# the client's own); the therapists' stay English like the rest of the staff side.
 SUBJECTS = {
-    CONFIRMED: "Your Ashiatsu session is booked ({reference})",
-    PENDING_REVIEW: "We have your booking request ({reference}): a quick review first",
-    CANCELLED: "Your Ashiatsu session is cancelled ({reference})",
-    RESCHEDULED: "Your Ashiatsu session has moved ({reference})",
-    APPROVED: "Good news: your Ashiatsu session is confirmed ({reference})",
-    REVIEW_DECLINED: "About your Ashiatsu booking request ({reference})",
-    REMINDER: "Reminder: your Ashiatsu session {when} ({reference})",
-    AWAITING_DEPOSIT: "Your time is held: pay the deposit to confirm ({reference})",
-    HOLD_EXPIRED: "Your held time was released ({reference})",
-    RECONFIRM: "Has anything changed before your session {when}? ({reference})",
-    RECONFIRM_DECLINED: "Your Ashiatsu session is cancelled for your safety ({reference})",
-    RECONFIRM_REVIEW: "A quick review of your updated answers ({reference})",
-    RECONFIRM_STAFF: "Updated intake: {what} ({reference})",
+    CONFIRMED: _("Your Ashiatsu session is booked ({reference})"),
+    PENDING_REVIEW: _("We have your booking request ({reference}): a quick review first"),
+    CANCELLED: _("Your Ashiatsu session is cancelled ({reference})"),
+    RESCHEDULED: _("Your Ashiatsu session has moved ({reference})"),
+    APPROVED: _("Good news: your Ashiatsu session is confirmed ({reference})"),
+    REVIEW_DECLINED: _("About your Ashiatsu booking request ({reference})"),
+    REMINDER: _("Reminder: your Ashiatsu session {when} ({reference})"),
+    AWAITING_DEPOSIT: _("Your time is held: pay the deposit to confirm ({reference})"),
+    HOLD_EXPIRED: _("Your held time was released ({reference})"),
+    RECONFIRM: _("Has anything changed before your session {when}? ({reference})"),
+    RECONFIRM_DECLINED: _("Your Ashiatsu session is cancelled for your safety ({reference})"),
+    RECONFIRM_REVIEW: _("A quick review of your updated answers ({reference})"),
+    RECONFIRM_STAFF: "Updated intake: {what} ({reference})",  # to the clinic: English
     THERAPIST_NEW: "New session {when}: {service} ({reference})",
     THERAPIST_MOVED: "Session moved to {when} ({reference})",
     THERAPIST_CANCELLED: "Session cancelled: {when} ({reference})",
@@ -81,13 +86,26 @@ def _review_note(appointment: Appointment) -> str:
 
 
 def _when(moment: dt.datetime) -> str:
+    """ "Tue 3 Dec 10:00 AM" in the active language (its day names and clock)."""
+    local = timezone.localtime(moment)
+    day = date_format(local, pgettext("short day in a subject", "D j M"))
+    return f"{day} {clock(local)}"
+
+
+def _staff_when(moment: dt.datetime) -> str:
+    """Therapists' subjects: English, 24-hour, like the portal."""
     return f"{timezone.localtime(moment):%a %d %b} {wall_time(moment)}"
 
 
 def build_message(
     appointment: Appointment, kind: str, *, token: str = ""
 ) -> EmailMultiAlternatives:
-    """The client's e-mail of `kind` about `appointment`."""
+    """The client's e-mail of `kind` about `appointment`, in the language they booked in."""
+    with translation.override(appointment.language):
+        return _build_message(appointment, kind, token=token)
+
+
+def _build_message(appointment: Appointment, kind: str, *, token: str) -> EmailMultiAlternatives:
     link = manage_url(appointment, token)
     message = render_message(
         kind,
@@ -100,7 +118,7 @@ def build_message(
             "lead_hours": settings.REMINDER_LEAD_HOURS,
             **wording.booking_rules(),
         },
-        subject=SUBJECTS[kind].format(
+        subject=str(SUBJECTS[kind]).format(
             reference=appointment.reference, when=_when(appointment.start)
         ),
         to=[appointment.client.email],
@@ -129,6 +147,11 @@ def build_therapist_message(
     if not email:
         return None
     moment = appointment.start if kind != THERAPIST_CANCELLED or old_start is None else old_start
+    with translation.override(settings.LANGUAGE_CODE):  # staff mail stays English
+        return _render_therapist_message(appointment, kind, therapist, email, moment, old_start)
+
+
+def _render_therapist_message(appointment, kind, therapist, email, moment, old_start):
     return render_message(
         "therapist_booking",
         {
@@ -142,7 +165,7 @@ def build_therapist_message(
         },
         subject=SUBJECTS[kind].format(
             reference=appointment.reference,
-            when=_when(moment),
+            when=_staff_when(moment),
             service=appointment.service.name,
         ),
         to=[email],

@@ -20,6 +20,23 @@ V1 = "v1"
 OCCUPANCY = "occupancy"
 CATALOG = "catalog"
 
+# The tables of bookings and therapists that carry the triggers, by kind (the waitlist's
+# offers table is occupancy too, installed by the waitlist's own migrations).
+BOOKINGS_TABLES = {
+    OCCUPANCY: ["bookings_appointment"],
+    CATALOG: [
+        "bookings_room",
+        "bookings_room_styles",
+        "bookings_service",
+        "bookings_style",
+        "bookings_closedday",
+        "therapists_therapist",
+        "therapists_workinghours",
+        "therapists_timeoff",
+        "therapists_credential",
+    ],
+}
+
 POSTGRES_FUNCTION_V1 = """
 CREATE OR REPLACE FUNCTION bookings_schedule_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -5,6 +5,11 @@ fracture, osteoporosis, pregnancy, ...) and needs a professional's clearance for
 rules are data, versioned: every stored intake records the version it was answered under, so
 a later change of rules never rewrites what a client was told.
 
+Questions, choices and help texts are translated lazily (the client reads them in their
+language). Reasons are kept in English (`gettext_noop`): an intake stores them as the
+clinic's record, and pages and e-mails translate them when they show them
+(`{% translate reason %}`), so staff read the same words whatever language the client used.
+
 Pure: answers in, outcome and plain-language reasons out. Forms call it to show messages;
 `bookings.services` calls it again and decides.
 """
@@ -16,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.formats import date_format
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from bookings import body_regions
@@ -77,147 +82,169 @@ def _equals(value: str) -> Callable[[Any], bool]:
 
 
 QUESTIONS_V2: tuple[Question, ...] = (
-    Question("pregnant", "Are you pregnant or could you be?", BOOL),
+    Question("pregnant", _("Are you pregnant or could you be?"), BOOL),
     Question(
         "spinal_surgery",
-        "Have you had spinal surgery?",
+        _("Have you had spinal surgery?"),
         CHOICE,
         (
-            ("no", "No"),
-            ("over_12_months", "Yes, more than 12 months ago"),
-            ("within_12_months", "Yes, within the last 12 months"),
+            ("no", _("No")),
+            ("over_12_months", _("Yes, more than 12 months ago")),
+            ("within_12_months", _("Yes, within the last 12 months")),
         ),
     ),
-    Question("fracture_recent", "Any fracture or broken bone in the last 6 months?", BOOL),
-    Question("osteoporosis", "Have you been diagnosed with osteoporosis or osteopenia?", BOOL),
-    Question("disc_condition", "Do you have a herniated, bulging or degenerated disc?", BOOL),
+    Question("fracture_recent", _("Any fracture or broken bone in the last 6 months?"), BOOL),
+    Question("osteoporosis", _("Have you been diagnosed with osteoporosis or osteopenia?"), BOOL),
+    Question("disc_condition", _("Do you have a herniated, bulging or degenerated disc?"), BOOL),
     Question(
         "back_pain_now",
-        "Do you have back pain right now?",
+        _("Do you have back pain right now?"),
         CHOICE,
         (
-            ("none", "No"),
-            ("mild", "Mild"),
-            ("severe", "Severe, or radiating down a leg"),
+            ("none", _("No")),
+            ("mild", _("Mild")),
+            ("severe", _("Severe, or radiating down a leg")),
         ),
     ),
     Question(
         "blood_thinners",
-        "Do you take blood thinners, or have a clotting disorder or a history of DVT?",
+        _("Do you take blood thinners, or have a clotting disorder or a history of DVT?"),
         BOOL,
-        help_text="DVT is deep vein thrombosis, a blood clot in a deep vein.",
+        help_text=_("DVT is deep vein thrombosis, a blood clot in a deep vein."),
     ),
     Question(
         "blood_pressure",
-        "Do you have high blood pressure that is not controlled by treatment?",
+        _("Do you have high blood pressure that is not controlled by treatment?"),
         BOOL,
     ),
     Question(
         "implant",
-        "Do you have any implant in the back or trunk (spinal stimulator, rods, pacemaker)?",
+        _("Do you have any implant in the back or trunk (spinal stimulator, rods, pacemaker)?"),
         BOOL,
     ),
-    Question("other_conditions", "Anything else the therapist should know?", TEXT),
+    Question("other_conditions", _("Anything else the therapist should know?"), TEXT),
     Question(
         "pressure",
-        "Preferred pressure",
+        _("Preferred pressure"),
         CHOICE,
-        (("light", "Light"), ("medium", "Medium"), ("deep", "Deep")),
+        (("light", _("Light")), ("medium", _("Medium")), ("deep", _("Deep"))),
     ),
-    Question("avoid_areas", "Areas to avoid", TEXT),
+    Question("avoid_areas", _("Areas to avoid"), TEXT),
     Question(
         "avoid_regions",
-        "On the body map, where should your therapist not work?",
+        _("On the body map, where should your therapist not work?"),
         REGIONS,
         body_regions.CHOICES,
-        help_text="Optional. Tap the map or tick the boxes; left and right are yours.",
+        help_text=_("Optional. Tap the map or tick the boxes; left and right are yours."),
     ),
     Question(
         "focus_regions",
-        "On the body map, where would you like more work?",
+        _("On the body map, where would you like more work?"),
         REGIONS,
         body_regions.CHOICES,
-        help_text="Optional. Tap the map or tick the boxes.",
+        help_text=_("Optional. Tap the map or tick the boxes."),
     ),
     Question(
         "consent",
-        "I understand the therapist will stand and walk on my back, and I will say at once if "
-        "anything hurts.",
+        _(
+            "I understand the therapist will stand and walk on my back, and I will say at once "
+            "if anything hurts."
+        ),
         MUST_BE_TRUE,
     ),
-    Question("adult", "I am 18 or older.", MUST_BE_TRUE),
+    Question("adult", _("I am 18 or older."), MUST_BE_TRUE),
 )
 RULES_V2: tuple[Rule, ...] = (
     Rule(
         "pregnant",
         _yes,
         DECLINED,
-        "Walk-on-back massage is not safe during pregnancy or when you could be pregnant.",
+        gettext_noop(
+            "Walk-on-back massage is not safe during pregnancy or when you could be pregnant."
+        ),
     ),
     Rule(
         "spinal_surgery",
         _equals("within_12_months"),
         DECLINED,
-        "Your spine needs more than 12 months to heal after surgery before it can take a "
-        "therapist's weight.",
+        gettext_noop(
+            "Your spine needs more than 12 months to heal after surgery before it can take a "
+            "therapist's weight."
+        ),
     ),
     Rule(
         "spinal_surgery",
         _equals("over_12_months"),
         NEEDS_CLEARANCE,
-        "You have had spinal surgery, so our clinical staff review your booking first.",
+        gettext_noop(
+            "You have had spinal surgery, so our clinical staff review your booking first."
+        ),
     ),
     Rule(
         "fracture_recent",
         _yes,
         DECLINED,
-        "A fracture in the last 6 months may not be fully healed, and body weight on it could "
-        "hurt you.",
+        gettext_noop(
+            "A fracture in the last 6 months may not be fully healed, and body weight on it could "
+            "hurt you."
+        ),
     ),
     Rule(
         "osteoporosis",
         _yes,
         DECLINED,
-        "With osteoporosis or osteopenia the bones can break under a therapist's weight.",
+        gettext_noop(
+            "With osteoporosis or osteopenia the bones can break under a therapist's weight."
+        ),
     ),
     Rule(
         "disc_condition",
         _yes,
         NEEDS_CLEARANCE,
-        "A disc condition needs our clinical staff to review your booking first.",
+        gettext_noop("A disc condition needs our clinical staff to review your booking first."),
     ),
     Rule(
         "back_pain_now",
         _equals("mild"),
         LIGHT_PRESSURE,
-        "Because you have mild back pain now, your therapist will use light pressure only.",
+        gettext_noop(
+            "Because you have mild back pain now, your therapist will use light pressure only."
+        ),
         forces_light_pressure=True,
     ),
     Rule(
         "back_pain_now",
         _equals("severe"),
         NEEDS_CLEARANCE,
-        "Severe or radiating back pain needs our clinical staff to review your booking first.",
+        gettext_noop(
+            "Severe or radiating back pain needs our clinical staff to review your booking first."
+        ),
     ),
     Rule(
         "blood_thinners",
         _yes,
         NEEDS_CLEARANCE,
-        "Blood thinners or a clotting condition make bruising and clots more likely: our "
-        "clinical staff review your booking first, and pressure will be light.",
+        gettext_noop(
+            "Blood thinners or a clotting condition make bruising and clots more likely: our "
+            "clinical staff review your booking first, and pressure will be light."
+        ),
         forces_light_pressure=True,
     ),
     Rule(
         "blood_pressure",
         _yes,
         NEEDS_CLEARANCE,
-        "Uncontrolled high blood pressure needs our clinical staff to review your booking first.",
+        gettext_noop(
+            "Uncontrolled high blood pressure needs our clinical staff to review your booking first."
+        ),
     ),
     Rule(
         "implant",
         _yes,
         NEEDS_CLEARANCE,
-        "An implant in the back or trunk needs our clinical staff to review your booking first.",
+        gettext_noop(
+            "An implant in the back or trunk needs our clinical staff to review your booking first."
+        ),
     ),
 )
 
@@ -361,7 +388,7 @@ DATED_RULES: tuple[DatedRule, ...] = (
             "that long to heal before it can take a therapist's weight."
         ),
         then=NEEDS_CLEARANCE,
-        then_reason=_(
+        then_reason=gettext_noop(  # stored in English like every rule's reason
             "You have had spinal surgery, so our clinical staff review your booking first."
         ),
     ),
@@ -383,7 +410,9 @@ RULES: tuple[Rule, ...] = (
         "pregnancy",
         _equals("pregnant"),
         DECLINED,
-        _("Walk-on-back massage is not safe during pregnancy or when you could be pregnant."),
+        gettext_noop(
+            "Walk-on-back massage is not safe during pregnancy or when you could be pregnant."
+        ),
     ),
     *(
         rule
@@ -483,10 +512,13 @@ def _regions(value: Any) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        raise ValueError("Please give a list of body-map regions.")
+        raise ValueError(gettext("Please give a list of body-map regions."))
     unknown = [v for v in value if not body_regions.is_region(v)]
     if unknown:
-        raise ValueError(f"Unknown body-map regions: {', '.join(unknown)[:200]}.")
+        raise ValueError(
+            gettext("Unknown body-map regions: %(regions)s.")
+            % {"regions": ", ".join(unknown)[:200]}
+        )
     return body_regions.in_order(value)
 
 
@@ -539,7 +571,9 @@ def validate_answers(
     without it (a surgery "within the last 12 months" stays what the client said then)."""
     form = questionnaire(version)
     if not isinstance(answers, Mapping):
-        raise InvalidAnswers({"intake": "The intake answers must be an object of question keys."})
+        raise InvalidAnswers(
+            {"intake": gettext("The intake answers must be an object of question keys.")}
+        )
     errors: dict[str, str] = {}
     cleaned: dict[str, Any] = {}
     dated = {rule.date_key: rule for rule in form.dated_rules}
@@ -565,33 +599,41 @@ def validate_answers(
                     errors[question.key] = str(error)
             continue
         if question.key not in answers or answers[question.key] is None:
-            errors[question.key] = "Please answer this question."
+            errors[question.key] = gettext("Please answer this question.")
             continue
         value = answers[question.key]
         if question.kind in (BOOL, MUST_BE_TRUE) and not isinstance(value, bool):
-            errors[question.key] = "Please answer yes or no."
+            errors[question.key] = gettext("Please answer yes or no.")
         elif question.kind == MUST_BE_TRUE and value is not True:
-            errors[question.key] = "We can only book a session if you confirm this."
+            errors[question.key] = gettext("We can only book a session if you confirm this.")
         elif question.kind == CHOICE and (
             not isinstance(value, str) or value not in dict(question.choices)
         ):
             allowed = ", ".join(key for key, _label in question.choices)
-            errors[question.key] = f"Please choose one of: {allowed}."
+            errors[question.key] = gettext("Please choose one of: %(allowed)s.") % {
+                "allowed": allowed
+            }
         elif question.kind == TEXT and not isinstance(value, str):
-            errors[question.key] = "Please answer in words."
+            errors[question.key] = gettext("Please answer in words.")
         elif question.kind == TEXT and len(value) > TEXT_MAX_LENGTH:
-            errors[question.key] = f"Please keep this under {TEXT_MAX_LENGTH} characters."
+            errors[question.key] = gettext("Please keep this under %(limit)d characters.") % {
+                "limit": TEXT_MAX_LENGTH
+            }
         elif question.kind == TEXT and not _storable(value):
-            errors[question.key] = "Please remove the unusual characters from this answer."
+            errors[question.key] = gettext("Please remove the unusual characters from this answer.")
         else:
             cleaned[question.key] = value.strip() if question.kind == TEXT else value
     both = set(cleaned.get("avoid_regions", ())) & set(cleaned.get("focus_regions", ()))
     if both:
         names = "; ".join(body_regions.labels(both))
-        errors["focus_regions"] = f"An area cannot be both avoided and focused on: {names}."
+        errors["focus_regions"] = gettext(
+            "An area cannot be both avoided and focused on: %(areas)s."
+        ) % {"areas": names}
     unknown = sorted(set(answers) - {q.key for q in form.questions})
     if unknown:
-        errors["intake"] = f"Unknown questions: {', '.join(map(str, unknown))[:200]}."
+        errors["intake"] = gettext("Unknown questions: %(keys)s.") % {
+            "keys": ", ".join(map(str, unknown))[:200]
+        }
     if errors:
         raise InvalidAnswers(errors)
     return cleaned
@@ -651,7 +693,10 @@ def screen(
     return Screening(
         form.version,
         outcome,
-        tuple(str(reason) for reason in reasons),  # in the active language, storable
+        # Rules' reasons stay in English (gettext_noop: stored for staff, translated where the
+        # client reads them); a dated reason names a day, so it is written in the active
+        # language the client is reading.
+        tuple(str(reason) for reason in reasons),
         pressure,
         bookable_from=None if declined_for_good else bookable_from,
     )

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bookings import (
     availability,
@@ -51,6 +52,7 @@ from bookings.occupancy import Hold
 from bookings.schedules import clinic_rules, load_window, service_spec
 from bookings.validators import name_problem
 from core.clock import clinic_today
+from core.languages import client_language
 from therapists.clinic_time import moment_within_reach
 from therapists.models import Credential, Therapist
 
@@ -86,6 +88,7 @@ class BookingError(Exception):
         errors: Mapping[str, str] | None = None,
         screening_result: screening.Screening | None = None,
     ):
+        message = str(message)  # a lazy translation becomes text in the active language
         super().__init__(message)
         self.message = message
         self.code = code
@@ -197,7 +200,9 @@ def _find_slot(
             return by_id[schedule.id], room_id
         reasons.append(reason)
     if not reasons:
-        raise BookingError("No therapist can take this booking.", code=availability.NOT_QUALIFIED)
+        raise BookingError(
+            _("No therapist can take this booking."), code=availability.NOT_QUALIFIED
+        )
     # With several candidates, "taken" wins: the time works, just not right now.
     taken = [r for r in reasons if r in TAKEN_REASONS]
     raise _slot_error(taken[0] if taken else reasons[0])
@@ -221,11 +226,11 @@ def intake_screen(
         result = screening.screen(answers, on=on, version=version, today=today)
     except screening.InvalidAnswers as invalid:
         raise error(
-            "Please answer every intake question.", code=INVALID_INTAKE, errors=invalid.errors
+            _("Please answer every intake question."), code=INVALID_INTAKE, errors=invalid.errors
         ) from invalid
     if result.is_declined:
         code = DECLINED if result.bookable_from is None else BOOKABLE_LATER
-        raise error(" ".join(result.reasons), code=code, screening_result=result)
+        raise error(" ".join(_(r) for r in result.reasons), code=code, screening_result=result)
     return result
 
 
@@ -270,7 +275,7 @@ def _candidates(service: Service, therapist: Therapist | None) -> list[Therapist
     if therapist is not None:
         if not therapist.active:
             raise BookingError(
-                "This therapist is not taking bookings.", code=availability.NOT_QUALIFIED
+                _("This therapist is not taking bookings."), code=availability.NOT_QUALIFIED
             )
         return [therapist]
     # Only therapists who hold the style's certification at all; dates are checked later.
@@ -336,6 +341,7 @@ def booking_create(
     hold: Hold | None = None,
     record: Client | None = None,
     questionnaire_version: int = screening.QUESTIONNAIRE_VERSION,
+    language: str = "",
 ) -> BookingResult:
     """Book `service` at `start` with `therapist` (None: any qualified, free therapist).
 
@@ -349,8 +355,11 @@ def booking_create(
     `questionnaire_version`: the version the answers were given under (new answers: the
     current one; a waitlist entry keeps the version it was answered in). Dated answers
     are judged for the session's local day.
+    `language`: the client's ("es", "en"; default the clinic's), kept on the booking so that
+    every e-mail about it, reminders included, is written in it.
     """
     now = now or timezone.now()
+    language = client_language(language)
     if problem := name_problem(client.name):  # forms check it too; this is the final say
         raise BookingError(problem, code=INVALID_REQUEST, errors={"name": problem})
     start = _aware_utc(start)
@@ -360,7 +369,7 @@ def booking_create(
         answers=answers, on=clinic_today(start), version=questionnaire_version, today=today
     )
     if not service.active:
-        raise BookingError("This service is not offered any more.", code=INVALID_REQUEST)
+        raise BookingError(_("This service is not offered any more."), code=INVALID_REQUEST)
     staff = _is_staff(actor)
     rules = clinic_rules(min_notice=dt.timedelta(0) if staff else None)
     candidates = _candidates(service, therapist)
@@ -396,6 +405,7 @@ def booking_create(
             hold=hold,
             joining=joining,
             clearance=clearance,
+            language=language,
         )
 
 
@@ -416,6 +426,7 @@ def booking_write_locked(
     history: Mapping[str, Any] | None = None,
     joining: Client | None = None,
     clearance: Clearance | None = None,
+    language: str = "",
 ) -> BookingResult:
     """Write one booking whose slot was just checked (`_find_slot` / `slot_find`) inside the
     caller's open transaction, after `slot_lock`: the intake, the client row (a new one from
@@ -424,7 +435,8 @@ def booking_write_locked(
     booked in a series is written exactly as a single booking is. `history` adds details to
     the "Booked" line (the series and the session's number in it). `joining`: the verified
     record the booking joins (`clearances.record_for_booking`); `clearance`: the clearance on
-    it that spares the review, whose scope caps the pressure (`bookings.clearances`)."""
+    it that spares the review, whose scope caps the pressure (`bookings.clearances`).
+    `language`: the client's, kept so every e-mail about the booking is written in it."""
 
     def write() -> tuple[Appointment, str]:
         intake = Intake.objects.create(
@@ -448,6 +460,7 @@ def booking_write_locked(
             service=service,
             room_id=room_id,
             intake=intake,
+            language=language,
             start=start,
             end=start + service.duration,
             occupied_until=start
@@ -469,8 +482,10 @@ def booking_write_locked(
     appointment, token = _insert_guarded(write)
     if hold is not None and not hold.claim(appointment=appointment, now=now):
         raise BookingError(
-            "This offer has expired and the time was offered to the next person on the "
-            "waitlist. You are still on the waitlist.",
+            _(
+                "This offer has expired and the time was offered to the next person on "
+                "the waitlist. You are still on the waitlist."
+            ),
             code=OFFER_EXPIRED,
         )
     if joining is not None:
@@ -506,7 +521,8 @@ def _check_may_change(appointment: Appointment, actor, now: dt.datetime) -> bool
     client cut-off."""
     if not appointment.is_changeable:
         raise BookingError(
-            f"This booking is {appointment.get_status_display().lower()} and cannot be changed.",
+            _("This booking is %(status)s and cannot be changed.")
+            % {"status": str(appointment.get_status_display()).lower()},
             code=NOT_CHANGEABLE,
         )
     if appointment.client_can_change(now):
@@ -514,8 +530,11 @@ def _check_may_change(appointment: Appointment, actor, now: dt.datetime) -> bool
     if _is_staff(actor):
         return True
     raise BookingError(
-        f"Bookings can be changed online until {wording.change_cutoff()} before the start. "
-        "Please call the clinic.",
+        _(
+            "Bookings can be changed online until %(cutoff)s before the start. "
+            "Please call the clinic."
+        )
+        % {"cutoff": wording.change_cutoff()},
         code=TOO_LATE_TO_CHANGE,
     )
 

@@ -10,8 +10,12 @@ separators, and no bidirectional overrides that reorder what the reader sees.
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_noop
 
-NAME_MESSAGE = "Please write your name on one line, without line breaks or special characters."
+# English here (tests and the API docs quote it); `name_problem` gives it translated.
+NAME_MESSAGE = gettext_noop(
+    "Please write your name on one line, without line breaks or special characters."
+)
 
 # Unicode categories that are never part of a name: controls (Cc: \n, \r, \t, NUL, DEL...),
 # line and paragraph separators (Zl, Zp).
@@ -26,7 +30,7 @@ def name_problem(value: str) -> str | None:
     """The message to show when `value` cannot be a name, else None."""
     for character in value:
         if unicodedata.category(character) in _REFUSED_CATEGORIES or character in _BIDI_CONTROLS:
-            return NAME_MESSAGE
+            return gettext(NAME_MESSAGE)
     return None
 
 

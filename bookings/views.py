@@ -18,6 +18,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -35,7 +37,14 @@ from bookings.forms import ContactForm, DateForm, IntakeForm
 from bookings.guidance import what_to_bring
 from bookings.ics import appointment_calendar
 from bookings.intake_currency import intake_currency
-from bookings.models import Appointment, AppointmentStatus, Service, Style, is_reference
+from bookings.models import (
+    Appointment,
+    AppointmentStatus,
+    Pressure,
+    Service,
+    Style,
+    is_reference,
+)
 from bookings.schedules import available_slots, clinic_rules, last_bookable_day
 from bookings.services import (
     BookingError,
@@ -148,7 +157,7 @@ def _parse_start(raw: str | None) -> dt.datetime | None:
 
 def _choose_again(request: HttpRequest, service: Service, therapist_slug: str) -> HttpResponse:
     """No usable start time (none yet, or one out of reach): back to the slot list."""
-    messages.info(request, "Please choose a day and time first.")
+    messages.info(request, _("Please choose a day and time first."))
     return redirect("bookings:choose_slot", service.slug, therapist_slug)
 
 
@@ -181,7 +190,7 @@ def choose_therapist(request: HttpRequest, service: str) -> HttpResponse:
     )
 
 
-PERIODS = (("Morning", 0), ("Afternoon", 12), ("Evening", 17))
+PERIODS = ((_("Morning"), 0), (_("Afternoon"), 12), (_("Evening"), 17))
 
 
 def _periods(slots: list[dict]) -> list[tuple[str, list[dict]]]:
@@ -240,7 +249,7 @@ def _compute_slot_days(
             "day": day,
             "iso": day.isoformat(),
             "anchor": day.strftime("%Y%m%d"),
-            "label": formats.date_format(day, "l j F"),
+            "label": formats.date_format(day, gettext("l j F")),
             "dow": formats.date_format(day, "D"),
             "dom": day.day,
             "mon": formats.date_format(day, "M"),
@@ -376,6 +385,8 @@ def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
             if later is None:
                 return redirect("bookings:contact", chosen_service.slug, therapist)
     else:
+        if draft.get("start") != start.isoformat() or "shown_therapist" not in draft:
+            draft["shown_therapist"] = _shown_therapist(chosen_service, chosen_therapist, start)
         draft["start"] = start.isoformat()
         _save_draft(request, draft)
         answers = draft.get("answers")
@@ -399,6 +410,25 @@ def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
         ),
         status=400 if form.errors else 200,  # bad answers (e.g. an unknown body-map region)
     )
+
+
+def _shown_therapist(service: Service, therapist: Therapist | None, start: dt.datetime) -> str:
+    """For "any therapist": the slug of the therapist the slot list showed with this time
+    (the same listing, asked again for that day), so the details screen can name them before
+    the client books. `booking_create` still decides at commit; the confirmation says so if
+    someone else was free by then. Empty when a therapist was chosen or the time is gone."""
+    if therapist is not None:
+        return ""
+    local = timezone.localtime(start)
+    slots = available_slots(
+        service=service, therapist=None, first_day=local.date(), days=1, now=timezone.now()
+    )
+    return next((slot.therapist_slug for slot in slots if slot.start == start), "")
+
+
+def _shown_therapist_of(draft: dict[str, Any]) -> Therapist | None:
+    slug = draft.get("shown_therapist")
+    return Therapist.objects.filter(slug=slug, active=True).first() if slug else None
 
 
 def _record_answers(request: HttpRequest) -> tuple[dict | None, str]:
@@ -473,6 +503,7 @@ def _details_context(
         start=timezone.localtime(start),
         end=timezone.localtime(start + service.duration),
         screening=result,
+        pressure_label=Pressure(result.effective_pressure).label,
         deadline=timezone.localtime(deadline) if timezone.now() < deadline else None,
         **extra,
     )
@@ -506,6 +537,7 @@ def contact(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
             start,
             form,
             result,
+            shown_therapist=_shown_therapist_of(draft),
             **_marked_regions(draft["answers"]),
         ),
     )
@@ -543,6 +575,7 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
                 start,
                 form,
                 result,
+                shown_therapist=_shown_therapist_of(draft),
                 **_marked_regions(draft["answers"]),
             )
             return render(request, "bookings/book_details.html", context, status=400)
@@ -557,6 +590,7 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
                 client=ClientDetails(**draft["contact"]),
                 answers=draft["answers"],
                 record=getattr(request, "client_record", None),
+                language=request.LANGUAGE_CODE,
             )
         except BookingError as failure:
             error = failure
@@ -566,6 +600,16 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
                 # Signed in by an e-mail link: the address is proven, the booking joins.
                 clients.client_join_signed_in(record=record, appointment=booked.appointment)
             request.session.pop(DRAFT_KEY, None)
+            shown = draft.get("shown_therapist")
+            if shown and shown != booked.appointment.therapist.slug:
+                messages.info(
+                    request,
+                    _(
+                        "The therapist shown with your time was no longer free, so %(name)s, "
+                        "also certified for this session, will give it."
+                    )
+                    % {"name": booked.appointment.therapist.display_name},
+                )
             if booked.appointment.status == AppointmentStatus.AWAITING_DEPOSIT:
                 # The payments app's page (known here only by its URL name).
                 return redirect(
@@ -582,6 +626,7 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
         form,
         result,
         error=error,
+        shown_therapist=_shown_therapist_of(draft),
         **_marked_regions(draft["answers"]),
     )
     if error is not None and error.is_conflict:
@@ -604,7 +649,7 @@ def _appointment_for(reference: str, token: str) -> Appointment:
     """The appointment whose private link this is; 404 for a wrong reference or token alike."""
     reference = reference.upper()
     if not is_reference(reference):
-        raise Http404("No booking matches this link.")
+        raise Http404(_("No booking matches this link."))
     appointment = (
         Appointment.objects.select_related(
             "service__style", "therapist", "room", "client", "intake"
@@ -613,7 +658,7 @@ def _appointment_for(reference: str, token: str) -> Appointment:
         .first()
     )
     if appointment is None or not appointment.manage_token_matches(token):
-        raise Http404("No booking matches this link.")
+        raise Http404(_("No booking matches this link."))
     return appointment
 
 
@@ -698,7 +743,7 @@ def manage_cancel(request: HttpRequest, reference: str, token: str) -> HttpRespo
     except BookingError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Your booking is cancelled. We hope to see you another time.")
+        messages.success(request, _("Your booking is cancelled. We hope to see you another time."))
     return redirect("bookings:manage", appointment.reference, token)
 
 
@@ -708,20 +753,20 @@ def manage_cancel(request: HttpRequest, reference: str, token: str) -> HttpRespo
 def manage_reschedule(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     appointment = _appointment_for(reference, token)
     if not appointment.client_can_change(timezone.now()):
-        messages.error(request, "This booking can no longer be changed online. Please call us.")
+        messages.error(request, _("This booking can no longer be changed online. Please call us."))
         return redirect("bookings:manage", appointment.reference, token)
     error = None
     if request.method == "POST":
         start = _parse_start(request.POST.get("start"))
         if start is None:
-            error = "Please choose a new time."
+            error = _("Please choose a new time.")
         else:
             try:
                 booking_reschedule(appointment=appointment, start=start)
             except BookingError as failure:
                 error = failure.message
             else:
-                messages.success(request, "Your booking has been moved.")
+                messages.success(request, _("Your booking has been moved."))
                 return redirect("bookings:manage", appointment.reference, token)
     else:
         # A tapped time asks first (like cancelling): one stray tap must not move the booking.

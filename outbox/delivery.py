@@ -13,9 +13,10 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
+from core.languages import client_language
 from outbox.models import Email, EmailStatus
 from outbox.sealing import open_secret
 
@@ -42,7 +43,8 @@ def email_deliver(email_id: int, *, now: dt.datetime | None = None) -> str | Non
             # A savepoint: a database error while building leaves the row writable.
             with transaction.atomic():
                 builder = import_string(email.builder)
-                message = builder(email.params, secret=open_secret(email.secret))
+                with translation.override(client_language(email.language)):
+                    message = builder(email.params, secret=open_secret(email.secret))
                 if message is not None:
                     message.send()
         except Exception as error:

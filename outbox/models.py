@@ -28,6 +28,9 @@ class Email(models.Model):
     builder = models.CharField(max_length=200)
     params = models.JSONField(default=dict, blank=True)
     secret = models.CharField(max_length=100, blank=True)
+    # The language active when the e-mail was queued (the client's request); builders that
+    # know the recipient's own language (a booking's, a waitlist entry's) override it.
+    language = models.CharField(max_length=10, blank=True)
     status = models.CharField(
         max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )

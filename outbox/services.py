@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 # Re-exported: callers send and seal through outbox.services.
+from core.languages import current_language
 from outbox.delivery import email_deliver, emails_deliver_due, retry_delays  # noqa: F401
 from outbox.models import Email, EmailStatus
 from outbox.sealing import open_secret, seal_secret  # noqa: F401
@@ -41,15 +42,26 @@ def _path(builder: Builder) -> str:
 
 
 def email_queue(
-    *, kind: str, builder: Builder, params: Mapping[str, Any], secret: str = ""
+    *,
+    kind: str,
+    builder: Builder,
+    params: Mapping[str, Any],
+    secret: str = "",
+    language: str = "",
 ) -> Email:
     """Record an e-mail to send once the surrounding transaction commits.
 
     `builder(params, secret=...)` runs in the worker and returns the message, or None when
-    it is no longer needed (say, a reminder for a session cancelled meanwhile).
+    it is no longer needed (say, a reminder for a session cancelled meanwhile). It runs in
+    `language` (default: the one active now, i.e. the client's request's), so a sign-in
+    link asked for on a Spanish page arrives in Spanish even though the worker writes it.
     """
     email = Email.objects.create(
-        kind=kind, builder=_path(builder), params=dict(params), secret=seal_secret(secret)
+        kind=kind,
+        builder=_path(builder),
+        params=dict(params),
+        secret=seal_secret(secret),
+        language=language or current_language(),
     )
     # robust: a failure to enqueue is logged, and the sweep still finds the row.
     transaction.on_commit(partial(deliver_email_task.enqueue, email.pk), robust=True)

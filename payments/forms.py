@@ -6,6 +6,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from payments.models import DESK_METHODS, Method, PackagePlan
 from payments.money import normalise_code, parse_amount
@@ -41,7 +42,7 @@ class CodeField(forms.CharField):
     def clean(self, value):
         value = super().clean(value)
         if value and not (8 <= len(normalise_code(value)) <= 20):
-            raise ValidationError("A code looks like GIFT-7KQ2-M9XD-4TRA.")
+            raise ValidationError(_("A code looks like GIFT-7KQ2-M9XD-4TRA."))
         return value
 
 
@@ -52,8 +53,8 @@ class DepositForm(forms.Form):
     payment_method = forms.CharField(required=False, max_length=120, widget=forms.HiddenInput)
     gift_code = CodeField(
         required=False,
-        label="Gift card code (optional)",
-        help_text="Pays the deposit, or part of it, from a gift card.",
+        label=_("Gift card code (optional)"),
+        help_text=_("Pays the deposit, or part of it, from a gift card."),
     )
     save_card = forms.BooleanField(required=False)
 
@@ -65,27 +66,29 @@ class DepositForm(forms.Form):
     def clean_payment_method(self) -> str:
         value = self.cleaned_data["payment_method"].strip()
         if value and not PAYMENT_METHOD_ID.match(value):
-            raise ValidationError("The card details did not come through. Please enter them again.")
+            raise ValidationError(
+                _("The card details did not come through. Please enter them again.")
+            )
         return value
 
     def clean(self):
         data = super().clean()
         if not data.get("payment_method") and not data.get("gift_code"):
-            raise ValidationError("Please enter your card details (or a gift card code).")
+            raise ValidationError(_("Please enter your card details (or a gift card code)."))
         return data
 
 
 class PackageCodeForm(forms.Form):
-    code = CodeField(label="Package code")
+    code = CodeField(label=_("Package code"))
 
 
 class GiftCardBalanceForm(forms.Form):
-    code = CodeField(label="Gift card code")
+    code = CodeField(label=_("Gift card code"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["code"].widget.attrs.update(autocomplete="off", spellcheck="false")
-        self.helper = _helper("Check balance")
+        self.helper = _helper(_("Check balance"))
 
 
 class DeskPaymentForm(forms.Form):

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Appointment, Client, Service, Style
 
@@ -54,11 +55,11 @@ class PaymentPolicy(models.Model):
 
 
 class Method(models.TextChoices):
-    STRIPE = "stripe", "Card online (Stripe)"
-    CASH = "cash", "Cash"
-    CARD_TERMINAL = "card_terminal", "Card terminal"
-    GIFT_CARD = "gift_card", "Gift card"
-    PACKAGE = "package", "Package session"
+    STRIPE = "stripe", _("Card online (Stripe)")
+    CASH = "cash", _("Cash")
+    CARD_TERMINAL = "card_terminal", _("Card terminal")
+    GIFT_CARD = "gift_card", _("Gift card")
+    PACKAGE = "package", _("Package session")
 
 
 # Money the clinic actually took in (the day's takings); gift cards and packages were
@@ -83,12 +84,12 @@ class CardOnFile(models.Model):
 
 
 class PaymentKind(models.TextChoices):
-    DEPOSIT = "deposit", "Deposit"
-    NO_SHOW_FEE = "no_show_fee", "No-show fee"
-    LATE_CANCEL_FEE = "late_cancel_fee", "Late-cancellation fee"
-    DESK = "desk", "Payment at the desk"
-    PACKAGE_SALE = "package_sale", "Package sale"
-    GIFT_CARD_SALE = "gift_card_sale", "Gift card sale"
+    DEPOSIT = "deposit", _("Deposit")
+    NO_SHOW_FEE = "no_show_fee", _("No-show fee")
+    LATE_CANCEL_FEE = "late_cancel_fee", _("Late-cancellation fee")
+    DESK = "desk", _("Payment at the desk")
+    PACKAGE_SALE = "package_sale", _("Package sale")
+    GIFT_CARD_SALE = "gift_card_sale", _("Gift card sale")
 
 
 class PaymentStatus(models.TextChoices):

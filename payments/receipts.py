@@ -12,7 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from outbox.render import clinic_context, render_message
 from outbox.services import email_queue
@@ -50,6 +51,11 @@ def receipt_pdf(payment, *, refund_cents: int = 0) -> bytes:
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 
+def _english_pdf(payment, *, refund_cents: int) -> bytes:
+    with translation.override(settings.LANGUAGE_CODE):
+        return receipt_pdf(payment, refund_cents=refund_cents)
+
+
 def queue_receipt(payment, *, refund_cents: int = 0, code: str = "") -> None:
     """E-mail the payer a receipt once the surrounding transaction commits."""
     if not payment.payer_email:
@@ -68,15 +74,19 @@ def receipt_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAlte
     )
     refund_cents = params.get("refund_cents", 0)
     context = receipt_context(payment, refund_cents=refund_cents, code=secret)
-    subject = (
-        f"Refund receipt {context['number']} from {settings.CLINIC_NAME}"
-        if refund_cents
-        else f"Your receipt {context['number']} from {settings.CLINIC_NAME}"
-    )
-    message = render_message(RECEIPT, context, subject=subject, to=[payment.payer_email])
+    # The e-mail reads in the language of the booking it pays for (a desk sale: the one it
+    # was queued in); the PDF itself stays English, the clinic's accounting language.
+    language = payment.appointment.language if payment.appointment_id else None
+    with translation.override(language or translation.get_language()):
+        subject = (
+            gettext("Refund receipt %(number)s from %(clinic)s")
+            if refund_cents
+            else gettext("Your receipt %(number)s from %(clinic)s")
+        ) % {"number": context["number"], "clinic": settings.CLINIC_NAME}
+        message = render_message(RECEIPT, context, subject=subject, to=[payment.payer_email])
     message.attach(
         f"{context['number']}.pdf",
-        receipt_pdf(payment, refund_cents=refund_cents),
+        _english_pdf(payment, refund_cents=refund_cents),
         "application/pdf",
     )
     return message

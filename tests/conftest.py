@@ -35,6 +35,16 @@ def _fast_test_settings(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """LocaleMiddleware leaves the last request's language active in the thread; a test that
+    browsed in Spanish must not make the next one's service messages Spanish."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 # --- Shared fixtures: a bookable clinic and the staff who run it ------------------------------
 # A module that needs a different clinic or person defines its own fixture of the same name.
 

@@ -18,6 +18,7 @@ It lives in `therapists`, the lowest app that shows times (the portal, the feed)
 import datetime as dt
 
 from django.utils import formats, timezone
+from django.utils.translation import gettext
 
 ALWAYS = "always"
 
@@ -59,7 +60,10 @@ def zone_name(moment: dt.datetime | dt.date | None = None) -> str:
         moment = dt.datetime.combine(moment, dt.time(12), tzinfo=timezone.get_current_timezone())
     local = timezone.localtime(moment or timezone.now())
     city = str(timezone.get_current_timezone()).rsplit("/", 1)[-1].replace("_", " ")
-    return f"{city} time ({local.tzname()})"
+    return gettext("%(city)s time (%(abbreviation)s)") % {
+        "city": city,
+        "abbreviation": local.tzname(),
+    }
 
 
 def ics_utc(moment: dt.datetime) -> dt.datetime:

@@ -11,6 +11,7 @@ counts as busy time for its therapist and room in `bookings.schedules.load_windo
 nobody else can book the slot; its holder books it through `bookings.services.booking_create`.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
@@ -66,6 +67,13 @@ class WaitlistEntry(models.Model):
     # The questionnaire the answers were given under: an entry from before version 3 is
     # still booked by its own rules when an offer comes (`bookings.screening`).
     questionnaire_version = models.PositiveSmallIntegerField(default=screening.current_version)
+    # The language the client joined in: the confirmation and every later offer use it.
+    language = models.CharField(
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="The language the client joined in; their e-mails are written in it.",
+    )
     status = models.CharField(
         max_length=10, choices=EntryStatus.choices, default=EntryStatus.PENDING
     )

@@ -6,11 +6,13 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
 
 from outbox.render import render_message
 from outbox.services import email_queue
-from therapists.clinic_time import wall_time
+from therapists.clinic_time import clock
 from waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
 
 JOINED = "waitlist_joined"
@@ -30,6 +32,11 @@ def joined_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAlter
     entry = WaitlistEntry.objects.select_related("service", "therapist").get(pk=params["entry"])
     if entry.status != EntryStatus.PENDING:
         return None  # confirmed, removed or lapsed before it could be sent
+    with translation.override(entry.language):
+        return _joined_message(entry, secret)
+
+
+def _joined_message(entry: WaitlistEntry, secret: str) -> EmailMultiAlternatives:
     return render_message(
         JOINED,
         {
@@ -38,7 +45,8 @@ def joined_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAlter
             "confirm_hours": settings.WAITLIST_CONFIRM_HOURS,
             "hold_minutes": settings.WAITLIST_OFFER_HOLD_MINUTES,
         },
-        subject=f"You are on the waitlist for {entry.service.name} once you confirm your e-mail",
+        subject=gettext("You are on the waitlist for %(service)s once you confirm your e-mail")
+        % {"service": entry.service.name},
         to=[entry.email],
     )
 
@@ -49,7 +57,13 @@ def offer_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAltern
     )
     if offer.status != OfferStatus.OPEN:
         return None  # lapsed or withdrawn before it could be sent
+    with translation.override(offer.entry.language):  # the language the client joined in
+        return _offer_message(offer, secret)
+
+
+def _offer_message(offer: WaitlistOffer, secret: str) -> EmailMultiAlternatives:
     start = timezone.localtime(offer.start)
+    day = date_format(start, pgettext("short day in a subject", "D j M"))
     return render_message(
         OFFER,
         {
@@ -58,10 +72,11 @@ def offer_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAltern
             "accept_url": offer_url(offer, secret),
             "max_unanswered": settings.WAITLIST_MAX_UNANSWERED_OFFERS,
         },
-        subject=(
-            f"A time is free for you: {start:%a %d %b} {wall_time(start)}, "
-            f"reply by {wall_time(offer.expires_at)}"
-        ),
+        subject=gettext("A time is free for you: %(when)s, reply by %(until)s")
+        % {
+            "when": f"{day} {clock(start)}",
+            "until": clock(offer.expires_at),
+        },
         to=[offer.entry.email],
     )
 

@@ -46,6 +46,7 @@ from bookings.services import (
     slot_lock,
 )
 from core.clock import clinic_today
+from core.languages import client_language
 from therapists.models import Therapist
 from waitlist import notifications
 from waitlist.holds import OfferHold
@@ -78,6 +79,7 @@ def waitlist_join(
     client: ClientDetails,
     answers: Mapping[str, Any],
     client_address: str | None = None,
+    language: str = "",
     now: dt.datetime | None = None,
 ) -> WaitlistEntry:
     """Put a client on the waitlist, pending confirmation of the e-mail address; the intake
@@ -120,6 +122,7 @@ def waitlist_join(
             questionnaire_version=screening.QUESTIONNAIRE_VERSION,
             status=EntryStatus.PENDING,
             client_address=client_address,
+            language=client_language(language),
         )
         token = entry.set_confirm_token()
         entry.save()
@@ -398,6 +401,7 @@ def offer_accept(*, offer: WaitlistOffer, now: dt.datetime | None = None) -> Boo
         now=now,
         hold=OfferHold(offer),
         questionnaire_version=entry.questionnaire_version,
+        language=entry.language,
     )
 
 

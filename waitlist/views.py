@@ -46,6 +46,7 @@ def join(request: HttpRequest) -> HttpResponse:
                 client=ClientDetails(**contact.cleaned_data),
                 answers=intake.answers(),
                 client_address=throttle.client_address(request),
+                language=request.LANGUAGE_CODE,
             )
         except WaitlistError as error:
             if error.code == DECLINED and error.screening is not None:

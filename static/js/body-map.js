@@ -15,9 +15,12 @@
     const legend = field.querySelector("legend");
     svg.setAttribute("role", "group");
     svg.removeAttribute("aria-labelledby");
-    svg.setAttribute("aria-label", (legend ? legend.textContent.trim() : "Body map") + ": tap an area");
+    // The page's language: the template puts the translated phrases in data attributes.
+    svg.setAttribute("aria-label", (legend ? legend.textContent.trim() : "Body map") + ": " +
+      (field.dataset.tapLabel || "tap an area"));
     const hint = field.querySelector("[data-body-map-nojs]");
-    if (hint) hint.textContent = "Tap an area on the map to mark it, tap again to clear it; or use the list.";
+    if (hint) hint.textContent = hint.dataset.jsHint ||
+      "Tap an area on the map to mark it, tap again to clear it; or use the list.";
 
     function updateCount() {
       if (!count) return;

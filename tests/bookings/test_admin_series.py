@@ -44,6 +44,8 @@ def series_data(clinic, record, *, start=None, every=2, sessions=4, step="check"
     }
     if step == "book":
         for key, value in clear_answers(**answers).items():
+            if value is None:
+                continue  # a date that is not asked: the form posts nothing
             if isinstance(value, bool):
                 value = "on" if key in ("consent", "adult") else ("yes" if value else "no")
             data[f"intake-{key}"] = value

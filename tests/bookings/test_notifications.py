@@ -133,7 +133,7 @@ class TestClientEmails:
         local = timezone.localtime(event.decoded("dtstart"))
         assert (local.hour, local.minute) == (14, 30)
         assert event["sequence"] == 1
-        assert "14:30" in message.body
+        assert "2:30 PM" in message.body  # the 12-hour clock, like the pages (issue 15)
 
     def test_the_reminder_names_the_time_and_how_to_change_it(self, clinic, send, settings):
         settings.RECONFIRM_DAYS_BEFORE = 365  # only the reminder (the other is its own test)

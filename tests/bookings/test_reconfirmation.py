@@ -191,7 +191,7 @@ class TestTheLink:
         assert response.status_code == 200
         initial = response.context["form"].initial
         assert initial["other_conditions"] == "Stiff neck from cycling"
-        assert initial["pregnant"] == "no" and not initial.get("consent")
+        assert initial["pregnancy"] == "no" and not initial.get("consent")
 
     def test_a_change_that_stays_clear_is_a_new_version_recorded(self, client, session, token):
         old_intake = session.intake
@@ -226,7 +226,9 @@ class TestTheLink:
         try:
             mail.outbox.clear()
             with django_capture_on_commit_callbacks(execute=True):
-                response = client.post(link_url(token, change=True), form_answers(pregnant=True))
+                response = client.post(
+                    link_url(token, change=True), form_answers(pregnancy="pregnant")
+                )
         finally:
             signals.appointment_cancelled.disconnect(dispatch_uid="test-reconfirm")
         assert response.status_code == 200
@@ -251,7 +253,7 @@ class TestTheLink:
 
     def test_a_late_declined_answer_is_still_not_a_late_cancellation(self, client, session, token):
         with time_machine.travel(session.start - dt.timedelta(hours=3)):
-            response = client.post(link_url(token, change=True), form_answers(fracture_recent=True))
+            response = client.post(link_url(token, change=True), form_answers(pregnancy="pregnant"))
         assert response.status_code == 200
         session.refresh_from_db()
         assert session.status == AppointmentStatus.CANCELLED
@@ -294,7 +296,7 @@ class TestTheLink:
 
     def test_incomplete_answers_are_a_400_and_change_nothing(self, client, session, token):
         posted = form_answers()
-        del posted["pregnant"]
+        del posted["pregnancy"]
         response = client.post(link_url(token, change=True), posted)
         assert response.status_code == 400
         assert not IntakeRevision.objects.exists() and not events(session)
@@ -313,7 +315,7 @@ class TestTheLink:
             for response in (
                 client.get(link_url(token)),
                 client.post(link_url(token)),
-                client.post(link_url(token, change=True), form_answers(pregnant=True)),
+                client.post(link_url(token, change=True), form_answers(pregnancy="pregnant")),
             ):
                 assert response.status_code == 410
                 assert "works until your session starts" in response.content.decode()

@@ -94,7 +94,7 @@ def test_a_moved_appointment_is_reminded_for_the_new_time_only(clinic):
     booking_reschedule(appointment=appointment, start=local_time(4, 15))
     assert sweep(old_due) == (0, [])
     count, (message,) = sweep(local_time(4, 15) - DAY)
-    assert "15:00" in message.subject
+    assert "3:00 PM" in message.subject
 
 
 def test_a_reminder_already_sent_goes_again_after_a_move(clinic):

@@ -257,3 +257,29 @@ def test_bookings_move_only_the_token_and_catalog_writes_move_both(clinic):
     assert after_time_off[0] != after_cancel[0] and after_time_off[1] != config
     Room.objects.update(name="Renamed")
     assert _tokens()[1] != after_time_off[1]
+
+
+@pytest.mark.db_integrity
+def test_every_table_availability_reads_has_its_triggers():
+    """A migration that rebuilds a table (SQLite does, to add a column with a default)
+    drops its triggers; this fails until a migration puts them back."""
+    from django.db import connection
+
+    from bookings import schedule_triggers
+
+    tables = [t for kind in schedule_triggers.BOOKINGS_TABLES.values() for t in kind]
+    tables.append("waitlist_waitlistoffer")
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'")
+            expected_per_table = 3  # one per kind of write
+        else:
+            cursor.execute(
+                "SELECT event_object_table FROM information_schema.triggers "
+                "WHERE trigger_name LIKE %s",
+                ["%_schedule_changed"],
+            )
+            expected_per_table = 3  # a row per event (TRUNCATE is not listed)
+        found = [row[0] for row in cursor.fetchall()]
+    missing = {t: found.count(t) for t in tables if found.count(t) < expected_per_table}
+    assert not missing, f"tables without their schedule triggers: {missing}"

@@ -73,7 +73,7 @@ def test_a_change_that_rules_the_session_out_cancels_it_plainly(page: Page, step
     )
     fits_the_phone(page)
     steps("form-prefilled")
-    answer_intake(page, submit="Save my answers", fracture_recent=True, other_conditions="Fell")
+    answer_intake(page, submit="Save my answers", pregnancy="pregnant", other_conditions="Fell")
     expect(
         page.get_by_role("heading", name="We have cancelled your session, for your safety")
     ).to_be_visible()

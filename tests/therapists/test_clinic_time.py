@@ -85,9 +85,10 @@ class TestTheAutumnNight:
             pk=first.pk
         )
         message = notifications.build_message(appointment, notifications.CONFIRMED)
-        assert "Sunday 7 November 2027, 01:30 EDT–01:30 EST" in message.body
-        assert "01:30–01:30" not in message.body
-        assert "01:30 EDT–01:30 EST" in message.alternatives[0][0]
+        # Client e-mails write the en-US clock like the pages (issue 15).
+        assert "Sunday 7 November 2027, 1:30 AM EDT–1:30 AM EST" in message.body
+        assert "1:30 AM–1:30 AM" not in message.body
+        assert "1:30 AM EDT–1:30 AM EST" in message.alternatives[0][0]
 
     def test_the_manage_page_shows_the_offset_on_the_ambiguous_hour(self, client, night):
         first, _ = night
