@@ -253,6 +253,29 @@ def _plan_message(refusals: list[Refusal], total: int) -> str:
     )
 
 
+def _planned_starts(
+    *,
+    service: Service,
+    therapist: Therapist | None,
+    first_start: dt.datetime,
+    interval_weeks: int,
+    sessions: int,
+    staff: bool,
+    replacements: Mapping[int, dt.datetime] | None,
+    now: dt.datetime,
+) -> list[dt.datetime]:
+    """What a preview and a booking check first, and the sessions' starts: the series'
+    shape, whether the service may be booked as one, the far-date bound, then the wall-clock
+    dates with any alternatives swapped in."""
+    _check_shape(interval_weeks=interval_weeks, sessions=sessions)
+    _check_offer(service=service, therapist=therapist, staff=staff)
+    _within_reach(_aware_utc(first_start), now)  # before any date arithmetic on it
+    nominal = series_starts(
+        first_start=first_start, interval_weeks=interval_weeks, sessions=sessions
+    )
+    return _aware_starts(nominal, replacements, now)
+
+
 def series_preview(
     *,
     service: Service,
@@ -270,15 +293,16 @@ def series_preview(
     With `anchor` (the client's own booking) session 1 is that booking."""
     now = now or timezone.now()
     staff = _is_staff(actor)
-    _check_shape(interval_weeks=interval_weeks, sessions=sessions)
-    _check_offer(service=service, therapist=therapist, staff=staff)
-    if anchor is not None:
-        first_start = anchor.start
-    _within_reach(_aware_utc(first_start), now)  # before any date arithmetic on it
-    nominal = series_starts(
-        first_start=first_start, interval_weeks=interval_weeks, sessions=sessions
+    starts = _planned_starts(
+        service=service,
+        therapist=therapist,
+        first_start=anchor.start if anchor is not None else first_start,
+        interval_weeks=interval_weeks,
+        sessions=sessions,
+        staff=staff,
+        replacements=replacements,
+        now=now,
     )
-    starts = _aware_starts(nominal, replacements, now)
     first_rules, later_rules = _rules_for(starts, now=now, staff=staff)
     planned = []
     for number, start in enumerate(starts, 1):
@@ -336,15 +360,16 @@ def series_book(
     """
     now = now or timezone.now()
     staff = _is_staff(actor)
-    _check_shape(interval_weeks=interval_weeks, sessions=sessions)
-    _check_offer(service=service, therapist=therapist, staff=staff)
-    if anchor is not None:
-        first_start = anchor.start
-    _within_reach(_aware_utc(first_start), now)  # before any date arithmetic on it
-    nominal = series_starts(
-        first_start=first_start, interval_weeks=interval_weeks, sessions=sessions
+    starts = _planned_starts(
+        service=service,
+        therapist=therapist,
+        first_start=anchor.start if anchor is not None else first_start,
+        interval_weeks=interval_weeks,
+        sessions=sessions,
+        staff=staff,
+        replacements=replacements,
+        now=now,
     )
-    starts = _aware_starts(nominal, replacements, now)
     if anchor is not None and starts[0] != anchor.start:
         raise SeriesError("The first session is the booking you have.", code=INVALID_REQUEST)
     # Dated answers are judged for the first session's day; later ones are later still.

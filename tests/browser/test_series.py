@@ -59,10 +59,11 @@ def answer_admin_intake(page: Page) -> None:
         value = chosen[question.key]
         if question.kind in (screening.BOOL, screening.CHOICE):
             label = dict(question.choices)[value] if question.kind == screening.CHOICE else None
-            group = page.get_by_role("group", name=question.text)
-            group.get_by_role("radio", name=label or ("Yes" if value else "No"), exact=True).check()
+            group = page.get_by_role("group", name=str(question.text))
+            name = str(label) if label else ("Yes" if value else "No")
+            group.get_by_role("radio", name=name, exact=True).check()
         elif question.kind == screening.MUST_BE_TRUE:
-            page.get_by_label(question.text).check()
+            page.get_by_label(str(question.text)).check()
 
 
 def test_the_front_desk_books_a_series_across_the_dst_change(page: Page, steps, clinic, desk):
