@@ -93,3 +93,23 @@ def test_unknown_keys_and_non_objects_are_refused():
     assert "intake" in error.value.errors
     with pytest.raises(InvalidAnswers):
         screen(["not", "a", "mapping"])
+
+
+def test_the_questionnaire_imports_without_django_settings():
+    """The load test's simulated clients build their answers with `clear_answers` in a
+    process that never configures Django: importing the questionnaire must not need it."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    code = "from bookings.screening import clear_answers; print(len(clear_answers()))"
+    done = subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "-c", code],
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
