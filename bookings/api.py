@@ -446,15 +446,18 @@ def _alternatives(
     day = start.astimezone(zone).date()
     now = schedule_cache.moment(timezone.now())
 
+    def listed(days: int) -> list[availability.Slot]:
+        return available_slots(
+            service=service, therapist=therapist, first_day=day, days=days, now=now
+        )
+
     def compute() -> list[dict[str, Any]]:
-        slots = available_slots(
-            service=service, therapist=therapist, first_day=day, days=ALTERNATIVE_DAYS, now=now
-        )
-        same_day = sorted(
-            (s for s in slots if s.start.astimezone(zone).date() == day),
-            key=lambda s: abs(s.start - start),
-        )
-        later = [s for s in slots if s.start.astimezone(zone).date() != day]
+        # The day alone first: a taken time usually has enough free ones around it that
+        # day, and one day costs a seventh of the week; the week only when it has not.
+        same_day = sorted(listed(1), key=lambda s: abs(s.start - start))
+        later = []
+        if len(same_day) < ALTERNATIVES:
+            later = [s for s in listed(ALTERNATIVE_DAYS) if s.start.astimezone(zone).date() != day]
         return _slots_out((same_day + later)[:ALTERNATIVES])
 
     # Everybody who lost the same slot asks the same question: the cache answers the rest.

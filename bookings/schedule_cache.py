@@ -24,6 +24,7 @@ bookings do not move (`bookings.schedule_catalog`).
 import datetime as dt
 import hashlib
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.cache import caches
@@ -36,7 +37,18 @@ _MICROSECOND = dt.timedelta(microseconds=1)
 
 def schedule_version() -> str | None:
     """The current token; None before anything was ever written (then nothing is cached)."""
-    return ScheduleVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+    return _versions()[0]
+
+
+def _versions() -> tuple[str | None, str | None]:
+    """Both tokens in one query: the schedule's and the catalog's (`config_token`)."""
+    row = ScheduleVersion.objects.filter(pk=1).values_list("token", "config_token").first()
+    return row if row is not None else (None, None)
+
+
+# The catalog's token read with the schedule's for the computation under way, so the
+# catalog (`bookings.schedule_catalog`) need not read it again; unset outside `cached`.
+config_token_read: ContextVar[str | None] = ContextVar("config_token_read", default=None)
 
 
 def moment(now: dt.datetime) -> dt.datetime:
@@ -55,7 +67,7 @@ def cached[T](kind: str, parts: tuple, compute: Callable[[], T]) -> T:
     (which must hold everything else the answer depends on, `moment(now)` included)."""
     if not settings.AVAILABILITY_CACHE_SECONDS:
         return compute()
-    token = schedule_version()  # before computing: see the module docstring
+    token, config = _versions()  # before computing: see the module docstring
     if token is None:
         return compute()
     digest = hashlib.sha256(repr((kind, token, parts)).encode()).hexdigest()
@@ -63,6 +75,10 @@ def cached[T](kind: str, parts: tuple, compute: Callable[[], T]) -> T:
     store = caches["availability"]
     answer = store.get(key)
     if answer is None:
-        answer = compute()
+        reset = config_token_read.set(config)
+        try:
+            answer = compute()
+        finally:
+            config_token_read.reset(reset)
         store.set(key, answer, settings.AVAILABILITY_CACHE_SECONDS)
     return answer

@@ -283,3 +283,16 @@ def test_every_table_availability_reads_has_its_triggers():
         found = [row[0] for row in cursor.fetchall()]
     missing = {t: found.count(t) for t in tables if found.count(t) < expected_per_table}
     assert not missing, f"tables without their schedule triggers: {missing}"
+
+
+def test_a_miss_after_a_booking_reads_both_tokens_at_once_and_the_catalog_from_memory(
+    client, clinic, django_assert_num_queries
+):
+    """On a busy day nearly every question misses (each booking moves the version); the
+    miss costs the service, both tokens (one query), appointments and holds, and names."""
+    params = _params(clinic)
+    _get(client, params)
+    _booked(clinic)  # occupancy only: the catalog stands
+    with django_assert_num_queries(4):
+        answer = _get(client, params)
+    assert answer["slots"]
