@@ -38,7 +38,15 @@ from ninja.parser import Parser
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from bookings import availability, body_regions, schedule_cache, screening, services, throttle
+from bookings import (
+    availability,
+    body_regions,
+    schedule_cache,
+    schedule_catalog,
+    screening,
+    services,
+    throttle,
+)
 from bookings.forms import ContactForm
 from bookings.models import Appointment, Service, Style, is_reference
 from bookings.schedules import available_slots
@@ -419,13 +427,9 @@ def _sanity_error(day: dt.date) -> str | None:
 
 
 def _slots_out(slots: list[availability.Slot]) -> list[dict[str, Any]]:
-    """Slots as the API shows them, with each therapist's name (one query for all names)."""
+    """Slots as the API shows them, with each therapist's name (the schedule catalog's)."""
     zone = clinic_tz()
-    names = dict(
-        Therapist.objects.filter(pk__in={s.therapist_id for s in slots}).values_list(
-            "id", "display_name"
-        )
-    )
+    names = schedule_catalog.display_names(tz=zone)
     return [
         {
             "start": timezone.localtime(slot.start, zone),

@@ -179,3 +179,10 @@ def catalog(*, first_day: dt.date, tz: ZoneInfo) -> Catalog:
         while len(_kept) > KEPT:
             _kept.popitem(last=False)
     return fresh
+
+
+def display_names(*, tz: ZoneInfo) -> dict[int, str]:
+    """Each active therapist's name, for the free times a listing shows (slots come only
+    from active therapists): from memory while the catalog stands."""
+    today = timezone.localdate(timezone.now(), tz)
+    return {m.id: m.display_name for m in catalog(first_day=today, tz=tz).team}

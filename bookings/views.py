@@ -232,7 +232,7 @@ def _compute_slot_days(
     slots = available_slots(
         service=service, therapist=therapist, first_day=first_day, days=days, now=now
     )
-    names = dict(Therapist.objects.values_list("id", "display_name"))
+    names = schedule_catalog.display_names(tz=tz)
     grouped: dict[dt.date, list[dict]] = {first_day + dt.timedelta(days=i): [] for i in range(days)}
     for slot in slots:
         local = slot.start.astimezone(tz)

@@ -267,12 +267,13 @@ class TestAvailability:
         # the service (with its style), [the named therapist], then the window loader: the
         # catalog's token and, the catalog being new, therapists, their working hours,
         # credentials and time off (plain values), rooms with their styles, closed days;
-        # appointments in the window; then the names of the therapists in the answer.
+        # appointments in the window; then the catalog's token again for the names of the
+        # therapists in the answer (the cache is off, so no token is read for it).
         with django_assert_num_queries(10 if choice == "any" else 11):
             answer = get(client, "/api/availability", **params)
         assert answer["slots"]
         # Asked again with the catalog in memory: service, [therapist], the catalog's token,
-        # appointments and holds, names (the answer cache is off, so it is computed again).
+        # appointments and holds, the token for the names (the answer cache is off).
         with django_assert_num_queries(4 if choice == "any" else 5):
             assert get(client, "/api/availability", **params) == answer
 

@@ -81,7 +81,11 @@ def test_a_spanish_phone_books_from_landing_to_confirmation_in_spanish(spanish_p
     )
 
     expect(page.get_by_role("heading", name="La salud de su espalda")).to_be_visible()
-    expect(page.get_by_role("group", name="¿Está embarazada, o lo ha estado en las últimas 12 semanas?")).to_be_visible()
+    expect(
+        page.get_by_role(
+            "group", name="¿Está embarazada, o lo ha estado en las últimas 12 semanas?"
+        )
+    ).to_be_visible()
     expect(page.get_by_text("Paso 3 de 4")).to_be_visible()
     spanish_page(page, "preguntas-de-salud", steps)
     answer_intake(page, language="es")
