@@ -30,7 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from bookings import availability, schedule_cache
-from bookings.models import ClosedDay, Room, ScheduleVersion
+from bookings.models import ClosedDay, Room
 from therapists.models import Credential, Therapist, TimeOff, WorkingHours
 from therapists.qualifications import qualifies
 
@@ -162,9 +162,7 @@ def catalog(*, first_day: dt.date, tz: ZoneInfo) -> Catalog:
         return load(from_day=min(first_day, from_day), tz=tz)
     # Read with the schedule's token when a cached answer is being computed (one query for
     # both); the same argument holds: read before the catalog, so the catalog is as new.
-    token = schedule_cache.config_token_read.get() or (
-        ScheduleVersion.objects.filter(pk=1).values_list("config_token", flat=True).first()
-    )
+    token = schedule_cache.config_token_read.get() or schedule_cache.config_token()
     if not token:  # nothing written since the triggers came: no key to trust
         return load(from_day=from_day, tz=tz)
     with _guard:
