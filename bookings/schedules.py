@@ -258,12 +258,14 @@ def available_slots(
     first_day: dt.date,
     days: int,
     now: dt.datetime,
+    rules: availability.Rules | None = None,
 ) -> list[availability.Slot]:
     """Free slots for a service, one therapist or any (one slot per start, load spread).
 
-    The one entry point the booking pages and the API use to offer times.
+    The one entry point the booking pages, the API and the series use to offer times;
+    `rules` (default the clinic's) lets staff be offered times inside the minimum notice.
     """
-    rules = clinic_rules()
+    rules = rules or clinic_rules()
     spec = service_spec(service)
     window = load_window(
         first_day=first_day,

@@ -57,7 +57,7 @@ from bookings.models import (
     Service,
     TreatmentPlan,
 )
-from bookings.schedules import clinic_rules, load_window, service_spec
+from bookings.schedules import available_slots, clinic_rules
 from bookings.services import (
     INVALID_REQUEST,
     NOT_CHANGEABLE,
@@ -213,19 +213,8 @@ def alternatives(
     day = start.astimezone(rules.tz).date()
     first_day = day - dt.timedelta(days=ALTERNATIVE_DAYS)
     days = 2 * ALTERNATIVE_DAYS + 1
-    spec = service_spec(service)
-    window = load_window(
-        first_day=first_day, days=days, therapists=[therapist], tz=rules.tz, listing=spec
-    )
-    slots = availability.free_slots(
-        service=spec,
-        therapists=window.therapists,
-        rooms=window.rooms,
-        closed_days=window.closed_days,
-        first_day=first_day,
-        days=days,
-        now=now,
-        rules=rules,
+    slots = available_slots(
+        service=service, therapist=therapist, first_day=first_day, days=days, now=now, rules=rules
     )
     taken_days = {moment.astimezone(rules.tz).date() for moment in avoid}
     nearest = sorted(

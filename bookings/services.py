@@ -516,15 +516,20 @@ def booking_write_locked(
     return BookingResult(appointment=appointment, manage_token=token, screening=result)
 
 
-def _check_may_change(appointment: Appointment, actor, now: dt.datetime) -> bool:
-    """Raise unless `actor` may change the appointment now; True when staff overrode the
-    client cut-off."""
+def _check_changeable(appointment: Appointment) -> None:
+    """Raise unless the booking can still change at all (not cancelled, completed...)."""
     if not appointment.is_changeable:
         raise BookingError(
             _("This booking is %(status)s and cannot be changed.")
             % {"status": str(appointment.get_status_display()).lower()},
             code=NOT_CHANGEABLE,
         )
+
+
+def _check_may_change(appointment: Appointment, actor, now: dt.datetime) -> bool:
+    """Raise unless `actor` may change the appointment now; True when staff overrode the
+    client cut-off."""
+    _check_changeable(appointment)
     if appointment.client_can_change(now):
         return False
     if _is_staff(actor):
@@ -566,21 +571,31 @@ def booking_cancel_locked(
     slot_freed / appointment_cancelled signals after commit."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     override = _check_may_change(appointment, actor, now)
-    appointment.status = AppointmentStatus.CANCELLED
-    appointment.save(update_fields=["status", "updated_at"])
-    _record(
+    return _cancel(
         appointment,
-        AppointmentEvent.Kind.CANCELLED,
         actor,
+        email=notifications.CANCELLED,
+        late=override,
         override=override,
         reason=reason[:500],
         **dict(history or {}),
     )
-    notifications.queue_appointment_email(appointment, notifications.CANCELLED)
+
+
+def _cancel(
+    appointment: Appointment, actor, *, email: str, late: bool, **history: Any
+) -> Appointment:
+    """What every cancellation does once it is allowed: the status, the history line, the
+    client's e-mail (`email`: its kind) and the therapist's, the reminders withdrawn, and
+    after commit slot_freed and appointment_cancelled (`late`: whether a fee may apply)."""
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.save(update_fields=["status", "updated_at"])
+    _record(appointment, AppointmentEvent.Kind.CANCELLED, actor, **history)
+    notifications.queue_appointment_email(appointment, email)
     notifications.queue_therapist_email(appointment, notifications.THERAPIST_CANCELLED)
     reminders.reminder_cancel(appointment=appointment)
     signals.slot_freed_after_commit(sender=Appointment)
-    _announce_cancelled(appointment, late=override)
+    _announce_cancelled(appointment, late=late)
     return appointment
 
 
@@ -590,28 +605,16 @@ def booking_cancel_for_safety(*, appointment: Appointment, reason: str) -> Appoi
     the client's cut-off does not apply, and the client gets the plain explanation instead
     of the ordinary cancellation e-mail. Not durable: the re-confirmation calls it inside
     the transaction that records the new intake, with `appointment` locked."""
-    if not appointment.is_changeable:
-        raise BookingError(
-            f"This booking is {appointment.get_status_display().lower()} and cannot be changed.",
-            code=NOT_CHANGEABLE,
-        )
-    previous = appointment.status
-    appointment.status = AppointmentStatus.CANCELLED
-    appointment.save(update_fields=["status", "updated_at"])
-    _record(
+    _check_changeable(appointment)
+    return _cancel(
         appointment,
-        AppointmentEvent.Kind.CANCELLED,
         None,
-        old=previous,
+        email=notifications.RECONFIRM_DECLINED,
+        late=False,
+        old=appointment.status,
         reason=reason[:500],
         safety="declined at re-confirmation",
     )
-    notifications.queue_appointment_email(appointment, notifications.RECONFIRM_DECLINED)
-    notifications.queue_therapist_email(appointment, notifications.THERAPIST_CANCELLED)
-    reminders.reminder_cancel(appointment=appointment)
-    signals.slot_freed_after_commit(sender=Appointment)
-    _announce_cancelled(appointment, late=False)
-    return appointment
 
 
 def booking_deposit_paid(*, appointment: Appointment) -> bool:
