@@ -134,13 +134,16 @@ class TestTheEmail:
     def test_a_moved_session_is_asked_for_its_new_time(self, clinic):
         from bookings.services import booking_reschedule
 
-        appointment = book(clinic, local_time(6, 10))
-        booking_reschedule(appointment=appointment, start=local_time(9, 11))
-        reminder = Reminder.objects.get(kind=ReminderKind.RECONFIRM)
-        assert reminder.due_at == local_time(9, 11) - dt.timedelta(days=2)
-        booking_reschedule(appointment=appointment, start=local_time(1, 11))
-        assert not Reminder.objects.filter(kind=ReminderKind.RECONFIRM).exists()
-        assert Reminder.objects.filter(kind=ReminderKind.DAY_BEFORE).exists()
+        # At 08:00, so tomorrow 11:00 is more than the day-before reminder's 24 hours away
+        # whenever the suite runs (after 11:00 it was inside them, and the test failed).
+        with time_machine.travel(local_time(0, 8), tick=False):
+            appointment = book(clinic, local_time(6, 10))
+            booking_reschedule(appointment=appointment, start=local_time(9, 11))
+            reminder = Reminder.objects.get(kind=ReminderKind.RECONFIRM)
+            assert reminder.due_at == local_time(9, 11) - dt.timedelta(days=2)
+            booking_reschedule(appointment=appointment, start=local_time(1, 11))
+            assert not Reminder.objects.filter(kind=ReminderKind.RECONFIRM).exists()
+            assert Reminder.objects.filter(kind=ReminderKind.DAY_BEFORE).exists()
 
     def test_a_session_waiting_for_review_is_asked_too(self, clinic):
         appointment = book(clinic, local_time(6, 10), disc_condition=True)
