@@ -77,12 +77,45 @@ _MICROSECOND = timedelta(microseconds=1)
 _DAY_US = 86_400_000_000
 
 
-@dataclass(frozen=True, slots=True)
 class Interval:
-    """A half-open span [start, end) of real time (aware datetimes)."""
+    """A half-open span [start, end) of real time, given as aware datetimes.
 
-    start: datetime
-    end: datetime
+    Kept as integer microseconds since the epoch (`start_us`, `end_us`), what every check
+    here works in: the schedule loader reads busy times from the database as such numbers
+    (`Interval.of_us`), so the hundreds of bookings a window holds are never turned into
+    datetimes and back on a busy request.
+    """
+
+    __slots__ = ("end_us", "start_us")
+
+    def __init__(self, start: datetime, end: datetime) -> None:
+        self.start_us = _us(start)
+        self.end_us = _us(end)
+
+    @classmethod
+    def of_us(cls, start_us: int, end_us: int) -> "Interval":
+        interval = cls.__new__(cls)
+        interval.start_us, interval.end_us = start_us, end_us
+        return interval
+
+    @property
+    def start(self) -> datetime:
+        return _utc(self.start_us)
+
+    @property
+    def end(self) -> datetime:
+        return _utc(self.end_us)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Interval):
+            return NotImplemented
+        return (self.start_us, self.end_us) == (other.start_us, other.end_us)
+
+    def __hash__(self) -> int:
+        return hash((self.start_us, self.end_us))
+
+    def __repr__(self) -> str:
+        return f"Interval({self.start.isoformat()}, {self.end.isoformat()})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,9 +183,13 @@ class Slot:
     room_id: int
 
 
-def _us(moment: datetime) -> int:
-    """An aware datetime as integer microseconds since the epoch (naive ones raise TypeError)."""
+def microseconds(moment: datetime) -> int:
+    """An aware datetime as integer microseconds since the epoch (naive ones raise TypeError):
+    what `Interval` keeps and every check here computes in."""
     return (moment - _EPOCH) // _MICROSECOND
+
+
+_us = microseconds
 
 
 def _utc(us: int) -> datetime:
@@ -170,7 +207,7 @@ class _Blocks:
     def __init__(self, intervals: Iterable[Interval]) -> None:
         self.starts: list[int] = []
         self.ends: list[int] = []
-        for start, end in sorted((_us(i.start), _us(i.end)) for i in intervals):
+        for start, end in sorted((i.start_us, i.end_us) for i in intervals):
             if start >= end:
                 continue
             if self.ends and start <= self.ends[-1]:
@@ -195,6 +232,36 @@ def _free_room(rooms: list[tuple[int, _Blocks]], start: int, end: int) -> int | 
         if not blocks.hits(start, end):
             return room_id
     return None
+
+
+def _open_starts(
+    grid: Sequence[int],
+    spans: Sequence[tuple[int, int]],
+    unavailable: _Blocks,
+    occupied_us: int,
+    earliest: int,
+    latest: int,
+) -> list[int]:
+    """The grid starts of one day at which a therapist could begin a session occupying
+    `occupied_us`: inside a working span, clear of every busy or time-off block, between
+    the notice and the horizon (rooms aside). The same test as `check_slot`'s hours, time
+    off and busy checks, done once per day by walking the blocks instead of once per start:
+    a block [b, e) rules out exactly the starts in (b - occupied_us, e).
+    """
+    starts, ends = unavailable.starts, unavailable.ends
+    found: list[int] = []
+    for work_start, work_end in spans:
+        low, high = max(work_start, earliest), min(work_end - occupied_us, latest)
+        i = bisect_right(ends, low)  # blocks ending by `low` rule out nothing from it on
+        while low <= high:
+            last = high if i == len(starts) else min(starts[i] - occupied_us, high)
+            if last >= low:
+                found.extend(grid[bisect_left(grid, low) : bisect_right(grid, last)])
+            if i == len(starts):
+                break
+            low = max(low, ends[i])
+            i += 1
+    return found
 
 
 @lru_cache(maxsize=4096)
@@ -318,17 +385,13 @@ def free_slots(
                 continue
             if not qualifies(therapist.credentials, service.required_credential, day):
                 continue
-            grid = grids[day]
-            for work_start, work_end in _working_spans(therapist, day, tz):
-                lo = bisect_left(grid, max(work_start, earliest))
-                hi = bisect_right(grid, min(work_end - occupied_us, latest))
-                for start in grid[lo:hi]:
-                    end = start + occupied_us
-                    if unavailable.hits(start, end):
-                        continue
-                    room_id = _free_room(suitable, start, end)
-                    if room_id is not None:
-                        found.append((start, therapist.slug, therapist.id, room_id))
+            spans = _working_spans(therapist, day, tz)
+            for start in _open_starts(
+                grids[day], spans, unavailable, occupied_us, earliest, latest
+            ):
+                room_id = _free_room(suitable, start, start + occupied_us)
+                if room_id is not None:
+                    found.append((start, therapist.slug, therapist.id, room_id))
     found.sort()
     moments: dict[int, tuple[datetime, datetime]] = {}  # many therapists share each start
     slots = []
@@ -406,6 +469,7 @@ def free_slots_any(
         day = first_day + timedelta(days=offset)
         if day in closed:
             continue
+        grid = _day_grid(day, tz, grid_us)
         ranked = []
         for therapist, occupied_us, unavailable in prepared:
             count = therapist.sessions_per_day.get(day, 0)
@@ -416,23 +480,21 @@ def free_slots_any(
             if not qualifies(therapist.credentials, service.required_credential, day):
                 continue
             spans = _working_spans(therapist, day, tz)
-            if spans:
-                ranked.append(((count, therapist.slug), therapist, occupied_us, unavailable, spans))
-        if not ranked:
-            continue
+            open_starts = _open_starts(grid, spans, unavailable, occupied_us, earliest, latest)
+            if open_starts:
+                ranked.append(((count, therapist.slug), therapist, occupied_us, set(open_starts)))
         ranked.sort(key=lambda entry: entry[0])
-        grid = _day_grid(day, tz, grid_us)
-        lo = bisect_left(grid, max(min(s for r in ranked for s, _ in r[4]), earliest))
-        hi = bisect_right(grid, min(max(e for r in ranked for _, e in r[4]), latest))
-        for start in grid[lo:hi]:
-            for _, therapist, occupied_us, unavailable, spans in ranked:
-                end = start + occupied_us
-                if not any(ws <= start and end <= we for ws, we in spans):
+        for start in sorted(set().union(*(entry[3] for entry in ranked))):
+            # The shortest occupied time that found no room at this start: a longer one
+            # cannot find one either, so only therapists with a shorter buffer try again.
+            roomless = None
+            for _, therapist, occupied_us, open_starts in ranked:
+                if start not in open_starts or (roomless is not None and occupied_us >= roomless):
                     continue
-                if unavailable.hits(start, end):
-                    continue
-                room_id = _free_room(suitable, start, end)
-                if room_id is not None:
+                room_id = _free_room(suitable, start, start + occupied_us)
+                if room_id is None:
+                    roomless = occupied_us
+                else:
                     moment = _utc(start)
                     slots.append(
                         Slot(
