@@ -404,7 +404,7 @@ def _throttled(group: str):
 
 def _service(slug: str) -> Service:
     """Only services the clinic offers (those /api/services lists) can be looked up."""
-    service = Service.objects.select_related("style").filter(slug=slug, active=True).first()
+    service = schedule_catalog.service(slug)
     if service is None:
         raise _not_found(f"There is no service called {slug!r}. See /api/services.")
     return service
@@ -414,7 +414,7 @@ def _therapist(slug: str) -> Therapist | None:
     """None means "any therapist"; inactive therapists are unknown to clients."""
     if slug == ANY:
         return None
-    therapist = Therapist.objects.filter(slug=slug, active=True).first()
+    therapist = schedule_catalog.therapist(slug)
     if therapist is None:
         raise _not_found(f"There is no therapist called {slug!r}. See /api/therapists.")
     return therapist

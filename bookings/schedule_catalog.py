@@ -22,15 +22,16 @@ that starts earlier (the admin looking at the past) reads them from the database
 import datetime as dt
 import threading
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Q
 from django.utils import timezone
 
 from bookings import availability, schedule_cache
-from bookings.models import ClosedDay, Room
+from bookings.models import ClosedDay, Room, Service, Style
 from therapists.models import Credential, Therapist, TimeOff, WorkingHours
 from therapists.qualifications import qualifies
 
@@ -69,6 +70,10 @@ class Catalog:
     room_styles: dict[int, frozenset[str]]  # active rooms
     closed_days: frozenset[dt.date]
     from_day: dt.date
+    # Every column of the active therapists and of the active services with their style, by
+    # slug: the pages, the API and the booking service look them up on every request.
+    therapist_rows: dict[str, tuple] = field(default_factory=dict)
+    service_rows: dict[str, tuple[tuple, tuple]] = field(default_factory=dict)
 
     def covers(self, first_day: dt.date) -> bool:
         return first_day >= self.from_day
@@ -97,20 +102,34 @@ class Catalog:
         ]
 
 
+def _columns(model) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.concrete_fields)
+
+
+_THERAPIST_COLUMNS = _columns(Therapist)
+_TEAM_MEMBER_COLUMNS = (
+    "id",
+    "slug",
+    "daily_session_cap",
+    "buffer_minutes",
+    "weekly_load_minutes",
+    "display_name",
+)
+_SERVICE_COLUMNS = _columns(Service)
+_STYLE_COLUMNS = _columns(Style)
+
+
 def load(*, from_day: dt.date, tz: ZoneInfo) -> Catalog:
-    """Read the catalog from the database: six queries of plain values."""
-    team = tuple(
-        TeamMember(*row)
+    """Read the catalog from the database: seven queries of plain values."""
+    therapist_rows = {
+        row[_THERAPIST_COLUMNS.index("slug")]: row
         for row in Therapist.objects.filter(active=True)
         .order_by("slug")
-        .values_list(
-            "id",
-            "slug",
-            "daily_session_cap",
-            "buffer_minutes",
-            "weekly_load_minutes",
-            "display_name",
-        )
+        .values_list(*_THERAPIST_COLUMNS)
+    }
+    team = tuple(
+        TeamMember(*(row[_THERAPIST_COLUMNS.index(name)] for name in _TEAM_MEMBER_COLUMNS))
+        for row in therapist_rows.values()
     )
     ids = [member.id for member in team]
     weekly: dict[int, dict[int, list[tuple[dt.time, dt.time]]]] = defaultdict(
@@ -147,6 +166,13 @@ def load(*, from_day: dt.date, tz: ZoneInfo) -> Catalog:
             ClosedDay.objects.filter(date__gte=from_day).values_list("date", flat=True)
         ),
         from_day=from_day,
+        therapist_rows=therapist_rows,
+        service_rows={
+            row[0]: (row[1 : 1 + len(_SERVICE_COLUMNS)], row[1 + len(_SERVICE_COLUMNS) :])
+            for row in Service.objects.filter(active=True).values_list(
+                "slug", *_SERVICE_COLUMNS, *(f"style__{name}" for name in _STYLE_COLUMNS)
+            )
+        },
     )
 
 
@@ -184,3 +210,45 @@ def display_names(*, tz: ZoneInfo) -> dict[int, str]:
     from active therapists): from memory while the catalog stands."""
     today = timezone.localdate(timezone.now(), tz)
     return {m.id: m.display_name for m in catalog(first_day=today, tz=tz).team}
+
+
+def _today_catalog() -> Catalog:
+    tz = ZoneInfo(settings.CLINIC_TIME_ZONE)
+    return catalog(first_day=timezone.localdate(timezone.now(), tz), tz=tz)
+
+
+def _therapist_of(row: tuple) -> Therapist:
+    return Therapist.from_db(DEFAULT_DB_ALIAS, _THERAPIST_COLUMNS, row)
+
+
+def therapist(slug: str) -> Therapist | None:
+    """The active therapist called `slug`, as the ORM would load it, without a query while
+    the catalog stands (a fresh instance each time: callers may change theirs)."""
+    row = _today_catalog().therapist_rows.get(slug)
+    return None if row is None else _therapist_of(row)
+
+
+def service(slug: str) -> Service | None:
+    """The active service called `slug` with its style (as `select_related("style")`
+    loads them), without a query while the catalog stands; a fresh instance each time."""
+    rows = _today_catalog().service_rows.get(slug)
+    if rows is None:
+        return None
+    service_row, style_row = rows
+    found = Service.from_db(DEFAULT_DB_ALIAS, _SERVICE_COLUMNS, service_row)
+    found.style = Style.from_db(DEFAULT_DB_ALIAS, _STYLE_COLUMNS, style_row)
+    return found
+
+
+def holders(credential_kind: str) -> list[Therapist]:
+    """The active therapists holding a verified credential of `credential_kind` (by id):
+    who "any therapist" may be, before the dates are checked. Credentials that lapsed before
+    the catalog's first day are not in it; none of them could cover a bookable time."""
+    known = _today_catalog()
+    at = _THERAPIST_COLUMNS.index("id")
+    rows = {row[at]: row for row in known.therapist_rows.values()}
+    return [
+        _therapist_of(rows[member.id])
+        for member in sorted(known.team, key=lambda m: m.id)
+        if any(c.kind == credential_kind for c in known.credentials.get(member.id, ()))
+    ]

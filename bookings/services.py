@@ -31,6 +31,7 @@ from bookings import (
     clients,
     notifications,
     reminders,
+    schedule_catalog,
     screening,
     signals,
     wording,
@@ -54,7 +55,7 @@ from bookings.validators import name_problem
 from core.clock import clinic_today
 from core.languages import client_language
 from therapists.clinic_time import moment_within_reach
-from therapists.models import Credential, Therapist
+from therapists.models import Therapist
 
 TAKEN = "taken"
 DECLINED = "declined"
@@ -279,14 +280,7 @@ def _candidates(service: Service, therapist: Therapist | None) -> list[Therapist
             )
         return [therapist]
     # Only therapists who hold the style's certification at all; dates are checked later.
-    return list(
-        Therapist.objects.filter(
-            active=True,
-            pk__in=Credential.objects.verified()
-            .filter(kind=service.style.required_credential)
-            .values("therapist_id"),
-        ).order_by("pk")
-    )
+    return schedule_catalog.holders(service.style.required_credential)
 
 
 def _record(appointment: Appointment, kind: str, actor, *, override: bool = False, **details):

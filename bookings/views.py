@@ -121,13 +121,21 @@ def therapist_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _service(slug: str) -> Service:
-    return get_object_or_404(Service.objects.select_related("style"), slug=slug, active=True)
+    """An active service with its style, from the schedule catalog (no query)."""
+    found = schedule_catalog.service(slug)
+    if found is None:
+        raise Http404("No such service.")
+    return found
 
 
 def _therapist(slug: str) -> Therapist | None:
+    """None for "any"; else an active therapist, from the schedule catalog (no query)."""
     if slug == ANY:
         return None
-    return get_object_or_404(Therapist, slug=slug, active=True)
+    found = schedule_catalog.therapist(slug)
+    if found is None:
+        raise Http404("No such therapist.")
+    return found
 
 
 def _draft(request: HttpRequest, service: Service, therapist_slug: str) -> dict[str, Any]:

@@ -310,9 +310,9 @@ def _fill_day(clinic, day_offset: int, count: int) -> None:
 # (1); closed days (1). Then the booking rule that decides where "Book" links go (issue 11
 # item 9: only where `check_slot` accepts): the booking loader `schedules.load_window`
 # (the catalog's token and, the catalog being new, therapists, working hours, verified
-# credentials, time off, rooms with styles, closed days; appointments and waitlist holds in
-# one UNION: 8) and the active services (1).
-BOOKING_RULE_QUERIES = 9
+# credentials, time off, rooms with styles, closed days, services with styles; appointments
+# and waitlist holds in one UNION: 9) and the active services (1).
+BOOKING_RULE_QUERIES = 10
 DAY_VIEW_QUERIES = 5 + BOOKING_RULE_QUERIES
 # The therapist (1); their bookings, working hours, time off and closed days of the week (4);
 # the colleagues to switch to (1); the booking rule as above (9).

@@ -264,16 +264,18 @@ class TestAvailability:
         params = self.url(clinic, date=local_time(1, 0).date().isoformat(), days=days)
         if choice == "named":
             params["therapist"] = clinic.therapists[0].slug
-        # the service (with its style), [the named therapist], then the window loader: the
-        # catalog's token and, the catalog being new, therapists, their working hours,
-        # credentials and time off (plain values), rooms with their styles, closed days;
-        # appointments in the window; then the catalog's token again for the names of the
-        # therapists in the answer (the cache is off, so no token is read for it).
-        with django_assert_num_queries(10 if choice == "any" else 11):
+        # The service (with its style) from the schedule catalog: its token and, the catalog
+        # being new, therapists, their working hours, credentials and time off (plain
+        # values), rooms with their styles, closed days, services with their styles; [the
+        # named therapist: the token]; then the window loader: the token, appointments in the
+        # window; then the catalog's token again for the names of the therapists in the
+        # answer (the cache is off, so no token is read for it).
+        with django_assert_num_queries(11 if choice == "any" else 12):
             answer = get(client, "/api/availability", **params)
         assert answer["slots"]
-        # Asked again with the catalog in memory: service, [therapist], the catalog's token,
-        # appointments and holds, the token for the names (the answer cache is off).
+        # Asked again with the catalog in memory: the token for the service, [the token for
+        # the therapist], the token for the window, appointments and holds, the token for
+        # the names (the answer cache is off).
         with django_assert_num_queries(4 if choice == "any" else 5):
             assert get(client, "/api/availability", **params) == answer
 

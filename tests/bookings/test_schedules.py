@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from bookings import schedule_catalog
 from bookings.models import AppointmentStatus, ClosedDay
 from bookings.schedules import clinic_rules, load_window
 from tests.bookings.clinic import build_clinic, local_time, qualify, work_every_day
@@ -14,8 +15,9 @@ from therapists.models import CredentialKind
 pytestmark = pytest.mark.django_db
 
 # A new catalog (bookings.schedule_catalog): its token, then therapists, working hours,
-# credentials, time off, rooms + styles, closed days; then appointments and holds.
-LOADER_QUERIES = 8
+# credentials, time off, rooms + styles, closed days, services + styles (which the pages,
+# the API and the booking service look up by slug); then appointments and holds.
+LOADER_QUERIES = 9
 # The catalog from memory: its token, then appointments and holds.
 WARM_LOADER_QUERIES = 2
 
@@ -129,3 +131,30 @@ def test_a_catalog_change_is_seen_by_the_next_window(change, django_assert_num_q
     with django_assert_num_queries(LOADER_QUERIES):
         after = _load(days=14, therapists=[therapist])
     assert after != before
+
+
+def test_services_and_therapists_by_slug_come_from_the_catalog_and_are_never_stale(
+    django_assert_num_queries,
+):
+    """The pages, the API and the booking service look services and therapists up in the
+    catalog: the token alone while it stands, and every change (bulk updates included) seen
+    by the next lookup."""
+    clinic = build_clinic(therapists=2)
+    service, therapist = clinic.bar_60, clinic.therapists[0]
+    assert schedule_catalog.service(service.slug) == service
+    with django_assert_num_queries(1):  # the token
+        found = schedule_catalog.service(service.slug)
+    assert found.style == service.style and found.duration == service.duration
+    with django_assert_num_queries(1):
+        assert schedule_catalog.therapist(therapist.slug) == therapist
+    assert schedule_catalog.holders(service.style.required_credential) == clinic.therapists
+
+    type(service).objects.filter(pk=service.pk).update(name="Renamed")
+    assert schedule_catalog.service(service.slug).name == "Renamed"
+    type(service).objects.filter(pk=service.pk).update(active=False)
+    assert schedule_catalog.service(service.slug) is None
+    type(therapist).objects.filter(pk=therapist.pk).update(active=False)
+    assert schedule_catalog.therapist(therapist.slug) is None
+    assert schedule_catalog.holders(service.style.required_credential) == clinic.therapists[1:]
+    clinic.therapists[1].credentials.update(verified_at=None)
+    assert schedule_catalog.holders(service.style.required_credential) == []
