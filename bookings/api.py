@@ -442,10 +442,12 @@ def _slots_out(slots: list[availability.Slot]) -> list[dict[str, Any]]:
 
 
 def _alternatives(
-    service: Service, therapist: Therapist | None, start: dt.datetime
+    service: Service, therapist: Therapist | None, error: services.BookingError, start: dt.datetime
 ) -> list[dict[str, Any]]:
     """Up to five free slots near a taken one, for the same service and therapist choice:
-    the same day first (closest in time), then the next days in order."""
+    the same day first (closest in time), then the next days in order. The day's come from
+    the schedule the booking just checked (`BookingError.free_that_day`; one therapist's or
+    "any" alike, one slot per start), so a lost race costs no second read of the calendar."""
     zone = clinic_tz()
     day = start.astimezone(zone).date()
     now = schedule_cache.moment(timezone.now())
@@ -455,21 +457,19 @@ def _alternatives(
             service=service, therapist=therapist, first_day=day, days=days, now=now
         )
 
-    def compute() -> list[dict[str, Any]]:
-        # The day alone first: a taken time usually has enough free ones around it that
-        # day, and one day costs a seventh of the week; the week only when it has not.
-        same_day = sorted(listed(1), key=lambda s: abs(s.start - start))
-        later = []
-        if len(same_day) < ALTERNATIVES:
-            later = [s for s in listed(ALTERNATIVE_DAYS) if s.start.astimezone(zone).date() != day]
-        return _slots_out((same_day + later)[:ALTERNATIVES])
-
-    # Everybody who lost the same slot asks the same question: the cache answers the rest.
-    return schedule_cache.cached(
-        "api-alternatives",
-        (service.pk, therapist.pk if therapist else ANY, start, now),
-        compute,
-    )
+    that_day = error.free_that_day() if error.free_that_day is not None else listed(1)
+    same_day = sorted(that_day, key=lambda s: abs(s.start - start))
+    later = []
+    if len(same_day) < ALTERNATIVES:
+        # The week only when the day has too few: everybody who lost the same slot asks
+        # the same question, so the cache answers the rest.
+        week = schedule_cache.cached(
+            "api-alternatives",
+            (service.pk, therapist.pk if therapist else ANY, day, now),
+            lambda: listed(ALTERNATIVE_DAYS),
+        )
+        later = [s for s in week if s.start.astimezone(zone).date() != day]
+    return _slots_out((same_day + later)[:ALTERNATIVES])
 
 
 def _request_errors(payload: BookingIn) -> tuple[dict[str, str], ContactForm]:
@@ -619,7 +619,7 @@ def create_booking(request: HttpRequest, payload: BookingIn):
     except services.BookingError as error:
         extra = {}
         if error.code == services.TAKEN:
-            extra["alternatives"] = _alternatives(service, therapist, payload.start)
+            extra["alternatives"] = _alternatives(service, therapist, error, payload.start)
         raise _from_booking_error(error, **extra) from error
     appointment = result.appointment
     zone = clinic_tz()

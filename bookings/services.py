@@ -96,6 +96,11 @@ class BookingError(Exception):
         self.errors = dict(errors or {})
         # For a declined intake: the outcome and reasons, for the "not safe" page.
         self.screening = screening_result
+        # For a time someone else just took: that day's free slots for the same choice of
+        # therapist, computed on demand from the schedule the booking checked under its
+        # locks, so the client can be offered others without reading the calendar again.
+        # None when the booking did not get that far (an overlap caught by the database).
+        self.free_that_day: Callable[[], list[availability.Slot]] | None = None
 
     @property
     def is_conflict(self) -> bool:
@@ -206,7 +211,19 @@ def _find_slot(
         )
     # With several candidates, "taken" wins: the time works, just not right now.
     taken = [r for r in reasons if r in TAKEN_REASONS]
-    raise _slot_error(taken[0] if taken else reasons[0])
+    error = _slot_error(taken[0] if taken else reasons[0])
+    if taken:
+        error.free_that_day = lambda: availability.free_slots_any(
+            service=service_spec(service),
+            therapists=window.therapists,
+            rooms=window.rooms,
+            closed_days=window.closed_days,
+            first_day=local_day,
+            days=1,
+            now=now,
+            rules=rules,
+        )
+    raise error
 
 
 def intake_screen(

@@ -364,6 +364,49 @@ class TestCreateBooking:
         assert answer["alternatives"]
         assert counts() == (2, 2, 2)
 
+    @pytest.mark.parametrize("choice", ["named", "any"])
+    def test_a_409s_alternatives_are_the_free_times_availability_lists(
+        self, client, clinic, choice
+    ):
+        """The alternatives come from the schedule the booking checked under its locks, not
+        from a second read: they must be what /api/availability lists for that day (and the
+        next days when the day has fewer than five), nearest first."""
+        therapist = clinic.therapists[0]
+        named = choice == "named"
+        body = booking(clinic, therapist=therapist.slug if named else "any")
+        for _ in clinic.therapists if not named else [therapist]:
+            book(client, body)  # every therapist who could take it, for "any"
+        # Fill the day from 11:15 to 15:00 (sessions plus buffers back to back), so it keeps
+        # fewer than five free times and the next days are listed too.
+        for hour, minute in ((11, 15), (12, 30), (13, 45)):
+            for who, room in zip(clinic.therapists, clinic.bar_rooms, strict=True):
+                if named and who != therapist:
+                    continue
+                AppointmentFactory(
+                    service=clinic.bar_60,
+                    therapist=who,
+                    room=room,
+                    start=local_time(3, hour, minute),
+                )
+        answer = book(client, body, 409)
+        listed = get(
+            client,
+            "/api/availability",
+            service=clinic.bar_60.slug,
+            therapist=therapist.slug if named else "any",
+            date=local_time(3, 0).date().isoformat(),
+            days=7,
+        )["slots"]
+        start = local_time(3, 10)
+        day = start.date()
+        same_day = sorted(
+            (s for s in listed if dt.datetime.fromisoformat(s["start"]).date() == day),
+            key=lambda s: abs(dt.datetime.fromisoformat(s["start"]) - start),
+        )
+        later = [s for s in listed if dt.datetime.fromisoformat(s["start"]).date() != day]
+        assert len(same_day) < 5 <= len(same_day) + len(later)
+        assert answer["alternatives"] == (same_day + later)[:5]
+
     def test_unknown_slugs_are_404_and_book_nothing(self, client, clinic):
         answer = book(client, booking(clinic, service="no-such-service"), 404)
         assert "service" in answer["detail"]
