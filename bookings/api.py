@@ -452,24 +452,22 @@ def _alternatives(
     day = start.astimezone(zone).date()
     now = schedule_cache.moment(timezone.now())
 
-    def listed(days: int) -> list[availability.Slot]:
+    def listed(first_day: dt.date, days: int) -> list[availability.Slot]:
         return available_slots(
-            service=service, therapist=therapist, first_day=day, days=days, now=now
+            service=service, therapist=therapist, first_day=first_day, days=days, now=now
         )
 
-    that_day = error.free_that_day() if error.free_that_day is not None else listed(1)
-    same_day = sorted(that_day, key=lambda s: abs(s.start - start))
-    later = []
-    if len(same_day) < ALTERNATIVES:
-        # The week only when the day has too few: everybody who lost the same slot asks
-        # the same question, so the cache answers the rest.
-        week = schedule_cache.cached(
-            "api-alternatives",
-            (service.pk, therapist.pk if therapist else ANY, day, now),
-            lambda: listed(ALTERNATIVE_DAYS),
-        )
-        later = [s for s in week if s.start.astimezone(zone).date() != day]
-    return _slots_out((same_day + later)[:ALTERNATIVES])
+    that_day = error.free_that_day() if error.free_that_day is not None else listed(day, 1)
+    found = sorted(that_day, key=lambda s: abs(s.start - start))
+    # Then the next days in order, up to the week: the next day alone first (it usually
+    # has enough, and one day is a fraction of the rest), then the other days at once.
+    next_day = day + dt.timedelta(days=1)
+    for days in (1, ALTERNATIVE_DAYS - 2):
+        if len(found) >= ALTERNATIVES:
+            break
+        found += listed(next_day, days)
+        next_day += dt.timedelta(days=days)
+    return _slots_out(found[:ALTERNATIVES])
 
 
 def _request_errors(payload: BookingIn) -> tuple[dict[str, str], ContactForm]:
