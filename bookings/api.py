@@ -429,7 +429,7 @@ def _sanity_error(day: dt.date) -> str | None:
 def _slots_out(slots: list[availability.Slot]) -> list[dict[str, Any]]:
     """Slots as the API shows them, with each therapist's name (the schedule catalog's)."""
     zone = clinic_tz()
-    names = schedule_catalog.display_names(tz=zone)
+    names = schedule_catalog.display_names()
     return [
         {
             "start": timezone.localtime(slot.start, zone),

@@ -22,6 +22,7 @@ that starts earlier (the admin looking at the past) reads them from the database
 import datetime as dt
 import threading
 from collections import OrderedDict, defaultdict
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -205,16 +206,49 @@ def catalog(*, first_day: dt.date, tz: ZoneInfo) -> Catalog:
     return fresh
 
 
-def display_names(*, tz: ZoneInfo) -> dict[int, str]:
+def display_names() -> dict[int, str]:
     """Each active therapist's name, for the free times a listing shows (slots come only
     from active therapists): from memory while the catalog stands."""
-    today = timezone.localdate(timezone.now(), tz)
-    return {m.id: m.display_name for m in catalog(first_day=today, tz=tz).team}
+    return {m.id: m.display_name for m in current().team}
 
 
-def _today_catalog() -> Catalog:
+# The catalog a request looks services and therapists up in, once it read one (see
+# `OneCatalogPerRequest`); None outside a request.
+_pinned: ContextVar[list[Catalog] | None] = ContextVar("schedule_catalog_pinned", default=None)
+
+
+class OneCatalogPerRequest:
+    """Middleware: a request looks every service, therapist and name up in one catalog.
+
+    Each lookup read the catalog's token, and a booking made up to five of them (service,
+    therapist, the "any" candidates, the names of its alternatives): under load those round
+    trips were a tenth of the server's time (issue #12). One catalog per request is what a
+    request would see had it run a moment earlier. The booking's check is not a lookup: its
+    window (`schedules.load_window`) still reads the token after the locks, so it decides
+    on the newest catalog.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        reset = _pinned.set([])
+        try:
+            return self.get_response(request)
+        finally:
+            _pinned.reset(reset)
+
+
+def current() -> Catalog:
+    """Today's catalog for looking things up: the request's own once it read one."""
+    pinned = _pinned.get()
+    if pinned:
+        return pinned[0]
     tz = ZoneInfo(settings.CLINIC_TIME_ZONE)
-    return catalog(first_day=timezone.localdate(timezone.now(), tz), tz=tz)
+    found = catalog(first_day=timezone.localdate(timezone.now(), tz), tz=tz)
+    if pinned is not None:
+        pinned.append(found)
+    return found
 
 
 def _therapist_of(row: tuple) -> Therapist:
@@ -224,14 +258,14 @@ def _therapist_of(row: tuple) -> Therapist:
 def therapist(slug: str) -> Therapist | None:
     """The active therapist called `slug`, as the ORM would load it, without a query while
     the catalog stands (a fresh instance each time: callers may change theirs)."""
-    row = _today_catalog().therapist_rows.get(slug)
+    row = current().therapist_rows.get(slug)
     return None if row is None else _therapist_of(row)
 
 
 def service(slug: str) -> Service | None:
     """The active service called `slug` with its style (as `select_related("style")`
     loads them), without a query while the catalog stands; a fresh instance each time."""
-    rows = _today_catalog().service_rows.get(slug)
+    rows = current().service_rows.get(slug)
     if rows is None:
         return None
     service_row, style_row = rows
@@ -244,7 +278,7 @@ def holders(credential_kind: str) -> list[Therapist]:
     """The active therapists holding a verified credential of `credential_kind` (by id):
     who "any therapist" may be, before the dates are checked. Credentials that lapsed before
     the catalog's first day are not in it; none of them could cover a bookable time."""
-    known = _today_catalog()
+    known = current()
     at = _THERAPIST_COLUMNS.index("id")
     rows = {row[at]: row for row in known.therapist_rows.values()}
     return [

@@ -240,7 +240,7 @@ def _compute_slot_days(
     slots = available_slots(
         service=service, therapist=therapist, first_day=first_day, days=days, now=now
     )
-    names = schedule_catalog.display_names(tz=tz)
+    names = schedule_catalog.display_names()
     grouped: dict[dt.date, list[dict]] = {first_day + dt.timedelta(days=i): [] for i in range(days)}
     for slot in slots:
         local = slot.start.astimezone(tz)
@@ -292,9 +292,9 @@ def _first_day(request: HttpRequest) -> dt.date:
 def _qualified_therapists(service: Service) -> list[schedule_catalog.TeamMember]:
     """The therapist filter of the slot page: who may give `service` today, from the
     schedule catalog in memory (`bookings.schedule_catalog`)."""
-    today = clinic_today()
-    known = schedule_catalog.catalog(first_day=today, tz=clinic_rules().tz)
-    qualified = known.qualified(service.style.required_credential, today)
+    qualified = schedule_catalog.current().qualified(
+        service.style.required_credential, clinic_today()
+    )
     return sorted(qualified, key=lambda m: m.display_name)  # as Therapist orders them
 
 

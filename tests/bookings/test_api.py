@@ -267,16 +267,14 @@ class TestAvailability:
         # The service (with its style) from the schedule catalog: its token and, the catalog
         # being new, therapists, their working hours, credentials and time off (plain
         # values), rooms with their styles, closed days, services with their styles; [the
-        # named therapist: the token]; then the window loader: the token, appointments in the
-        # window; then the catalog's token again for the names of the therapists in the
-        # answer (the cache is off, so no token is read for it).
-        with django_assert_num_queries(11 if choice == "any" else 12):
+        # named therapist and, later, the names in the answer: from the same catalog, which
+        # the request keeps]; then the window loader: the token, appointments in the window.
+        with django_assert_num_queries(10):
             answer = get(client, "/api/availability", **params)
         assert answer["slots"]
-        # Asked again with the catalog in memory: the token for the service, [the token for
-        # the therapist], the token for the window, appointments and holds, the token for
-        # the names (the answer cache is off).
-        with django_assert_num_queries(4 if choice == "any" else 5):
+        # Asked again with the catalog in memory: the token for the request's lookups, the
+        # token for the window, appointments and holds (the answer cache is off).
+        with django_assert_num_queries(3):
             assert get(client, "/api/availability", **params) == answer
 
 

@@ -73,20 +73,20 @@ class TestSlotPicker:
     ):
         settings.AVAILABILITY_CACHE_SECONDS = 0  # the page as computed, not from the cache
         client.get(flow_urls()["choose_slot"])  # warm the session and the schedule catalog
-        # 1 service; the availability loader: 2 the catalog's token, 3 appointments and
-        # waitlist offers holding slots (one UNION); 4 therapist names; the filter: 5 the
-        # catalog's token (the therapists and their credentials come from memory).
-        with django_assert_num_queries(5):
+        # 1 the catalog's token for the request's lookups (the service; later the therapist
+        # names and the filter, from the same catalog); the availability loader: 2 the
+        # catalog's token, 3 appointments and waitlist offers holding slots (one UNION).
+        with django_assert_num_queries(3):
             client.get(flow_urls()["choose_slot"])
         # Two weeks later: still the same queries, not one per day or per slot.
         later = (timezone.localdate() + dt.timedelta(days=20)).isoformat()
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(3):
             client.get(flow_urls()["choose_slot"], {"date": later})
         # The same page again while the schedule stands: the days come from the cache.
         settings.AVAILABILITY_CACHE_SECONDS = 90
         client.get(flow_urls()["choose_slot"])
-        # 1 service, 2 the schedule version, 3 the filter's catalog token.
-        with django_assert_num_queries(3):
+        # 1 the catalog's token for the request's lookups, 2 the schedule version.
+        with django_assert_num_queries(2):
             client.get(flow_urls()["choose_slot"])
 
 
