@@ -3,9 +3,10 @@
 Deciding is `bookings.availability` (pure); this module only gathers plain values for it:
 therapists with their working hours, verified credentials and time off, every appointment
 and hold (open waitlist offers, asked through `bookings.occupancy`) that occupies the
-window (for therapists *and* rooms), rooms with their styles, and closed days. Seven
-queries whatever the number of therapists, days or appointments, reading plain values (no
-model instances, so no lazy load can add a query).
+window (for therapists *and* rooms), rooms with their styles, and closed days. Two queries
+whatever the number of therapists, days or appointments while the schedule catalog stands
+(`bookings.schedule_catalog`: the token, then appointments and holds in one UNION), reading
+plain values (no model instances, so no lazy load can add a query).
 """
 
 import datetime as dt
