@@ -207,13 +207,16 @@ class _Ignored:
     pk: int
 
 
-def _occupied(values: Mapping[str, Any], *, shape: tuple) -> QuerySet:
+def _occupied(values: Mapping[str, Any], *, shape: tuple, only: Q | None = None) -> QuerySet:
     """Appointments and holds occupying [values["start"], values["end"]) as one UNION ALL
-    of rows (`occupancy.COLUMNS`, then the load's end and style; "" for a hold)."""
+    of rows (`occupancy.COLUMNS`, then the load's end and style; "" for a hold); `only`
+    narrows every part (a UNION cannot be filtered afterwards)."""
     _listing, leave_appointment, hold_source = shape
     occupied = Appointment.objects.active().filter(
         start__lt=values["end"], occupied_until__gt=values["start"]
     )
+    if only is not None:
+        occupied = occupied.filter(only)
     if leave_appointment:
         occupied = occupied.exclude(pk=values["appointment"])
     held = occupancy.hold_querysets(
@@ -228,9 +231,9 @@ def _occupied(values: Mapping[str, Any], *, shape: tuple) -> QuerySet:
         .annotate(load_end=F("end"), load_style=F("service__style__slug"))
     )
     holds = [
-        h.order_by().annotate(
-            load_end=F("occupied_until"), load_style=Value("", output_field=CharField())
-        )
+        (h if only is None else h.filter(only))
+        .order_by()
+        .annotate(load_end=F("occupied_until"), load_style=Value("", output_field=CharField()))
         for h in held
     ]
     return appointments.union(*holds, all=True)
@@ -279,7 +282,7 @@ def _occupancy(
         return _occupied(v, shape=shape[:3])
 
     if connection.vendor != "postgresql":
-        return _occupancy_portable(build(values), listing=listing, team=team)
+        return _occupancy_portable(values, shape=shape[:3], listing=listing, team=team)
     union_sql, union_params = sql_templates.compiled(("occupancy", shape), build, values)
     cte = f"WITH held (therapist_id, room_id, start, occupied_until, load_end, load_style) AS ({union_sql})"  # noqa: S608 - SQL the ORM compiled
     if listing is None:
@@ -318,17 +321,23 @@ def _suitable_rooms(values: Mapping[str, Any]) -> QuerySet:
 
 
 def _occupancy_portable(
-    occupied: QuerySet, *, listing: availability.ServiceSpec | None, team: list[int]
+    values: Mapping[str, Any],
+    *,
+    shape: tuple,
+    listing: availability.ServiceSpec | None,
+    team: list[int],
 ) -> list[tuple[int, int, int, int, int, str]]:
-    """`_occupancy` on SQLite (`make run`): every booking of the suitable rooms, through the
-    ORM, with times turned into microseconds here."""
+    """`_occupancy` on SQLite (`make run`): for a listing, every booking of the team and of
+    the suitable rooms, through the ORM, with times turned into microseconds here."""
+    only = None
     if listing is not None:
-        mine = Q(therapist_id__in=team) | Q(room_id__in=_suitable_rooms({"style": listing.style}))
-        occupied = occupied.filter(mine)
+        only = Q(therapist_id__in=team) | Q(room_id__in=_suitable_rooms({"style": listing.style}))
     us = availability.microseconds
     return [
         (therapist_id, room_id, us(start), us(occupied_until), us(end), style)
-        for therapist_id, room_id, start, occupied_until, end, style in occupied
+        for therapist_id, room_id, start, occupied_until, end, style in _occupied(
+            values, shape=shape, only=only
+        )
     ]
 
 

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from bookings import schedule_catalog
+from bookings import availability, schedule_catalog
 from bookings.models import AppointmentStatus, ClosedDay
-from bookings.schedules import clinic_rules, load_window
+from bookings.schedules import available_slots, clinic_rules, load_window, service_spec
 from tests.bookings.clinic import build_clinic, local_time, qualify, work_every_day
 from tests.factories import AppointmentFactory, CredentialFactory, TherapistFactory
 from therapists.models import CredentialKind
@@ -158,3 +158,51 @@ def test_services_and_therapists_by_slug_come_from_the_catalog_and_are_never_sta
     assert schedule_catalog.holders(service.style.required_credential) == clinic.therapists[1:]
     clinic.therapists[1].credentials.update(verified_at=None)
     assert schedule_catalog.holders(service.style.required_credential) == []
+
+
+@pytest.mark.db_integrity  # also on SQLite, where the listing reads through the ORM
+@pytest.mark.parametrize("choice", ["named", "any"])
+def test_a_listing_offers_exactly_the_starts_a_full_window_allows(choice):
+    """`available_slots` loads a listing window (only the bookings that can decide it);
+    it must offer exactly the starts the full window, which every booking checks, allows."""
+    clinic = build_clinic(therapists=3, bar_rooms=2)
+    rooms = clinic.bar_rooms
+    for i, therapist in enumerate(clinic.therapists):
+        for day in (1, 2):
+            AppointmentFactory(
+                therapist=therapist,
+                service=clinic.bar_60,
+                room=rooms[i % 2],
+                start=local_time(day, 9 + 2 * i),
+            )
+    therapist = clinic.therapists[0] if choice == "named" else None
+    rules = clinic_rules()
+    now = timezone.now()
+    listed = available_slots(
+        service=clinic.bar_60, therapist=therapist, first_day=_today(), days=4, now=now
+    )
+    full = load_window(
+        first_day=_today(),
+        days=4,
+        therapists=None if therapist is None else [therapist],
+        tz=rules.tz,
+    )
+    pick = availability.free_slots if therapist else availability.free_slots_any
+    allowed = pick(
+        service=service_spec(clinic.bar_60),
+        therapists=full.therapists,
+        rooms=full.rooms,
+        closed_days=full.closed_days,
+        first_day=_today(),
+        days=4,
+        now=now,
+        rules=rules,
+    )
+    assert listed
+    assert [(s.start, s.therapist_id) for s in listed] == [
+        (s.start, s.therapist_id) for s in allowed
+    ]
+
+
+def _today():
+    return timezone.localdate()
