@@ -18,17 +18,33 @@ the same numbers (`load_expression` is the same weighting as an SQL expression).
 """
 
 import datetime as dt
+import functools
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db.models import Case, DurationField, ExpressionWrapper, IntegerField, Value, When
+from django.dispatch import receiver
 
 CENTI = 100  # load units per weighted minute
 DEFAULT_WEEKLY_LOAD_MINUTES = 1200  # about 20 massage hours: full time in the survey
 
 
+@functools.cache
+def _weights() -> dict[str, int]:
+    """`settings.LOAD_STYLE_WEIGHTS` as read once: the loader weighs hundreds of sessions
+    per window, and reading a setting costs more than the multiplication."""
+    return {slug: int(weight) for slug, weight in settings.LOAD_STYLE_WEIGHTS.items()}
+
+
+@receiver(setting_changed)
+def _weights_changed(*, setting: str, **_kwargs) -> None:
+    if setting == "LOAD_STYLE_WEIGHTS":  # tests override it
+        _weights.cache_clear()
+
+
 def style_weight(style_slug: str) -> int:
     """The style's weight in percent (100 when the clinic set none for it)."""
-    return int(settings.LOAD_STYLE_WEIGHTS.get(style_slug, 100))
+    return _weights().get(style_slug, 100)
 
 
 def session_load(minutes: int, style_slug: str) -> int:
