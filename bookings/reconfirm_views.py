@@ -85,7 +85,7 @@ def reconfirm(request: HttpRequest, token: str) -> HttpResponse:
         return _done(request, result, token)
     answers = reconfirmation.reconfirm_page_answers(link=link)
     rows = [
-        (question.text, reconfirmation.answer_text(question, answers.get(question.key)))
+        (question.text, screening.answer_text(question, answers.get(question.key)))
         for question in screening.QUESTIONS
         if question.kind != screening.MUST_BE_TRUE
     ]

@@ -33,7 +33,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import body_regions, notifications, privacy, screening
+from bookings import notifications, privacy, screening
 from bookings.intake_currency import intake_currency
 from bookings.models import (
     Appointment,
@@ -272,23 +272,14 @@ class Summary:
     link_sent: bool = False
 
 
-def answer_text(question: screening.Question, value: Any) -> str:
-    """An answer as the client chose it ("Yes", "Mild", "Left shoulder"), "—" if none."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if question.kind in (screening.BOOL, screening.MUST_BE_TRUE):
-        return "Yes" if value is True else "No" if value is False else str(value)
-    if question.kind == screening.CHOICE:
-        return dict(question.choices).get(value, str(value))
-    if question.kind == screening.REGIONS:
-        return ", ".join(body_regions.labels(value)) or "—"
-    return str(value)
-
-
 def answer_changes(before: dict[str, Any], after: dict[str, Any]) -> list[AnswerChange]:
     """The questions whose answers differ, in questionnaire order, written for people."""
     return [
-        AnswerChange(q.text, answer_text(q, before.get(q.key)), answer_text(q, after.get(q.key)))
+        AnswerChange(
+            q.text,
+            screening.answer_text(q, before.get(q.key)),
+            screening.answer_text(q, after.get(q.key)),
+        )
         for q in screening.QUESTIONS
         if before.get(q.key) != after.get(q.key)
     ]

@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from bookings import body_regions, clearances, screening
+from bookings import clearances, screening
 from bookings.models import Appointment, Client, IntakeAccess
 from bookings.privacy import may_read_full_intake
 from core.clock import clinic_tz
@@ -50,16 +50,6 @@ def section_unregister(key: str) -> None:
     _sections.pop(key, None)
 
 
-def answer_text(question: screening.Question, value) -> str:
-    if question.kind in (screening.BOOL, screening.MUST_BE_TRUE):
-        return "Yes" if value is True else "No" if value is False else str(value)
-    if question.kind == screening.CHOICE:
-        return dict(question.choices).get(value, str(value))
-    if question.kind == screening.REGIONS:
-        return "; ".join(body_regions.labels(value or ())) or "—"
-    return str(value or "—")
-
-
 def _visit_rows(user, appointments: Sequence[Appointment]) -> list[dict]:
     rows, read = [], []
     for appointment in appointments:
@@ -74,7 +64,7 @@ def _visit_rows(user, appointments: Sequence[Appointment]) -> list[dict]:
                 "intake": appointment.intake,
                 "readable": readable,
                 "answers": [
-                    (q.text, answer_text(q, answers.get(q.key)))
+                    (q.text, screening.answer_text(q, answers.get(q.key)))
                     for q in screening.QUESTIONS
                     if q.key in answers and q.kind != screening.MUST_BE_TRUE
                 ],

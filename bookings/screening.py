@@ -531,6 +531,21 @@ def _regions(value: Any) -> list[str]:
     return body_regions.in_order(value)
 
 
+def answer_text(question: Question, value: Any) -> str:
+    """An answer as the client chose it ("Yes", "Mild", "Left shoulder, Lower back"), "—"
+    if none: how staff pages (the admin's health answers, the client record, the
+    re-confirmation) show a stored answer."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if question.kind in (BOOL, MUST_BE_TRUE):
+        return "Yes" if value is True else "No" if value is False else str(value)
+    if question.kind == CHOICE:
+        return str(dict(question.choices).get(value, value))
+    if question.kind == REGIONS:
+        return ", ".join(str(label) for label in body_regions.labels(value)) or "—"
+    return str(value)
+
+
 ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 

@@ -1,7 +1,5 @@
 """The full health answers of an appointment's intake, for those allowed (logged)."""
 
-from typing import Any
-
 from django.contrib.admin import ModelAdmin
 from django.http import (
     HttpRequest,
@@ -20,14 +18,6 @@ from bookings.privacy import read_intake_answers
 from bookings.reconfirmation import reconfirmation_summary
 
 
-def _answer_text(question: screening.Question, value: Any) -> str:
-    if question.kind in (screening.BOOL, screening.MUST_BE_TRUE):
-        return "Yes" if value is True else "No" if value is False else str(value)
-    if question.kind == screening.CHOICE:
-        return dict(question.choices).get(value, str(value))
-    return str(value or "—")
-
-
 @_with_appointment(None)
 def health_answers(
     request: HttpRequest, model_admin: ModelAdmin, appointment: Appointment
@@ -38,7 +28,7 @@ def health_answers(
         appointment=appointment, user=request.user, where="admin: health answers"
     )
     rows = [
-        (question.text, _answer_text(question, answers.get(question.key)))
+        (question.text, screening.answer_text(question, answers.get(question.key)))
         for question in screening.questionnaire(appointment.intake.questionnaire_version).questions
         if question.key in answers
     ]

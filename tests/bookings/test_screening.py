@@ -2,7 +2,7 @@
 
 import pytest
 
-from bookings import screening
+from bookings import body_regions, screening
 from bookings.screening import InvalidAnswers, clear_answers, screen
 
 
@@ -113,3 +113,18 @@ def test_the_questionnaire_imports_without_django_settings():
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_an_answer_reads_as_the_client_chose_it_on_every_staff_page():
+    """`answer_text` is the one wording of a stored answer (admin health answers, the client
+    record, the re-confirmation): regions by name, choices by label, nothing as a dash."""
+    by_key = screening.QUESTIONS_BY_KEY
+    regions = [r.slug for r in body_regions.REGIONS[:2]]
+    named = ", ".join(str(r.label) for r in body_regions.REGIONS[:2])
+    assert screening.answer_text(by_key["avoid_regions"], regions) == named
+    assert screening.answer_text(by_key["avoid_regions"], []) == "—"
+    assert screening.answer_text(by_key["pressure"], "light") == "Light"
+    assert screening.answer_text(by_key["osteoporosis"], False) == "No"
+    assert screening.answer_text(by_key["osteoporosis"], True) == "Yes"
+    assert screening.answer_text(by_key["avoid_areas"], "") == "—"
+    assert screening.answer_text(by_key["avoid_areas"], "left knee") == "left knee"
