@@ -10,6 +10,7 @@ verified by one are treated as not staff. A first code for a new manager comes f
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin import AdminSite
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 from ashiatsu_clinic import admin_filters, admin_privacy
@@ -36,6 +37,22 @@ class ClinicAdminSite(OTPAdminSite):
         if settings.ADMIN_REQUIRE_2FA:
             return super().has_permission(request)
         return AdminSite.has_permission(self, request)
+
+    def autocomplete_view(self, request):
+        return LabelledAutocomplete.as_view(admin_site=self)(request)
+
+
+class LabelledAutocomplete(AutocompleteJsonView):
+    """The admin's search boxes (autocomplete fields), each result worded by the searched
+    model's admin when it says how (`autocomplete_label`): two clients called Ana Lopez
+    must not look alike where staff attach a clearance letter to one of them."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        label = getattr(self.model_admin, "autocomplete_label", None)
+        if label is not None:
+            result["text"] = label(obj)
+        return result
 
 
 def install() -> None:

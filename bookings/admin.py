@@ -99,6 +99,11 @@ class ClientAdmin(admin.ModelAdmin):
     fields = ["name", "email", "phone", "confirmed", "merged_into", "appointments", "plans"]
     readonly_fields = ["confirmed", "merged_into", "appointments", "plans"]
 
+    def autocomplete_label(self, client: Client) -> str:
+        """How a client reads in the admin's search boxes: the name and the address, since
+        names repeat (`ashiatsu_clinic.admin_site.LabelledAutocomplete`)."""
+        return f"{client.name} · {client.email}"
+
     @admin.display(description="Confirmed")
     def confirmed(self, client: Client) -> str:
         if client.merged_into_id:

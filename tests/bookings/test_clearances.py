@@ -602,3 +602,36 @@ class TestRecordPage:
         assert "Record a clearance" not in page
         assert not IntakeAccess.objects.exists()
         assert not ClearanceAccess.objects.exists() and not ChartAccess.objects.exists()
+
+
+def test_the_client_search_box_tells_two_clients_of_the_same_name_apart(client, manager, record):
+    """Attaching a letter to the wrong Ana Lopez would put one person's health data on
+    another's record: the search box shows each client's address beside the name."""
+    namesake = Client.objects.create(name=record.name, email="other@example.com", phone="")
+    client.force_login(manager)
+    answer = client.get(
+        "/admin/autocomplete/",
+        {
+            "term": record.name.split()[0],
+            "app_label": "bookings",
+            "model_name": "clearance",
+            "field_name": "client",
+        },
+    )
+    assert answer.status_code == 200
+    labels = {r["id"]: r["text"] for r in answer.json()["results"]}
+    assert labels[str(record.pk)] == f"{record.name} · {record.email}"
+    assert labels[str(namesake.pk)] == f"{record.name} · other@example.com"
+
+
+def test_the_client_search_box_is_closed_to_anonymous_visitors(client, record):
+    answer = client.get(
+        "/admin/autocomplete/",
+        {
+            "term": record.name,
+            "app_label": "bookings",
+            "model_name": "clearance",
+            "field_name": "client",
+        },
+    )
+    assert answer.status_code == 302 and "/admin/login/" in answer["Location"]
