@@ -8,16 +8,19 @@ verified by one are treated as not staff. A first code for a new manager comes f
 """
 
 from django.conf import settings
-from django.contrib import admin
 from django.contrib.admin import AdminSite
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
-from ashiatsu_clinic import admin_filters, admin_privacy
+from core.model_admin import with_clinic_base
 
 
 class ClinicAdminSite(OTPAdminSite):
-    """OTPAdminSite whose requirement follows settings.ADMIN_REQUIRE_2FA at request time."""
+    """OTPAdminSite whose requirement follows settings.ADMIN_REQUIRE_2FA at request time;
+    `admin.site` (see admin_config.py), so it keeps the admin's name and URL namespace."""
+
+    def __init__(self, name: str = "admin") -> None:
+        super().__init__(name)
 
     @property
     def login_form(self):
@@ -28,10 +31,10 @@ class ClinicAdminSite(OTPAdminSite):
         return OTPAdminSite.login_template if settings.ADMIN_REQUIRE_2FA else None
 
     def register(self, model_or_iterable, admin_class=None, **options) -> None:
-        """Every ModelAdmin refuses lookups on sensitive fields (admin_privacy.py) and turns
-        bad filter values into the "invalid filter" answer (admin_filters.py)."""
+        """Every ModelAdmin is a ClinicModelAdmin (core/model_admin.py): it refuses lookups
+        on sensitive fields and answers bad filter values as an invalid filter."""
+        admin_class = with_clinic_base(admin_class)
         super().register(model_or_iterable, admin_class, **options)
-        _guard_every_admin(self)
 
     def has_permission(self, request) -> bool:
         if settings.ADMIN_REQUIRE_2FA:
@@ -53,18 +56,3 @@ class LabelledAutocomplete(AutocompleteJsonView):
         if label is not None:
             result["text"] = label(obj)
         return result
-
-
-def install() -> None:
-    """Give the default admin site (where every ModelAdmin is registered) the 2FA rules,
-    every ModelAdmin registered so far the guard on sensitive fields and the "bad filter
-    value is an invalid filter" changelist (later ones get both from
-    `ClinicAdminSite.register`)."""
-    admin.site.__class__ = ClinicAdminSite
-    _guard_every_admin(admin.site)
-
-
-def _guard_every_admin(site: AdminSite) -> None:
-    admin_filters.apply_to_every_admin(site)
-    for model_admin in site._registry.values():
-        admin_privacy.guard(model_admin)

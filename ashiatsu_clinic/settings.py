@@ -56,7 +56,7 @@ except (ZoneInfoNotFoundError, ValueError) as error:
     ) from error
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "ashiatsu_clinic.admin_config.ClinicAdminConfig",  # django.contrib.admin, the clinic's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -3,10 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from ashiatsu_clinic import admin_site
 from bookings.api import api
 
-admin_site.install()
 admin.site.site_header = "Ashiatsu Clinic"
 admin.site.site_title = "Ashiatsu Clinic admin"
 admin.site.index_title = "Run the clinic"

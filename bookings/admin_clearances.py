@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from bookings import clearances
 from bookings.admin_forms import DateInput
 from bookings.models import Clearance, ClearanceAccess, Client
+from core.model_admin import ClinicModelAdmin
 
 ADMIN_PAGE = "admin: clearance page"
 
@@ -81,7 +82,7 @@ class ClearanceForm(forms.ModelForm):
 
 
 @admin.register(Clearance)
-class ClearanceAdmin(admin.ModelAdmin):
+class ClearanceAdmin(ClinicModelAdmin):
     list_display = ["client", "cleared_on", "valid_until", "has_letter", "recorded_by"]
     list_select_related = ["client", "recorded_by"]
     search_fields = ["client__name", "client__email"]
@@ -197,7 +198,7 @@ def letter_link(clearance: Clearance) -> str:
 
 
 @admin.register(ClearanceAccess)
-class ClearanceAccessAdmin(admin.ModelAdmin):
+class ClearanceAccessAdmin(ClinicModelAdmin):
     """Who read which clearance, when and where (beside the intake access log)."""
 
     list_display = ["at", "user", "clearance", "where"]

@@ -2,12 +2,13 @@
 
 from django.contrib import admin, messages
 
+from core.model_admin import ClinicModelAdmin
 from outbox.models import Email, EmailStatus
 from outbox.services import email_retry_now
 
 
 @admin.register(Email)
-class EmailAdmin(admin.ModelAdmin):
+class EmailAdmin(ClinicModelAdmin):
     list_display = ["created_at", "kind", "status", "recipients", "attempts", "next_attempt_at"]
     list_filter = ["status", "kind"]
     search_fields = ["recipients", "subject"]
