@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "bookings.schedule_catalog.OneCatalogPerRequest",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Answers django-ratelimit's `Ratelimited` with settings.RATELIMIT_VIEW (a 429).
+    "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -269,6 +271,7 @@ CACHES = {
 }
 RATELIMIT_ENABLE = _bool("RATELIMIT_ENABLE", default=True)
 RATELIMIT_USE_CACHE = "default"
+RATELIMIT_VIEW = "ashiatsu_clinic.rate_limited.too_many_requests"
 # Per client address: booking attempts (POSTs) and manage-link views.
 BOOKING_RATE = env.str("BOOKING_RATE", default="20/m")
 MANAGE_LINK_RATE = env.str("MANAGE_LINK_RATE", default="30/m")
