@@ -443,7 +443,7 @@ PAYMENTS_ENABLED = bool(STRIPE_SECRET_KEY)
 if PAYMENTS_ENABLED and not (STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET):
     raise ImproperlyConfigured(
         "STRIPE_SECRET_KEY is set, so STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET must be "
-        "set too (see README, Payments)."
+        "set too (see docs/payments.md)."
     )
 PAYMENTS_CURRENCY = env.str("PAYMENTS_CURRENCY", default="usd").lower()
 # An online booking that needs a deposit holds its slot this long, then the sweep frees it.

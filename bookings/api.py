@@ -185,7 +185,7 @@ class BookingIn(Schema):
     client: ClientIn
     intake: dict[str, Answer] = Field(
         description=(
-            "Every question of the intake (questionnaire version 3), keyed as in the README "
+            "Every question of the intake (questionnaire version 3), keyed as in docs/intake.md "
             "(e.g. `pregnancy`). Dated answers are YYYY-MM-DD strings, required only when the "
             "answer before them asks (`spinal_surgery_date` when `spinal_surgery` is "
             "`within_12_months`, `fracture_date` when `fracture_recent` is true, "
