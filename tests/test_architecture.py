@@ -122,3 +122,17 @@ def test_lint_imports_fails_on_an_upward_import_inside_a_function(tmp_path):
     result = _lint_imports_on(tmp_path, upward=True)
     assert result.returncode == 1
     assert "Imports point down the layers BROKEN" in result.stdout
+
+
+def test_no_application_code_swaps_an_objects_class():
+    """Behaviour comes from declared classes (a base ModelAdmin, AdminConfig.default_site),
+    never from assigning `obj.__class__` at run time."""
+    swaps = [
+        f"{module}:{node.lineno}"
+        for module, source in project_modules().items()
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Attribute) and target.attr == "__class__"
+    ]
+    assert swaps == []
