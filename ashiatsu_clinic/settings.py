@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "policy",  # the clinic settings a manager changes (policy/models.py)
     "therapists",
     "bookings",
     "outbox",

@@ -32,7 +32,7 @@ FRONT_DESK_PERMISSIONS = {
     "outbox": ["view_email", "view_reminder"],
     "accounts": ["view_erasurerequest", "change_erasurerequest"],
 }  # fmt: skip
-MANAGED_APPS = ("bookings", "therapists", "waitlist", "outbox", "accounts")
+MANAGED_APPS = ("bookings", "therapists", "waitlist", "outbox", "accounts", "policy")
 
 
 def ensure_roles(apps=global_apps, **_signal_kwargs) -> None:

@@ -55,6 +55,7 @@ from bookings.services import (
 )
 from core import rate_limits
 from core.clock import clinic_today
+from policy import rules
 from therapists import qualifications
 from therapists.clinic_time import clock, ics_utc, moment_within_reach
 from therapists.models import Therapist
@@ -497,7 +498,7 @@ def _details_context(
     service: Service, therapist: Therapist | None, start: dt.datetime, form, result, **extra
 ) -> dict:
     """The one "your details and booking" screen: summary, screening notice, contact form."""
-    deadline = start - dt.timedelta(hours=settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS)
+    deadline = start - dt.timedelta(hours=rules.client_change_cutoff_hours())
     form.helper.form_action = reverse(
         "bookings:review", args=[service.slug, therapist.slug if therapist else ANY]
     )
