@@ -165,10 +165,10 @@ class TestAccountPage:
     ):
         upcoming, past = ada_sessions
         sign_in_as(client, ada.email, run_after_commit)
-        # session load, the record, appointments (+ service, therapist, intake),
-        # INSERT the access log row, open erase request?, session save (SAVEPOINT, UPDATE,
-        # RELEASE).
-        with django_assert_num_queries(8):
+        # session load, the record, appointments (+ service, therapist, intake), the
+        # clinic's cut-off (policy.rules), INSERT the access log row, open erase request?,
+        # session save (SAVEPOINT, UPDATE, RELEASE).
+        with django_assert_num_queries(9):
             response = client.get(ACCOUNT)
         page = response.content.decode()
         assert upcoming.reference in page and "Move or cancel" in page
