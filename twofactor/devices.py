@@ -78,6 +78,15 @@ def match_code(user, code: str):
     return None
 
 
+def is_throttled(user) -> bool:
+    """After a wrong code django-otp makes each device wait (1 s, 2 s, 4 s, ...)."""
+    return any(
+        not device.verify_is_allowed()[0]
+        for device in devices_for_user(user, confirmed=None)
+        if isinstance(device, TOTPDevice | StaticDevice)
+    )
+
+
 def has_recovery_codes(user) -> bool:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).exists()
 

@@ -50,6 +50,12 @@ def _with_next(name: str, request: HttpRequest) -> str:
     return reverse(name) + "?" + urlencode({"next": _next(request)})
 
 
+def _wrong_code(user, message: str) -> str:
+    if devices.is_throttled(user):
+        return message + " " + _("After a wrong code, wait a few seconds before the next try.")
+    return message + " " + _("Check it and try again.")
+
+
 def _signed_in(view):
     """These pages are for a session that passed its password: anyone else signs in first."""
 
@@ -91,7 +97,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
             if not user.is_verified():
                 otp_login(request, device)
             return redirect(_with_next("twofactor:recovery_codes", request))
-        form.add_error("code", _("That code is not the one your app shows now. Try the next one."))
+        form.add_error("code", _wrong_code(user, _("That code is not the one your app shows now.")))
     qr = segno.make(device.config_url, error="m")
     return render(
         request,
@@ -155,7 +161,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                     % {"left": left},
                 )
             return redirect(_next(request))
-        form.add_error("code", _("That code was not accepted. Check it and try again."))
+        form.add_error("code", _wrong_code(user, _("That code was not accepted.")))
     return render(
         request,
         "twofactor/verify.html",
