@@ -26,12 +26,10 @@ RESET_MESSAGE = "Two-factor devices reset (lost device): the user enrols again a
 
 
 def has_confirmed_device(user) -> bool:
-    """Has the user finished an enrolment (app or passkey)? Recovery codes alone do not
-    count: they are issued after a device, never instead of one."""
-    return (
-        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-        or WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
-    )
+    """Has the user any confirmed device (app, passkey, or recovery codes left)? Then the
+    password alone no longer enrols: the user verifies first. (django-otp-webauthn's own
+    registration check counts the same devices.)"""
+    return any(devices_for_user(user, confirmed=True))
 
 
 def has_passkey(user) -> bool:
