@@ -104,7 +104,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
         "twofactor/enrol.html",
         {
             "form": form,
-            "qr_svg": qr.svg_inline(scale=5, border=2, title=_("QR code for your app")),
+            "qr_svg": qr.svg_inline(border=4, omitsize=True, title=_("QR code for your app")),
             "secret": devices.secret_of(device),
             "next": _next(request),
             "recovery_url": _with_next("twofactor:recovery_codes", request),

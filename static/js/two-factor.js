@@ -5,3 +5,6 @@ document.addEventListener("otp_webauthn.register_complete", () => {
     window.location.assign(next.dataset.url);
   }
 });
+
+// Recovery codes page: print them (the page is shown once).
+document.getElementById("twofactor-print")?.addEventListener("click", () => window.print());
