@@ -144,10 +144,13 @@ def verify(request: HttpRequest) -> HttpResponse:
         return redirect(_next(request))
     if not devices.has_confirmed_device(user):
         return redirect(_with_next("twofactor:enrol", request))
+    has_app = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
     form = CodeForm(
         request.POST or None,
         submit=_("Verify"),
-        help_text=_("The six digits your app shows, or one of your recovery codes."),
+        help_text=_("The six digits your app shows, or one of your recovery codes.")
+        if has_app
+        else _("One of your recovery codes."),
     )
     if request.method == "POST" and form.is_valid():
         device = devices.match_code(user, form.cleaned_data["code"])
@@ -168,7 +171,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "has_passkey": devices.has_passkey(user),
-            "has_app": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+            "has_app": has_app,
             "next": _next(request),
         },
     )

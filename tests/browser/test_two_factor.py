@@ -94,3 +94,50 @@ def test_a_therapist_enrols_an_app_then_signs_in_with_a_code_and_a_recovery_code
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_text("That code was not accepted.")).to_be_visible()
     expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
+
+
+def test_a_therapist_enrols_a_passkey_and_signs_in_with_it(
+    page: Page, steps, aiko, live_server, settings
+):
+    """Chromium's virtual authenticator (DevTools WebAuthn domain) stands in for a phone's
+    fingerprint. Passkeys need a host name (never an IP address): the live server is reached
+    as localhost here."""
+    port = live_server.url.rsplit(":", 1)[1]
+    origin = f"http://localhost:{port}"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
+    settings.OTP_WEBAUTHN_RP_ID = "localhost"
+    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [origin]
+    devtools = page.context.new_cdp_session(page)
+    devtools.send("WebAuthn.enable")
+    devtools.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )
+
+    def sign_in_here():
+        page.goto(origin + "/therapist/")
+        page.get_by_label("Username").fill("aiko-tanaka")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+
+    sign_in_here()
+    page.get_by_role("button", name="Register a passkey").click()
+    expect(page.get_by_role("heading", name="Recovery codes")).to_be_visible()
+    assert aiko.user.webauthncredential_set.filter(confirmed=True).count() == 1
+    page.get_by_role("link", name="I have saved them, continue").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Today, "))).to_be_visible()
+    sign_out(page)
+
+    sign_in_here()
+    expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
+    steps("verify-passkey")
+    page.get_by_role("button", name="Use your passkey").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Today, "))).to_be_visible()
