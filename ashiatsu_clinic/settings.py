@@ -235,7 +235,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 if "STAFF_REQUIRE_2FA" not in env and "ADMIN_REQUIRE_2FA" in env:
     warnings.warn(
         "ADMIN_REQUIRE_2FA is deprecated: set STAFF_REQUIRE_2FA (it now covers the portal too).",
-        DeprecationWarning,
+        FutureWarning,  # shown by default: operators, not developers, must see it
         stacklevel=1,
     )
     STAFF_REQUIRE_2FA = _bool("ADMIN_REQUIRE_2FA", default=not DEBUG)
