@@ -27,6 +27,14 @@ class ClinicAdminSite(AdminSite):
     def has_permission(self, request) -> bool:
         return super().has_permission(request) and not policy.must_verify(request.user)
 
+    def index(self, request, extra_context=None):
+        """The home page links managers to the two-factor reset page."""
+        extra_context = {
+            **(extra_context or {}),
+            "may_reset_two_factor": policy.may_reset_devices(request.user),
+        }
+        return super().index(request, extra_context)
+
     def autocomplete_view(self, request):
         return LabelledAutocomplete.as_view(admin_site=self)(request)
 

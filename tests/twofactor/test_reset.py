@@ -28,6 +28,7 @@ def aiko(clinic):
 
 def test_a_manager_resets_a_therapists_devices_and_it_is_logged(client, manager, aiko):
     verified_login(client, manager)
+    assert LIST in client.get(reverse("admin:index")).content.decode()
     page = client.get(LIST)
     assert page.status_code == 200 and aiko.username in page.content.decode()
     response = client.post(reset_url(aiko))
@@ -58,6 +59,8 @@ def test_a_reset_ends_the_verified_sessions_of_the_device(client, manager, aiko)
 def test_others_are_refused_and_nothing_is_reset(client, people, aiko, who):
     user = people[who]
     verified_login(client, user)
+    if user.is_staff:
+        assert LIST not in client.get(reverse("admin:index")).content.decode()
     assert client.get(LIST).status_code in (302, 403)
     response = client.post(reset_url(aiko))
     assert response.status_code in (302, 403)
