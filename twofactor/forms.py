@@ -3,12 +3,11 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
-from django.utils.translation import gettext_lazy as _
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label=_("Code"),
+        label="Code",
         max_length=20,
         strip=True,
         widget=forms.TextInput(

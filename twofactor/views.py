@@ -23,7 +23,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -52,8 +51,8 @@ def _with_next(name: str, request: HttpRequest) -> str:
 
 def _wrong_code(user, message: str) -> str:
     if devices.is_throttled(user):
-        return message + " " + _("After a wrong code, wait a few seconds before the next try.")
-    return message + " " + _("Check it and try again.")
+        return message + " " + "After a wrong code, wait a few seconds before the next try."
+    return message + " " + "Check it and try again."
 
 
 def _signed_in(view):
@@ -89,22 +88,22 @@ def enrol(request: HttpRequest) -> HttpResponse:
     device = devices.pending_app_device(user)
     form = CodeForm(
         request.POST or None,
-        submit=_("Confirm"),
-        help_text=_("The six digits your app shows for the clinic now."),
+        submit="Confirm",
+        help_text="The six digits your app shows for the clinic now.",
     )
     if request.method == "POST" and form.is_valid():
         if devices.confirm_app_device(device, form.cleaned_data["code"]):
             if not user.is_verified():
                 otp_login(request, device)
             return redirect(_with_next("twofactor:recovery_codes", request))
-        form.add_error("code", _wrong_code(user, _("That code is not the one your app shows now.")))
+        form.add_error("code", _wrong_code(user, "That code is not the one your app shows now."))
     qr = segno.make(device.config_url, error="m")
     return render(
         request,
         "twofactor/enrol.html",
         {
             "form": form,
-            "qr_svg": qr.svg_inline(border=4, omitsize=True, title=_("QR code for your app")),
+            "qr_svg": qr.svg_inline(border=4, omitsize=True, title="QR code for your app"),
             "secret": devices.secret_of(device),
             "next": _next(request),
             "recovery_url": _with_next("twofactor:recovery_codes", request),
@@ -147,10 +146,10 @@ def verify(request: HttpRequest) -> HttpResponse:
     has_app = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
     form = CodeForm(
         request.POST or None,
-        submit=_("Verify"),
-        help_text=_("The six digits your app shows, or one of your recovery codes.")
+        submit="Verify",
+        help_text="The six digits your app shows, or one of your recovery codes."
         if has_app
-        else _("One of your recovery codes."),
+        else "One of your recovery codes.",
     )
     if request.method == "POST" and form.is_valid():
         device = devices.match_code(user, form.cleaned_data["code"])
@@ -160,11 +159,10 @@ def verify(request: HttpRequest) -> HttpResponse:
                 left = devices.remaining_recovery_codes(user)
                 messages.warning(
                     request,
-                    _("You used a recovery code; %(left)s left. Make a new set when you can.")
-                    % {"left": left},
+                    f"You used a recovery code; {left} left. Make a new set when you can.",
                 )
             return redirect(_next(request))
-        form.add_error("code", _wrong_code(user, _("That code was not accepted.")))
+        form.add_error("code", _wrong_code(user, "That code was not accepted."))
     return render(
         request,
         "twofactor/verify.html",
@@ -206,7 +204,7 @@ def reset_list(request: HttpRequest) -> HttpResponse:
     people = [(person, devices.device_summary(person)) for person in _clinic_logins()]
     context = {
         **admin.site.each_context(request),
-        "title": _("Two-factor devices"),
+        "title": "Two-factor devices",
         "people": people,
     }
     return TemplateResponse(request, "twofactor/reset.html", context)
@@ -219,7 +217,6 @@ def reset(request: HttpRequest, user_id: int) -> HttpResponse:
     devices.reset_devices(target=target, by=request.user)
     messages.success(
         request,
-        _("%(name)s's devices were removed; they enrol again at their next sign-in.")
-        % {"name": target.get_username()},
+        f"{target.get_username()}'s devices were removed; they enrol again at their next sign-in.",
     )
     return redirect("twofactor_reset:list")
