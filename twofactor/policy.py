@@ -62,3 +62,9 @@ def may_reset_devices(user) -> bool:
     if not (user.is_authenticated and user.is_active and user.is_staff):
         return False
     return user.is_superuser or user.groups.filter(name=CLINIC_MANAGER).exists()
+
+
+def may_reset_devices_of(user, target) -> bool:
+    """A manager resets anyone but a superuser; only a superuser resets a superuser (a reset
+    lets the password alone enrol: it must never reach above the one who asks)."""
+    return may_reset_devices(user) and (user.is_superuser or not target.is_superuser)

@@ -14,6 +14,7 @@
 from urllib.parse import urlencode
 
 import segno
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -47,6 +48,13 @@ def _next(request: HttpRequest) -> str:
 
 def _with_next(name: str, request: HttpRequest) -> str:
     return reverse(name) + "?" + urlencode({"next": _next(request)})
+
+
+def _verified(request: HttpRequest, device) -> None:
+    """The session now counts as verified by this device: a new session id, as at any
+    change of privilege (a session id seen before the second step is worth nothing after)."""
+    otp_login(request, device)
+    request.session.cycle_key()
 
 
 def _wrong_code(user, message: str) -> str:
@@ -94,7 +102,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if devices.confirm_app_device(device, form.cleaned_data["code"]):
             if not user.is_verified():
-                otp_login(request, device)
+                _verified(request, device)
             return redirect(_with_next("twofactor:recovery_codes", request))
         form.add_error("code", _wrong_code(user, "That code is not the one your app shows now."))
     qr = segno.make(device.config_url, error="m")
@@ -154,7 +162,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         device = devices.match_code(user, form.cleaned_data["code"])
         if device is not None:
-            otp_login(request, device)
+            _verified(request, device)
             if not isinstance(device, TOTPDevice):
                 left = devices.remaining_recovery_codes(user)
                 messages.warning(
@@ -201,10 +209,14 @@ def _clinic_logins():
 
 @_manager_only
 def reset_list(request: HttpRequest) -> HttpResponse:
-    people = [(person, devices.device_summary(person)) for person in _clinic_logins()]
+    people = [
+        (person, devices.device_summary(person), devices.resets_of(person).first())
+        for person in _clinic_logins()
+    ]
     context = {
         **admin.site.each_context(request),
         "title": "Two-factor devices",
+        "clinic_time_zone": settings.CLINIC_TIME_ZONE,
         "people": people,
     }
     return TemplateResponse(request, "twofactor/reset.html", context)
@@ -214,6 +226,8 @@ def reset_list(request: HttpRequest) -> HttpResponse:
 @_manager_only
 def reset(request: HttpRequest, user_id: int) -> HttpResponse:
     target = get_object_or_404(_clinic_logins(), pk=user_id)
+    if not policy.may_reset_devices_of(request.user, target):
+        raise PermissionDenied
     devices.reset_devices(target=target, by=request.user)
     messages.success(
         request,

@@ -76,9 +76,12 @@ def test_a_returning_user_verifies_with_the_app_code(client, therapist):
     client.force_login(therapist)
     page = client.get(VERIFY + "?next=/therapist/")
     assert page.status_code == 200 and "Use your passkey" not in page.content.decode()
+    before = client.session.session_key
     response = client.post(VERIFY + "?next=/therapist/", {"code": app_code(device)})
     assert response.status_code == 302 and response["Location"] == "/therapist/"
     assert client.get("/therapist/").status_code == 200
+    # A new session id once verified: one seen before the second step opens nothing.
+    assert client.session.session_key != before
 
 
 def test_a_code_cannot_be_replayed_in_another_session(client, therapist, django_user_model):

@@ -37,6 +37,7 @@ def test_a_manager_resets_a_therapists_devices_and_it_is_logged(client, manager,
     assert not StaticDevice.objects.filter(user=aiko).exists()
     entry = devices.resets_of(aiko).get()
     assert entry.user == manager and entry.object_id == str(aiko.pk) and entry.action_time
+    assert f"by {manager.username}" in client.get(LIST).content.decode()
     # Aiko's next sign-in enrols again.
     client.logout()
     client.force_login(aiko)
@@ -97,3 +98,16 @@ def test_a_manager_may_reset_their_own_and_enrol_again(client, manager):
     assert client.get("/admin/")["Location"].startswith("/two-factor/")
     assert app_code(device)  # the old key is gone from the database
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_only_a_superuser_resets_a_superuser(client, manager, django_user_model):
+    root = django_user_model.objects.create_superuser("root", "root@example.com", "pw-long-enough")
+    enrolled(root)
+    verified_login(client, manager)
+    assert client.post(reset_url(root)).status_code == 403
+    assert TOTPDevice.objects.filter(user=root).exists()
+    other = django_user_model.objects.create_superuser("root2", "r2@example.com", "pw-long-enough")
+    client.logout()
+    verified_login(client, other)
+    assert client.post(reset_url(root)).status_code == 302
+    assert not TOTPDevice.objects.filter(user=root).exists()
