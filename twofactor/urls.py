@@ -16,7 +16,7 @@ urlpatterns = [
 
 # Mounted separately so the namespace is django-otp-webauthn's own (its template tags
 # reverse "otp_webauthn:...").
-passkey_urls = path("two-factor/passkey/", include("django_otp_webauthn.urls"))
+passkey_urls = path("two-factor/passkey/", include("twofactor.passkeys"))
 
 # The manager's page, mounted under /admin/ (admin login, verified session, managers only).
 reset_patterns = (

@@ -122,6 +122,9 @@ def test_a_therapist_enrols_a_passkey_and_signs_in_with_it(
         },
     )
 
+    def session_id():
+        return next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
+
     def sign_in_here():
         page.goto(origin + "/therapist/")
         page.get_by_label("Username").fill("aiko-tanaka")
@@ -139,5 +142,7 @@ def test_a_therapist_enrols_a_passkey_and_signs_in_with_it(
     sign_in_here()
     expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
     steps("verify-passkey")
+    before = session_id()
     page.get_by_role("button", name="Use your passkey").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Today, "))).to_be_visible()
+    assert session_id() != before  # a new session id once verified
