@@ -50,6 +50,10 @@ def sign_out(page: Page) -> None:
 def test_a_therapist_enrols_an_app_then_signs_in_with_a_code_and_a_recovery_code(
     page: Page, steps, aiko
 ):
+    blocked = []
+    page.on(
+        "console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None
+    )
     sign_in(page)
     expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
     expect(page.locator(".twofactor-qr svg")).to_be_visible()
@@ -66,6 +70,7 @@ def test_a_therapist_enrols_an_app_then_signs_in_with_a_code_and_a_recovery_code
     expect(page.get_by_role("heading", name="Recovery codes")).to_be_visible()
     codes = page.get_by_test_id("recovery-codes").get_by_role("listitem").all_inner_texts()
     assert len(codes) == 10
+    assert blocked == []  # the passkey script and the page's own run under the CSP
     steps("recovery-codes")
     page.get_by_role("link", name="I have saved them, continue").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Today, "))).to_be_visible()
