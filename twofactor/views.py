@@ -32,8 +32,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from twofactor import devices, policy
 from twofactor.forms import CodeForm
 
-FRESH_CODES_KEY = "twofactor_show_codes"
-
 
 def _next(request: HttpRequest) -> str:
     """Where to go once verified: the page that sent the user here (same site only), else
