@@ -151,3 +151,19 @@ def test_a_therapist_enrols_a_passkey_and_signs_in_with_it(
     page.get_by_role("button", name="Use your passkey").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Today, "))).to_be_visible()
     assert session_id() != before  # a new session id once verified
+
+
+def test_the_front_desk_enrols_on_the_way_to_the_money_page(page: Page, steps, desk):
+    """Staff sign in at the admin's login; the page they asked for opens after enrolment."""
+    page.goto("/staff/money/")
+    page.get_by_label("Username").fill(desk.username)
+    page.get_by_label("Password").fill("correct-horse-battery")  # tests.factories.UserFactory
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
+    secret = page.get_by_test_id("totp-secret").inner_text()
+    page.get_by_label("Code").fill(code_for(secret))
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("link", name="I have saved them, continue").click()
+    expect(page).to_have_url(re.compile(r"/staff/money/$"))
+    expect(page.get_by_text(re.compile(r"Takings of "))).not_to_have_count(0)
+    steps("money")
