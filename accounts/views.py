@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services, session
 from accounts.forms import SignInForm
-from bookings import privacy, screening, series
+from bookings import clients, privacy, screening, series
 from bookings.models import Appointment, AppointmentStatus
 from bookings.throttle import throttled
 
@@ -110,7 +110,13 @@ def account(request: HttpRequest) -> HttpResponse:
     )
     upcoming = [a for a in appointments if a.end >= now and a.status != AppointmentStatus.CANCELLED]
     past = [a for a in reversed(appointments) if a not in upcoming]
-    latest = max(appointments, key=lambda a: a.intake.created_at, default=None)
+    # Answers only from bookings proven the client's (bookings/clients.py); a staff merge
+    # proves the ones it moves.
+    latest = max(
+        (a for a in appointments if a.proven_by),
+        key=lambda a: a.intake.created_at,
+        default=None,
+    )
     return render(
         request,
         "accounts/account.html",
@@ -134,6 +140,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "past": past,
             "latest": latest,
             "answers": _answers(latest, record),
+            "unproven": list(clients.unproven_bookings(record)),
             "erase_requested": record.erasure_requests.filter(handled_at=None).exists(),
         },
     )

@@ -9,6 +9,7 @@ most the outcome and flags (`Intake.flags`).
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -21,6 +22,7 @@ from bookings import clearances
 from bookings.models import (
     Appointment,
     AppointmentEvent,
+    AppointmentStatus,
     Client,
     Intake,
     IntakeAccess,
@@ -50,6 +52,53 @@ def may_read_full_intake(user, appointment: Appointment) -> bool:
         return True
     therapist = getattr(user, "therapist", None)
     return therapist is not None and therapist.pk == appointment.therapist_id
+
+
+# The sessions through which a therapist treats a client: a booking awaiting its deposit or
+# pending review is only a request (anyone may make one under anyone's address).
+TREATING_STATUSES = (
+    AppointmentStatus.CONFIRMED,
+    AppointmentStatus.CHECKED_IN,
+    AppointmentStatus.COMPLETED,
+)
+
+
+def treating_sessions(therapist, *, now: dt.datetime | None = None):
+    """The therapist's sessions that let them read a client's record (clearances, earlier
+    sessions): confirmed, checked in or completed, started no longer ago than
+    TREATING_WINDOW_DAYS, and not booked on the public pages by a signed-in staff member
+    or therapist (`booked_by_staff`: a therapist who books herself under a client's address
+    gains no reading right by it)."""
+    since = (now or timezone.now()) - dt.timedelta(days=settings.TREATING_WINDOW_DAYS)
+    return Appointment.objects.filter(
+        therapist=therapist, status__in=TREATING_STATUSES, start__gte=since, booked_by_staff=False
+    )
+
+
+def treats_client(user, client_id: int) -> bool:
+    """Whether `user` is a therapist treating this client record now (`treating_sessions`)."""
+    therapist = getattr(user, "therapist", None) if user.is_authenticated else None
+    return (
+        therapist is not None and treating_sessions(therapist).filter(client_id=client_id).exists()
+    )
+
+
+def may_read_client_history(user, appointment: Appointment) -> bool:
+    """The client's *other* sessions (earlier notes and charts by any therapist): the clinic
+    manager, or this session's own therapist when this session treats the client
+    (`treating_sessions`); never through a request or a staff member's own booking."""
+    if not user.is_authenticated:
+        return False
+    if user.has_perm("bookings.view_full_intake"):
+        return True
+    therapist = getattr(user, "therapist", None)
+    if therapist is None or therapist.pk != appointment.therapist_id:
+        return False
+    # One page asks several times (earlier sessions, the pre-brief): one query per page.
+    known = appointment.__dict__.setdefault("_history_readable", {})
+    if user.pk not in known:
+        known[user.pk] = treating_sessions(therapist).filter(pk=appointment.pk).exists()
+    return known[user.pk]
 
 
 def read_intake_answers(*, appointment: Appointment, user, where: str) -> dict[str, Any]:

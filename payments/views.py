@@ -42,7 +42,6 @@ from payments.forms import (
 )
 from payments.models import (
     TAKINGS_METHODS,
-    CardOnFile,
     LedgerEntry,
     Method,
     Payment,
@@ -269,7 +268,7 @@ def _appointment_page(request, appointment, *, status: int = 200, **forms) -> Ht
         appointment=appointment,
         policy=services.policy_for(appointment),
         deposit_cents=services.deposit_due(appointment),
-        card=CardOnFile.objects.filter(client=appointment.client_id).first(),
+        card=services.card_for(appointment),
         payments=list(appointment.payments.select_related("recorded_by")),
         ledger=list(appointment.ledger.select_related("actor")),
         fees=services.fee_charge_options(appointment),
