@@ -200,9 +200,9 @@ def _mark_proven(appointment: Appointment, how: str) -> None:
 def mailbox_proof(appointment: Appointment) -> str:
     """The value the e-mailed manage link carries: only the address's mailbox gets it."""
     message = f"{appointment.reference}:{appointment.client.email.strip().lower()}"
-    return salted_hmac(
-        "bookings.clients.mailbox_proof", message, algorithm="sha256"
-    ).hexdigest()[:32]
+    return salted_hmac("bookings.clients.mailbox_proof", message, algorithm="sha256").hexdigest()[
+        :32
+    ]
 
 
 @transaction.atomic

@@ -9,7 +9,6 @@ most the outcome and flags (`Intake.flags`).
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -22,12 +21,12 @@ from bookings import clearances
 from bookings.models import (
     Appointment,
     AppointmentEvent,
-    AppointmentStatus,
     Client,
     Intake,
     IntakeAccess,
     SessionNote,
 )
+from bookings.treating import treating_sessions, treats_client  # noqa: F401 - the rule's parts
 from outbox.models import Email
 from outbox.services import emails_forget, emails_to
 
@@ -52,35 +51,6 @@ def may_read_full_intake(user, appointment: Appointment) -> bool:
         return True
     therapist = getattr(user, "therapist", None)
     return therapist is not None and therapist.pk == appointment.therapist_id
-
-
-# The sessions through which a therapist treats a client: a booking awaiting its deposit or
-# pending review is only a request (anyone may make one under anyone's address).
-TREATING_STATUSES = (
-    AppointmentStatus.CONFIRMED,
-    AppointmentStatus.CHECKED_IN,
-    AppointmentStatus.COMPLETED,
-)
-
-
-def treating_sessions(therapist, *, now: dt.datetime | None = None):
-    """The therapist's sessions that let them read a client's record (clearances, earlier
-    sessions): confirmed, checked in or completed, started no longer ago than
-    TREATING_WINDOW_DAYS, and not booked on the public pages by a signed-in staff member
-    or therapist (`booked_by_staff`: a therapist who books herself under a client's address
-    gains no reading right by it)."""
-    since = (now or timezone.now()) - dt.timedelta(days=settings.TREATING_WINDOW_DAYS)
-    return Appointment.objects.filter(
-        therapist=therapist, status__in=TREATING_STATUSES, start__gte=since, booked_by_staff=False
-    )
-
-
-def treats_client(user, client_id: int) -> bool:
-    """Whether `user` is a therapist treating this client record now (`treating_sessions`)."""
-    therapist = getattr(user, "therapist", None) if user.is_authenticated else None
-    return (
-        therapist is not None and treating_sessions(therapist).filter(client_id=client_id).exists()
-    )
 
 
 def may_read_client_history(user, appointment: Appointment) -> bool:
