@@ -258,6 +258,9 @@ class TestHeadersAndCookies:
         money.force_login(desk)
         boss.force_login(manager)
         today = timezone.localdate().isoformat()
+        receipt = payments.desk_payment_record(
+            amount_cents=1000, method=Method.CASH, actor=desk, note="", payer_name="Ada"
+        )
         return [
             ("public page", anonymous, reverse("bookings:home"), False),
             ("sign-in", anonymous, SIGN_IN, True),
@@ -278,6 +281,8 @@ class TestHeadersAndCookies:
                 True,
             ),
             ("admin", boss, reverse("admin:index"), True),
+            ("receipt pdf", money, reverse("payments:receipt_pdf", args=[receipt.pk]), True),
+            ("api json", anonymous, "/api/services", False),
             ("not found", anonymous, "/no-such-page/", False),
         ]
 
