@@ -174,7 +174,7 @@ class TestRedirects:
 
     @pytest.mark.parametrize("target", EVIL)
     def test_the_admin_login_never_sends_off_site(self, client, target, settings, manager):
-        settings.ADMIN_REQUIRE_2FA = False
+        settings.ADMIN_REQUIRE_2FA = settings.STAFF_REQUIRE_2FA = False
         response = client.post(
             f"{reverse('admin:login')}?next={target}",
             {"username": manager.username, "password": "correct-horse-battery"},
@@ -287,7 +287,7 @@ class TestHeadersAndCookies:
         ]
 
     def test_each_kind_of_page_sends_the_security_headers(self, pages, settings):
-        settings.ADMIN_REQUIRE_2FA = False
+        settings.ADMIN_REQUIRE_2FA = settings.STAFF_REQUIRE_2FA = False
         missing = []
         for kind, browser, url, private in pages:
             response = browser.get(url, secure=True)

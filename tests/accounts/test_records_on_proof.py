@@ -30,7 +30,7 @@ SECRET = "Mallory's own knee"
 @pytest.fixture(autouse=True)
 def letters_root(settings, tmp_path):
     settings.CLEARANCE_LETTERS_ROOT = tmp_path / "letters"
-    settings.ADMIN_REQUIRE_2FA = False
+    settings.ADMIN_REQUIRE_2FA = settings.STAFF_REQUIRE_2FA = False
 
 
 @pytest.fixture
