@@ -425,6 +425,9 @@ CLEARANCE_LETTERS_ROOT = Path(
 )
 CLEARANCE_LETTER_MAX_BYTES = env.int("CLEARANCE_LETTER_MAX_BYTES", default=5 * 1024 * 1024)
 CLEARANCE_VALID_MONTHS = env.int("CLEARANCE_VALID_MONTHS", default=12)
+# A therapist reads a client's clearances and earlier sessions through a confirmed session,
+# or one completed no longer ago than this (bookings.privacy.treating_sessions).
+TREATING_WINDOW_DAYS = env.int("TREATING_WINDOW_DAYS", default=365)
 
 # E-mail outbox, reminders, waitlist (issue 7). Periodic work runs in `manage.py clinic_sweep`.
 # Reminder e-mail this many hours before a session.

@@ -53,6 +53,7 @@ from bookings.models import (
     ClearanceScope,
     Client,
 )
+from bookings.treating import treats_client
 from core.clock import clinic_tz
 from outbox.sealing import open_bytes, seal_bytes
 
@@ -329,15 +330,12 @@ def clearance_record(*, client: Client, details: ClearanceDetails, by, letter=No
 
 
 def _treats(user, client_id: int) -> bool:
-    therapist = getattr(user, "therapist", None)
-    return therapist is not None and (
-        Appointment.objects.active().filter(client_id=client_id, therapist=therapist).exists()
-    )
+    return treats_client(user, client_id)
 
 
 def may_read_clearance(user, clearance: Clearance) -> bool:
-    """The intake's rule, for a record: the clinic manager, or a therapist who has (or had)
-    a session with this client that was not cancelled."""
+    """The intake's rule, for a record: the clinic manager, or a therapist treating this
+    client (a confirmed, checked-in or recently completed session: `treating.treats_client`)."""
     if not user.is_authenticated:
         return False
     return user.has_perm(READ_PERMISSION) or _treats(user, clearance.client_id)

@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from bookings import wording
+from bookings import clients, wording
 from bookings.ics import appointment_calendar
 from bookings.models import Appointment, AppointmentStatus
 from outbox.render import render_message
@@ -74,9 +74,12 @@ APPOINTMENT_RELATED = ("service__style", "therapist__user", "room", "client", "i
 
 
 def manage_url(appointment: Appointment, token: str) -> str:
+    """The e-mail's manage link; its `proof` tells that the address's mailbox opened it
+    (bookings/clients.py: only a proven booking joins the client's record)."""
     if not token:
         return ""
-    return settings.SITE_URL + reverse("bookings:manage", args=[appointment.reference, token])
+    url = reverse("bookings:manage", args=[appointment.reference, token])
+    return f"{settings.SITE_URL}{url}?proof={clients.mailbox_proof(appointment)}"
 
 
 def _review_note(appointment: Appointment) -> str:

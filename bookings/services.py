@@ -40,6 +40,7 @@ from bookings.models import (
     Appointment,
     AppointmentEvent,
     AppointmentStatus,
+    BookingProof,
     Clearance,
     Client,
     Intake,
@@ -486,6 +487,13 @@ def booking_write_locked(
             ),
             treatment_plan=treatment_plan,
         )
+        if isinstance(client, Client):
+            # Booked straight onto a record: by staff who chose it, or by its signed-in
+            # client (a series); either way the record's own (bookings/clients.py).
+            appointment.proven_by = (
+                BookingProof.CLINIC if _is_staff(actor) else BookingProof.SIGNED_IN
+            )
+            appointment.proven_at = now
         token = appointment.set_manage_token()
         appointment.save()
         return appointment, token
