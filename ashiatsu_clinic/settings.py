@@ -425,8 +425,8 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
 # How long a worker's claim on an e-mail it is sending lasts before another may take it
 # over; well above the SMTP timeout, so a slow but live send is never doubled.
 OUTBOX_CLAIM_SECONDS = env.float("OUTBOX_CLAIM_SECONDS", default=max(120, 6 * SMTP_TIMEOUT_SECONDS))
-# The sweep hands the mail worker any e-mail overdue by this long (its own task was lost).
-OUTBOX_STRANDED_SECONDS = env.float("OUTBOX_STRANDED_SECONDS", default=300)
+# The sweep hands the mail worker any e-mail due for this long with no delivery task queued.
+OUTBOX_STRANDED_SECONDS = env.float("OUTBOX_STRANDED_SECONDS", default=60)
 # At most one dead-letter alert e-mail to the desk and managers per this many minutes.
 OUTBOX_ALERT_EVERY_MINUTES = env.int("OUTBOX_ALERT_EVERY_MINUTES", default=60)
 # A waitlist offer holds its slot for the client this long before it goes to the next one.

@@ -36,7 +36,11 @@ def dead_letters_url() -> str:
 
 def alert_recipients() -> list[str]:
     """The desk's mailbox and everyone who may open the outbox in the admin."""
-    staff = get_user_model().objects.with_perm(VIEW_OUTBOX).filter(is_active=True)
+    staff = (
+        get_user_model()
+        .objects.with_perm(VIEW_OUTBOX, backend="django.contrib.auth.backends.ModelBackend")
+        .filter(is_active=True)
+    )
     return sorted({settings.CLINIC_EMAIL, *(u.email for u in staff if u.email)} - {""})
 
 

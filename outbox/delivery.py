@@ -26,11 +26,12 @@ import random
 import secrets
 from email.utils import parseaddr
 
+from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
-from django.tasks import task
+from django.tasks import TaskResultStatus, task
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
@@ -233,21 +234,34 @@ def _deliverable(now: dt.datetime, overdue_by: dt.timedelta) -> Q:
 
 
 def emails_hand_over(*, now: dt.datetime | None = None, limit: int = 500) -> int:
-    """For the periodic sweep: e-mails whose own task was lost (overdue by more than
-    OUTBOX_STRANDED_SECONDS, or claimed by a worker that died) go to the mail worker again.
-    Never sends here, so a hanging mail server cannot hold up the sweep's other steps; the
-    row is marked due now, so the next sweep does not hand it over again at once."""
+    """For the periodic sweep: e-mails whose own task was lost (due for more than
+    OUTBOX_STRANDED_SECONDS with no delivery task waiting or running for them, or claimed by
+    a worker that died) go to the mail worker again; return how many. Never sends here, so
+    a hanging mail server cannot hold up the sweep's other steps."""
     now = now or timezone.now()
+    if not deliver_email_task.get_backend().supports_defer:
+        # No worker queue (the immediate backend): retries wait for the sweep, so it sends.
+        return emails_deliver_due(now=now)
     overdue_by = dt.timedelta(seconds=settings.OUTBOX_STRANDED_SECONDS)
-    stranded = list(
-        Email.objects.filter(_deliverable(now, overdue_by))
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    Email.objects.filter(pk__in=stranded, status=EmailStatus.PENDING).update(next_attempt_at=now)
+    due = Email.objects.filter(_deliverable(now, overdue_by)).order_by("next_attempt_at", "pk")
+    queued = _queued_deliveries()
+    stranded = [pk for pk in due.values_list("pk", flat=True)[:limit] if pk not in queued]
     for pk in stranded:
         deliver_email_task.enqueue(pk)
     return len(stranded)
+
+
+def _queued_deliveries() -> set[int]:
+    """E-mails with a delivery task waiting or running in the database task backend."""
+    if not apps.is_installed("django_tasks_db"):
+        return set()
+    from django_tasks_db.models import DBTaskResult
+
+    rows = DBTaskResult.objects.filter(
+        task_path__in=[deliver_email_task.module_path, "outbox.tasks.deliver_email_task"],
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+    ).values_list("args_kwargs", flat=True)
+    return {args["args"][0] for args in rows if args.get("args")}
 
 
 @task(queue_name=QUEUE)
