@@ -92,11 +92,6 @@ def email_send_again(*, email: Email) -> bool:
     return bool(again)
 
 
-# The name earlier callers used.
-def email_retry_now(*, email: Email) -> bool:
-    return email_send_again(email=email)
-
-
 def emails_to(address: str):
     """E-mails the clinic sent (or still owes) to this address, whatever its case."""
     address = address.strip().lower()
