@@ -68,9 +68,11 @@ def assert_each_delivered_once(smtp, emails) -> None:
 def test_mail_queued_while_the_mail_server_is_down_arrives_once_when_it_is_back(
     clinic, smtp, processes
 ):
-    """Only the mail worker runs (no sweep): each failed try schedules its own retry."""
+    """Only two mail workers run (no sweep): each failed try schedules its own retry, and
+    the two never send one e-mail twice."""
     smtp.down()
-    processes.worker("mail", "mail")
+    processes.worker("mail-1", "mail")
+    processes.worker("mail-2", "mail")
     book_eight(clinic)
     emails = list(Email.objects.all())
     assert len(emails) == 16
@@ -116,7 +118,7 @@ def test_a_hanging_mail_server_does_not_hold_up_refunds(clinic, smtp, processes)
 
         wait_until(settled, timeout=15, every=0.05)
         latencies.append(time.monotonic() - queued)
-        assert stuck()  # still hanging while the settlement ran
+    assert smtp.received() == 0  # the mail server hung all along
     latencies.sort()
     print(f"\ndeposit settlement latency behind a hanging mail server: {latencies} s")
     assert max(latencies) < 5, latencies
