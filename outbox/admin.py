@@ -17,6 +17,8 @@ class EmailAdmin(admin.ModelAdmin):
         "reason", "error",
     ]  # fmt: skip
     list_filter = ["status", "kind"]
+    # Counts beside each filter choice: how many dead letters, pending, moot, at a glance.
+    show_facets = admin.ShowFacets.ALWAYS
     search_fields = ["recipients", "subject"]
     ordering = ["-created_at"]
     # The secret (a manage-link token) is never shown.

@@ -45,6 +45,7 @@ def test_staff_see_dead_letters_and_send_them_again(
     assert "1 dead letter(s)" in page  # announced on top of the list
     assert "Gave up after 12 tries." in page and "SMTPServerDisconnected: mail server down" in page
     assert "Dead letter (gave up)" in page and ">12<" in page
+    assert "Dead letter (gave up) (1)" in client.get(CHANGELIST).content.decode()  # facet count
     assert client.get(CHANGELIST).content.decode().count("1 dead letter(s)") == 1
     with django_capture_on_commit_callbacks(execute=True):
         answer = send_again(client, dead_letter).content.decode()
