@@ -29,9 +29,11 @@ run: $(VENV)/.runtime
 	@echo "  Clinic:  http://127.0.0.1:8000/"
 	@echo "  Admin:   http://127.0.0.1:8000/admin/"
 	@echo ""
-	@echo "  Worker:  e-mail, reminders, waitlist (db_worker + clinic_sweep), stopped with the server"
+	@echo "  Workers: one per queue (default: refunds, waitlist; mail: e-mail) + clinic_sweep,"
+	@echo "           stopped with the server"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(RUN_ENV) $(MANAGE) db_worker --interval 2 & \
+	$(RUN_ENV) $(MANAGE) db_worker --queue-name default --interval 2 & \
+	$(RUN_ENV) $(MANAGE) db_worker --queue-name mail --interval 2 & \
 	$(RUN_ENV) $(MANAGE) clinic_sweep --every 30 & \
 	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
 

@@ -74,7 +74,7 @@ SENSITIVE: dict[str, set[str]] = {
         "letter_type",
         "letter_size",
     },
-    "outbox.Email": {"secret"},
+    "outbox.Email": {"secret", "claim"},  # a link token; a worker's claim token
     "waitlist.WaitlistEntry": {"answers", "confirm_token_hash", "client_address"},
     "waitlist.WaitlistOffer": {"token_hash"},
     "payments.Package": {"code_hash"},
@@ -101,7 +101,8 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "bookings.ClosedDay": {"reason"},  # public holiday names
     "waitlist.WaitlistEntry": {"unanswered_offers", "language"},  # lapsed offers; en/es
     "bookings.Appointment": {"language"},  # "en" or "es": which language the e-mails use
-    "outbox.Email": {"params", "last_error", "language"},  # ids; mail server; en/es
+    # ids; mail server; en/es; why moot or given up (the outbox's own words)
+    "outbox.Email": {"params", "last_error", "language", "reason"},
     "charts.ChartAccess": {"where"},  # the name of the page that showed a chart
     "bookings.ClearanceAccess": {"where"},  # the name of the page that showed a clearance
     "bookings.ScheduleVersion": {"token", "config_token"},  # cache keys moved by writes

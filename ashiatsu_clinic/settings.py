@@ -303,6 +303,13 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 
+# EMAIL_TIMEOUT (environment): seconds one SMTP connection may wait for the mail server
+# before the try counts as failed and is retried later (mail runs on its own worker queue,
+# so a slow server only delays mail). Django 6.1 refuses an EMAIL_TIMEOUT setting beside
+# MAILERS, so it goes into the mailer's options under this name.
+SMTP_TIMEOUT_SECONDS = env.float("EMAIL_TIMEOUT", default=10)
+
+
 # E-mail through Django 6.1's MAILERS. EMAIL_URL picks the transport
 # (smtp://user:pass@host:587, smtp+ssl://..., consolemail://, memorymail://).
 def _mailer(url: str) -> dict:
@@ -323,7 +330,7 @@ def _mailer(url: str) -> dict:
             "password": config["EMAIL_HOST_PASSWORD"] or "",
             "use_tls": config.get("EMAIL_USE_TLS", False),
             "use_ssl": config.get("EMAIL_USE_SSL", False),
-            "timeout": 10,
+            "timeout": SMTP_TIMEOUT_SECONDS,
         }
     elif backend.endswith("filebased.EmailBackend"):
         options = {"file_path": config["EMAIL_FILE_PATH"]}
@@ -401,11 +408,18 @@ LOAD_STYLE_WEIGHTS = _style_weights(env.str("LOAD_STYLE_WEIGHTS", default="bar=1
 # Background work (e-mail, reminders, waitlist offers) through Django's tasks framework,
 # stored in the database and run by `manage.py db_worker` (django-tasks-db). Tests default
 # to the immediate backend; the worker tests run the database backend for real.
+# Mail has its own queue ("mail", one `db_worker --queue-name mail`), so a hanging mail
+# server never delays deposit refunds, waitlist offers or re-confirmations ("default").
 TASKS = {
     "default": {
         "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "mail"],
     }
 }
+# A task row left RUNNING this long by a worker that died (SIGKILL, power loss) is marked
+# failed and queued again (ashiatsu_clinic/task_leases.py, run by the sweep). Longer than
+# any task takes: the longest is one e-mail, bounded by the SMTP timeout.
+TASKS_LEASE_SECONDS = env.int("TASKS_LEASE_SECONDS", default=600)
 
 LOGGING = {
     "version": 1,
@@ -438,8 +452,19 @@ REMINDER_LEAD_HOURS = env.int("REMINDER_LEAD_HOURS", default=24)
 # days (or of an older questionnaire version).
 RECONFIRM_DAYS_BEFORE = env.int("RECONFIRM_DAYS_BEFORE", default=2)
 INTAKE_REANSWER_DAYS = env.int("INTAKE_REANSWER_DAYS", default=365)
-# A failed e-mail is retried after each of these delays (minutes), then given up and logged.
-OUTBOX_RETRY_MINUTES = [1, 5, 15, 60, 180, 720]
+# A failed e-mail is retried with exponential backoff and jitter: about BASE seconds after
+# the first failure, doubling up to MAX, for at most ATTEMPTS tries (the defaults span about
+# ten hours); then it is a dead letter, staff are alerted and can send it again (docs/outbox.md).
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=60)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=2 * 60 * 60)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
+# How long a worker's claim on an e-mail it is sending lasts before another may take it
+# over; well above the SMTP timeout, so a slow but live send is never doubled.
+OUTBOX_CLAIM_SECONDS = env.float("OUTBOX_CLAIM_SECONDS", default=max(120, 6 * SMTP_TIMEOUT_SECONDS))
+# The sweep hands the mail worker any e-mail due for this long with no delivery task queued.
+OUTBOX_STRANDED_SECONDS = env.float("OUTBOX_STRANDED_SECONDS", default=60)
+# At most one dead-letter alert e-mail to the desk and managers per this many minutes.
+OUTBOX_ALERT_EVERY_MINUTES = env.int("OUTBOX_ALERT_EVERY_MINUTES", default=60)
 # A waitlist offer holds its slot for the client this long before it goes to the next one.
 WAITLIST_OFFER_HOLD_MINUTES = env.int("WAITLIST_OFFER_HOLD_MINUTES", default=30)
 # Waitlist abuse (issue 11): joins per client address (shared cache, like bookings); open

@@ -24,7 +24,7 @@ from bookings import clients, wording
 from bookings.ics import appointment_calendar
 from bookings.models import Appointment, AppointmentStatus
 from outbox.render import render_message
-from outbox.services import email_queue
+from outbox.services import Moot, email_queue
 from therapists.clinic_time import clock, wall_time
 from therapists.models import Therapist
 
@@ -148,7 +148,7 @@ def build_therapist_message(
     (never the full health answers: those stay behind the portal's permission checks)."""
     email = therapist.user.email if therapist.user_id else ""
     if not email:
-        return None
+        raise Moot(f"Therapist {therapist} has no e-mail address on their login.")
     moment = appointment.start if kind != THERAPIST_CANCELLED or old_start is None else old_start
     with translation.override(settings.LANGUAGE_CODE):  # staff mail stays English
         return _render_therapist_message(appointment, kind, therapist, email, moment, old_start)
@@ -182,11 +182,11 @@ def appointment_email(params: dict[str, Any], *, secret: str = "") -> EmailMulti
     appointment = Appointment.objects.select_related(*APPOINTMENT_RELATED).get(
         pk=params["appointment"]
     )
-    if params["kind"] == REMINDER and (
-        appointment.status != AppointmentStatus.CONFIRMED
-        or appointment.start.isoformat() != params["start"]
-    ):
-        return None  # cancelled or moved between the sweep and the send
+    if params["kind"] == REMINDER:
+        if appointment.status != AppointmentStatus.CONFIRMED:
+            raise Moot("The session is no longer confirmed.")
+        if appointment.start.isoformat() != params["start"]:
+            raise Moot("The session moved; the move's own e-mail tells the new time.")
     return build_message(appointment, params["kind"], token=secret)
 
 
@@ -226,6 +226,7 @@ def queue_reminder_email(appointment: Appointment) -> None:
             "kind": REMINDER,
             "start": appointment.start.isoformat(),
         },
+        moot_after=appointment.start,  # a reminder after the session has begun is noise
     )
 
 
@@ -278,7 +279,7 @@ def reconfirm_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAl
         pk=params["appointment"]
     )
     if not appointment.is_changeable or appointment.start.isoformat() != params["start"]:
-        return None
+        raise Moot("The session was cancelled, moved or can no longer be changed.")
     return render_message(
         RECONFIRM,
         {"appointment": appointment, "reconfirm_url": reconfirm_url(secret)},
@@ -295,6 +296,7 @@ def queue_reconfirm_email(appointment: Appointment, *, token: str) -> None:
         builder=reconfirm_email,
         params={"appointment": appointment.pk, "start": appointment.start.isoformat()},
         secret=token,
+        moot_after=appointment.start,
     )
 
 
