@@ -67,7 +67,9 @@ class DatabaseOutageMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception):
         if not is_outage(exception):
             return None
-        logger.warning("Database unavailable for %s %s: %s", request.method, request.path, exception)
+        logger.warning(
+            "Database unavailable for %s %s: %s", request.method, request.path, exception
+        )
         return outage_response(request)
 
 

@@ -77,7 +77,7 @@ gunicorn_options=("$@")
 run_web() {
     exec "$PYTHON" -m gunicorn ashiatsu_clinic.wsgi --bind "$BIND" --workers "$WORKERS" \
         "${worker_class[@]}" --access-logfile - --graceful-timeout "$STOP_SECONDS" \
-        "${gunicorn_options[@]}"
+        --no-control-socket "${gunicorn_options[@]}"
 }
 run_worker() {
     exec "$PYTHON" manage.py db_worker --queue-name default --sweep-every "$SWEEP_SECONDS" \
