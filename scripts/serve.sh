@@ -104,13 +104,11 @@ stop_all() {
     trap - INT TERM
     local pids=("${pid_of[@]}")
     kill -TERM "${pids[@]}" 2>/dev/null || true
-    local waited=0
-    while ((waited < STOP_SECONDS * 10)) && kill -0 "${pids[@]}" 2>/dev/null; do
-        sleep 0.1
-        waited=$((waited + 1))
-    done
-    kill -KILL "${pids[@]}" 2>/dev/null || true
-    wait 2>/dev/null || true
+    # Whatever has not finished its request or task after STOP_SECONDS is killed.
+    (sleep "$STOP_SECONDS" && kill -KILL "${pids[@]}" 2>/dev/null) &
+    local timer=$!
+    wait "${pids[@]}" 2>/dev/null || true
+    kill "$timer" 2>/dev/null || true
 }
 trap 'echo "serve: stopping" >&2; stop_all; exit 0' INT TERM
 

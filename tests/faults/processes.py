@@ -311,6 +311,17 @@ def enqueue_sweep(env: dict[str, str]) -> str:
 TASKS_TABLE = "django_tasks_database_dbtaskresult"
 
 
+def wait_for_task(postgres: Postgres, database: str, task_id: str, timeout: float = 30) -> None:
+    """Until the task's row says it ran successfully."""
+    sql = f"SELECT status FROM {TASKS_TABLE} WHERE id = %s"  # noqa: S608 - a table name
+    wait_until(
+        lambda: postgres.query(database, sql, (task_id,)) == [("SUCCESSFUL",)],
+        timeout=timeout,
+        every=0.25,
+        what=f"task {task_id} to run",
+    )
+
+
 # --- HTTP ---------------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ connections; every request started more than RECOVERY_SECONDS after that must su
 
 import time
 
-from tests.faults.processes import TASKS_TABLE, enqueue_sweep, get, light_load, wait_until
+from tests.faults.processes import enqueue_sweep, get, light_load, wait_for_task
 
 RECOVERY_SECONDS = 3.0
 HELD_DOWN_SECONDS = 2.0
@@ -93,17 +93,5 @@ def test_restarts_answer_503_meanwhile_and_everything_recovers_by_itself(
 
     # The worker (and the mail worker) carried on by themselves: a task enqueued now runs.
     task_id = enqueue_sweep(env)
-    wait_until(
-        lambda: (
-            postgres.query(
-                database,
-                f"SELECT status FROM {TASKS_TABLE} WHERE id = %s",
-                (task_id,),  # noqa: S608
-            )
-            == [("SUCCESSFUL",)]
-        ),
-        timeout=30,
-        every=0.25,
-        what="the task enqueued after the restarts to run",
-    )
+    wait_for_task(postgres, database, task_id)
     assert worker.alive() and mail.alive(), "a worker exited instead of reconnecting"

@@ -9,10 +9,10 @@ import time
 from tests.faults.processes import (
     PYTHON,
     ROOT,
-    TASKS_TABLE,
     children,
     enqueue_sweep,
     free_port,
+    wait_for_task,
     wait_until,
 )
 
@@ -49,8 +49,9 @@ def test_serve_starts_a_killed_worker_again(postgres, database, app_env, launche
     os.kill(before["worker"], signal.SIGKILL)
     killed_at = time.monotonic()
     after = wait_until(
-        lambda: (found := _programs(serve.pid)).get("worker") not in (None, before["worker"])
-        and found,
+        lambda: (
+            (found := _programs(serve.pid)).get("worker") not in (None, before["worker"]) and found
+        ),
         timeout=BACK_WITHIN_SECONDS * 3,
         every=0.05,
         what="a new worker",
@@ -61,15 +62,7 @@ def test_serve_starts_a_killed_worker_again(postgres, database, app_env, launche
     assert after["web"] == before["web"] and after["mail"] == before["mail"]
 
     task_id = enqueue_sweep(env)
-    wait_until(
-        lambda: postgres.query(
-            database, f"SELECT status FROM {TASKS_TABLE} WHERE id = %s", (task_id,)  # noqa: S608
-        )
-        == [("SUCCESSFUL",)],
-        timeout=30,
-        every=0.25,
-        what="the new worker to run a task",
-    )
+    wait_for_task(postgres, database, task_id)
 
     serve.signal(signal.SIGTERM)
     assert serve.popen.wait(timeout=40) == 0, serve.tail()

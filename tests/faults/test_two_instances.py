@@ -24,7 +24,7 @@ from tests.faults.processes import (
 LIMIT = 10  # manage-link lookups per client address (an hour's window: no reset mid-test)
 RACERS = 6  # per slot, half through each instance
 SLOTS = 4
-SWEEP_TASKS = 40
+SWEEP_TASKS = 24
 
 OVERLAPS = """
     SELECT a.reference, b.reference FROM bookings_appointment a
@@ -104,7 +104,12 @@ def _close_day_through_admin(url: str, day: str) -> None:
     saved = request(
         "POST",
         add,
-        form={"date": day, "reason": "Burst pipe", "csrfmiddlewaretoken": _csrf(form), "_save": "1"},
+        form={
+            "date": day,
+            "reason": "Burst pipe",
+            "csrfmiddlewaretoken": _csrf(form),
+            "_save": "1",
+        },
         opener=staff,
     )
     assert saved.status == 302, saved
