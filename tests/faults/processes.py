@@ -147,6 +147,7 @@ class Process:
     name: str
     popen: subprocess.Popen
     log: Path
+    stop_signal: int = signal.SIGTERM  # gunicorn: SIGINT, its quick shutdown
 
     @property
     def pid(self) -> int:
@@ -169,7 +170,7 @@ class Process:
     def stop(self, timeout: float = 15.0) -> None:
         if not self.alive():
             return
-        self.signal(signal.SIGTERM)
+        self.signal(self.stop_signal)
         try:
             self.popen.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -209,6 +210,7 @@ class Launcher:
             + ["--graceful-timeout", "5", "--no-control-socket", "--error-logfile", "-"],
             env,
         )
+        process.stop_signal = signal.SIGINT
         url = f"http://127.0.0.1:{port}"
         self.wait_answering(process, url)
         return process, url
@@ -254,7 +256,7 @@ class Launcher:
     def stop_all(self) -> None:
         for process in self.started:
             if process.alive():
-                process.signal(signal.SIGTERM)
+                process.signal(process.stop_signal)
         for process in reversed(self.started):
             process.stop()
 
@@ -270,7 +272,7 @@ APP_ENV = {
     "SECURE_COOKIES": "false",
     "SECURE_HSTS_SECONDS": "0",
     "ADMIN_REQUIRE_2FA": "false",
-    "RATELIMIT_ENABLE": "false",
+    "RATELIMIT_ENABLE": "true",
     "EMAIL_URL": "memorymail://",
     "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
     "CONN_MAX_AGE": "60",

@@ -38,6 +38,7 @@ def test_serve_starts_a_killed_worker_again(postgres, database, app_env, launche
         SERVE_PREPARE="false",  # the template database is migrated, static files collected
         WEB_CONCURRENCY="1",
         SWEEP_SECONDS="5",
+        STOP_SECONDS="5",  # idle sync workers sit out gunicorn's whole graceful timeout
         PYTHON=PYTHON,
     )
     serve = launcher.start("serve", ["bash", str(ROOT / "scripts" / "serve.sh")], env)
