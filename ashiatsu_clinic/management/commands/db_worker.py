@@ -51,7 +51,7 @@ class ReconnectingWorker(library.Worker):
                 logger.warning(
                     "Worker %s lost the database (%s); trying again in %.1f s",
                     self.worker_id,
-                    str(error).strip().splitlines()[0] if str(error).strip() else type(error),
+                    (str(error).strip().splitlines() or [type(error).__name__])[0],
                     pause,
                 )
                 time.sleep(pause)
