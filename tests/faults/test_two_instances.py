@@ -84,20 +84,25 @@ def _csrf(answer) -> str:
     return found.group(1).decode()
 
 
-def _close_day_through_admin(url: str, day: str) -> None:
+def _admin_login(url: str, username: str, password: str):
     staff = browser()
     login = get(f"{url}/admin/login/", opener=staff)
-    signed_in = request(
+    answer = request(
         "POST",
         f"{url}/admin/login/?next=/admin/",
         form={
-            "username": "faults",
-            "password": STAFF_PASSWORD,
+            "username": username,
+            "password": password,
             "csrfmiddlewaretoken": _csrf(login),
             "next": "/admin/",
         },
         opener=staff,
     )
+    return staff, answer
+
+
+def _close_day_through_admin(url: str, day: str) -> None:
+    staff, signed_in = _admin_login(url, "faults", STAFF_PASSWORD)
     assert signed_in.status == 302, signed_in
     add = f"{url}/admin/bookings/closedday/add/"
     form = get(add, opener=staff)
@@ -138,6 +143,12 @@ def test_two_instances_share_limits_bookings_the_catalog_and_the_queue(
     ]
     assert 429 not in statuses[:LIMIT], statuses
     assert statuses[LIMIT:] == [429] * 4, statuses  # refused by both instances
+
+    # Wrong admin passwords are counted across instances too (django-axes, in the database):
+    # after five, alternating, both lock the name out.
+    tries = [_admin_login(urls[n % 2], "mallory", "wrong")[1].status for n in range(7)]
+    assert tries[:4] == [200] * 4, tries  # the form again, with its error
+    assert tries[5:] == [429, 429], tries  # locked out, whichever instance is asked
 
     # Racing both instances for the same slots: one booking each, the rest told "taken".
     slots = _availability(a)
