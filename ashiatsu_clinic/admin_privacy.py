@@ -46,6 +46,14 @@ SENSITIVE: dict[str, set[str]] = {
     "sessions.Session": {WHOLE_MODEL},
     "otp_totp.TOTPDevice": {"key"},
     "otp_static.StaticToken": {WHOLE_MODEL},
+    # Passkeys: the credential and its public key identify the device; not filterable.
+    "django_otp_webauthn.WebAuthnCredential": {
+        "credential_id",
+        "credential_id_sha256",
+        "public_key",
+    },
+    "django_otp_webauthn.WebAuthnAttestation": {"data", "client_data_json"},
+    "django_otp_webauthn.WebAuthnUserHandle": {"handle_hex"},
     "axes.AccessAttempt": {"get_data", "post_data"},
     "axes.AccessLog": {"session_hash"},
     "django_tasks_database.DBTaskResult": {"args_kwargs", "return_value", "traceback"},
@@ -84,6 +92,7 @@ SENSITIVE: dict[str, set[str]] = {
 # looked at and found harmless to filter on (say why when adding one).
 REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "admin.LogEntry": {"object_id", "change_message"},  # ids and changed field names
+    "django_otp_webauthn.WebAuthnCredential": {"transports"},  # "usb", "internal", ...
     "django_tasks_database.DBTaskResult": {"task_path", "worker_ids", "exception_class_path"},
     "therapists.Therapist": {"bio"},  # public on the booking pages
     "therapists.TimeOff": {"reason"},  # staff write "holiday", "training"; searched by them

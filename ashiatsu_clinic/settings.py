@@ -9,6 +9,7 @@ exit instead of a traceback.
 import datetime as dt
 import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "therapists",
     "bookings",
     "outbox",
@@ -82,6 +84,7 @@ INSTALLED_APPS = [
     "portal",
     "reports",
     "accounts",
+    "twofactor",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +101,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After auth and django-otp: a login that has not passed its second factor opens only
+    # the enrol / verify step (twofactor/policy.py).
+    "twofactor.middleware.SecondFactorMiddleware",
     "accounts.session.SignedInClientMiddleware",
     # A request looks services and therapists up in one schedule catalog (one token read).
     "bookings.schedule_catalog.OneCatalogPerRequest",
@@ -233,8 +239,20 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Two-factor authentication for the admin (see ashiatsu_clinic/admin_site.py).
-ADMIN_REQUIRE_2FA = _bool("ADMIN_REQUIRE_2FA", default=not DEBUG)
+# Two-factor sign-in for every clinic login (therapists, front desk, managers): see
+# twofactor/policy.py and docs/two-factor.md. ADMIN_REQUIRE_2FA is the old name (it covered
+# the admin only); it is still read when the new one is not set.
+if "STAFF_REQUIRE_2FA" not in env and "ADMIN_REQUIRE_2FA" in env:
+    warnings.warn(
+        "ADMIN_REQUIRE_2FA is deprecated: set STAFF_REQUIRE_2FA (it now covers the portal too).",
+        FutureWarning,  # shown by default: operators, not developers, must see it
+        stacklevel=1,
+    )
+    STAFF_REQUIRE_2FA = _bool("ADMIN_REQUIRE_2FA", default=not DEBUG)
+else:
+    STAFF_REQUIRE_2FA = _bool("STAFF_REQUIRE_2FA", default=not DEBUG)
+# The device admin pages never show a TOTP key.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Content Security Policy (Django's own middleware): nothing inline, nothing from elsewhere.
 SECURE_CSP = {
@@ -345,6 +363,21 @@ CLINIC_EMAIL = env.str("CLINIC_EMAIL", default="clinic@example.com")
 CLINIC_ADDRESS = env.str("CLINIC_ADDRESS", default="12 Willow Street, Brooklyn, NY 11201")
 # Absolute links in e-mails (manage my booking) start with this.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Authenticator apps name the account after the clinic.
+OTP_TOTP_ISSUER = CLINIC_NAME
+# Passkeys (django-otp-webauthn) are bound to the site's host name. Browsers allow them on
+# https:// or on http://localhost only, so a local SITE_URL on 127.0.0.1 means localhost.
+_site = urlsplit(SITE_URL)
+_site_host = "localhost" if _site.hostname in ("127.0.0.1", None) else _site.hostname
+OTP_WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default=_site_host)
+OTP_WEBAUTHN_RP_NAME = CLINIC_NAME
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list(
+    "WEBAUTHN_ALLOWED_ORIGINS",
+    default=[f"{_site.scheme}://{_site_host}" + (f":{_site.port}" if _site.port else "")],
+)
+# A passkey is a second factor after the password, never a sign-in on its own.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 # Scheduling rules (SPEC "Scheduling rules"); therapists carry their own cap and buffer.
 BOOKING_SLOT_GRID_MINUTES = env.int("BOOKING_SLOT_GRID_MINUTES", default=15)

@@ -271,7 +271,7 @@ APP_ENV = {
     "SECURE_SSL_REDIRECT": "false",
     "SECURE_COOKIES": "false",
     "SECURE_HSTS_SECONDS": "0",
-    "ADMIN_REQUIRE_2FA": "false",
+    "STAFF_REQUIRE_2FA": "false",
     "RATELIMIT_ENABLE": "true",
     "EMAIL_URL": "memorymail://",
     "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
