@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "ninja",
+    # Before django_tasks_db: its `db_worker` command is ours (reconnects, sweeps).
+    "ashiatsu_clinic",
     "django_tasks_db",
     "axes",
     "django_otp",
@@ -83,11 +85,12 @@ INSTALLED_APPS = [
     "reports",
     "accounts",
     "twofactor",
-    "ashiatsu_clinic",  # the composition root: clinic_sweep, the weekly digest
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A view failing because the database is away answers 503 with Retry-After.
+    "core.outage.DatabaseOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions, before common: picks the client's language (the switcher's cookie,
@@ -155,8 +158,14 @@ def _database(url: str) -> dict:
         # A file, not memory, so that threads in the concurrency tests share one database.
         config["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
     elif engine.endswith("postgresql"):
+        # Persistent connections (make serve: 60 s) are checked before each request reuses
+        # them, so the first request after a database restart gets a fresh connection; a
+        # server that does not answer fails the request within the connect timeout.
         config.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
         config.setdefault("CONN_HEALTH_CHECKS", True)
+        config.setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+        )
     else:
         raise ImproperlyConfigured(
             f"DATABASE_URL must point at PostgreSQL or SQLite, not {engine or url!r}."
@@ -195,7 +204,8 @@ TIME_ZONE = CLINIC_TIME_ZONE
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic puts the files whitenoise serves (a release step may build them elsewhere).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -443,7 +453,7 @@ CLEARANCE_VALID_MONTHS = env.int("CLEARANCE_VALID_MONTHS", default=12)
 # or one completed no longer ago than this (bookings.privacy.treating_sessions).
 TREATING_WINDOW_DAYS = env.int("TREATING_WINDOW_DAYS", default=365)
 
-# E-mail outbox, reminders, waitlist (issue 7). Periodic work runs in `manage.py clinic_sweep`.
+# E-mail outbox, reminders, waitlist (issue 7). Periodic work: `db_worker --sweep-every`.
 # Reminder e-mail this many hours before a session.
 REMINDER_LEAD_HOURS = env.int("REMINDER_LEAD_HOURS", default=24)
 # Issue #13: the "has anything changed?" e-mail goes this many days before a session

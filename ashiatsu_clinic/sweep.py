@@ -2,8 +2,8 @@
 at once: due reminders, waitlist offers to expire and make, the weekly e-mail to managers,
 task rows of dead workers to recover and e-mails whose delivery task was lost.
 
-Django's tasks framework has no scheduler, so `manage.py clinic_sweep --every 60` runs this
-beside `db_worker` (or cron runs `manage.py clinic_sweep` every minute). Every step claims
+Django's tasks framework has no scheduler, so the default queue's worker runs this every 30 s
+in a thread of its own (`db_worker --sweep-every 30`, `ashiatsu_clinic.scheduler`). Every step claims
 its rows with `SKIP LOCKED` or a unique constraint, so two sweeps never do the same work
 twice; each step is separate, so one failing step does not hold up the others.
 """

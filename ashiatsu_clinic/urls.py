@@ -7,6 +7,9 @@ from ashiatsu_clinic import admin_site
 from bookings.api import api
 from twofactor import urls as twofactor_urls
 
+# The database being away answers 503 "try again in a minute" (core.outage), not 500.
+handler500 = "core.outage.server_error"
+
 admin_site.install()
 admin.site.site_header = "Ashiatsu Clinic"
 admin.site.site_title = "Ashiatsu Clinic admin"

@@ -1,146 +1,113 @@
-"""Fault tests: real `db_worker` and `clinic_sweep` processes against the test database,
-a real SMTP server, and faults made to them (stopped, hung, SIGKILLed).
+"""Fixtures of the fault suite: one PostgreSQL cluster for the session (restarted by some
+tests, which is why it is not the suite's own), a fresh copy of the migrated demo clinic for
+every test, static files collected once, and a launcher that stops every process a test
+started. Every test here is marked `faults` (`make faults` runs only them)."""
 
-The processes run with production settings (DEBUG off, the database task backend, SMTP)
-and short retry times from the environment, so an outage of seconds stands for one of
-minutes: what is tested is that the retry schedule outlasts the outage, not its length.
-"""
-
+import itertools
 import os
-import signal
 import subprocess
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 
-from tests.faults.smtp_server import SmtpServer
+from tests.faults import processes
+from tests.faults.mail_fixtures import database_tasks, smtp, workers  # noqa: F401
 
-ROOT = Path(__file__).resolve().parents[2]
-
-# Seconds, scaled down from the production defaults (60 s doubling to 2 h, 12 tries).
-FAST = {
-    "EMAIL_TIMEOUT": "2",
-    "OUTBOX_RETRY_BASE_SECONDS": "1",
-    "OUTBOX_RETRY_MAX_SECONDS": "4",
-    "OUTBOX_MAX_ATTEMPTS": "40",
-    "OUTBOX_CLAIM_SECONDS": "4",
-    "OUTBOX_STRANDED_SECONDS": "2",
-    "TASKS_LEASE_SECONDS": "4",
-}
+HERE = Path(__file__).resolve().parent
+TEMPLATE = "clinic_template"
+STAFF_PASSWORD = "faults-staff-password"  # the superuser the template database holds
+_serial = itertools.count(1)
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    user = quote(db["USER"] or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    return f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT']}/{db['NAME']}"
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if HERE in Path(item.fspath).resolve().parents:
+            item.add_marker(pytest.mark.faults)
 
 
-def wait_until(check: Callable[[], object], *, timeout: float, every: float = 0.1):
-    """Poll `check` until it returns something true; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"still not true after {timeout} s: {check.__doc__ or check}")
-        time.sleep(every)
-
-
-class Processes:
-    """The clinic's background processes, started with the test's environment."""
-
-    def __init__(self, env: dict[str, str], logs: Path):
-        self.env = env
-        self.logs = logs
-        self.running: dict[str, subprocess.Popen] = {}
-
-    def start(self, name: str, *args: str) -> subprocess.Popen:
-        log = (self.logs / f"{name}.log").open("ab")
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        self.running[name] = process
-        return process
-
-    def worker(self, name: str, queue: str) -> subprocess.Popen:
-        return self.start(
-            name, "db_worker", "--queue-name", queue, "--interval", "0.2",
-            "--no-reload", "--no-startup-delay", "--worker-id", name,
-        )  # fmt: skip
-
-    def sweep(self, name: str = "sweep", every: float = 1) -> subprocess.Popen:
-        return self.start(name, "clinic_sweep", "--every", str(every))
-
-    def kill(self, name: str) -> None:
-        process = self.running.pop(name)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        for process in self.running.values():
-            process.terminate()
-        for process in self.running.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-        self.running.clear()
-
-    def log(self, name: str) -> str:
-        path = self.logs / f"{name}.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def database_tasks(settings):
-    """This process queues tasks in the database, for the worker processes."""
-    settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}
-    }
-
-
-@pytest.fixture
-def processes(smtp, database_tasks, tmp_path, request):
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker processes need a database server they can share")
-    env = {
-        **os.environ,
-        **FAST,
-        "DATABASE_URL": database_url(),
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
-        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-        "CONN_MAX_AGE": "0",
-        "PYTHONFAULTHANDLER": "1",
-    }
-    running = Processes(env, tmp_path)
-    yield running
-    running.stop_all()
-    if getattr(request.node, "rep_call", None) is None or request.node.rep_call.failed:
-        for log in sorted(tmp_path.glob("*.log")):
-            print(f"--- {log.name} (last 3000 characters) ---\n{log.read_text()[-3000:]}")
-
-
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     report = yield
-    if report.when == "call":
-        item.rep_call = report
+    setattr(item, f"report_{report.when}", report)
     return report
+
+
+@pytest.fixture(scope="session")
+def _collecting_static(tmp_path_factory):
+    """collectstatic, started in the background while the database is being prepared."""
+    root = tmp_path_factory.mktemp("static")
+    env = processes.app_env(
+        "postgres://unused@127.0.0.1:1/unused",
+        root,
+        DJANGO_SETTINGS_MODULE="tests.faults.static_settings",
+    )
+    job = subprocess.Popen(  # noqa: S603 - our own manage.py
+        [processes.PYTHON, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=processes.ROOT,
+        env=env,
+    )
+    yield root, job
+    if job.poll() is None:
+        job.kill()
+
+
+@pytest.fixture(scope="session")
+def static_root(_collecting_static, postgres) -> Path:
+    """The static files gunicorn serves (the pages name them through the manifest)."""
+    root, job = _collecting_static
+    assert job.wait(timeout=300) == 0, "collectstatic failed"
+    return root
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """The cluster, with the demo clinic migrated and seeded once in a template database."""
+    cluster = processes.Postgres()
+    try:
+        cluster.start()
+        cluster.execute(f"CREATE DATABASE {TEMPLATE}")
+        env = processes.app_env(cluster.url(TEMPLATE), tmp_path_factory.getbasetemp())
+        processes.manage(env, "migrate", "--noinput", "--verbosity", "0")
+        processes.manage(
+            {**env, "DJANGO_SUPERUSER_PASSWORD": STAFF_PASSWORD},
+            "shell",
+            "-c",
+            "from django.core.management import call_command as run; "
+            "run('createcachetable'); run('seed_demo', verbosity=0); "
+            "run('createsuperuser', interactive=False, username='faults', "
+            "email='faults@example.com', verbosity=0)",
+        )
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+@pytest.fixture
+def database(postgres, request) -> str:
+    """A fresh copy of the seeded clinic for this test; its name."""
+    name = f"t_{os.getpid()}_{next(_serial)}"
+    postgres.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    return name
+
+
+@pytest.fixture
+def launcher(tmp_path, request):
+    """Starts the test's processes; stops them all afterwards, and prints their logs' tails
+    when the test failed."""
+    started = processes.Launcher(tmp_path)
+    yield started
+    started.stop_all()
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        print(started.tails())
+
+
+@pytest.fixture
+def app_env(static_root, postgres, database):
+    """The environment of the test's application processes (production settings), with
+    the test's own values on top."""
+
+    def build(**extra: str) -> dict[str, str]:
+        return processes.app_env(postgres.url(database), static_root, **extra)
+
+    return build

@@ -1,6 +1,6 @@
 """Nothing lost, nothing doubled, nothing held up when the mail server or a worker fails.
 
-Real processes throughout: `manage.py db_worker` per queue (and `clinic_sweep` where the
+Real processes throughout: `manage.py db_worker` per queue (and the scheduler thread where the
 production setup runs it) against the test database, a real SMTP server on 127.0.0.1
 (tests/faults/smtp_server.py), and mail counted by Message-ID where it arrives.
 
@@ -24,7 +24,7 @@ from outbox.models import Email, EmailStatus
 from outbox.services import email_queue
 from payments.tasks import deposit_settle_task
 from tests.bookings.clinic import local_time
-from tests.faults.conftest import wait_until
+from tests.faults.mail_fixtures import wait_until
 from tests.faults.mails import note
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
@@ -66,13 +66,13 @@ def assert_each_delivered_once(smtp, emails) -> None:
 
 
 def test_mail_queued_while_the_mail_server_is_down_arrives_once_when_it_is_back(
-    clinic, smtp, processes
+    clinic, smtp, workers
 ):
     """Only two mail workers run (no sweep): each failed try schedules its own retry, and
     the two never send one e-mail twice."""
     smtp.down()
-    processes.worker("mail-1", "mail")
-    processes.worker("mail-2", "mail")
+    workers.worker("mail-1", "mail")
+    workers.worker("mail-2", "mail")
     book_eight(clinic)
     emails = list(Email.objects.all())
     assert len(emails) == 16
@@ -95,11 +95,11 @@ def test_mail_queued_while_the_mail_server_is_down_arrives_once_when_it_is_back(
     assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
 
 
-def test_a_hanging_mail_server_does_not_hold_up_refunds(clinic, smtp, processes):
+def test_a_hanging_mail_server_does_not_hold_up_refunds(clinic, smtp, workers):
     """The mail worker is stuck in SMTP timeouts; the default queue's worker is not."""
     smtp.hang()
-    processes.worker("mail", "mail")
-    processes.worker("default", "default")
+    workers.worker("mail", "mail")
+    workers.worker("default", "default")
     appointments = book_eight(clinic)
 
     def stuck():
@@ -129,19 +129,19 @@ def test_a_hanging_mail_server_does_not_hold_up_refunds(clinic, smtp, processes)
     assert_each_delivered_once(smtp, Email.objects.all())
 
 
-def test_workers_killed_mid_send_twice_lose_nothing_and_double_nothing(smtp, processes):
+def test_workers_killed_mid_send_twice_lose_nothing_and_double_nothing(smtp, workers):
     """50 e-mails; the mail worker is SIGKILLed twice while an SMTP conversation is open.
     The dead workers' e-mails and task rows are recovered (claims and leases lapse; the
     sweep, as in production, fails and re-queues the lost task rows)."""
     emails = [email_queue(kind="fault_note", builder=note, params={"n": n}) for n in range(50)]
     for name, after in (("mail-1", 10), ("mail-2", 30)):
-        processes.worker(name, "mail")
+        workers.worker(name, "mail")
         wait_until(lambda after=after: smtp.received() >= after, timeout=30)
         smtp.stall_next_rcpt()
         wait_until(smtp.stalled.is_set, timeout=10)
-        processes.kill(name)  # mid-conversation: the server has not accepted that message
-    processes.worker("mail-3", "mail")
-    processes.sweep()
+        workers.kill(name)  # mid-conversation: the server has not accepted that message
+    workers.worker("mail-3", "mail")
+    workers.sweep()
 
     def done():
         """all 50 sent and no task row left RUNNING"""
