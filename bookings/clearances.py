@@ -53,7 +53,7 @@ from bookings.models import (
     ClearanceScope,
     Client,
 )
-from core.clock import clinic_tz
+from core.clock import clinic_today, clinic_tz
 from outbox.sealing import open_bytes, seal_bytes
 
 RECORD_PERMISSION = "bookings.add_clearance"
@@ -70,6 +70,10 @@ CONDITIONS: dict[str, str] = {
     "blood_pressure": "Uncontrolled high blood pressure",
     "implant": "Implant in the back or trunk",
 }
+
+# The dates a clearance may carry (`dates_problem`).
+EARLIEST_YEAR = 1900
+MAX_YEARS = 5
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
@@ -104,6 +108,33 @@ def condition_labels(keys: Iterable[str]) -> list[str]:
     return [CONDITIONS.get(key, key) for key in keys]
 
 
+def dates_problem(
+    cleared_on: dt.date, valid_until: dt.date | None, *, today: dt.date | None = None
+) -> tuple[str, str] | None:
+    """(field, message) when the clearance's dates cannot be right, else None. A clearance is
+    given on a real past day (not in the future: a letter is dated when it was written, and
+    not before `EARLIEST_YEAR`) and lasts at most `CLEARANCE_MAX_YEARS` years: a typing
+    slip such as 9999 would otherwise cover every session for good."""
+    today = today or clinic_today()
+    if cleared_on > today:
+        return "cleared_on", "A clearance cannot be dated in the future: give the day it was given."
+    if cleared_on.year < EARLIEST_YEAR:
+        return "cleared_on", f"This date is too long ago: check the year (from {EARLIEST_YEAR})."
+    if valid_until is None:
+        return None
+    if valid_until < cleared_on:
+        return "valid_until", "A clearance cannot end before the day it was given."
+    if valid_until.year - cleared_on.year > MAX_YEARS or (
+        valid_until.year - cleared_on.year == MAX_YEARS
+        and (valid_until.month, valid_until.day) > (cleared_on.month, cleared_on.day)
+    ):
+        return (
+            "valid_until",
+            f"A clearance lasts at most {MAX_YEARS} years: check the year of its end date.",
+        )
+    return None
+
+
 def default_valid_until(cleared_on: dt.date) -> dt.date:
     """`CLEARANCE_VALID_MONTHS` months after `cleared_on` (the 31st becomes the month's last
     day)."""
@@ -120,7 +151,8 @@ def covering_clearance(*, client: Client, day: dt.date, conditions: Iterable[str
     """The client's clearance valid on `day` that clears every one of `conditions` (the one
     lasting longest), or None."""
     needed = set(conditions)
-    for clearance in client.clearances.filter(cleared_on__lte=day, valid_until__gte=day):
+    live = client.clearances.filter(cleared_on__lte=day, valid_until__gte=day, withdrawn_at=None)
+    for clearance in live:
         if needed <= set(clearance.conditions):
             return clearance
     return None
@@ -185,9 +217,72 @@ def clearance_for_appointment(appointment: Appointment) -> Clearance | None:
     return approving_clearance(appointment)
 
 
-def scoped_pressure(clearance: Clearance, pressure: str) -> str:
-    """The pressure a session may have under the clearance's scope."""
-    return "light" if clearance.scope == ClearanceScope.LIGHT_PRESSURE else pressure
+def scoped_pressure(clearance: Clearance | None, pressure: str) -> str:
+    """The pressure a session may have under the clearance's scope (None: no clearance)."""
+    if clearance is not None and clearance.scope == ClearanceScope.LIGHT_PRESSURE:
+        return "light"
+    return pressure
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """What a session may be given: `pressure`, the strictest of what the intake's screening
+    allows and what the clearance covering it allows; `clearance`, the one relied on (None:
+    none covers the session, or its intake needs none); `needs_review`, the intake needs
+    clearance and none on the record covers the session's day."""
+
+    pressure: str
+    clearance: Clearance | None
+    needs_review: bool
+
+
+def session_restriction(
+    *,
+    client: Client | None,
+    day: dt.date,
+    result: screening.Screening,
+    answers: Mapping[str, Any],
+) -> Restriction:
+    """The one rule for what a session may be given, whatever path writes it: a booking, a
+    series session, a waitlist offer taken, a move to another day, a re-confirmed intake, a
+    withdrawn clearance. A clearance only ever narrows: "light pressure only" caps the
+    pressure whatever the client asked for; a full clearance leaves the intake's own cap.
+
+    `client`: the record whose clearances count for this session (None: none count, e.g. a
+    new booking that joins no verified record, `record_for_booking`); `day`: the session's
+    local day, on which the clearance must be valid; `result`: the screening of `answers`."""
+    clearance = None
+    if client is not None and result.needs_clearance:
+        clearance = covering_clearance(
+            client=client, day=day, conditions=conditions_needing_clearance(answers)
+        )
+    return Restriction(
+        pressure=scoped_pressure(clearance, result.effective_pressure),
+        clearance=clearance,
+        needs_review=result.needs_clearance and clearance is None,
+    )
+
+
+def appointment_restriction(
+    appointment: Appointment, *, day: dt.date | None = None
+) -> Restriction | None:
+    """`session_restriction` for a booked session (on `day`, default its own), judged from
+    its stored answers against the clearances on its own client record: the record staff
+    relied on when they approved it. None when the intake has no answers to judge (or they
+    rule the day out: the caller's own screening says why)."""
+    intake = appointment.intake
+    if not intake.answers:
+        return None
+    day = day or session_day(appointment)
+    try:
+        result = screening.screen(intake.answers, on=day, version=intake.questionnaire_version)
+    except screening.InvalidAnswers:
+        return None
+    if result.is_declined:
+        return None
+    return session_restriction(
+        client=appointment.client, day=day, result=result, answers=intake.answers
+    )
 
 
 # --- The letter --------------------------------------------------------------------------
@@ -292,11 +387,9 @@ def clearance_record(*, client: Client, details: ClearanceDetails, by, letter=No
         raise ClearanceError(
             "Choose the intake condition(s) the clearance covers.", field="conditions"
         )
+    if problem := dates_problem(details.cleared_on, details.valid_until):
+        raise ClearanceError(problem[1], field=problem[0])
     valid_until = details.valid_until or default_valid_until(details.cleared_on)
-    if valid_until < details.cleared_on:
-        raise ClearanceError(
-            "A clearance cannot end before the day it was given.", field="valid_until"
-        )
     data, kind = letter_check(letter) if letter is not None else (b"", "")
     clearance = Clearance(
         client=client,
