@@ -86,6 +86,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads a body: an upload over its limit is refused unread (core/uploads).
+    "core.uploads.BoundedUploadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions, before common: picks the client's language (the switcher's cookie,
     # else Accept-Language, else English) for pages and for the booking it records.
@@ -392,6 +394,18 @@ CLEARANCE_LETTERS_ROOT = Path(
 )
 CLEARANCE_LETTER_MAX_BYTES = env.int("CLEARANCE_LETTER_MAX_BYTES", default=5 * 1024 * 1024)
 CLEARANCE_VALID_MONTHS = env.int("CLEARANCE_VALID_MONTHS", default=12)
+
+# Request bodies are bounded before they are read (core/uploads.py): form fields and JSON
+# at most 1 MB; an uploaded file at most the largest any form takes (a clearance letter),
+# kept in memory up to 2.5 MB and streamed to a temporary file above.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_BYTES = CLEARANCE_LETTER_MAX_BYTES
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.BoundedFileUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # E-mail outbox, reminders, waitlist (issue 7). Periodic work runs in `manage.py clinic_sweep`.
 # Reminder e-mail this many hours before a session.
