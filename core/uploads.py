@@ -51,12 +51,12 @@ class BoundedFileUploadHandler(FileUploadHandler):
 
 
 def too_large(request: HttpRequest, limit: int) -> HttpResponse:
-    response = HttpResponse(
+    # No "Connection: close" here: a WSGI application may not set hop-by-hop headers; the
+    # server closes a connection whose body was not read.
+    return HttpResponse(
         render_to_string("413.html", {"limit_mb": f"{limit / 1_048_576:.1f}"}, request=None),
         status=413,
     )
-    response["Connection"] = "close"  # the rest of the body is not read
-    return response
 
 
 def _declared_length(request: HttpRequest) -> int | None:
