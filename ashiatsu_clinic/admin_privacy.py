@@ -65,6 +65,7 @@ SENSITIVE: dict[str, set[str]] = {
         "letter_file",
         "letter_type",
         "letter_size",
+        "withdrawn_reason",  # why the professional took it back: health data too
     },
     "outbox.Email": {"secret"},
     "waitlist.WaitlistEntry": {"answers", "confirm_token_hash", "client_address"},
