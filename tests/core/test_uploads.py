@@ -11,7 +11,6 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from bookings.models import Clearance
-from core.uploads import BoundedUploadMiddleware
 from tests.factories import ClientFactory
 
 ADD_URL = "/admin/bookings/clearance/add/"
@@ -59,6 +58,8 @@ class CountingStream(io.BytesIO):
 
 
 def through_middleware(body: bytes, *, declared: int | str | None = None):
+    from core.uploads import BoundedUploadMiddleware
+
     stream = CountingStream(body)
     request = WSGIRequest(
         {
@@ -135,6 +136,8 @@ def test_a_huge_form_body_is_refused_before_it_is_read(settings):
             "wsgi.input": stream,
         }
     )
+    from core.uploads import BoundedUploadMiddleware
+
     response = BoundedUploadMiddleware(lambda r: None)(request)
     assert response.status_code == 413 and stream.taken == 0
 
