@@ -51,8 +51,22 @@ def clearance_withdraw(
         )
     now = now or timezone.now()
     back: list[Appointment] = []
+
+    def to_come():
+        return list(
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("intake", "client")
+            .filter(client_id=clearance.client_id, start__gt=now, status__in=TO_COME)
+            .order_by("start", "pk")
+        )
+
     with transaction.atomic():
-        clearance = Clearance.objects.select_for_update().get(pk=clearance.pk)
+        # Locks in the order every other path takes them: the sessions first (a move, a
+        # re-confirmation, an approval lock their session, then the clearances), then all
+        # of the record's clearances in the model's order (`clearances.covering_clearance`).
+        to_come()
+        rows = list(Clearance.objects.select_for_update().filter(client_id=clearance.client_id))
+        clearance = next(row for row in rows if row.pk == clearance.pk)
         if clearance.withdrawn_at is not None:
             raise clearances.ClearanceError(
                 f"This clearance was already withdrawn on {clearance.withdrawn_at:%d %B %Y}."
@@ -60,13 +74,8 @@ def clearance_withdraw(
         clearance.withdrawn_at, clearance.withdrawn_by = now, by
         clearance.withdrawn_reason = reason
         clearance.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
-        future = (
-            Appointment.objects.select_for_update(of=("self",))
-            .select_related("intake", "client")
-            .filter(client_id=clearance.client_id, start__gt=now, status__in=TO_COME)
-            .order_by("start", "pk")
-        )
-        for appointment in future:
+        # Again: a booking that relied on this clearance may have committed while we waited.
+        for appointment in to_come():
             was = appointment.status
             services.session_restrict(
                 appointment=appointment, actor=by, now=now, clearance_withdrawn=clearance.pk

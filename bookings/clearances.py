@@ -42,7 +42,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
-from django.db import transaction
+from django.db import connection, transaction
 from PIL import Image, UnidentifiedImageError
 
 from bookings import screening
@@ -149,9 +149,16 @@ def session_day(appointment: Appointment) -> dt.date:
 
 def covering_clearance(*, client: Client, day: dt.date, conditions: Iterable[str]):
     """The client's clearance valid on `day` that clears every one of `conditions` (the one
-    lasting longest), or None."""
+    lasting longest), or None.
+
+    Inside a transaction the rows are locked (FOR NO KEY UPDATE, in the model's order): a
+    session written on the strength of a clearance commits before that clearance can be
+    withdrawn, so the withdrawal then finds the session and holds it to the rule again
+    (`clearance_withdrawal`), or after it, and then sees it withdrawn."""
     needed = set(conditions)
     live = client.clearances.filter(cleared_on__lte=day, valid_until__gte=day, withdrawn_at=None)
+    if connection.in_atomic_block:
+        live = live.select_for_update(no_key=True)
     for clearance in live:
         if needed <= set(clearance.conditions):
             return clearance

@@ -6,26 +6,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bookings', '0015_sqlite_schedule_triggers_again'),
+        ("bookings", "0015_sqlite_schedule_triggers_again"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='clearance',
-            name='withdrawn_at',
+            model_name="clearance",
+            name="withdrawn_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='clearance',
-            name='withdrawn_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="clearance",
+            name="withdrawn_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='clearance',
-            name='withdrawn_reason',
+            model_name="clearance",
+            name="withdrawn_reason",
             field=models.TextField(blank=True, editable=False, max_length=1000),
         ),
     ]
