@@ -396,9 +396,9 @@ CLEARANCE_LETTER_MAX_BYTES = env.int("CLEARANCE_LETTER_MAX_BYTES", default=5 * 1
 CLEARANCE_VALID_MONTHS = env.int("CLEARANCE_VALID_MONTHS", default=12)
 
 # Request bodies are bounded before they are read (core/uploads.py): form fields and JSON
-# at most 1 MB; an uploaded file at most the largest any form takes (a clearance letter),
+# at most 2.5 MB; an uploaded file at most the largest any form takes (a clearance letter),
 # kept in memory up to 2.5 MB and streamed to a temporary file above.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_BYTES = CLEARANCE_LETTER_MAX_BYTES
 FILE_UPLOAD_HANDLERS = [

@@ -2,12 +2,13 @@
 
 Three limits, each refusing with a clear 413 page (`413.html`) and saving nothing:
 
-- a body whose declared length (`Content-Length`) is over the limit is refused before a
-  byte of it is read: for a multipart upload, `FILE_UPLOAD_MAX_BYTES` (the largest file
-  any form takes: a clearance letter) plus `FORM_ALLOWANCE` for the other fields; for
-  any other body, `DATA_UPLOAD_MAX_MEMORY_SIZE`. The server never reads past the
-  declared length (Django's `LimitedStream`), so a body that lies about its length cannot
-  get more in;
+- a multipart body whose declared length (`Content-Length`) is over
+  `FILE_UPLOAD_MAX_BYTES` (the largest file any form takes: a clearance letter) plus
+  `FORM_ALLOWANCE` for the other fields is refused before a byte of it is read. Any other
+  body Django itself refuses to read over `DATA_UPLOAD_MAX_MEMORY_SIZE`, by the same
+  declared length (`RequestDataTooBig`; the API answers it with its own JSON 413). The
+  server never reads past the declared length (Django's `LimitedStream`), so a body that
+  lies about its length cannot get more in;
 - while a multipart body is parsed, `BoundedFileUploadHandler` (first in
   `FILE_UPLOAD_HANDLERS`) counts each file's bytes and stops reading the moment one passes
   `FILE_UPLOAD_MAX_BYTES`, so a file over the limit is never kept whole, in memory or on
@@ -76,15 +77,17 @@ class BoundedUploadMiddleware:
         length = _declared_length(request)
         if length is None:
             return HttpResponse("Bad Content-Length.", status=400, content_type="text/plain")
-        multipart = request.content_type == "multipart/form-data"
-        limit = multipart_limit() if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if limit is not None and length > limit:
-            return too_large(request, settings.FILE_UPLOAD_MAX_BYTES if multipart else limit)
-        if multipart:
-            try:
-                request.POST  # noqa: B018 - parse now, with the bounded handler, before any view
-            except RequestDataTooBig:
-                return too_large(request, settings.FILE_UPLOAD_MAX_BYTES)
-            if getattr(request, REFUSED, False):
-                return too_large(request, settings.FILE_UPLOAD_MAX_BYTES)
+        if request.content_type != "multipart/form-data":
+            # Django itself refuses to read such a body over DATA_UPLOAD_MAX_MEMORY_SIZE by
+            # its declared length (RequestDataTooBig, before a byte is read), and each view
+            # answers that in its own way (the API: 413 `too_large` in JSON).
+            return self.get_response(request)
+        if length > multipart_limit():
+            return too_large(request, settings.FILE_UPLOAD_MAX_BYTES)
+        try:
+            request.POST  # noqa: B018 - parse now, with the bounded handler, before any view
+        except RequestDataTooBig:
+            return too_large(request, settings.FILE_UPLOAD_MAX_BYTES)
+        if getattr(request, REFUSED, False):
+            return too_large(request, settings.FILE_UPLOAD_MAX_BYTES)
         return self.get_response(request)
