@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from bookings import clearance_withdrawal, clearances
 from bookings.admin_forms import DateInput
 from bookings.models import Appointment, Clearance, ClearanceAccess, Client
+from core.clock import localise
 
 ADMIN_PAGE = "admin: clearance page"
 
@@ -254,7 +255,7 @@ class ClearanceAdmin(admin.ModelAdmin):
         if clearance.withdrawn_at is not None:
             return format_html(
                 "Withdrawn on {} by {}: {}",
-                f"{clearance.withdrawn_at:%d %B %Y %H:%M}",
+                f"{localise(clearance.withdrawn_at):%d %B %Y %H:%M}",
                 clearance.withdrawn_by or "—",
                 clearance.withdrawn_reason,
             )

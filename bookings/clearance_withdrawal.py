@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from bookings import clearances, services
 from bookings.models import Appointment, AppointmentStatus, Clearance
+from core.clock import localise
 
 REASON_MAX = 1000
 # The sessions a withdrawal looks at again: every one still to happen.
@@ -69,7 +70,7 @@ def clearance_withdraw(
         clearance = next(row for row in rows if row.pk == clearance.pk)
         if clearance.withdrawn_at is not None:
             raise clearances.ClearanceError(
-                f"This clearance was already withdrawn on {clearance.withdrawn_at:%d %B %Y}."
+                f"This clearance was already withdrawn on {localise(clearance.withdrawn_at):%d %B %Y}."
             )
         clearance.withdrawn_at, clearance.withdrawn_by = now, by
         clearance.withdrawn_reason = reason

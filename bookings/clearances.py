@@ -525,6 +525,8 @@ def clearances_export(*, clients: Iterable[Client], user, where: str) -> list[di
             "restrictions": c.restrictions,
             "conditions": c.conditions,
             "letter": bool(c.letter_file),
+            "withdrawn_on": clinic_today(c.withdrawn_at).isoformat() if c.withdrawn_at else None,
+            "withdrawn_because": c.withdrawn_reason,
         }
         for c in rows
     ]

@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import clearances, screening
+from bookings import clearances, privacy, screening
 from bookings.models import AppointmentEvent, AppointmentStatus, Clearance, ClearanceScope, Client
 from bookings.reconfirmation_links import reconfirmation_link_issue
 from bookings.screening import clear_answers
@@ -260,6 +260,9 @@ class TestWithdrawal:
         )
         # Approving again needs another clearance: the withdrawn one covers nothing.
         assert clearances.approval_refusal(appointment) is not None
+        exported = privacy.client_export(email=ADA.email, user=manager)["clearances"]
+        assert [e["withdrawn_because"] for e in exported] == ["The GP took it back"]
+        assert exported[0]["withdrawn_on"] == timezone.localdate().isoformat()
 
     def test_a_reason_is_required_and_only_once(self, client, clinic, manager):
         appointment, clearance = approved(clinic, manager)
