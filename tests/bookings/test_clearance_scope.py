@@ -29,6 +29,7 @@ LIGHT = ClearanceScope.LIGHT_PRESSURE
 @pytest.fixture(autouse=True)
 def no_second_factor(settings):
     settings.ADMIN_REQUIRE_2FA = False
+    settings.STAFF_REQUIRE_2FA = False  # the setting's newer name
 
 
 @pytest.fixture

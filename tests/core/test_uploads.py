@@ -22,6 +22,7 @@ def small_limit(settings, tmp_path):
     settings.FILE_UPLOAD_MAX_BYTES = LIMIT
     settings.CLEARANCE_LETTERS_ROOT = tmp_path / "letters"
     settings.ADMIN_REQUIRE_2FA = False
+    settings.STAFF_REQUIRE_2FA = False  # the setting's newer name
     return tmp_path / "letters"
 
 
