@@ -45,7 +45,7 @@ def verified():
 
 def approved(clinic, manager, *, days=6, scope=LIGHT, valid_until=None, **answers):
     """A session held for its disc condition (deep pressure asked), then approved by staff
-    under a clearance recorded on its record: the issue's starting point."""
+    under a clearance recorded on its record."""
     appointment = booking_create(
         service=clinic.bar_60,
         therapist=clinic.therapists[0],
