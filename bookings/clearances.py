@@ -10,7 +10,7 @@ letter if there is one. The rules, in one place:
   that is valid on the session's date (clinic time) and covers every condition that held it
   (`approval_refusal`); `bookings.services.intake_approve` asks, so every entry point obeys.
 - **Skipping review**: a later booking of the same person whose intake needs clearance is
-  confirmed at once while a clearance covers it (`clearance_for_booking`), with the
+  confirmed at once while a clearance covers it (`session_restriction`), with the
   clearance's scope applied (light pressure) and the clearance named in the history. Only for
   a verified record that the booking joins through a proven identity (the client signed in
   by the e-mail link, `record_for_booking`): a typed e-mail address proves nothing, and
@@ -24,6 +24,11 @@ letter if there is one. The rules, in one place:
 - **Reading** a clearance's details or letter follows the health-data rule of the intake: the
   clinic manager (`bookings.view_full_intake`) and a therapist who has a session with the
   client; every read writes a `ClearanceAccess` row first.
+- **The strictest rule**: every path that writes a session (a booking, a series session, a
+  waitlist offer taken, a re-confirmed intake, a move, a withdrawal) asks
+  `session_restriction`: the pressure is the strictest of the intake's and the covering
+  clearance's scope, and a session nothing covers is held for review (docs/clearances.md).
+- **Withdrawing** a clearance (`bookings.clearance_withdrawal`) stops it covering anything.
 
 A clearance without an end date of its own is valid `CLEARANCE_VALID_MONTHS` (12) months from
 the day it was given: clinics commonly ask for a yearly renewal, and the intake itself is
@@ -200,19 +205,6 @@ def record_for_booking(record: Client | None, email: str) -> Client | None:
     if record.email.strip().lower() != email.strip().lower():
         return None
     return record
-
-
-def clearance_for_booking(
-    *, record: Client | None, start: dt.datetime, result: screening.Screening, answers
-) -> Clearance | None:
-    """The clearance that lets a booking that needs clearance skip review, or None."""
-    if record is None or not result.needs_clearance:
-        return None
-    return covering_clearance(
-        client=record,
-        day=start.astimezone(clinic_tz()).date(),
-        conditions=conditions_needing_clearance(answers),
-    )
 
 
 def clearance_for_appointment(appointment: Appointment) -> Clearance | None:
