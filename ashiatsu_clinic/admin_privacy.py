@@ -73,6 +73,7 @@ SENSITIVE: dict[str, set[str]] = {
         "letter_file",
         "letter_type",
         "letter_size",
+        "withdrawn_reason",  # why the professional took it back: health data too
     },
     "outbox.Email": {"secret", "claim"},  # a link token; a worker's claim token
     "waitlist.WaitlistEntry": {"answers", "confirm_token_hash", "client_address"},

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     # A view failing because the database is away answers 503 with Retry-After.
     "core.outage.DatabaseOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads a body: an upload over its limit is refused unread (core/uploads).
+    "core.uploads.BoundedUploadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions, before common: picks the client's language (the switcher's cookie,
     # else Accept-Language, else English) for pages and for the booking it records.
@@ -453,7 +455,19 @@ CLEARANCE_VALID_MONTHS = env.int("CLEARANCE_VALID_MONTHS", default=12)
 # or one completed no longer ago than this (bookings.privacy.treating_sessions).
 TREATING_WINDOW_DAYS = env.int("TREATING_WINDOW_DAYS", default=365)
 
-# E-mail outbox, reminders, waitlist (issue 7). Periodic work: `db_worker --sweep-every`.
+# Request bodies are bounded before they are read (core/uploads.py): form fields and JSON
+# at most 2.5 MB; an uploaded file at most the largest any form takes (a clearance letter),
+# kept in memory up to 2.5 MB and streamed to a temporary file above.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_BYTES = CLEARANCE_LETTER_MAX_BYTES
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.BoundedFileUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# E-mail outbox, reminders, waitlist. Periodic work: `db_worker --sweep-every`.
 # Reminder e-mail this many hours before a session.
 REMINDER_LEAD_HOURS = env.int("REMINDER_LEAD_HOURS", default=24)
 # Issue #13: the "has anything changed?" e-mail goes this many days before a session

@@ -727,6 +727,18 @@ class Clearance(models.Model):
     letter_file = models.CharField(max_length=100, blank=True, editable=False)
     letter_type = models.CharField(max_length=40, blank=True, editable=False)
     letter_size = models.PositiveIntegerField(default=0, editable=False)
+    # Withdrawn (the professional took it back, or it was recorded in error): it covers no
+    # session from then on; who, why and when stay with it (bookings/clearance_withdrawal.py).
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    withdrawn_reason = models.TextField(blank=True, max_length=1000, editable=False)
 
     class Meta:
         ordering = ["-valid_until", "-pk"]
@@ -741,7 +753,7 @@ class Clearance(models.Model):
         return f"Clearance {self.pk} for client {self.client_id}, valid until {self.valid_until}"
 
     def covers(self, day: dt.date) -> bool:
-        return self.cleared_on <= day <= self.valid_until
+        return self.withdrawn_at is None and self.cleared_on <= day <= self.valid_until
 
 
 class ClearanceAccess(models.Model):

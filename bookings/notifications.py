@@ -42,6 +42,8 @@ RECONFIRM = "reconfirm"
 RECONFIRM_DECLINED = "reconfirm_declined"
 RECONFIRM_REVIEW = "reconfirm_review"
 RECONFIRM_STAFF = "reconfirm_staff"
+# No clearance covers a confirmed session any more (withdrawn, or moved past its end).
+CLEARANCE_REVIEW = "clearance_review"
 
 THERAPIST_NEW = "therapist_new"
 THERAPIST_MOVED = "therapist_moved"
@@ -62,6 +64,7 @@ SUBJECTS = {
     RECONFIRM: _("Has anything changed before your session {when}? ({reference})"),
     RECONFIRM_DECLINED: _("Your Ashiatsu session is cancelled for your safety ({reference})"),
     RECONFIRM_REVIEW: _("A quick review of your updated answers ({reference})"),
+    CLEARANCE_REVIEW: _("Your Ashiatsu session needs a quick review ({reference})"),
     RECONFIRM_STAFF: "Updated intake: {what} ({reference})",  # to the clinic: English
     THERAPIST_NEW: "New session {when}: {service} ({reference})",
     THERAPIST_MOVED: "Session moved to {when} ({reference})",
@@ -302,28 +305,34 @@ def queue_reconfirm_email(appointment: Appointment, *, token: str) -> None:
 
 def staff_reconfirm_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAlternatives:
     """To the clinic's address: a re-confirmed intake cancelled a session or sent it back to
-    review. Outcome only, never the answers (whoever reads the clinic's mailbox)."""
+    review, or no clearance covers it any more. Outcome only, never the answers (whoever reads the clinic's mailbox)."""
     appointment = Appointment.objects.select_related(*APPOINTMENT_RELATED).get(
         pk=params["appointment"]
     )
     cancelled = params["what"] == "cancelled"
+    clearance = params["what"] == "clearance"
     what = "session cancelled" if cancelled else "back to review"
+    subject = SUBJECTS[RECONFIRM_STAFF].format(reference=appointment.reference, what=what)
+    if clearance:
+        subject = f"No clearance covers it any more: back to review ({appointment.reference})"
     return render_message(
         RECONFIRM_STAFF,
         {
             "appointment": appointment,
             "cancelled": cancelled,
+            "clearance": clearance,
             "admin_url": settings.SITE_URL
             + reverse("admin:bookings_appointment_change", args=[appointment.pk]),
             "review_url": settings.SITE_URL + reverse("admin:bookings_appointment_review"),
         },
-        subject=SUBJECTS[RECONFIRM_STAFF].format(reference=appointment.reference, what=what),
+        subject=subject,
         to=[settings.CLINIC_EMAIL],
     )
 
 
 def queue_staff_reconfirm_email(appointment: Appointment, *, what: str) -> None:
-    """`what`: "cancelled" or "review"."""
+    """`what`: "cancelled" or "review" (a re-confirmed intake), or "clearance" (no
+    clearance covers the session any more)."""
     email_queue(
         kind=RECONFIRM_STAFF,
         builder=staff_reconfirm_email,
