@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from payments.models import DESK_METHODS, Method, PackagePlan
 from payments.money import normalise_code, parse_amount
+from therapists.clinic_time import DayField
 
 # What Stripe.js hands back for a card (pm_...), or a test token localstripe knows.
 PAYMENT_METHOD_ID = re.compile(r"^pm_[A-Za-z0-9_]{1,100}$")
@@ -117,12 +118,12 @@ class PackageSellForm(forms.Form):
 
 
 class DayForm(forms.Form):
-    date = forms.DateField(required=False)
+    date = DayField(required=False)
 
 
 class LedgerRangeForm(forms.Form):
-    start = forms.DateField(label="From")
-    end = forms.DateField(label="To (inclusive)")
+    start = DayField(label="From")
+    end = DayField(label="To (inclusive)")
 
     def clean(self):
         data = super().clean()

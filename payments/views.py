@@ -369,7 +369,12 @@ def day_takings(request: HttpRequest) -> HttpResponse:
     """The day's money by method, to reconcile the cash drawer, the card terminal and the
     Stripe payout, with every ledger row of the day."""
     form = DayForm(request.GET)
-    day = (form.cleaned_data.get("date") if form.is_valid() else None) or timezone.localdate()
+    status = 200
+    if not form.is_valid():
+        # A day that is no day (2026-02-30) or out of reach (9999-12-31): say so, show today.
+        messages.error(request, " ".join(form.errors["date"]))
+        status = 400
+    day = (form.cleaned_data.get("date") if status == 200 else None) or timezone.localdate()
     start, end = _day_bounds(day)
     entries = LedgerEntry.objects.filter(at__gte=start, at__lt=end)
     totals = {
@@ -395,7 +400,7 @@ def day_takings(request: HttpRequest) -> HttpResponse:
         prepaid=prepaid,
         entries=list(entries.select_related("appointment", "actor")),
     )
-    return render(request, "payments/staff_day.html", context)
+    return render(request, "payments/staff_day.html", context, status=status)
 
 
 def _sell_page(request: HttpRequest, form_class, *, title: str, sell) -> HttpResponse:
@@ -500,8 +505,9 @@ def ledger_csv(request: HttpRequest) -> HttpResponse:
     """The ledger for the accountant, one row per movement, for a date range (manager only)."""
     form = LedgerRangeForm(request.GET)
     if not form.is_valid():
+        problems = " ".join(message for messages in form.errors.values() for message in messages)
         return HttpResponse(
-            "Give start and end dates (YYYY-MM-DD), at most a year apart.",
+            f"Give start and end dates (YYYY-MM-DD), at most a year apart. {problems}",
             status=400,
             content_type="text/plain",
         )
