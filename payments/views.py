@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -57,7 +56,10 @@ logger = logging.getLogger(__name__)
 
 
 def _held_appointment(reference: str, token: str) -> Appointment:
-    """The appointment of this private link; 404 for a wrong reference or token alike."""
+    """The appointment of this deposit link; 404 for a wrong reference or token alike.
+    The token is the booking's pay token (`Appointment.pay_token`), which can pay the
+    deposit and nothing else; the manage token is not accepted here, so it never needs to
+    be in the address of a page that runs Stripe.js."""
     reference = reference.upper()
     if not is_reference(reference):
         raise Http404("No booking matches this link.")
@@ -66,7 +68,7 @@ def _held_appointment(reference: str, token: str) -> Appointment:
         .filter(reference=reference)
         .first()
     )
-    if appointment is None or not appointment.manage_token_matches(token):
+    if appointment is None or not appointment.pay_token_matches(token):
         raise Http404("No booking matches this link.")
     return appointment
 
@@ -84,9 +86,10 @@ def stripe_csp() -> dict:
     return config
 
 
-def _manage(appointment: Appointment, token: str) -> HttpResponse:
-    url = reverse("bookings:manage", args=[appointment.reference, token])
-    return redirect(f"{url}?new=1")
+def _deposit_done(request: HttpRequest, appointment: Appointment) -> HttpResponse:
+    """Nothing (more) to pay: what became of the booking, without Stripe.js and without the
+    manage link (the client has it in their e-mail and on the page they came from)."""
+    return render(request, "payments/deposit_done.html", {"appointment": appointment})
 
 
 @never_cache
@@ -97,7 +100,7 @@ def deposit(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     client's ticked consent), from a gift card, or with a package session."""
     appointment = _held_appointment(reference, token)
     if appointment.status != AppointmentStatus.AWAITING_DEPOSIT:
-        return _manage(appointment, token)
+        return _deposit_done(request, appointment)
     consent = services.card_consent_text(appointment)
     form = DepositForm(consent_text=consent)
     package_form = PackageCodeForm(prefix="package")
@@ -129,7 +132,7 @@ def deposit(request: HttpRequest, reference: str, token: str) -> HttpResponse:
         appointment.refresh_from_db(fields=["status"])
         if appointment.status != AppointmentStatus.AWAITING_DEPOSIT:
             messages.success(request, "Thank you: your deposit is paid and your time is booked.")
-            return _manage(appointment, token)
+            return redirect("payments:deposit", appointment.reference, token)
         if status == 200:
             messages.info(
                 request,
