@@ -35,3 +35,14 @@ def test_the_ledger_csv_at_the_edges_of_the_calendar_is_a_clear_400(client, star
     response = client.get(reverse("payments:ledger_csv"), {"start": start, "end": end})
     assert response.status_code == 400
     assert REACH_MESSAGE in response.content.decode()
+
+
+def test_weaker_roles_and_anonymous_get_no_further_with_an_edge_date(client):
+    ledger = reverse("payments:ledger_csv")
+    query = {"start": "9999-12-30", "end": "9999-12-31"}
+    response = client.get(ledger, query)
+    assert response.status_code == 302 and "/admin/login/" in response.url
+    client.force_login(staff_member("desk", FRONT_DESK))  # the ledger is the manager's
+    assert client.get(ledger, query).status_code == 403
+    client.force_login(staff_member("temp", None))
+    assert client.get(reverse("payments:day"), {"date": "9999-12-31"}).status_code == 403
