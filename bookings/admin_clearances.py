@@ -19,7 +19,6 @@ from django.utils.html import format_html
 from bookings import clearances
 from bookings.admin_forms import DateInput
 from bookings.models import Clearance, ClearanceAccess, Client
-from therapists.clinic_time import DayField
 
 ADMIN_PAGE = "admin: clearance page"
 
@@ -32,10 +31,7 @@ class ClearanceForm(forms.ModelForm):
         choices=list(clearances.CONDITIONS.items()),
         widget=forms.CheckboxSelectMultiple,
     )
-    # Days within ten years (`DayField`): 9999-06-01 is a typing error, and its default
-    # end (12 months on) does not exist.
-    cleared_on = DayField(label="Date of clearance", widget=DateInput())
-    valid_until = DayField(
+    valid_until = forms.DateField(
         required=False,
         widget=DateInput(),
         help_text="Leave empty for the clinic's default (12 months after the clearance).",

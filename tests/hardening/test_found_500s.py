@@ -69,22 +69,3 @@ def test_the_waitlist_page_still_preselects_a_real_service(client):
     response = client.get(reverse("waitlist:join"), {"service": "bar-60"})
     assert response.status_code == 200
     assert f'value="{service.pk}" selected' in response.text
-
-
-@pytest.mark.parametrize(
-    "dates",
-    [{"cleared_on": "9999-06-01"}, {"cleared_on": "0001-01-01"},
-     {"valid_until": "9999-12-31"}, {"cleared_on": "2026-02-30"}],
-)  # fmt: skip
-def test_a_clearance_dated_at_the_ends_of_the_calendar_is_refused_clearly(
-    client, manager, dates, settings, tmp_path
-):
-    from tests.bookings.test_clearances import ADD_URL, add_form
-
-    settings.CLEARANCE_LETTERS_ROOT = tmp_path
-    settings.ADMIN_REQUIRE_2FA = False
-    record = ClientFactory(name="Ada Lovelace")
-    response = client.post(ADD_URL, add_form(record, **dates))
-    assert response.status_code == 200  # the form again, with the message
-    assert "within ten years" in response.text or "valid date" in response.text
-    assert not Clearance.objects.exists()
