@@ -12,7 +12,7 @@ from tests.people import staff_member
 
 pytestmark = pytest.mark.django_db
 
-NOT_KEYS = ["x", "2026-01-01", "9" * 40, "-1", "\x00", "1,2"]
+NOT_KEYS = ["x", "2026-01-01", "9" * 40, "-1", "1,2"]  # NUL: test_nul_in_address.py
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_the_front_desk_gets_the_same_answer_and_anonymous_the_login(client):
     )
 
 
-@pytest.mark.parametrize("value", ["\x00", "x" * 3000, "bar 60", "é"])
+@pytest.mark.parametrize("value", ["x" * 3000, "bar 60", "é", "bar%"])
 def test_the_waitlist_page_ignores_a_preselection_that_is_no_slug(client, value):
     ServiceFactory(slug="bar-60")
     TherapistFactory(slug="aiko")
