@@ -10,6 +10,7 @@ changes go through `bookings.services` (see `bookings.admin_views`), and nobody 
 import datetime as dt
 import json
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Func, IntegerField, OuterRef, Subquery
@@ -42,6 +43,7 @@ from bookings.models import (
     Style,
     TreatmentPlan,
 )
+from core.amounts import PriceField
 from core.clock import clinic_tz
 from core.model_admin import ClinicModelAdmin
 
@@ -67,8 +69,23 @@ class StyleAdmin(ClinicModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class ServiceForm(forms.ModelForm):
+    """The price typed in dollars and read strictly (`core.amounts`: "1e3" and "12,50" are
+    refused, not read as $1,000 and $1,250)."""
+
+    price = PriceField(allow_zero=True, label="Price ($)")
+
+    class Meta:
+        model = Service
+        fields = [
+            "style", "name", "slug", "description", "duration_minutes", "price", "active",
+            "allows_series",
+        ]  # fmt: skip
+
+
 @admin.register(Service)
 class ServiceAdmin(ClinicModelAdmin):
+    form = ServiceForm
     list_display = ["name", "style", "duration_minutes", "price", "active"]
     list_filter = ["style", "active"]
     list_select_related = ["style"]

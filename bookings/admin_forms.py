@@ -11,7 +11,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 
 from bookings.models import Client, Service, TreatmentPlan
 from core.clock import clinic_tz
-from therapists.clinic_time import REACH_MESSAGE, date_within_reach
+from therapists.clinic_time import DayField
 from therapists.models import Therapist
 
 # Quarter hours from 06:00 to 21:45: the clinic's day, well clear of the small hours in which
@@ -37,15 +37,8 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-def _within_reach(day: dt.date) -> None:
-    if not date_within_reach(day):
-        raise forms.ValidationError(REACH_MESSAGE)
-
-
 def _date_field(label: str = "Date") -> forms.DateField:
-    return forms.DateField(
-        label=label, widget=DateInput(), input_formats=["%Y-%m-%d"], validators=[_within_reach]
-    )
+    return DayField(label=label, widget=DateInput())
 
 
 def _time_field(label: str = "Time") -> forms.ChoiceField:

@@ -12,8 +12,9 @@ place of the clinic's rules) and turns the answer, or the `BookingError`, into H
   nearby alternatives), or the booking can no longer be changed online.
 - 422: the request is well-formed JSON but something in it is wrong, or the intake was
   declined. Always `{"detail", "code", "errors": {"field": "message"}}` with dotted field
-  names such as `client.email` or `intake.pregnant`, so a form can put each message by its
-  field.
+  names such as `client.email` or `intake.pregnancy`, so a form can put each message by its
+  field. Answers to an older questionnaire that today's questions cannot take over get
+  `questionnaire_outdated` with today's questions (docs/api-versions.md).
 
 Nothing is written unless the booking (or cancellation) succeeds: the services run in one
 transaction and refuse before writing.
@@ -39,6 +40,7 @@ from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict,
 from pydantic_core import PydanticCustomError
 
 from bookings import (
+    api_intake,
     availability,
     body_regions,
     schedule_cache,
@@ -87,11 +89,20 @@ api = NinjaAPI(
     urls_namespace="api",
     description=(
         "Services, therapists, free slots, booking with the back-health intake, and "
-        "cancelling through the private manage token. Times are ISO-8601 with a UTC offset."
+        "cancelling through the private manage token. Times are ISO-8601 with a UTC offset.\n\n"
+        f"**Intake versions.** The health questions are versioned (today: version "
+        f"{screening.QUESTIONNAIRE_VERSION}); `GET /api/intake/questions?version=N` serves "
+        "version N's questions with the rules each answer triggers. A booking says which "
+        "version its `intake` answers (`questionnaire_version`; left out: the version whose "
+        "question keys the answers use). Older answers are carried over to today's questions "
+        'where they mean the same; where they do not (e.g. version 2\'s `"pregnant": false` '
+        "does not say whether a pregnancy ended in the last 12 weeks) the answer is 422 "
+        "`questionnaire_outdated` with today's questions, and nothing is booked."
     ),
 )
 
 ANY = "any"
+MAX_VERSION = 1000  # a bound for the schema; versions are counted from 1
 TOO_MANY = "Too many requests from your address. Please wait a minute and try again."
 MAX_DAYS = 60
 ALTERNATIVES = 5
@@ -112,6 +123,8 @@ FIELD_HINTS = {
     "date": "Give the date as YYYY-MM-DD, e.g. 2026-12-01.",
     "days": f"Give a whole number of days from 1 to {MAX_DAYS}.",
     "token": "Give the manage token from your booking link.",
+    "questionnaire_version": "Give the questionnaire version as a whole number, e.g. 3.",
+    "version": "Give the questionnaire version as a whole number, e.g. 3.",
     "body": "Send a JSON object.",
 }
 
@@ -183,13 +196,26 @@ class BookingIn(Schema):
     therapist: Slug = Field(description='A therapist slug, or "any".')
     start: StartTime = Field(description="ISO-8601 with offset, e.g. 2026-12-01T10:00:00-05:00")
     client: ClientIn
+    questionnaire_version: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_VERSION,
+        description=(
+            "The questionnaire version `intake` answers (see `GET /api/intake/questions`). "
+            f"Today's is {screening.QUESTIONNAIRE_VERSION}. Left out: the newest version whose "
+            "question keys hold every answer (clients from before versions were named send "
+            "version 1/2 keys such as `pregnant`). Older answers are carried over where they "
+            "mean the same today, else 422 `questionnaire_outdated` with today's questions."
+        ),
+    )
     intake: dict[str, Answer] = Field(
         description=(
-            "Every question of the intake (questionnaire version 3), keyed as in docs/intake.md "
-            "(e.g. `pregnancy`). Dated answers are YYYY-MM-DD strings, required only when the "
-            "answer before them asks (`spinal_surgery_date` when `spinal_surgery` is "
-            "`within_12_months`, `fracture_date` when `fracture_recent` is true, "
-            "`pregnancy_end_date` when `pregnancy` is `ended`), otherwise null or left out."
+            "Every question of the intake, keyed as `GET /api/intake/questions` lists them "
+            f"(version {screening.QUESTIONNAIRE_VERSION}: e.g. `pregnancy`). Dated answers are "
+            "YYYY-MM-DD strings, required only when the answer before them asks "
+            "(`spinal_surgery_date` when `spinal_surgery` is `within_12_months`, "
+            "`fracture_date` when `fracture_recent` is true, `pregnancy_end_date` when "
+            "`pregnancy` is `ended`), otherwise null or left out."
         )
     )
 
@@ -263,6 +289,27 @@ class ErrorOut(Schema):
 
 class ConflictOut(ErrorOut):
     alternatives: list[SlotOut] = []
+
+
+class OutdatedOut(ErrorOut):
+    """422 `questionnaire_outdated`: `errors` names each old answer that today's questions
+    cannot take over (`intake.pregnant`: why); `questions` are today's, to ask instead."""
+
+    questionnaire_version: int | None = Field(
+        None, description="Today's version (only with `questionnaire_outdated`)."
+    )
+    questions: list[api_intake.QuestionOut] = Field(
+        [], description="Today's questions (only with `questionnaire_outdated`)."
+    )
+
+
+class QuestionsQuery(Schema):
+    version: int = Field(
+        screening.QUESTIONNAIRE_VERSION,
+        ge=1,
+        le=MAX_VERSION,
+        description="The questionnaire version; default today's.",
+    )
 
 
 # --- errors ------------------------------------------------------------------------------
@@ -468,7 +515,48 @@ def _alternatives(
     return _slots_out(found[:ALTERNATIVES])
 
 
-def _request_errors(payload: BookingIn) -> tuple[dict[str, str], ContactForm]:
+OUTDATED = "questionnaire_outdated"
+UNKNOWN_VERSION = "unknown_questionnaire_version"
+
+
+def _unknown_version(version: int, status: int, field: str) -> ApiError:
+    known = ", ".join(map(str, sorted(screening.QUESTIONNAIRES)))
+    detail = f"There is no questionnaire version {version}; the versions are {known}."
+    return ApiError(status, detail, code=UNKNOWN_VERSION, errors={field: detail})
+
+
+def _current_answers(payload: BookingIn) -> dict[str, Any]:
+    """The intake as answers to today's questionnaire: today's as they are, an older
+    version's checked under its own questions first (so a malformed old answer is named by
+    its old key) and then carried over by `screening.translate_answers`, the one table."""
+    version = payload.questionnaire_version or screening.answers_version(payload.intake)
+    if version not in screening.QUESTIONNAIRES:
+        raise _unknown_version(version, 422, "questionnaire_version")
+    if version == screening.QUESTIONNAIRE_VERSION:
+        return payload.intake
+    try:
+        old = screening.validate_answers(payload.intake, version=version, today=clinic_today())
+        return screening.translate_answers(old, version=version)
+    except screening.InvalidAnswers as error:
+        errors = {_intake_field(key): message for key, message in error.errors.items()}
+        raise _invalid(errors, code=services.INVALID_INTAKE) from error
+    except screening.QuestionnaireOutdated as error:
+        raise ApiError(
+            422,
+            f"These answers are to questionnaire version {version}, and some of them do not "
+            f"answer today's questions (version {screening.QUESTIONNAIRE_VERSION}). Ask the "
+            "questions below and send their answers with questionnaire_version "
+            f"{screening.QUESTIONNAIRE_VERSION}.",
+            code=OUTDATED,
+            errors={_intake_field(k): why for k, why in error.untranslatable.items()},
+            questionnaire_version=screening.QUESTIONNAIRE_VERSION,
+            questions=api_intake.questions(),
+        ) from error
+
+
+def _request_errors(
+    payload: BookingIn, answers: dict[str, Any]
+) -> tuple[dict[str, str], ContactForm]:
     """Field errors of a booking request that need no database: the start's sanity bound,
     the contact details (ContactForm owns those rules) and the intake's answers (screening
     owns those). Collected together so a form can show every message at once."""
@@ -479,7 +567,7 @@ def _request_errors(payload: BookingIn) -> tuple[dict[str, str], ContactForm]:
     for field, messages in contact.errors.items():
         errors[f"client.{field}"] = " ".join(messages)
     try:
-        screening.validate_answers(payload.intake, today=clinic_today())
+        screening.validate_answers(answers, today=clinic_today())
     except screening.InvalidAnswers as error:
         errors.update({_intake_field(key): message for key, message in error.errors.items()})
     return errors, contact
@@ -578,7 +666,7 @@ def get_availability(request: HttpRequest, params: Query[AvailabilityQuery]):
         404: ErrorOut,
         409: ConflictOut,
         415: ErrorOut,
-        422: ErrorOut,
+        422: OutdatedOut,
         429: ErrorOut,
     },
     tags=["booking"],
@@ -593,11 +681,16 @@ def create_booking(request: HttpRequest, payload: BookingIn):
     alternatives when someone else just got the slot. 422 for invalid input (an event date
     in the future, say), a time the clinic does not offer (code = the reason, e.g.
     `outside_hours`, `too_soon`), a declined intake (code `declined`), or a time before
-    the day a dated answer allows (code `bookable_later`: "You can book from …"). 404 for an unknown service or therapist slug.
+    the day a dated answer allows (code `bookable_later`: "You can book from …"), answers
+    to an older questionnaire that today's questions cannot take over (code
+    `questionnaire_outdated`, with today's `questions`), or an unknown
+    `questionnaire_version` (code `unknown_questionnaire_version`). 404 for an unknown
+    service or therapist slug.
     """
     service = _service(payload.service)
     therapist = _therapist(payload.therapist)
-    errors, contact = _request_errors(payload)
+    answers = _current_answers(payload)
+    errors, contact = _request_errors(payload, answers)
     if errors:
         only_intake = all(field.startswith("intake") for field in errors)
         raise _invalid(
@@ -609,7 +702,7 @@ def create_booking(request: HttpRequest, payload: BookingIn):
             therapist=therapist,
             start=payload.start,
             client=services.ClientDetails(**contact.cleaned_data),
-            answers=payload.intake,
+            answers=answers,
             language=request.LANGUAGE_CODE,  # from Accept-Language (LocaleMiddleware)
         )
     except services.BookingError as error:
@@ -674,6 +767,21 @@ def cancel_booking(request: HttpRequest, reference: str, payload: CancelIn):
     except services.BookingError as error:
         raise _from_booking_error(error) from error
     return {"reference": appointment.reference, "status": appointment.status}
+
+
+@api.get(
+    "/intake/questions",
+    response={200: api_intake.QuestionnaireOut, 404: ErrorOut, 422: ErrorOut},
+    tags=["booking"],
+)
+def intake_questions(request: HttpRequest, params: Query[QuestionsQuery]):
+    """The intake questions of questionnaire `version` (default today's), in the client's
+    language (Accept-Language), each with the rules its answers trigger and the words the
+    client is told. An older version also lists how its answers are carried over to today's
+    questions. 404 `unknown_questionnaire_version` for a version that never existed."""
+    if params.version not in screening.QUESTIONNAIRES:
+        raise _unknown_version(params.version, 404, "version")
+    return api_intake.describe(params.version)
 
 
 @api.api_operation(

@@ -400,6 +400,17 @@ class Appointment(models.Model):
     def manage_token_matches(self, token: str) -> bool:
         return tokens.token_matches(self.manage_token_hash, token)
 
+    PAY_DEPOSIT = "pay-deposit"
+
+    @property
+    def pay_token(self) -> str:
+        """The deposit page's token: it can pay this booking's deposit and nothing else
+        (that page runs Stripe.js, so it never carries the manage token)."""
+        return tokens.purpose_token(self.PAY_DEPOSIT, self.reference)
+
+    def pay_token_matches(self, token: str) -> bool:
+        return tokens.purpose_token_matches(self.PAY_DEPOSIT, self.reference, token)
+
     @property
     def holds_time(self) -> bool:
         return self.status != AppointmentStatus.CANCELLED

@@ -37,7 +37,8 @@ from outbox.services import emails_forget, emails_to
 # - retention_due(cutoff): purge what is older than `cutoff`; return counts by kind;
 # - appointments_erased(appointment_ids): the clients of these sessions are being erased (on
 #   request or by retention): erase what you keep about the sessions (the session charts),
-#   inside the same transaction. `client_exported` also gets `appointment_ids`.
+#   inside the same transaction. `client_exported` also gets `appointment_ids` and `where`
+#   (the access log's wording; `user` is None for the client's own export).
 client_erased = Signal()
 client_exported = Signal()
 retention_due = Signal()
@@ -195,6 +196,7 @@ def _export(*, email: str, clients: list[Client], user, where: str, now) -> dict
         email=email.strip(),
         user=user,
         appointment_ids=[a.pk for a in appointments],
+        where=where,
     ):
         data.update(more or {})
     return data

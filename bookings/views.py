@@ -39,7 +39,6 @@ from bookings.ics import appointment_calendar
 from bookings.intake_currency import intake_currency
 from bookings.models import (
     Appointment,
-    AppointmentStatus,
     Pressure,
     Service,
     Style,
@@ -624,11 +623,9 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
                     )
                     % {"name": booked.appointment.therapist.display_name},
                 )
-            if booked.appointment.status == AppointmentStatus.AWAITING_DEPOSIT:
-                # The payments app's page (known here only by its URL name).
-                return redirect(
-                    "payments:deposit", booked.appointment.reference, booked.manage_token
-                )
+            # A booking awaiting a deposit lands here too: the page shows its private link
+            # once and a button to the deposit page, which gets only a pay token (it runs
+            # Stripe.js, so the manage token never goes there).
             url = reverse(
                 "bookings:manage", args=[booked.appointment.reference, booked.manage_token]
             )

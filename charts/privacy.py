@@ -24,7 +24,7 @@ def may_read_chart(user, appointment: Appointment) -> bool:
 def log_chart_reads(*, user, appointment_ids: Iterable[int], where: str) -> None:
     """One `ChartAccess` per session whose chart was shown, in one INSERT."""
     ChartAccess.objects.bulk_create(
-        ChartAccess(appointment_id=pk, user_id=user.pk, where=where[:100])
+        ChartAccess(appointment_id=pk, user_id=user.pk if user else None, where=where[:100])
         for pk in dict.fromkeys(appointment_ids)
     )
 
@@ -67,16 +67,19 @@ def on_retention_due(*, cutoff, **_signal_kwargs) -> dict[str, int]:
     return {"session charts": erase_charts(appointment_ids=list(old))}
 
 
-def export_charts(*, appointment_ids: list[int], user, **_signal_kwargs) -> dict:
+def export_charts(
+    *, appointment_ids: list[int], user, where: str = "export", **_signal_kwargs
+) -> dict:
     """`bookings.privacy.client_exported`: the client's charts in their data export (the
-    export is the manager's read of them, so it is logged like any other)."""
+    export is a read of them, so it is logged like any other: by the manager, or with no
+    staff user when the signed-in client downloads their own)."""
     notes = list(
         ChartNote.objects.filter(appointment_id__in=appointment_ids)
         .select_related("appointment")
         .prefetch_related("entries", "addenda")
         .order_by("appointment__start")
     )
-    log_chart_reads(user=user, appointment_ids=[n.appointment_id for n in notes], where="export")
+    log_chart_reads(user=user, appointment_ids=[n.appointment_id for n in notes], where=where)
     return {
         "session_charts": [
             {

@@ -10,10 +10,16 @@ date arithmetic is a bad filter value: `SafeFilterChangeList` turns it into
 Every ModelAdmin gets that changelist through its base, `core.model_admin.ClinicModelAdmin`
 (third-party ones from `ClinicAdminSite.register`), so a new admin cannot forget it;
 tests/test_admin_filters.py checks each one.
+
+The same holds for an add page's initial values from its address (`?client=42` preselects a
+client): a value that is not a valid key of the related model (`?client=x`, a number past
+the column's range) is dropped, so the form opens empty instead of the search box's widget
+failing to look it up.
 """
 
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 
 
 class SafeFilterChangeList(ChangeList):
@@ -27,8 +33,36 @@ class SafeFilterChangeList(ChangeList):
 class SafeFilterAdminMixin:
     """A base of `ClinicModelAdmin`: the changelist, whatever it is, refuses bad dates."""
 
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        return {
+            name: value
+            for name, value in initial.items()
+            if _valid_initial(self.model, name, value)
+        }
+
     def get_changelist(self, request, **kwargs):
         changelist = super().get_changelist(request, **kwargs)
         if issubclass(changelist, SafeFilterChangeList):
             return changelist
         return type(f"Safe{changelist.__name__}", (SafeFilterChangeList, changelist), {})
+
+
+def _valid_initial(model, name: str, value) -> bool:
+    """Whether an initial value from the URL can stand for its field: related keys must be
+    keys of the related model (a comma-separated list for many-to-many); others are left to
+    the form, which shows its own message."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return True
+    if not field.is_relation or field.target_field is None:
+        return True
+    values = value.split(",") if field.many_to_many and isinstance(value, str) else [value]
+    target = field.target_field
+    try:
+        for one in values:
+            target.run_validators(target.to_python(one))
+    except (ValidationError, TypeError, ValueError):
+        return False
+    return True

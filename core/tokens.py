@@ -10,6 +10,8 @@ import hashlib
 import hmac
 import secrets
 
+from django.core import signing
+
 
 def token_new() -> str:
     """A fresh URL-safe token (43 characters, 256 bits)."""
@@ -26,3 +28,20 @@ def token_matches(stored_hash: str, token: str) -> bool:
     if not stored_hash:
         return False
     return hmac.compare_digest(stored_hash, token_hash(token))
+
+
+# --- Narrow link tokens --------------------------------------------------------------------
+# A manage link can move or cancel a booking, so it never goes where third-party code runs
+# (the deposit page loads Stripe.js, which can read the page's address and content). Such
+# pages get a token that grants one thing on one object: an HMAC of the object's reference
+# under the site's secret, salted by the purpose. Nothing is stored; the object's state
+# decides what the token still allows (a paid deposit cannot be paid again).
+
+
+def purpose_token(purpose: str, subject: str) -> str:
+    """The token for doing `purpose` (e.g. "pay-deposit") to `subject` (a reference)."""
+    return signing.Signer(salt=f"ashiatsu.{purpose}").signature(subject)
+
+
+def purpose_token_matches(purpose: str, subject: str, token: str) -> bool:
+    return hmac.compare_digest(purpose_token(purpose, subject), token or "")

@@ -2,8 +2,10 @@
 cards, packages and gift cards are read-only (they change only through `payments.services`,
 so every movement keeps its ledger row)."""
 
+from django import forms
 from django.contrib import admin
 
+from core.amounts import AmountField
 from core.model_admin import ClinicModelAdmin
 from payments.models import (
     CardOnFile,
@@ -17,8 +19,33 @@ from payments.models import (
 )
 
 
+class PaymentPolicyForm(forms.ModelForm):
+    """Fees typed in dollars and read strictly (`core.amounts`), kept in cents."""
+
+    no_show_fee_cents = AmountField(allow_zero=True, label="No-show fee ($)", initial=0)
+    late_cancel_fee_cents = AmountField(
+        allow_zero=True, label="Late-cancellation fee ($)", initial=0
+    )
+
+    class Meta:
+        model = PaymentPolicy
+        fields = [
+            "service", "deposit_kind", "deposit_value", "no_show_fee_cents",
+            "late_cancel_fee_cents",
+        ]  # fmt: skip
+
+
+class PackagePlanForm(forms.ModelForm):
+    price_cents = AmountField(label="Price ($)")
+
+    class Meta:
+        model = PackagePlan
+        fields = ["name", "style", "sessions", "price_cents", "active"]
+
+
 @admin.register(PaymentPolicy)
 class PaymentPolicyAdmin(ClinicModelAdmin):
+    form = PaymentPolicyForm
     list_display = [
         "service",
         "deposit_kind",
@@ -31,6 +58,7 @@ class PaymentPolicyAdmin(ClinicModelAdmin):
 
 @admin.register(PackagePlan)
 class PackagePlanAdmin(ClinicModelAdmin):
+    form = PackagePlanForm
     list_display = ["name", "style", "sessions", "price_cents", "active"]
 
 

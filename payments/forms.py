@@ -8,8 +8,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.amounts import AmountField
 from payments.models import DESK_METHODS, Method, PackagePlan
-from payments.money import normalise_code, parse_amount
+from payments.money import normalise_code
+from therapists.clinic_time import DayField
 
 # What Stripe.js hands back for a card (pm_...), or a test token localstripe knows.
 PAYMENT_METHOD_ID = re.compile(r"^pm_[A-Za-z0-9_]{1,100}$")
@@ -23,15 +25,6 @@ def _helper(label: str, *, admin: bool = False) -> FormHelper:
     button.field_classes = "default" if admin else "btn btn-clinic btn-lg"
     helper.add_input(button)
     return helper
-
-
-class AmountField(forms.CharField):
-    def clean(self, value):
-        value = super().clean(value)
-        amount = parse_amount(value)
-        if amount is None:
-            raise ValidationError("Enter an amount in dollars and cents, such as 45 or 45.50.")
-        return amount
 
 
 class CodeField(forms.CharField):
@@ -117,12 +110,12 @@ class PackageSellForm(forms.Form):
 
 
 class DayForm(forms.Form):
-    date = forms.DateField(required=False)
+    date = DayField(required=False)
 
 
 class LedgerRangeForm(forms.Form):
-    start = forms.DateField(label="From")
-    end = forms.DateField(label="To (inclusive)")
+    start = DayField(label="From")
+    end = DayField(label="To (inclusive)")
 
     def clean(self):
         data = super().clean()

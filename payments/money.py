@@ -1,10 +1,11 @@
 """Pure money rules: amounts in integer cents, codes for gift cards and packages.
 
-No ORM and no Stripe here, so every rule is testable on plain values.
+No ORM and no Stripe here, so every rule is testable on plain values. Amounts people type
+are read by `core.amounts` (strictly: "12,50" is refused, never read as 1,250).
 """
 
 import secrets
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from bookings.models import REFERENCE_ALPHABET, hash_manage_token
 
@@ -20,18 +21,6 @@ def cents(price: Decimal) -> int:
 def format_cents(amount: int) -> str:
     sign = "-" if amount < 0 else ""
     return f"{sign}${abs(amount) // 100:,}.{abs(amount) % 100:02d}"
-
-
-def parse_amount(text: str) -> int | None:
-    """'45', '45.5', '$45.50' → cents; None for anything else (including zero or negative)."""
-    cleaned = (text or "").strip().replace("$", "").replace(",", "")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        return None
-    if not value.is_finite() or value <= 0 or value.as_tuple().exponent < -2 or value > 100_000:
-        return None
-    return cents(value)
 
 
 def deposit_cents(*, kind: str, value: int, price_cents: int) -> int:

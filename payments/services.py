@@ -306,9 +306,12 @@ def payment_refund(*, payment: Payment, reason: str, actor: AbstractBaseUser | N
 
 def deposits_settle_on_cancel(*, appointment_id: int, late: bool) -> int:
     """A cancellation inside the policy (before the client's cut-off, or by the clinic)
-    refunds the deposit in full; a late one keeps it towards the late-cancellation fee."""
+    refunds the deposit in full, and gives back the package session that paid for the
+    booking (a package pays the whole session, deposit included: the same rule); a late one
+    keeps both towards the late-cancellation fee. Returns the cents refunded."""
     if late:
         return 0
+    _package_session_return(appointment_id=appointment_id)
     refunded = 0
     deposits = Payment.objects.filter(
         appointment_id=appointment_id,
@@ -319,6 +322,41 @@ def deposits_settle_on_cancel(*, appointment_id: int, late: bool) -> int:
     for payment in deposits:
         refunded += payment_refund(payment=payment, reason="cancelled within the policy")
     return refunded
+
+
+def _package_session_return(*, appointment_id: int) -> Package | None:
+    """Put the session a cancelled booking took from a package back on it, once: the
+    redemption row goes (under its lock, so a retried task finds nothing to return) and
+    the ledger keeps both movements."""
+    with transaction.atomic():
+        redemption = (
+            PackageRedemption.objects.select_for_update()
+            .filter(appointment_id=appointment_id)
+            .select_related("appointment")
+            .first()
+        )
+        if redemption is None:
+            return None
+        package = (
+            Package.objects.select_for_update().select_related("plan").get(pk=redemption.package_id)
+        )
+        redemption.delete()
+        package.sessions_left += 1
+        package.save(update_fields=["sessions_left"])
+        _ledger(
+            kind=LedgerKind.REFUND,
+            method=Method.PACKAGE,
+            amount_cents=-(package.plan.price_cents // package.plan.sessions),
+            sessions=1,
+            package=package,
+            appointment=redemption.appointment,
+            description=(
+                f"Session of {package.plan.name} (…{package.code_hint}) given back: booking "
+                f"{redemption.appointment.reference} cancelled within the policy; "
+                f"{package.sessions_left} left"
+            ),
+        )
+    return package
 
 
 def deposit_outstanding(appointment: Appointment) -> int:

@@ -16,7 +16,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -55,7 +54,10 @@ logger = logging.getLogger(__name__)
 
 
 def _held_appointment(reference: str, token: str) -> Appointment:
-    """The appointment of this private link; 404 for a wrong reference or token alike."""
+    """The appointment of this deposit link; 404 for a wrong reference or token alike.
+    The token is the booking's pay token (`Appointment.pay_token`), which can pay the
+    deposit and nothing else; the manage token is not accepted here, so it never needs to
+    be in the address of a page that runs Stripe.js."""
     reference = reference.upper()
     if not is_reference(reference):
         raise Http404("No booking matches this link.")
@@ -64,7 +66,7 @@ def _held_appointment(reference: str, token: str) -> Appointment:
         .filter(reference=reference)
         .first()
     )
-    if appointment is None or not appointment.manage_token_matches(token):
+    if appointment is None or not appointment.pay_token_matches(token):
         raise Http404("No booking matches this link.")
     return appointment
 
@@ -82,9 +84,10 @@ def stripe_csp() -> dict:
     return config
 
 
-def _manage(appointment: Appointment, token: str) -> HttpResponse:
-    url = reverse("bookings:manage", args=[appointment.reference, token])
-    return redirect(f"{url}?new=1")
+def _deposit_done(request: HttpRequest, appointment: Appointment) -> HttpResponse:
+    """Nothing (more) to pay: what became of the booking, without Stripe.js and without the
+    manage link (the client has it in their e-mail and on the page they came from)."""
+    return render(request, "payments/deposit_done.html", {"appointment": appointment})
 
 
 @never_cache
@@ -100,7 +103,7 @@ def deposit(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     client's ticked consent), from a gift card, or with a package session."""
     appointment = _held_appointment(reference, token)
     if appointment.status != AppointmentStatus.AWAITING_DEPOSIT:
-        return _manage(appointment, token)
+        return _deposit_done(request, appointment)
     consent = services.card_consent_text(appointment)
     form = DepositForm(consent_text=consent)
     package_form = PackageCodeForm(prefix="package")
@@ -132,7 +135,7 @@ def deposit(request: HttpRequest, reference: str, token: str) -> HttpResponse:
         appointment.refresh_from_db(fields=["status"])
         if appointment.status != AppointmentStatus.AWAITING_DEPOSIT:
             messages.success(request, "Thank you: your deposit is paid and your time is booked.")
-            return _manage(appointment, token)
+            return redirect("payments:deposit", appointment.reference, token)
         if status == 200:
             messages.info(
                 request,
@@ -369,7 +372,12 @@ def day_takings(request: HttpRequest) -> HttpResponse:
     """The day's money by method, to reconcile the cash drawer, the card terminal and the
     Stripe payout, with every ledger row of the day."""
     form = DayForm(request.GET)
-    day = (form.cleaned_data.get("date") if form.is_valid() else None) or timezone.localdate()
+    status = 200
+    if not form.is_valid():
+        # A day that is no day (2026-02-30) or out of reach (9999-12-31): say so, show today.
+        messages.error(request, " ".join(form.errors["date"]))
+        status = 400
+    day = (form.cleaned_data.get("date") if status == 200 else None) or timezone.localdate()
     start, end = _day_bounds(day)
     entries = LedgerEntry.objects.filter(at__gte=start, at__lt=end)
     totals = {
@@ -395,7 +403,7 @@ def day_takings(request: HttpRequest) -> HttpResponse:
         prepaid=prepaid,
         entries=list(entries.select_related("appointment", "actor")),
     )
-    return render(request, "payments/staff_day.html", context)
+    return render(request, "payments/staff_day.html", context, status=status)
 
 
 def _sell_page(request: HttpRequest, form_class, *, title: str, sell) -> HttpResponse:
@@ -494,8 +502,9 @@ def ledger_csv(request: HttpRequest) -> HttpResponse:
     """The ledger for the accountant, one row per movement, for a date range (manager only)."""
     form = LedgerRangeForm(request.GET)
     if not form.is_valid():
+        problems = " ".join(message for messages in form.errors.values() for message in messages)
         return HttpResponse(
-            "Give start and end dates (YYYY-MM-DD), at most a year apart.",
+            f"Give start and end dates (YYYY-MM-DD), at most a year apart. {problems}",
             status=400,
             content_type="text/plain",
         )

@@ -17,6 +17,7 @@ It lives in `therapists`, the lowest app that shows times (the portal, the feed)
 
 import datetime as dt
 
+from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 
@@ -91,3 +92,18 @@ def moment_within_reach(moment: dt.datetime, *, now: dt.datetime | None = None) 
     never overflows, so this is safe to ask about 9999-12-31T23:59-14:00 (which cannot be
     converted to UTC or to the clinic's zone at all)."""
     return abs(moment - (now or timezone.now())) <= REACH
+
+
+class DayField(forms.DateField):
+    """A day in a form or a query string (`?date=`, `?start=`): YYYY-MM-DD only (the one
+    format every date input and link sends), within ten years of today, or a clear form
+    error. The one way a page reads a day, so none of them does arithmetic on 9999-12-31."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not date_within_reach(value):
+            raise forms.ValidationError(REACH_MESSAGE, code="out_of_reach")

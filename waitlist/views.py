@@ -1,6 +1,8 @@
 """Waitlist pages: join (when no slot suits), confirm the address from the e-mailed link,
 and accept or decline an offer from the e-mailed link. All work without JavaScript."""
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,6 +21,8 @@ from waitlist.forms import WaitlistForm
 from waitlist.models import WaitlistOffer
 from waitlist.services import WaitlistError, offer_accept, offer_decline, waitlist_join
 
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
+
 
 @ratelimit(
     group=rate_limits.WAITLIST_JOIN, key="ip", rate=rate_limits.waitlist_join_rate, method="POST"
@@ -28,7 +32,9 @@ def join(request: HttpRequest) -> HttpResponse:
     """One page: treatment, dates, therapist (optional), contact details and the intake."""
     data = request.POST if request.method == "POST" else None
     initial = {
-        key: request.GET.get(key) for key in ("service", "therapist") if request.GET.get(key)
+        key: request.GET[key]
+        for key in ("service", "therapist")
+        if SLUG.fullmatch(request.GET.get(key, ""))  # a slug, or nothing is preselected
     }
     wanted = WaitlistForm(data, initial=_initial_objects(initial), prefix="want")
     contact = ContactForm(data, prefix="contact")

@@ -10,6 +10,7 @@ refused date a 409: nothing is written in either case.
 """
 
 import datetime as dt
+import re
 
 from django.contrib import messages
 from django.contrib.admin import ModelAdmin
@@ -30,6 +31,8 @@ from bookings.services import TAKEN, BookingError
 from core.clock import clinic_tz
 
 REPLACE_PREFIX = "replace-"
+
+CLIENT_KEY = re.compile(r"[1-9][0-9]{0,17}")
 
 
 def _plan_url(plan: TreatmentPlan) -> str:
@@ -147,6 +150,10 @@ def _initial(request: HttpRequest) -> dict:
         for key in ("client", "service", "therapist", "date", "time")
         if request.GET.get(key)
     )
+    # The client box looks its initial value up by key: anything but a key (?client=x,
+    # a number past the column) preselects nobody instead of failing the page.
+    if "client" in initial and not CLIENT_KEY.fullmatch(initial["client"]):
+        del initial["client"]
     return initial
 
 

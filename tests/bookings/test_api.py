@@ -637,6 +637,7 @@ class TestDocumentation:
             "/api/availability",
             "/api/bookings",
             "/api/bookings/{reference}/cancel",
+            "/api/intake/questions",
         }
         responses = schema["paths"]["/api/bookings"]["post"]["responses"]
         assert {"201", "404", "409", "422"} <= set(responses)

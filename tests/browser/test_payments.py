@@ -72,7 +72,7 @@ def test_a_client_pays_the_deposit_then_the_desk_charges_the_no_show_fee(
         lambda route: route.fulfill(body=FAKE_STRIPE_JS, content_type="application/javascript"),
     )
     appointment = held_booking.appointment
-    page.goto(f"/pay/{appointment.reference}/{held_booking.manage_token}/")
+    page.goto(f"/pay/{appointment.reference}/{appointment.pay_token}/")
     expect(
         page.get_by_role("heading", name="Pay the deposit to confirm your booking")
     ).to_be_visible()

@@ -280,7 +280,7 @@ class TestClientRights:
         (chart,) = export["session_charts"]
         assert chart["appointment"] == appointment.reference
         assert chart["regions"][0]["region"] == "neck"
-        assert ChartAccess.objects.filter(user=user, where="export").count() == 1
+        assert ChartAccess.objects.filter(user=user, where="client data export").count() == 1
 
 
 def test_retention_empties_the_charts_of_sessions_past_the_retention_period():

@@ -44,7 +44,9 @@ def held(clinic):
 
 
 def deposit_url(booked):
-    return reverse("payments:deposit", args=[booked.appointment.reference, booked.manage_token])
+    return reverse(
+        "payments:deposit", args=[booked.appointment.reference, booked.appointment.pay_token]
+    )
 
 
 def staff_user(role: str | None, **fields):
@@ -79,15 +81,14 @@ class TestDepositPage:
         response = client.post(
             deposit_url(booked), {"payment_method": "pm_card_visa", "save_card": "on"}
         )
-        manage = reverse(
-            "bookings:manage", args=[booked.appointment.reference, booked.manage_token]
-        )
-        assert response.status_code == 302 and response.url == f"{manage}?new=1"
+        assert response.status_code == 302 and response.url == deposit_url(booked)
         booked.appointment.refresh_from_db()
         assert booked.appointment.status == AppointmentStatus.CONFIRMED
         assert booked.appointment.card_on_file.last4 == "4242"
-        # Paid: the page now only sends the client to their booking.
-        assert client.get(deposit_url(booked)).status_code == 302
+        # Paid: the page now only says so, without Stripe.js and without the manage link.
+        done = client.get(deposit_url(booked))
+        assert done.status_code == 200 and "You are booked" in done.text
+        assert "js.stripe.com" not in done.text and booked.manage_token not in done.text
 
     def test_a_declined_card_says_so_with_a_400_and_keeps_the_hold(self, client, clinic, stripe_on):
         booked = held(clinic)
