@@ -154,7 +154,9 @@ class ClearanceAdmin(ClinicModelAdmin):
         return form
 
     def get_changeform_initial_data(self, request):
-        return {"client": request.GET.get("client")}
+        """Only the client is preselected from the address (`?client=42`), and only when it
+        is a valid key (the base drops one that is not)."""
+        return {"client": super().get_changeform_initial_data(request).get("client")}
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
