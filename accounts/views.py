@@ -18,7 +18,7 @@ from django_ratelimit.decorators import ratelimit
 from accounts import services, session
 from accounts.forms import SignInForm
 from accounts.tasks import sign_in_link_task
-from bookings import clients, privacy, screening, series
+from bookings import clients, privacy, questionnaires, screening, series
 from bookings.models import Appointment, AppointmentStatus
 from core import rate_limits
 
@@ -95,7 +95,7 @@ def _answers(appointment: Appointment | None, record) -> list[tuple[str, str]]:
         if question.key not in answers:
             continue
         value = answers[question.key]
-        if question.kind == screening.CHOICE:
+        if question.kind == questionnaires.CHOICE:
             value = dict(question.choices).get(value, value)
         elif isinstance(value, bool):
             value = "Yes" if value else "No"

@@ -18,6 +18,8 @@ import statistics
 import sys
 import time
 
+from bookings import questionnaires
+
 RUNS = 15
 WARMUPS = 2
 TARGET_MEDIAN_MS = 200.0
@@ -119,7 +121,7 @@ def _seed_year(first_monday: dt.date, weeks: int) -> int:
             intakes = Intake.objects.bulk_create(
                 [
                     Intake(
-                        questionnaire_version=screening.QUESTIONNAIRE_VERSION,
+                        questionnaire_version=questionnaires.QUESTIONNAIRE_VERSION,
                         answers=screening.clear_answers(),
                         outcome=IntakeOutcome.NEEDS_CLEARANCE
                         if review < 0.05

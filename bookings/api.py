@@ -40,9 +40,12 @@ from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict,
 from pydantic_core import PydanticCustomError
 
 from bookings import (
+    answer_translation,
     api_intake,
     availability,
     body_regions,
+    booking_changes,
+    questionnaires,
     schedule_cache,
     schedule_catalog,
     screening,
@@ -91,7 +94,7 @@ api = NinjaAPI(
         "Services, therapists, free slots, booking with the back-health intake, and "
         "cancelling through the private manage token. Times are ISO-8601 with a UTC offset.\n\n"
         f"**Intake versions.** The health questions are versioned (today: version "
-        f"{screening.QUESTIONNAIRE_VERSION}); `GET /api/intake/questions?version=N` serves "
+        f"{questionnaires.QUESTIONNAIRE_VERSION}); `GET /api/intake/questions?version=N` serves "
         "version N's questions with the rules each answer triggers. A booking says which "
         "version its `intake` answers (`questionnaire_version`; left out: the version whose "
         "question keys the answers use). Older answers are carried over to today's questions "
@@ -202,7 +205,7 @@ class BookingIn(Schema):
         le=MAX_VERSION,
         description=(
             "The questionnaire version `intake` answers (see `GET /api/intake/questions`). "
-            f"Today's is {screening.QUESTIONNAIRE_VERSION}. Left out: the newest version whose "
+            f"Today's is {questionnaires.QUESTIONNAIRE_VERSION}. Left out: the newest version whose "
             "question keys hold every answer (clients from before versions were named send "
             "version 1/2 keys such as `pregnant`). Older answers are carried over where they "
             "mean the same today, else 422 `questionnaire_outdated` with today's questions."
@@ -211,7 +214,7 @@ class BookingIn(Schema):
     intake: dict[str, Answer] = Field(
         description=(
             "Every question of the intake, keyed as `GET /api/intake/questions` lists them "
-            f"(version {screening.QUESTIONNAIRE_VERSION}: e.g. `pregnancy`). Dated answers are "
+            f"(version {questionnaires.QUESTIONNAIRE_VERSION}: e.g. `pregnancy`). Dated answers are "
             "YYYY-MM-DD strings, required only when the answer before them asks "
             "(`spinal_surgery_date` when `spinal_surgery` is `within_12_months`, "
             "`fracture_date` when `fracture_recent` is true, `pregnancy_end_date` when "
@@ -305,7 +308,7 @@ class OutdatedOut(ErrorOut):
 
 class QuestionsQuery(Schema):
     version: int = Field(
-        screening.QUESTIONNAIRE_VERSION,
+        questionnaires.QUESTIONNAIRE_VERSION,
         ge=1,
         le=MAX_VERSION,
         description="The questionnaire version; default today's.",
@@ -520,7 +523,7 @@ UNKNOWN_VERSION = "unknown_questionnaire_version"
 
 
 def _unknown_version(version: int, status: int, field: str) -> ApiError:
-    known = ", ".join(map(str, sorted(screening.QUESTIONNAIRES)))
+    known = ", ".join(map(str, sorted(questionnaires.QUESTIONNAIRES)))
     detail = f"There is no questionnaire version {version}; the versions are {known}."
     return ApiError(status, detail, code=UNKNOWN_VERSION, errors={field: detail})
 
@@ -528,28 +531,28 @@ def _unknown_version(version: int, status: int, field: str) -> ApiError:
 def _current_answers(payload: BookingIn) -> dict[str, Any]:
     """The intake as answers to today's questionnaire: today's as they are, an older
     version's checked under its own questions first (so a malformed old answer is named by
-    its old key) and then carried over by `screening.translate_answers`, the one table."""
-    version = payload.questionnaire_version or screening.answers_version(payload.intake)
-    if version not in screening.QUESTIONNAIRES:
+    its old key) and then carried over by `answer_translation.translate_answers`, the one table."""
+    version = payload.questionnaire_version or answer_translation.answers_version(payload.intake)
+    if version not in questionnaires.QUESTIONNAIRES:
         raise _unknown_version(version, 422, "questionnaire_version")
-    if version == screening.QUESTIONNAIRE_VERSION:
+    if version == questionnaires.QUESTIONNAIRE_VERSION:
         return payload.intake
     try:
         old = screening.validate_answers(payload.intake, version=version, today=clinic_today())
-        return screening.translate_answers(old, version=version)
+        return answer_translation.translate_answers(old, version=version)
     except screening.InvalidAnswers as error:
         errors = {_intake_field(key): message for key, message in error.errors.items()}
         raise _invalid(errors, code=services.INVALID_INTAKE) from error
-    except screening.QuestionnaireOutdated as error:
+    except answer_translation.QuestionnaireOutdated as error:
         raise ApiError(
             422,
             f"These answers are to questionnaire version {version}, and some of them do not "
-            f"answer today's questions (version {screening.QUESTIONNAIRE_VERSION}). Ask the "
+            f"answer today's questions (version {questionnaires.QUESTIONNAIRE_VERSION}). Ask the "
             "questions below and send their answers with questionnaire_version "
-            f"{screening.QUESTIONNAIRE_VERSION}.",
+            f"{questionnaires.QUESTIONNAIRE_VERSION}.",
             code=OUTDATED,
             errors={_intake_field(k): why for k, why in error.untranslatable.items()},
-            questionnaire_version=screening.QUESTIONNAIRE_VERSION,
+            questionnaire_version=questionnaires.QUESTIONNAIRE_VERSION,
             questions=api_intake.questions(),
         ) from error
 
@@ -761,7 +764,7 @@ def cancel_booking(request: HttpRequest, reference: str, payload: CancelIn):
     if appointment is None or not appointment.manage_token_matches(payload.token):
         raise _not_found("No booking matches this reference and token.")
     try:
-        appointment = services.booking_cancel(
+        appointment = booking_changes.booking_cancel(
             appointment=appointment, reason="Cancelled by the client through the API"
         )
     except services.BookingError as error:
@@ -779,7 +782,7 @@ def intake_questions(request: HttpRequest, params: Query[QuestionsQuery]):
     language (Accept-Language), each with the rules its answers trigger and the words the
     client is told. An older version also lists how its answers are carried over to today's
     questions. 404 `unknown_questionnaire_version` for a version that never existed."""
-    if params.version not in screening.QUESTIONNAIRES:
+    if params.version not in questionnaires.QUESTIONNAIRES:
         raise _unknown_version(params.version, 404, "version")
     return api_intake.describe(params.version)
 

@@ -11,7 +11,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
-from bookings import screening
+from bookings import answer_translation, questionnaires, screening
 
 DAY_PLACEHOLDER = "{day}"
 
@@ -83,15 +83,15 @@ class QuestionnaireOut(Schema):
     )
 
 
-def _answers_of(question: screening.Question) -> list[Any]:
-    if question.kind == screening.BOOL:
+def _answers_of(question: questionnaires.Question) -> list[Any]:
+    if question.kind == questionnaires.BOOL:
         return [True, False]
-    if question.kind == screening.CHOICE:
+    if question.kind == questionnaires.CHOICE:
         return [value for value, _label in question.choices]
     return []
 
 
-def _rules(form: screening.Questionnaire, question: screening.Question) -> list[dict]:
+def _rules(form: questionnaires.Questionnaire, question: questionnaires.Question) -> list[dict]:
     """The rules of `question`, one per answer that triggers one (found by asking each rule
     about each possible answer, so this can never disagree with the rules themselves)."""
     out: list[dict] = []
@@ -112,7 +112,7 @@ def _rules(form: screening.Questionnaire, question: screening.Question) -> list[
                 out.append(
                     {
                         "answer": answer,
-                        "outcome": screening.DECLINED,
+                        "outcome": questionnaires.DECLINED,
                         "light_pressure_only": False,
                         "reason": reason,
                         "until": dated.wait.phrase,
@@ -123,12 +123,12 @@ def _rules(form: screening.Questionnaire, question: screening.Question) -> list[
     return out
 
 
-def _question(form: screening.Questionnaire, question: screening.Question) -> dict:
+def _question(form: questionnaires.Questionnaire, question: questionnaires.Question) -> dict:
     return {
         "key": question.key,
         "text": str(question.text),
         "kind": question.kind,
-        "required": question.kind != screening.REGIONS,
+        "required": question.kind != questionnaires.REGIONS,
         "choices": [{"value": value, "label": str(label)} for value, label in question.choices],
         "help_text": str(question.help_text),
         "asked_when": (
@@ -141,7 +141,7 @@ def _question(form: screening.Questionnaire, question: screening.Question) -> di
 
 
 def _translations(version: int) -> list[dict]:
-    table = screening.TRANSLATIONS.get(version, {})
+    table = answer_translation.TRANSLATIONS.get(version, {})
     return [
         {
             "question": key,
@@ -152,7 +152,7 @@ def _translations(version: int) -> list[dict]:
     ]
 
 
-def questions(version: int = screening.QUESTIONNAIRE_VERSION) -> list[dict]:
+def questions(version: int = questionnaires.QUESTIONNAIRE_VERSION) -> list[dict]:
     form = screening.questionnaire(version)
     return [_question(form, question) for question in form.questions]
 
@@ -161,8 +161,8 @@ def describe(version: int) -> dict:
     """Questionnaire `version` as `QuestionnaireOut`; `screening.InvalidAnswers` if unknown."""
     return {
         "version": version,
-        "current_version": screening.QUESTIONNAIRE_VERSION,
-        "current": version == screening.QUESTIONNAIRE_VERSION,
+        "current_version": questionnaires.QUESTIONNAIRE_VERSION,
+        "current": version == questionnaires.QUESTIONNAIRE_VERSION,
         "questions": questions(version),
         "translations": _translations(version),
     }

@@ -3,7 +3,7 @@
 A withdrawn clearance stays on the record with who withdrew it, why and when (the history
 of what was relied on is kept), but it covers no session from then on
 (`clearances.covering_clearance` skips it). Every session still to come on the client's
-record is held to the rule again (`services.session_restrict`): one that another clearance
+record is held to the rule again (`session_status.session_restrict`): one that another clearance
 still covers keeps going, with that clearance's scope; a confirmed one that nothing covers
 goes back to review through the one status change, and the client and the clinic are told
 as when a re-confirmed intake sends a session back. Sessions that already started keep
@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import clearances, services
+from bookings import clearances, session_status
 from bookings.models import Appointment, AppointmentStatus, Clearance
 from core.clock import localise
 
@@ -78,7 +78,7 @@ def clearance_withdraw(
         # Again: a booking that relied on this clearance may have committed while we waited.
         for appointment in to_come():
             was = appointment.status
-            services.session_restrict(
+            session_status.session_restrict(
                 appointment=appointment, actor=by, now=now, clearance_withdrawn=clearance.pk
             )
             if was != appointment.status:

@@ -8,7 +8,7 @@ letter if there is one. The rules, in one place:
 
 - **Approving** a booking held for review needs a clearance on the booking's client record
   that is valid on the session's date (clinic time) and covers every condition that held it
-  (`approval_refusal`); `bookings.services.intake_approve` asks, so every entry point obeys.
+  (`approval_refusal`); `bookings.intake_review.intake_approve` asks, so every entry point obeys.
 - **Skipping review**: a later booking of the same person whose intake needs clearance is
   confirmed at once while a clearance covers it (`session_restriction`), with the
   clearance's scope applied (light pressure) and the clearance named in the history. Only for
@@ -50,7 +50,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import connection, transaction
 from PIL import Image, UnidentifiedImageError
 
-from bookings import screening
+from bookings import questionnaires, screening
 from bookings.models import (
     Appointment,
     Clearance,
@@ -102,8 +102,8 @@ def conditions_needing_clearance(answers: Mapping[str, Any]) -> list[str]:
     return list(
         dict.fromkeys(
             rule.key
-            for rule in screening.RULES
-            if rule.outcome == screening.NEEDS_CLEARANCE
+            for rule in questionnaires.RULES
+            if rule.outcome == questionnaires.NEEDS_CLEARANCE
             and rule.key in answers
             and rule.applies(answers[rule.key])
         )

@@ -1,6 +1,6 @@
 """Forms of the booking flow. They describe shape; the rules live in `screening` and `services`.
 
-The intake form is generated from `screening.QUESTIONS`, so a question added there appears
+The intake form is generated from `questionnaires.QUESTIONS`, so a question added there appears
 here, in the API and in the stored answers at once. Yes/no questions are radio buttons with no
 default: "every answer is required" means the client must actively answer each one.
 """
@@ -15,7 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from bookings import screening
+from bookings import questionnaires, screening
 from bookings.validators import validate_person_name
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -66,22 +66,22 @@ class ContactForm(forms.Form):
         return phone
 
 
-def _field_for(question: screening.Question) -> forms.Field:
+def _field_for(question: questionnaires.Question) -> forms.Field:
     common = {"label": question.text, "help_text": question.help_text}
-    if question.kind == screening.DATE:
+    if question.kind == questionnaires.DATE:
         # Optional as a form field: the screening requires it only when the answer before
         # it says so (a client who answers "no" never sees it with JavaScript on, and
         # can leave it empty without).
         return forms.DateField(
             required=False, widget=forms.DateInput(attrs={"type": "date"}), **common
         )
-    if question.kind == screening.BOOL:
+    if question.kind == questionnaires.BOOL:
         return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)
-    if question.kind == screening.CHOICE:
+    if question.kind == questionnaires.CHOICE:
         return forms.ChoiceField(choices=question.choices, widget=forms.RadioSelect, **common)
-    if question.kind == screening.MUST_BE_TRUE:
+    if question.kind == questionnaires.MUST_BE_TRUE:
         return forms.BooleanField(required=True, **common)
-    if question.kind == screening.REGIONS:
+    if question.kind == questionnaires.REGIONS:
         return forms.MultipleChoiceField(
             required=False,
             choices=question.choices,
@@ -90,7 +90,7 @@ def _field_for(question: screening.Question) -> forms.Field:
         )
     return forms.CharField(
         required=False,
-        max_length=screening.TEXT_MAX_LENGTH,
+        max_length=questionnaires.TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         **common,
     )
@@ -107,7 +107,7 @@ class IntakeForm(forms.Form):
     def __init__(self, *args, on: dt.date | None = None, today: dt.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.on, self.today = on, today
-        for question in screening.QUESTIONS:
+        for question in questionnaires.QUESTIONS:
             self.fields[question.key] = _field_for(question)
             if question.asked_when:
                 # static/js/intake-dates.js hides the date until the answer asks for it.
@@ -125,9 +125,9 @@ class IntakeForm(forms.Form):
         self.helper.layout = Layout(
             *(
                 Field(q.key, template="bookings/_body_map_field.html")
-                if q.kind == screening.REGIONS
+                if q.kind == questionnaires.REGIONS
                 else q.key
-                for q in screening.QUESTIONS
+                for q in questionnaires.QUESTIONS
             )
         )
         self.screening: screening.Screening | None = None
@@ -136,26 +136,26 @@ class IntakeForm(forms.Form):
     def initial_from_answers(answers: dict[str, Any]) -> dict[str, Any]:
         """Form initial values from stored answers (going back a step keeps them)."""
         initial = {}
-        for question in screening.QUESTIONS:
+        for question in questionnaires.QUESTIONS:
             value = answers.get(question.key)
-            if question.kind == screening.BOOL and isinstance(value, bool):
+            if question.kind == questionnaires.BOOL and isinstance(value, bool):
                 value = _form_value(value)
-            if question.kind == screening.DATE:
+            if question.kind == questionnaires.DATE:
                 value = screening.event_day(value) if _is_iso_day(value) else None
-            if question.kind == screening.CHOICE and value not in dict(question.choices):
+            if question.kind == questionnaires.CHOICE and value not in dict(question.choices):
                 value = None  # an older version's answer (or none): asked afresh
             initial[question.key] = value
         return initial
 
     def answers(self) -> dict[str, Any]:
         data = {}
-        for question in screening.QUESTIONS:
+        for question in questionnaires.QUESTIONS:
             value = self.cleaned_data.get(question.key)
-            if question.kind == screening.BOOL:
+            if question.kind == questionnaires.BOOL:
                 value = value == "yes"
-            if question.kind == screening.REGIONS:
+            if question.kind == questionnaires.REGIONS:
                 value = list(value or [])
-            if question.kind == screening.DATE:
+            if question.kind == questionnaires.DATE:
                 data[question.key] = value.isoformat() if value else None
                 continue
             data[question.key] = value if value is not None else ""

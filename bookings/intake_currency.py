@@ -3,7 +3,7 @@
 A returning client may start from their last answers and confirm or change each one, but the
 whole questionnaire is answered afresh at least once a year (`INTAKE_REANSWER_DAYS`, 365 by
 default: backs, medicines and pregnancies change) and whenever the questionnaire itself
-changed (`screening.QUESTIONNAIRE_VERSION`: old answers do not answer new questions). The
+changed (`questionnaires.QUESTIONNAIRE_VERSION`: old answers do not answer new questions). The
 one rule: the booking form's pre-fill and the re-confirmation link both ask it.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from bookings import screening
+from bookings import questionnaires
 from bookings.models import Intake
 
 CURRENT = ""
@@ -47,7 +47,7 @@ def intake_currency(intake: Intake | None, *, now: dt.datetime | None = None) ->
     answer the full questionnaire again. The age counts from when the answers were given."""
     if intake is None:
         return Currency(TOO_OLD)
-    if intake.questionnaire_version != screening.QUESTIONNAIRE_VERSION:
+    if intake.questionnaire_version != questionnaires.QUESTIONNAIRE_VERSION:
         return Currency(OUTDATED_VERSION)
     now = now or timezone.now()
     if now - intake.created_at > dt.timedelta(days=settings.INTAKE_REANSWER_DAYS):

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from bookings import reconfirmation, screening
+from bookings import questionnaires, reconfirmation, screening
 from bookings.forms import IntakeForm
 from bookings.intake_currency import intake_currency
 from bookings.models import AppointmentEvent, ReconfirmationLink
@@ -92,8 +92,8 @@ def reconfirm(request: HttpRequest, token: str) -> HttpResponse:
     answers = reconfirmation.reconfirm_page_answers(link=link)
     rows = [
         (question.text, screening.answer_text(question, answers.get(question.key)))
-        for question in screening.QUESTIONS
-        if question.kind != screening.MUST_BE_TRUE
+        for question in questionnaires.QUESTIONS
+        if question.kind != questionnaires.MUST_BE_TRUE
     ]
     appointment = link.appointment
     return render(
@@ -139,8 +139,8 @@ def reconfirm_change(request: HttpRequest, token: str) -> HttpResponse:
         answers = {}
         if currency.is_current:
             answers = reconfirmation.reconfirm_page_answers(link=link)
-            for question in screening.QUESTIONS:
-                if question.kind == screening.MUST_BE_TRUE:
+            for question in questionnaires.QUESTIONS:
+                if question.kind == questionnaires.MUST_BE_TRUE:
                     answers.pop(question.key, None)
         form = IntakeForm(initial=IntakeForm.initial_from_answers(answers))
     form.helper.inputs[0].value = "Save my answers"

@@ -38,7 +38,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import clearances, notifications, privacy, screening
+from bookings import clearances, notifications, privacy, questionnaires, screening
+from bookings.booking_changes import booking_cancel_for_safety
 from bookings.intake_currency import intake_currency
 from bookings.models import (
     Appointment,
@@ -49,11 +50,8 @@ from bookings.models import (
     IntakeRevision,
     ReconfirmationLink,
 )
-from bookings.services import (
-    BookingError,
-    appointment_status_change,
-    booking_cancel_for_safety,
-)
+from bookings.services import BookingError
+from bookings.session_status import appointment_status_change
 from core.clock import clinic_today
 
 VIA_LINK = "client link"
@@ -282,7 +280,7 @@ def answer_changes(before: dict[str, Any], after: dict[str, Any]) -> list[Answer
             screening.answer_text(q, before.get(q.key)),
             screening.answer_text(q, after.get(q.key)),
         )
-        for q in screening.QUESTIONS
+        for q in questionnaires.QUESTIONS
         if before.get(q.key) != after.get(q.key)
     ]
 

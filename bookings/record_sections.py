@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from bookings import clearances, screening
+from bookings import clearances, questionnaires, screening
 from bookings.models import Appointment, Client, IntakeAccess
 from bookings.privacy import may_read_full_intake
 from core.clock import clinic_tz
@@ -65,8 +65,8 @@ def _visit_rows(user, appointments: Sequence[Appointment]) -> list[dict]:
                 "readable": readable,
                 "answers": [
                     (q.text, screening.answer_text(q, answers.get(q.key)))
-                    for q in screening.QUESTIONS
-                    if q.key in answers and q.kind != screening.MUST_BE_TRUE
+                    for q in questionnaires.QUESTIONS
+                    if q.key in answers and q.kind != questionnaires.MUST_BE_TRUE
                 ],
                 "notes": list(appointment.notes.all()) if readable else [],
                 "note_count": len(appointment.notes.all()),

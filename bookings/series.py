@@ -36,7 +36,7 @@ Rules of a series, decided here once for every entry point (admin page, /account
 - Deposits: the `deposit_required` signal is asked once and applies to every session (each
   then waits for its own deposit, as a single online booking would); staff series never wait.
 - Cancelling the plan (`series_cancel`) cancels its future sessions through
-  `services.booking_cancel_locked` (same e-mails, refunds and slot_freed signals) in one
+  `booking_changes.booking_cancel_locked` (same e-mails, refunds and slot_freed signals) in one
   transaction, leaving past ones; cancelling one session (`booking_cancel`) leaves the rest.
 """
 
@@ -51,6 +51,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings import availability, clearances, screening
+from bookings.booking_changes import booking_cancel_locked
 from bookings.models import (
     Appointment,
     AppointmentEvent,
@@ -72,7 +73,6 @@ from bookings.services import (
     _lock,
     _record,
     _within_reach,
-    booking_cancel_locked,
     booking_write_locked,
     intake_screen,
     slot_find,

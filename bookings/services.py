@@ -1,4 +1,5 @@
-"""Booking, cancelling and rescheduling: the final say on every appointment.
+"""Booking: the final say on every new appointment, and the shared steps that changing one
+(`bookings.booking_changes`) reuses.
 
 Every entry point (booking pages, the JSON API, the admin, background tasks) books through
 these functions, so the rules hold everywhere. Each runs in one durable transaction that:
@@ -15,7 +16,7 @@ Nothing is written when a rule refuses, and e-mails go out only after commit.
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ from bookings import (
     clearances,
     clients,
     notifications,
+    questionnaires,
     reminders,
     schedule_catalog,
     screening,
@@ -43,10 +45,8 @@ from bookings.models import (
     BookingProof,
     Client,
     Intake,
-    IntakeOutcome,
     Room,
     Service,
-    SessionNote,
     TreatmentPlan,
 )
 from bookings.occupancy import Hold
@@ -231,7 +231,7 @@ def intake_screen(
     answers: Mapping[str, Any],
     on: dt.date | None = None,
     error: type[BookingError] = BookingError,
-    version: int = screening.QUESTIONNAIRE_VERSION,
+    version: int = questionnaires.QUESTIONNAIRE_VERSION,
     today: dt.date | None = None,
 ) -> screening.Screening:
     """Screen intake answers as a booking does, for a session on the local day `on`:
@@ -351,7 +351,7 @@ def booking_create(
     now: dt.datetime | None = None,
     hold: Hold | None = None,
     record: Client | None = None,
-    questionnaire_version: int = screening.QUESTIONNAIRE_VERSION,
+    questionnaire_version: int = questionnaires.QUESTIONNAIRE_VERSION,
     language: str = "",
 ) -> BookingResult:
     """Book `service` at `start` with `therapist` (None: any qualified, free therapist).
@@ -451,52 +451,23 @@ def booking_write_locked(
         client=clearance_record, day=clinic_today(start), result=result, answers=answers
     )
     clearance = restriction.clearance
-
-    def write() -> tuple[Appointment, str]:
-        intake = Intake.objects.create(
-            questionnaire_version=result.version,
-            answers=screening.validate_answers(answers, version=result.version),
-            outcome=result.outcome,
-            reasons=list(result.reasons),
-            effective_pressure=restriction.pressure,
-        )
-        appointment = Appointment(
-            client=(
-                client
-                if isinstance(client, Client)
-                else Client.objects.create(name=client.name, email=client.email, phone=client.phone)
-            ),
-            therapist=therapist,
+    appointment, token = _insert_guarded(
+        lambda: _write_appointment(
             service=service,
+            therapist=therapist,
             room_id=room_id,
-            intake=intake,
-            language=language,
             start=start,
-            end=start + service.duration,
-            occupied_until=start
-            + service.duration
-            + dt.timedelta(minutes=therapist.buffer_minutes),
-            status=(
-                AppointmentStatus.AWAITING_DEPOSIT
-                if awaiting_deposit
-                else AppointmentStatus.PENDING_REVIEW
-                if restriction.needs_review
-                else AppointmentStatus.CONFIRMED
-            ),
+            client=client,
+            answers=answers,
+            result=result,
+            restriction=restriction,
+            status=_first_status(awaiting_deposit=awaiting_deposit, restriction=restriction),
+            actor=actor,
+            now=now,
             treatment_plan=treatment_plan,
+            language=language,
         )
-        if isinstance(client, Client):
-            # Booked straight onto a record: by staff who chose it, or by its signed-in
-            # client (a series); either way the record's own (bookings/clients.py).
-            appointment.proven_by = (
-                BookingProof.CLINIC if _is_staff(actor) else BookingProof.SIGNED_IN
-            )
-            appointment.proven_at = now
-        token = appointment.set_manage_token()
-        appointment.save()
-        return appointment, token
-
-    appointment, token = _insert_guarded(write)
+    )
     if hold is not None and not hold.claim(appointment=appointment, now=now):
         raise BookingError(
             _(
@@ -516,479 +487,90 @@ def booking_write_locked(
         **dict(history or {}),
         **(_cleared(clearance) if clearance and not awaiting_deposit else {}),
     )
-    held = appointment.status == AppointmentStatus.PENDING_REVIEW
-    if awaiting_deposit:
-        # The therapist hears of it once the deposit is paid (booking_deposit_paid).
-        notifications.queue_appointment_email(
-            appointment, notifications.AWAITING_DEPOSIT, token=token
-        )
-    else:
-        notifications.queue_appointment_email(
-            appointment,
-            notifications.PENDING_REVIEW if held else notifications.CONFIRMED,
-            token=token,
-        )
-        notifications.queue_therapist_email(appointment, notifications.THERAPIST_NEW)
+    _announce_booked(appointment, token=token, awaiting_deposit=awaiting_deposit)
     reminders.reminder_schedule(appointment=appointment, now=now)
     return BookingResult(appointment=appointment, manage_token=token, screening=result)
 
 
-def _check_changeable(appointment: Appointment) -> None:
-    """Raise unless the booking can still change at all (not cancelled, completed...)."""
-    if not appointment.is_changeable:
-        raise BookingError(
-            _("This booking is %(status)s and cannot be changed.")
-            % {"status": str(appointment.get_status_display()).lower()},
-            code=NOT_CHANGEABLE,
-        )
+def _first_status(*, awaiting_deposit: bool, restriction: clearances.Restriction) -> str:
+    """A new booking waits for its deposit first, then for review when no clearance
+    covers it; otherwise it is confirmed at once."""
+    if awaiting_deposit:
+        return AppointmentStatus.AWAITING_DEPOSIT
+    if restriction.needs_review:
+        return AppointmentStatus.PENDING_REVIEW
+    return AppointmentStatus.CONFIRMED
 
 
-def _check_may_change(appointment: Appointment, actor, now: dt.datetime) -> bool:
-    """Raise unless `actor` may change the appointment now; True when staff overrode the
-    client cut-off."""
-    _check_changeable(appointment)
-    if appointment.client_can_change(now):
-        return False
-    if _is_staff(actor):
-        return True
-    raise BookingError(
-        _(
-            "Bookings can be changed online until %(cutoff)s before the start. "
-            "Please call the clinic."
-        )
-        % {"cutoff": wording.change_cutoff()},
-        code=TOO_LATE_TO_CHANGE,
-    )
-
-
-def booking_cancel(
+def _write_appointment(
     *,
-    appointment: Appointment,
-    actor: AbstractBaseUser | None = None,
-    reason: str = "",
-    now: dt.datetime | None = None,
-) -> Appointment:
-    """Cancel, which frees the slot. Clients (actor None) only until the cut-off; staff
-    any time before the session, with the override recorded."""
-    now = now or timezone.now()
-    with transaction.atomic(durable=True):
-        return booking_cancel_locked(appointment=appointment, actor=actor, reason=reason, now=now)
-
-
-def booking_cancel_locked(
-    *,
-    appointment: Appointment,
-    actor: AbstractBaseUser | None,
-    reason: str,
-    now: dt.datetime,
-    history: Mapping[str, Any] | None = None,
-) -> Appointment:
-    """`booking_cancel` inside the caller's open transaction (a series cancels its future
-    sessions in one transaction): lock, check, cancel, history, e-mails, reminder, and the
-    slot_freed / appointment_cancelled signals after commit."""
-    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-    override = _check_may_change(appointment, actor, now)
-    return _cancel(
-        appointment,
-        actor,
-        email=notifications.CANCELLED,
-        late=override,
-        override=override,
-        reason=reason[:500],
-        **dict(history or {}),
-    )
-
-
-def _cancel(
-    appointment: Appointment, actor, *, email: str, late: bool, **history: Any
-) -> Appointment:
-    """What every cancellation does once it is allowed: the status, the history line, the
-    client's e-mail (`email`: its kind) and the therapist's, the reminders withdrawn, and
-    after commit slot_freed and appointment_cancelled (`late`: whether a fee may apply)."""
-    appointment.status = AppointmentStatus.CANCELLED
-    appointment.save(update_fields=["status", "updated_at"])
-    _record(appointment, AppointmentEvent.Kind.CANCELLED, actor, **history)
-    notifications.queue_appointment_email(appointment, email)
-    notifications.queue_therapist_email(appointment, notifications.THERAPIST_CANCELLED)
-    reminders.reminder_cancel(appointment=appointment)
-    signals.slot_freed_after_commit(sender=Appointment)
-    _announce_cancelled(appointment, late=late)
-    return appointment
-
-
-def booking_cancel_for_safety(*, appointment: Appointment, reason: str) -> Appointment:
-    """Cancel because the client's own updated intake rules the session out (issue #13):
-    never a late cancellation whatever the hour (no fee, deposit refunded: `late=False`),
-    the client's cut-off does not apply, and the client gets the plain explanation instead
-    of the ordinary cancellation e-mail. Not durable: the re-confirmation calls it inside
-    the transaction that records the new intake, with `appointment` locked."""
-    _check_changeable(appointment)
-    return _cancel(
-        appointment,
-        None,
-        email=notifications.RECONFIRM_DECLINED,
-        late=False,
-        old=appointment.status,
-        reason=reason[:500],
-        safety="declined at re-confirmation",
-    )
-
-
-def booking_deposit_paid(*, appointment: Appointment) -> bool:
-    """The client paid the deposit: the held booking now counts (confirmed, or pending review
-    when the intake needs clearance). False when it no longer waits (the hold ran out, or it
-    was cancelled), so the caller must give the money back.
-
-    Not durable: the payments app calls it inside the transaction that records the payment,
-    so the payment and the confirmation commit together.
-    """
-    with transaction.atomic():
-        appointment = (
-            Appointment.objects.select_for_update(of=("self",))
-            .select_related("intake")
-            .get(pk=appointment.pk)
-        )
-        if appointment.status != AppointmentStatus.AWAITING_DEPOSIT:
-            return False
-        needs_clearance = appointment.intake.outcome == IntakeOutcome.NEEDS_CLEARANCE
-        clearance = clearances.clearance_for_appointment(appointment) if needs_clearance else None
-        needs_clearance = needs_clearance and clearance is None
-        if clearance is not None:
-            _apply_scope(appointment, clearance)
-        appointment.status = (
-            AppointmentStatus.PENDING_REVIEW if needs_clearance else AppointmentStatus.CONFIRMED
-        )
-        appointment.save(update_fields=["status", "updated_at"])
-        _record(
-            appointment,
-            AppointmentEvent.Kind.STATUS,
-            None,
-            old=AppointmentStatus.AWAITING_DEPOSIT,
-            new=appointment.status,
-            deposit="paid",
-            **(_cleared(clearance) if clearance else {}),
-        )
-        notifications.queue_appointment_email(
-            appointment,
-            notifications.PENDING_REVIEW if needs_clearance else notifications.CONFIRMED,
-        )
-        notifications.queue_therapist_email(appointment, notifications.THERAPIST_NEW)
-    return True
-
-
-def booking_release_unpaid(*, appointment: Appointment) -> bool:
-    """The deposit was not paid within the hold: cancel the booking, which frees the slot
-    (and offers it to the waitlist). False when another process got there first or the
-    deposit was paid meanwhile."""
-    with transaction.atomic():
-        appointment = (
-            Appointment.objects.select_for_update(skip_locked=True)
-            .filter(pk=appointment.pk, status=AppointmentStatus.AWAITING_DEPOSIT)
-            .first()
-        )
-        if appointment is None:
-            return False
-        appointment.status = AppointmentStatus.CANCELLED
-        appointment.save(update_fields=["status", "updated_at"])
-        _record(
-            appointment,
-            AppointmentEvent.Kind.CANCELLED,
-            None,
-            reason="The deposit was not paid in time",
-        )
-        notifications.queue_appointment_email(appointment, notifications.HOLD_EXPIRED)
-        reminders.reminder_cancel(appointment=appointment)
-        signals.slot_freed_after_commit(sender=Appointment)
-        _announce_cancelled(appointment, late=False)
-    return True
-
-
-def booking_reschedule(
-    *,
-    appointment: Appointment,
+    service: Service,
+    therapist: Therapist,
+    room_id: int,
     start: dt.datetime,
-    therapist: Therapist | None = None,
-    actor: AbstractBaseUser | None = None,
-    now: dt.datetime | None = None,
-) -> Appointment:
-    """Move to `start` (and `therapist`, default: the same one) atomically: if the new time
-    cannot be had, the booking keeps its old time and nothing changes."""
-    now = now or timezone.now()
-    start = _aware_utc(start)
-    _within_reach(start, now)
-    staff = _is_staff(actor)
-    with transaction.atomic(durable=True):
-        # of=("self",): lock only the appointment row. Locking the joined therapist and style
-        # rows here, before `_lock` takes rooms then therapists, would take locks in the
-        # opposite order to booking_create and deadlock against it.
-        appointment = (
-            Appointment.objects.select_for_update(of=("self",))
-            .select_related("service__style", "therapist", "intake")
-            .get(pk=appointment.pk)
-        )
-        override = _check_may_change(appointment, actor, now)
-        _rescreen_for_day(appointment, clinic_today(start))
-        new_therapist = therapist or appointment.therapist
-        candidates = _candidates(appointment.service, new_therapist)
-        _lock(appointment.service, candidates)
-        chosen, room_id = _find_slot(
-            service=appointment.service,
-            candidates=candidates,
-            start=start,
-            now=now,
-            rules=clinic_rules(min_notice=dt.timedelta(0) if staff else None),
-            ignore_appointment_id=appointment.pk,
-        )
-        old = {"start": appointment.start.isoformat(), "therapist": appointment.therapist.slug}
-        old_start, old_therapist = appointment.start, appointment.therapist
-        appointment.therapist = chosen
-        appointment.room_id = room_id
-        appointment.start = start
-        appointment.end = start + appointment.service.duration
-        appointment.occupied_until = appointment.end + dt.timedelta(minutes=chosen.buffer_minutes)
-        _insert_guarded(
-            lambda: appointment.save(
-                update_fields=["therapist", "room", "start", "end", "occupied_until", "updated_at"]
-            )
-        )
-        _record(
-            appointment,
-            AppointmentEvent.Kind.RESCHEDULED,
-            actor,
-            override=override,
-            old=old,
-            new={"start": start.isoformat(), "therapist": chosen.slug},
-        )
-        # The clearance that covered the old day may not cover the new one, or cover it
-        # with another scope.
-        session_restrict(appointment=appointment, actor=actor, now=now, moved=True)
-        notifications.queue_move_emails(
-            appointment, old_start=old_start, old_therapist=old_therapist
-        )
-        reminders.reminder_schedule(appointment=appointment, now=now)
-        signals.slot_freed_after_commit(sender=Appointment)
-    return appointment
-
-
-# --- After booking: status, review, notes ------------------------------------------------
-
-# Which statuses each status may be reached from. Cancelling goes through booking_cancel and
-# approving or declining a review through intake_approve / intake_decline.
-STATUS_TRANSITIONS = {
-    AppointmentStatus.CHECKED_IN: {AppointmentStatus.CONFIRMED},
-    AppointmentStatus.COMPLETED: {AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN},
-    AppointmentStatus.NO_SHOW: {AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN},
-    # Issue #13: a re-confirmed intake that newly needs clearance sends the session back to
-    # review before it starts (bookings/reconfirmation.py); nobody sets it by hand.
-    AppointmentStatus.PENDING_REVIEW: {AppointmentStatus.CONFIRMED},
-}
-# What staff and therapists set by hand (the admin's buttons, the portal's form).
-BY_HAND = (AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
-
-
-def _status_refusal(appointment: Appointment, status: str, now: dt.datetime) -> BookingError | None:
-    """Why `appointment` may not be given `status` at `now`, or None if it may."""
-    if status not in STATUS_TRANSITIONS:
-        return BookingError("That status cannot be set here.", code=INVALID_REQUEST)
-    if appointment.status not in STATUS_TRANSITIONS[status]:
-        return BookingError(
-            f"A booking that is {appointment.get_status_display().lower()} cannot be "
-            f"marked {AppointmentStatus(status).label.lower()}.",
-            code=NOT_CHANGEABLE,
-        )
-    if status == AppointmentStatus.CHECKED_IN and clinic_today(now) < clinic_today(
-        appointment.start
-    ):
-        return BookingError(
-            "A client can be checked in on the day of the session.", code=NOT_CHANGEABLE
-        )
-    if status == AppointmentStatus.PENDING_REVIEW:
-        if now >= appointment.start:
-            return BookingError("This session has already started.", code=NOT_CHANGEABLE)
-        return None
-    if status != AppointmentStatus.CHECKED_IN and now < appointment.start:
-        return BookingError("This session has not started yet.", code=NOT_CHANGEABLE)
-    return None
-
-
-def allowed_status_changes(
-    *, appointment: Appointment, now: dt.datetime | None = None, among: Iterable[str] | None = None
-) -> list[str]:
-    """The statuses `appointment` may be given at `now` (check in, completed, no-show), in
-    that order, optionally only `among` some. The one rule: the admin's buttons and the
-    portal's form offer these, and `appointment_set_status` refuses anything else."""
-    now = now or timezone.now()
-    wanted = set(BY_HAND if among is None else among)
-    return [
-        status
-        for status in STATUS_TRANSITIONS
-        if status in wanted and _status_refusal(appointment, status, now) is None
-    ]
-
-
-def appointment_set_status(
-    *,
-    appointment: Appointment,
-    status: str,
-    actor: AbstractBaseUser,
-    now: dt.datetime | None = None,
-) -> Appointment:
-    """Check a client in, mark the session completed or a no-show; recorded with who and when.
-
-    A session can be checked in from its day on, and completed or marked a no-show only once
-    it has started: nobody can "complete" tomorrow's session by mistake.
-    """
-    now = now or timezone.now()
-    if status not in BY_HAND:
-        raise BookingError("That status cannot be set here.", code=INVALID_REQUEST)
-    with transaction.atomic(durable=True):
-        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        return appointment_status_change(
-            appointment=appointment, status=status, actor=actor, now=now
-        )
-
-
-def appointment_status_change(
-    *,
-    appointment: Appointment,
+    client: ClientDetails | Client,
+    answers: Mapping[str, Any],
+    result: screening.Screening,
+    restriction: clearances.Restriction,
     status: str,
     actor: AbstractBaseUser | None,
     now: dt.datetime,
-    **details: Any,
-) -> Appointment:
-    """The status change itself, refused unless `allowed_status_changes` would offer it.
-    Not durable: call it inside the caller's transaction with `appointment` locked (the
-    re-confirmation changes the intake and the status in one transaction)."""
-    refusal = _status_refusal(appointment, status, now)
-    if refusal is not None:
-        raise refusal
-    previous = appointment.status
-    appointment.status = status
-    appointment.save(update_fields=["status", "updated_at"])
-    _record(appointment, AppointmentEvent.Kind.STATUS, actor, old=previous, new=status, **details)
-    return appointment
+    treatment_plan: TreatmentPlan | None,
+    language: str,
+) -> tuple[Appointment, str]:
+    """The rows of one booking: the screened intake, the client (a new row from
+    `ClientDetails`, or the existing record) and the appointment with its manage token."""
+    intake = Intake.objects.create(
+        questionnaire_version=result.version,
+        answers=screening.validate_answers(answers, version=result.version),
+        outcome=result.outcome,
+        reasons=list(result.reasons),
+        effective_pressure=restriction.pressure,
+    )
+    appointment = Appointment(
+        client=(
+            client
+            if isinstance(client, Client)
+            else Client.objects.create(name=client.name, email=client.email, phone=client.phone)
+        ),
+        therapist=therapist,
+        service=service,
+        room_id=room_id,
+        intake=intake,
+        language=language,
+        start=start,
+        end=start + service.duration,
+        occupied_until=start + service.duration + dt.timedelta(minutes=therapist.buffer_minutes),
+        status=status,
+        treatment_plan=treatment_plan,
+    )
+    if isinstance(client, Client):
+        # Booked straight onto a record: by staff who chose it, or by its signed-in
+        # client (a series); either way the record's own (bookings/clients.py).
+        appointment.proven_by = BookingProof.CLINIC if _is_staff(actor) else BookingProof.SIGNED_IN
+        appointment.proven_at = now
+    token = appointment.set_manage_token()
+    appointment.save()
+    return appointment, token
 
 
-def session_restrict(
-    *, appointment: Appointment, actor: AbstractBaseUser | None, now: dt.datetime, **details: Any
-) -> clearances.Restriction | None:
-    """Hold a booked session to `clearances.appointment_restriction` again, inside the
-    caller's transaction with `appointment` locked (a move to another day, a withdrawn
-    clearance): a confirmed session that needs clearance and that no clearance covers any
-    more goes back to review through `appointment_status_change`, and the client and the
-    clinic are told as when a re-confirmed intake sends it back; otherwise the pressure
-    becomes what the clearance covering it allows. `details` go into the history."""
-    if appointment.intake.outcome != IntakeOutcome.NEEDS_CLEARANCE:
-        return None
-    restriction = clearances.appointment_restriction(appointment)
-    if restriction is None:
-        return None
-    intake = appointment.intake
-    if restriction.pressure != intake.effective_pressure:
-        intake.effective_pressure = restriction.pressure
-        intake.save(update_fields=["effective_pressure"])
-    if restriction.needs_review and appointment.status == AppointmentStatus.CONFIRMED:
-        appointment_status_change(
-            appointment=appointment,
-            status=AppointmentStatus.PENDING_REVIEW,
-            actor=actor,
-            now=now,
-            clearance_review="no clearance covers it",
-            **details,
+def _announce_booked(appointment: Appointment, *, token: str, awaiting_deposit: bool) -> None:
+    """The client's e-mail for the new booking and, unless it waits for its deposit, the
+    therapist's (who hears of a held booking once the deposit is paid)."""
+    if awaiting_deposit:
+        notifications.queue_appointment_email(
+            appointment, notifications.AWAITING_DEPOSIT, token=token
         )
-        notifications.queue_appointment_email(appointment, notifications.CLEARANCE_REVIEW)
-        notifications.queue_staff_reconfirm_email(appointment, what="clearance")
-    return restriction
+        return
+    held = appointment.status == AppointmentStatus.PENDING_REVIEW
+    notifications.queue_appointment_email(
+        appointment,
+        notifications.PENDING_REVIEW if held else notifications.CONFIRMED,
+        token=token,
+    )
+    notifications.queue_therapist_email(appointment, notifications.THERAPIST_NEW)
 
 
 def _cleared(clearance) -> dict[str, Any]:
     """The history's note that a clearance on record spared the review."""
     return {"clearance": clearance.pk, "review": "not needed: clearance on record"}
-
-
-def _apply_scope(appointment: Appointment, clearance) -> None:
-    """A clearance's scope binds the session (light pressure only, say): the strictest of
-    the intake's own cap and the clearance's (`clearances.session_restriction`)."""
-    intake = appointment.intake
-    restriction = clearances.appointment_restriction(appointment)
-    pressure = clearances.scoped_pressure(
-        clearance, restriction.pressure if restriction else intake.effective_pressure
-    )
-    if pressure != intake.effective_pressure:
-        intake.effective_pressure = pressure
-        intake.save(update_fields=["effective_pressure"])
-
-
-def _review(appointment: Appointment, actor, *, approve: bool, note: str) -> Appointment:
-    with transaction.atomic(durable=True):
-        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if appointment.status != AppointmentStatus.PENDING_REVIEW:
-            raise BookingError("This booking is not waiting for review.", code=NOT_CHANGEABLE)
-        cleared = {}
-        if approve:
-            if refusal := clearances.approval_refusal(appointment):
-                raise BookingError(refusal, code=CLEARANCE_MISSING)
-            clearance = clearances.approving_clearance(appointment)
-            _apply_scope(appointment, clearance)
-            cleared = {"clearance": clearance.pk}
-        appointment.status = AppointmentStatus.CONFIRMED if approve else AppointmentStatus.CANCELLED
-        appointment.save(update_fields=["status", "updated_at"])
-        _record(
-            appointment,
-            AppointmentEvent.Kind.STATUS if approve else AppointmentEvent.Kind.CANCELLED,
-            actor,
-            old=AppointmentStatus.PENDING_REVIEW,
-            new=appointment.status,
-            review="approved" if approve else "declined",
-            note=note[:1000],
-            **cleared,
-        )
-        notifications.queue_appointment_email(
-            appointment, notifications.APPROVED if approve else notifications.REVIEW_DECLINED
-        )
-        if not approve:
-            notifications.queue_therapist_email(appointment, notifications.THERAPIST_CANCELLED)
-            reminders.reminder_cancel(appointment=appointment)
-            signals.slot_freed_after_commit(sender=Appointment)
-            _announce_cancelled(appointment, late=False)
-    return appointment
-
-
-def intake_approve(
-    *, appointment: Appointment, actor: AbstractBaseUser, note: str = ""
-) -> Appointment:
-    """Clinical staff clear a booking held for review: it becomes confirmed, the client is told.
-    Only with a clearance on the client's record that covers the session
-    (`bookings.clearances.approval_refusal`); its scope (light pressure) then applies."""
-    return _review(appointment, actor, approve=True, note=note)
-
-
-def intake_decline(
-    *, appointment: Appointment, actor: AbstractBaseUser, note: str = ""
-) -> Appointment:
-    """Clinical staff decide the session is not safe: it is cancelled (freeing the slot) and the
-    client is told, with the note as the explanation."""
-    return _review(appointment, actor, approve=False, note=note)
-
-
-def session_note_add(
-    *,
-    appointment: Appointment,
-    author: AbstractBaseUser,
-    work_done: str,
-    pressure_used: str,
-    client_response: str = "",
-) -> SessionNote:
-    """Keep the therapist's note of the session with the appointment (and in its history)."""
-    note = SessionNote(
-        appointment=appointment,
-        author=author,
-        work_done=work_done,
-        pressure_used=pressure_used,
-        client_response=client_response,
-    )
-    note.full_clean(exclude=["appointment", "author"])
-    with transaction.atomic():
-        note.save()
-        _record(appointment, AppointmentEvent.Kind.NOTE, author)
-    return note

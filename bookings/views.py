@@ -28,11 +28,13 @@ from bookings import (
     body_regions,
     clients,
     privacy,
+    questionnaires,
     schedule_cache,
     schedule_catalog,
     screening,
     series,
 )
+from bookings.booking_changes import booking_cancel, booking_reschedule
 from bookings.forms import ContactForm, DateForm, IntakeForm
 from bookings.guidance import what_to_bring
 from bookings.ics import appointment_calendar
@@ -45,13 +47,7 @@ from bookings.models import (
     is_reference,
 )
 from bookings.schedules import available_slots, clinic_rules, last_bookable_day
-from bookings.services import (
-    BookingError,
-    ClientDetails,
-    booking_cancel,
-    booking_create,
-    booking_reschedule,
-)
+from bookings.services import BookingError, ClientDetails, booking_create
 from core import rate_limits
 from core.clock import clinic_today
 from policy import rules
@@ -463,8 +459,8 @@ def _record_answers(request: HttpRequest) -> tuple[dict | None, str]:
     answers = privacy.read_own_intake_answers(
         appointment=latest, client=record, where="booking form, pre-filled intake"
     )
-    for question in screening.QUESTIONS:
-        if question.kind == screening.MUST_BE_TRUE:
+    for question in questionnaires.QUESTIONS:
+        if question.kind == questionnaires.MUST_BE_TRUE:
             answers.pop(question.key, None)
     return answers, ""
 

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from bookings import services as booking_services
+from bookings import booking_changes
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
 from payments import gateway, receipts
 from payments.models import (
@@ -247,7 +247,7 @@ def payment_succeeded(*, payment_intent: str) -> bool:
             actor=payment.recorded_by,
         )
         receipts.queue_receipt(payment)
-        if payment.kind == PaymentKind.DEPOSIT and not booking_services.booking_deposit_paid(
+        if payment.kind == PaymentKind.DEPOSIT and not booking_changes.booking_deposit_paid(
             appointment=payment.appointment
         ):
             refund_late_deposit = payment.pk
@@ -582,7 +582,7 @@ def package_redeem(*, code: str, appointment: Appointment, actor=None) -> Packag
             actor=actor,
         )
         if appointment.status == AppointmentStatus.AWAITING_DEPOSIT:
-            booking_services.booking_deposit_paid(appointment=appointment)
+            booking_changes.booking_deposit_paid(appointment=appointment)
     return package
 
 
@@ -687,7 +687,7 @@ def gift_card_pay_deposit(*, appointment: Appointment, code: str, amount_cents: 
             ).update(payment=payment)
             receipts.queue_receipt(payment)
             if deposit_outstanding(appointment) <= 0:
-                booking_services.booking_deposit_paid(appointment=appointment)
+                booking_changes.booking_deposit_paid(appointment=appointment)
     except IntegrityError as error:
         raise PaymentError("A gift card has already paid part of this deposit.") from error
     return taken
@@ -711,5 +711,5 @@ def deposit_holds_expire(*, now: dt.datetime | None = None) -> int:
             created_at__gte=cutoff,
         ).exists():
             continue  # a card payment started just now: give Stripe a chance to answer
-        released += booking_services.booking_release_unpaid(appointment=appointment)
+        released += booking_changes.booking_release_unpaid(appointment=appointment)
     return released

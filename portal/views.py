@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from bookings import body_regions, clearances, screening, workload
+from bookings import body_regions, clearances, questionnaires, screening, workload
 from bookings.models import (
     Appointment,
     AppointmentEvent,
@@ -35,12 +35,8 @@ from bookings.models import (
     SessionNote,
 )
 from bookings.privacy import may_read_client_history, read_intake_answers
-from bookings.services import (
-    BookingError,
-    allowed_status_changes,
-    appointment_set_status,
-    session_note_add,
-)
+from bookings.services import BookingError
+from bookings.session_status import allowed_status_changes, appointment_set_status, session_note_add
 from charts.portal import chart_context
 from core.clock import clinic_today
 from portal.feeds import feed_appointments, therapist_calendar, therapist_for_token
@@ -221,18 +217,18 @@ def _appointment_for(therapist: Therapist, reference: str) -> Appointment:
     )
 
 
-def _answer_label(question: screening.Question, value: Any) -> str:
+def _answer_label(question: questionnaires.Question, value: Any) -> str:
     if value is None:
         return "Not asked"
-    if question.kind in (screening.BOOL, screening.MUST_BE_TRUE):
+    if question.kind in (questionnaires.BOOL, questionnaires.MUST_BE_TRUE):
         return "Yes" if value else "No"
-    if question.kind == screening.CHOICE:
+    if question.kind == questionnaires.CHOICE:
         return dict(question.choices).get(value, str(value))
     return value or "—"
 
 
 def _answer_rows(
-    answers: dict[str, Any], version: int = screening.QUESTIONNAIRE_VERSION
+    answers: dict[str, Any], version: int = questionnaires.QUESTIONNAIRE_VERSION
 ) -> list[dict]:
     """Each question of the intake's own questionnaire version with its answer, flagged
     where a screening rule (dated ones too, and their dates) fired on it."""
@@ -245,8 +241,8 @@ def _answer_rows(
                 rule.key == question.key and value is not None and rule.applies(value)
                 for rule in (*form.rules, *form.dated_rules)
             )
-            or (question.kind == screening.TEXT and bool(value))
-            or (question.kind == screening.DATE and bool(value))
+            or (question.kind == questionnaires.TEXT and bool(value))
+            or (question.kind == questionnaires.DATE and bool(value))
         )
         rows.append(
             {"question": question.text, "answer": _answer_label(question, value), "flag": flagged}

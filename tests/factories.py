@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from bookings import screening
+from bookings import questionnaires, screening
 from bookings.models import (
     Appointment,
     AppointmentStatus,
@@ -118,9 +118,9 @@ class IntakeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Intake
 
-    questionnaire_version = screening.QUESTIONNAIRE_VERSION
+    questionnaire_version = questionnaires.QUESTIONNAIRE_VERSION
     answers = factory.LazyFunction(screening.clear_answers)
-    outcome = screening.CLEAR
+    outcome = questionnaires.CLEAR
     reasons = factory.LazyFunction(list)
     effective_pressure = "medium"
 

@@ -31,7 +31,7 @@ from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
 
-from bookings import screening
+from bookings import questionnaires, screening
 from bookings.models import Client, Service
 from bookings.schedules import available_slots, last_bookable_day
 from bookings.services import (
@@ -119,7 +119,7 @@ def waitlist_join(
             email=client.email,
             phone=client.phone,
             answers=screening.validate_answers(answers, today=today),
-            questionnaire_version=screening.QUESTIONNAIRE_VERSION,
+            questionnaire_version=questionnaires.QUESTIONNAIRE_VERSION,
             status=EntryStatus.PENDING,
             client_address=client_address,
             language=client_language(language),

@@ -27,6 +27,7 @@ from bookings.admin_views.common import (
     _with_appointment,
     local,
 )
+from bookings.booking_changes import booking_cancel, booking_reschedule
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
 from bookings.privacy import intake_list_read, may_read_full_intake
 from bookings.reconfirmation import (
@@ -34,13 +35,8 @@ from bookings.reconfirmation import (
     may_confirm_at_desk,
     reconfirm_at_desk,
 )
-from bookings.services import (
-    BookingError,
-    allowed_status_changes,
-    appointment_set_status,
-    booking_cancel,
-    booking_reschedule,
-)
+from bookings.services import BookingError
+from bookings.session_status import allowed_status_changes, appointment_set_status
 from therapists.models import Therapist
 
 STATUS_ACTIONS = {

@@ -21,12 +21,9 @@ from bookings.admin_views.common import (
     _require,
     local,
 )
+from bookings.intake_review import intake_approve, intake_decline
 from bookings.models import Appointment, AppointmentStatus
-from bookings.services import (
-    BookingError,
-    intake_approve,
-    intake_decline,
-)
+from bookings.services import BookingError
 
 
 def review_queue(

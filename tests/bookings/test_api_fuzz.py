@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bookings import screening
+from bookings import questionnaires
 from bookings.models import Appointment, Client, Intake
 from bookings.screening import clear_answers
 from tests.bookings.clinic import local_time
@@ -118,12 +118,12 @@ junk_answers = st.one_of(
 )
 
 
-def valid_answer(question: screening.Question):
-    if question.kind == screening.BOOL:
+def valid_answer(question: questionnaires.Question):
+    if question.kind == questionnaires.BOOL:
         return st.booleans()
-    if question.kind == screening.MUST_BE_TRUE:
+    if question.kind == questionnaires.MUST_BE_TRUE:
         return st.just(True)
-    if question.kind == screening.CHOICE:
+    if question.kind == questionnaires.CHOICE:
         return st.sampled_from([key for key, _ in question.choices])
     return st.text(max_size=30)
 
@@ -138,9 +138,9 @@ PLACES = [
     ("client", "name"),
     ("client", "email"),
     ("client", "phone"),
-    *(("intake", question.key) for question in screening.QUESTIONS),
+    *(("intake", question.key) for question in questionnaires.QUESTIONS),
 ]
-TEXT_QUESTIONS = {q.key for q in screening.QUESTIONS if q.kind == screening.TEXT}
+TEXT_QUESTIONS = {q.key for q in questionnaires.QUESTIONS if q.kind == questionnaires.TEXT}
 
 
 def junk_for(place: tuple[str, ...]):
@@ -173,7 +173,9 @@ def booking_payloads(draw, slugs):
                 if question.key in TEXT_QUESTIONS
                 else mostly(st.just(value), valid_answer(question), 10)
             )
-            for question, value in zip(screening.QUESTIONS, clear_answers().values(), strict=True)
+            for question, value in zip(
+                questionnaires.QUESTIONS, clear_answers().values(), strict=True
+            )
         },
     }
     places = draw(st.lists(st.sampled_from(PLACES), min_size=1, max_size=3, unique=True))

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bookings.models import Appointment, Client, Intake
-from bookings.screening import QUESTIONS
+from bookings.questionnaires import QUESTIONS
 from tests.bookings.clinic import build_clinic, local_time
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentStatus, Client, Intake
-from bookings.screening import QUESTIONS, clear_answers
+from bookings.questionnaires import QUESTIONS
+from bookings.screening import clear_answers
 from tests.bookings.clinic import local_time
 
 pytestmark = pytest.mark.django_db

@@ -9,12 +9,14 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import clearances, privacy, screening
+from bookings import clearances, privacy, questionnaires, screening
+from bookings.booking_changes import booking_reschedule
+from bookings.intake_review import intake_approve
 from bookings.models import AppointmentEvent, AppointmentStatus, Clearance, ClearanceScope, Client
 from bookings.reconfirmation_links import reconfirmation_link_issue
 from bookings.screening import clear_answers
 from bookings.series import series_book
-from bookings.services import ClientDetails, booking_create, booking_reschedule, intake_approve
+from bookings.services import ClientDetails, booking_create
 from outbox.services import emails_deliver_due
 from tests.bookings.clinic import local_time
 from tests.bookings.test_booking_pages import form_answers
@@ -134,7 +136,7 @@ def test_reconfirmation_uses_the_clearance_on_record_for_a_new_condition(client,
     assert response.status_code == 302  # recorded, not sent to review
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CONFIRMED
-    assert appointment.intake.outcome == screening.NEEDS_CLEARANCE
+    assert appointment.intake.outcome == questionnaires.NEEDS_CLEARANCE
     assert appointment.intake.effective_pressure == "light"
     event = appointment.events.filter(kind=AppointmentEvent.Kind.RECONFIRMED).get()
     assert event.details["clearance"] == on_file.pk and event.details["result"] == "recorded"

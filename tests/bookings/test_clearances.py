@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from bookings import clearances, clients, privacy, screening
+from bookings import clearances, clients, privacy, questionnaires
+from bookings.intake_review import intake_approve
 from bookings.models import (
     AppointmentStatus,
     Clearance,
@@ -22,13 +23,7 @@ from bookings.models import (
     IntakeAccess,
 )
 from bookings.screening import clear_answers
-from bookings.services import (
-    CLEARANCE_MISSING,
-    BookingError,
-    ClientDetails,
-    booking_create,
-    intake_approve,
-)
+from bookings.services import CLEARANCE_MISSING, BookingError, ClientDetails, booking_create
 from tests.bookings.clinic import local_time
 from tests.factories import ChartNoteFactory, ClearanceFactory, ClientFactory, TherapistFactory
 from tests.people import staff_member
@@ -85,7 +80,7 @@ def record():
 
 
 def test_the_conditions_are_exactly_the_rules_that_need_clearance():
-    needing = {r.key for r in screening.RULES if r.outcome == screening.NEEDS_CLEARANCE}
+    needing = {r.key for r in questionnaires.RULES if r.outcome == questionnaires.NEEDS_CLEARANCE}
     assert set(clearances.CONDITIONS) == needing
 
 
@@ -448,7 +443,7 @@ class TestLaterBookings:
         assert appointment.client == record
         appointment.refresh_from_db()
         assert appointment.client_id == record.pk
-        assert appointment.intake.outcome == screening.NEEDS_CLEARANCE
+        assert appointment.intake.outcome == questionnaires.NEEDS_CLEARANCE
         assert appointment.intake.effective_pressure == "light"
         assert "Light pressure only" in appointment.intake.flags
         event = appointment.events.get(kind="created")
@@ -460,7 +455,7 @@ class TestLaterBookings:
         ("verified", "status"), [(True, "confirmed"), (False, "pending_review")]
     )
     def test_a_deposit_paid_later_follows_the_same_rule(self, record, verified, status):
-        from bookings.services import booking_deposit_paid
+        from bookings.booking_changes import booking_deposit_paid
         from tests.factories import AppointmentFactory, IntakeFactory
 
         if not verified:
@@ -471,7 +466,7 @@ class TestLaterBookings:
             status=AppointmentStatus.AWAITING_DEPOSIT,
             intake=IntakeFactory(
                 answers=clear_answers(implant=True, pressure="deep"),
-                outcome=screening.NEEDS_CLEARANCE,
+                outcome=questionnaires.NEEDS_CLEARANCE,
                 effective_pressure="deep",
             ),
         )

@@ -24,6 +24,7 @@ from django.db import connection
 from django.utils import timezone
 
 from bookings import screening
+from bookings.booking_changes import booking_reschedule
 from bookings.models import (
     Appointment,
     AppointmentEvent,
@@ -32,7 +33,7 @@ from bookings.models import (
     Service,
     Style,
 )
-from bookings.services import TAKEN, BookingError, ClientDetails, booking_create, booking_reschedule
+from bookings.services import TAKEN, BookingError, ClientDetails, booking_create
 from tests.factories import (
     AppointmentFactory,
     CredentialFactory,

@@ -11,17 +11,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import screening
+from bookings import questionnaires
+from bookings.booking_changes import booking_reschedule
 from bookings.forms import IntakeForm
 from bookings.models import Appointment, AppointmentStatus, Client, Intake
 from bookings.screening import clear_answers, clear_answers_v2
-from bookings.services import (
-    BOOKABLE_LATER,
-    BookingError,
-    ClientDetails,
-    booking_create,
-    booking_reschedule,
-)
+from bookings.services import BOOKABLE_LATER, BookingError, ClientDetails, booking_create
 from tests.bookings.clinic import local_time
 from tests.bookings.test_booking_pages import CONTACT, flow_urls, form_answers
 from tests.factories import IntakeFactory
@@ -85,7 +80,7 @@ class TestTheIntakePage:
         booked = client.post(urls["review"])
         assert booked.status_code == 302
         intake = Appointment.objects.get().intake
-        assert intake.questionnaire_version == 3 and intake.outcome == screening.CLEAR
+        assert intake.questionnaire_version == 3 and intake.outcome == questionnaires.CLEAR
         assert intake.answers["pregnancy_end_date"] == ended_so_bookable_on(bookable).isoformat()
 
     def test_surgery_four_weeks_ago_says_when_bookings_for_that_day_open(self, client, clinic):
@@ -99,7 +94,7 @@ class TestTheIntakePage:
             ),
         )
         page = response.content.decode()
-        bookable = screening.SPINAL_SURGERY_WAIT.after(operated)
+        bookable = questionnaires.SPINAL_SURGERY_WAIT.after(operated)
         assert response.status_code == 200
         assert f"You can book from {bookable.day} {bookable:%B %Y}" in page
         assert "12 months after your spinal surgery" in page
@@ -208,7 +203,7 @@ class TestTheApi:
                 spinal_surgery_date=operated.isoformat(),
             ),
         )
-        bookable = screening.SPINAL_SURGERY_WAIT.after(operated)
+        bookable = questionnaires.SPINAL_SURGERY_WAIT.after(operated)
         assert (status, answer["code"]) == (422, BOOKABLE_LATER)
         assert "You can book from" in answer["errors"]["start"]
         assert f"choose a time from {bookable.isoformat()} on" in answer["detail"]
@@ -278,7 +273,7 @@ class TestTheBookingService:
                 service=clinic.bar_60, therapist=None, start=start, client=ADA, answers=answers
             )
         assert error.value.code == BOOKABLE_LATER
-        assert error.value.screening.bookable_from == screening.FRACTURE_WAIT.after(broke)
+        assert error.value.screening.bookable_from == questionnaires.FRACTURE_WAIT.after(broke)
 
         ended = ended_so_bookable_on(start.date())
         answers = clear_answers(pregnancy="ended", pregnancy_end_date=ended.isoformat())

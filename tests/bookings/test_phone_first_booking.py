@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Appointment, Client, Intake
-from bookings.screening import QUESTIONS
+from bookings.questionnaires import QUESTIONS
 from tests.bookings.clinic import build_clinic, local_time
 from tests.bookings.test_booking_pages import (  # noqa: F401 (the autouse fixture)
     CONTACT,

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ashiatsu_clinic.sweep import clinic_sweep
-from bookings import intake_currency, reconfirmation, screening, signals
+from bookings import intake_currency, questionnaires, reconfirmation, signals
+from bookings.booking_changes import booking_cancel
 from bookings.models import (
     AppointmentEvent,
     AppointmentStatus,
@@ -27,14 +28,8 @@ from bookings.models import (
 from bookings.privacy import client_erase
 from bookings.reconfirmation_links import reconfirmation_link_issue
 from bookings.screening import clear_answers
-from bookings.services import (
-    BookingError,
-    ClientDetails,
-    allowed_status_changes,
-    appointment_set_status,
-    booking_cancel,
-    booking_create,
-)
+from bookings.services import BookingError, ClientDetails, booking_create
+from bookings.session_status import allowed_status_changes, appointment_set_status
 from outbox.services import emails_deliver_due
 from payments.services import is_late_cancellation
 from tests.bookings.clinic import local_time
@@ -132,7 +127,7 @@ class TestTheEmail:
             assert asked() == []
 
     def test_a_moved_session_is_asked_for_its_new_time(self, clinic):
-        from bookings.services import booking_reschedule
+        from bookings.booking_changes import booking_reschedule
 
         # At 08:00, so tomorrow 11:00 is more than the day-before reminder's 24 hours away
         # whenever the suite runs (after 11:00 it was inside them, and the test failed).
@@ -240,7 +235,7 @@ class TestTheLink:
         assert "not safe during pregnancy" in page and "Nothing is charged" in page
         session.refresh_from_db()
         assert session.status == AppointmentStatus.CANCELLED
-        assert session.intake.outcome == screening.DECLINED
+        assert session.intake.outcome == questionnaires.DECLINED
         assert heard == [(session.pk, False)]  # payments: refund in full, no late fee
         assert not is_late_cancellation(session)
         emails_deliver_due(now=timezone.now())
@@ -285,7 +280,7 @@ class TestTheLink:
     def test_a_clearance_already_approved_for_the_same_reason_stays_confirmed(
         self, client, clinic, manager
     ):
-        from bookings.services import intake_approve
+        from bookings.intake_review import intake_approve
         from tests.factories import ClearanceFactory
 
         appointment = book(clinic, local_time(6, 10), disc_condition=True)
@@ -487,7 +482,7 @@ class TestTheYearlyRule:
         now = timezone.now()
         fresh = IntakeFactory()
         assert intake_currency.intake_currency(fresh, now=now).is_current
-        old_version = IntakeFactory(questionnaire_version=screening.QUESTIONNAIRE_VERSION - 1)
+        old_version = IntakeFactory(questionnaire_version=questionnaires.QUESTIONNAIRE_VERSION - 1)
         assert intake_currency.intake_currency(old_version).reason == "outdated_version"
         later = now + dt.timedelta(days=366)
         assert intake_currency.intake_currency(fresh, now=later).reason == "too_old"
@@ -496,7 +491,7 @@ class TestTheYearlyRule:
 
     def test_an_outdated_intake_gets_no_one_tap_at_the_link(self, client, session, token):
         Intake.objects.filter(pk=session.intake_id).update(
-            questionnaire_version=screening.QUESTIONNAIRE_VERSION - 1
+            questionnaire_version=questionnaires.QUESTIONNAIRE_VERSION - 1
         )
         page = client.get(link_url(token)).content.decode()
         assert 'id="nothing-changed"' not in page and "questions have changed" in page
@@ -506,7 +501,7 @@ class TestTheYearlyRule:
         assert form.context["form"].initial["other_conditions"] is None  # not pre-filled
         assert client.post(link_url(token, change=True), form_answers()).status_code == 302
         session.refresh_from_db()
-        assert session.intake.questionnaire_version == screening.QUESTIONNAIRE_VERSION
+        assert session.intake.questionnaire_version == questionnaires.QUESTIONNAIRE_VERSION
 
 
 class TestTheBookingPrefill:
@@ -541,7 +536,7 @@ class TestTheBookingPrefill:
         assert not IntakeAccess.objects.exists()
 
     def test_an_older_questionnaire_is_answered_again(self, client, clinic, signed_in):
-        signed_in(questionnaire_version=screening.QUESTIONNAIRE_VERSION - 1)
+        signed_in(questionnaire_version=questionnaires.QUESTIONNAIRE_VERSION - 1)
         response = self.intake_page(client)
         assert not response.context["prefilled"]
         assert "questions have changed" in response.content.decode()

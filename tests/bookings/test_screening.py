@@ -2,14 +2,14 @@
 
 import pytest
 
-from bookings import body_regions, screening
+from bookings import body_regions, questionnaires, screening
 from bookings.screening import InvalidAnswers, clear_answers, screen
 
 
 def test_clean_answers_are_clear_at_the_chosen_pressure():
     result = screen(clear_answers(pressure="deep"))
     assert (result.outcome, result.effective_pressure, result.reasons) == ("clear", "deep", ())
-    assert result.version == screening.QUESTIONNAIRE_VERSION
+    assert result.version == questionnaires.QUESTIONNAIRE_VERSION
 
 
 @pytest.mark.parametrize(
@@ -57,7 +57,11 @@ def test_free_text_answers_trigger_nothing_and_are_trimmed():
 
 @pytest.mark.parametrize(
     "key",
-    [q.key for q in screening.QUESTIONS if q.kind not in (screening.REGIONS, screening.DATE)],
+    [
+        q.key
+        for q in questionnaires.QUESTIONS
+        if q.kind not in (questionnaires.REGIONS, questionnaires.DATE)
+    ],
 )
 def test_every_answer_is_required(key):
     answers = clear_answers()
@@ -118,7 +122,7 @@ def test_the_questionnaire_imports_without_django_settings():
 def test_an_answer_reads_as_the_client_chose_it_on_every_staff_page():
     """`answer_text` is the one wording of a stored answer (admin health answers, the client
     record, the re-confirmation): regions by name, choices by label, nothing as a dash."""
-    by_key = screening.QUESTIONS_BY_KEY
+    by_key = questionnaires.QUESTIONS_BY_KEY
     regions = [r.slug for r in body_regions.REGIONS[:2]]
     named = ", ".join(str(r.label) for r in body_regions.REGIONS[:2])
     assert screening.answer_text(by_key["avoid_regions"], regions) == named

@@ -10,17 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bookings import screening
-from bookings.screening import (
-    FRACTURE_WAIT,
-    PREGNANCY_END_WAIT,
-    SPINAL_SURGERY_WAIT,
-    InvalidAnswers,
-    Wait,
-    clear_answers,
-    clear_answers_v2,
-    screen,
-)
+from bookings import questionnaires, screening
+from bookings.questionnaires import FRACTURE_WAIT, PREGNANCY_END_WAIT, SPINAL_SURGERY_WAIT, Wait
+from bookings.screening import InvalidAnswers, clear_answers, clear_answers_v2, screen
 
 TODAY = dt.date(2026, 12, 2)
 
@@ -41,7 +33,7 @@ class TestSpinalSurgery:
     def test_surgery_four_weeks_before_the_session_is_refused_with_the_from_date(self):
         session = dt.date(2026, 12, 20)
         result = screen(surgery(session - dt.timedelta(weeks=4)), on=session, today=TODAY)
-        assert result.outcome == screening.DECLINED
+        assert result.outcome == questionnaires.DECLINED
         assert result.bookable_from == dt.date(2027, 11, 22)
         assert result.reasons == (
             "You can book from 22 November 2027: 12 months after your spinal surgery. Your "
@@ -53,19 +45,19 @@ class TestSpinalSurgery:
         from_day = SPINAL_SURGERY_WAIT.after(operated)
         assert from_day == dt.date(2027, 1, 10)
         day_before = screen(surgery(operated), on=from_day - dt.timedelta(days=1))
-        assert (day_before.outcome, day_before.bookable_from) == (screening.DECLINED, from_day)
+        assert (day_before.outcome, day_before.bookable_from) == (questionnaires.DECLINED, from_day)
         on_the_day = screen(surgery(operated), on=from_day)
-        assert on_the_day.outcome == screening.NEEDS_CLEARANCE
+        assert on_the_day.outcome == questionnaires.NEEDS_CLEARANCE
         assert on_the_day.bookable_from is None
         assert on_the_day.reasons == (
             "You have had spinal surgery, so our clinical staff review your booking first.",
         )
         thirteen_months = screen(surgery(operated), on=dt.date(2027, 2, 10))
-        assert thirteen_months.outcome == screening.NEEDS_CLEARANCE
+        assert thirteen_months.outcome == questionnaires.NEEDS_CLEARANCE
 
     def test_surgery_more_than_a_year_ago_asks_no_date(self):
         result = screen(clear_answers(spinal_surgery="over_12_months"), on=TODAY)
-        assert result.outcome == screening.NEEDS_CLEARANCE
+        assert result.outcome == questionnaires.NEEDS_CLEARANCE
         assert (
             screening.validate_answers(clear_answers(spinal_surgery="over_12_months"))[
                 "spinal_surgery_date"
@@ -79,10 +71,17 @@ class TestFractureAndPregnancy:
         broke = dt.date(2026, 11, 1)
         assert FRACTURE_WAIT.after(broke) == dt.date(2027, 5, 1)
         before = screen(fracture(broke), on=dt.date(2027, 4, 30))
-        assert (before.outcome, before.bookable_from) == (screening.DECLINED, dt.date(2027, 5, 1))
+        assert (before.outcome, before.bookable_from) == (
+            questionnaires.DECLINED,
+            dt.date(2027, 5, 1),
+        )
         assert "6 months after your fracture" in before.reasons[0]
         after = screen(fracture(broke), on=dt.date(2027, 5, 1))
-        assert (after.outcome, after.reasons, after.bookable_from) == (screening.CLEAR, (), None)
+        assert (after.outcome, after.reasons, after.bookable_from) == (
+            questionnaires.CLEAR,
+            (),
+            None,
+        )
 
     def test_a_pregnancy_that_ended_is_bookable_twelve_weeks_later(self):
         ended = dt.date(2026, 10, 20)
@@ -91,11 +90,11 @@ class TestFractureAndPregnancy:
         before = screen(pregnancy_ended(ended), on=from_day - dt.timedelta(days=1), today=TODAY)
         assert before.bookable_from == from_day
         assert before.reasons[0].startswith("You can book from 12 January 2027: 12 weeks after")
-        assert screen(pregnancy_ended(ended), on=from_day).outcome == screening.CLEAR
+        assert screen(pregnancy_ended(ended), on=from_day).outcome == questionnaires.CLEAR
 
     def test_a_current_pregnancy_is_declined_with_no_date_to_wait_for(self):
         result = screen(clear_answers(pregnancy="pregnant"), on=TODAY)
-        assert (result.outcome, result.bookable_from) == (screening.DECLINED, None)
+        assert (result.outcome, result.bookable_from) == (questionnaires.DECLINED, None)
 
     def test_with_several_dated_answers_the_latest_day_counts(self):
         answers = surgery(dt.date(2026, 1, 5)) | {
@@ -109,7 +108,7 @@ class TestFractureAndPregnancy:
     def test_a_permanent_refusal_beside_a_dated_one_offers_no_date(self):
         answers = fracture(dt.date(2026, 11, 20)) | {"osteoporosis": True}
         result = screen(answers, on=dt.date(2026, 12, 20))
-        assert result.outcome == screening.DECLINED and result.bookable_from is None
+        assert result.outcome == questionnaires.DECLINED and result.bookable_from is None
 
 
 class TestDateAnswers:
@@ -137,19 +136,21 @@ class TestDateAnswers:
     def test_the_window_check_is_for_answers_given_now_not_stored_ones(self):
         """Re-screening a stored intake months later keeps what the client said then."""
         stored = surgery(dt.date(2026, 1, 5))
-        assert screen(stored, on=dt.date(2027, 2, 1)).outcome == screening.NEEDS_CLEARANCE
+        assert screen(stored, on=dt.date(2027, 2, 1)).outcome == questionnaires.NEEDS_CLEARANCE
 
     def test_a_date_for_an_answer_that_asks_none_is_not_kept(self):
         answers = clear_answers(fracture_recent=False, fracture_date="2026-11-01")
         assert screening.validate_answers(answers, today=TODAY)["fracture_date"] is None
-        assert screen(answers, on=TODAY).outcome == screening.CLEAR
+        assert screen(answers, on=TODAY).outcome == questionnaires.CLEAR
 
     def test_a_dated_answer_cannot_be_judged_without_the_session_day(self):
         with pytest.raises(TypeError):
             screen(fracture(dt.date(2026, 11, 1)))
         with pytest.raises(TypeError):
             screen(fracture(dt.date(2026, 11, 1)), on=dt.datetime(2026, 12, 20, tzinfo=dt.UTC))
-        assert screen(clear_answers()).outcome == screening.CLEAR  # nothing dated: no day needed
+        assert (
+            screen(clear_answers()).outcome == questionnaires.CLEAR
+        )  # nothing dated: no day needed
 
     @pytest.mark.parametrize(
         ("event", "wait", "expected"),
@@ -171,12 +172,12 @@ class TestOlderVersions:
     @pytest.mark.parametrize(
         ("answer", "outcome"),
         [
-            ({}, screening.CLEAR),
-            ({"pregnant": True}, screening.DECLINED),
-            ({"spinal_surgery": "within_12_months"}, screening.DECLINED),
-            ({"spinal_surgery": "over_12_months"}, screening.NEEDS_CLEARANCE),
-            ({"fracture_recent": True}, screening.DECLINED),
-            ({"back_pain_now": "mild"}, screening.LIGHT_PRESSURE),
+            ({}, questionnaires.CLEAR),
+            ({"pregnant": True}, questionnaires.DECLINED),
+            ({"spinal_surgery": "within_12_months"}, questionnaires.DECLINED),
+            ({"spinal_surgery": "over_12_months"}, questionnaires.NEEDS_CLEARANCE),
+            ({"fracture_recent": True}, questionnaires.DECLINED),
+            ({"back_pain_now": "mild"}, questionnaires.LIGHT_PRESSURE),
         ],
     )
     def test_they_validate_and_screen_as_before(self, version, answer, outcome):
@@ -219,5 +220,5 @@ def test_the_bookable_day_is_monotone_in_the_event_day(earlier, later, wait):
 def test_a_session_is_refused_exactly_before_the_bookable_day(event, session):
     result = screen(fracture(event), on=session)
     from_day = FRACTURE_WAIT.after(event)
-    assert (result.outcome == screening.DECLINED) == (session < from_day)
+    assert (result.outcome == questionnaires.DECLINED) == (session < from_day)
     assert result.bookable_from == (from_day if session < from_day else None)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 
-from bookings import availability, series, services
+from bookings import availability, booking_changes, series, services
 from bookings.models import (
     Appointment,
     AppointmentEvent,
@@ -321,7 +321,7 @@ class TestCancel:
 
     def test_cancelling_one_session_leaves_the_rest(self, clinic, record):
         result = book(clinic, record, sessions=3)
-        services.booking_cancel(
+        booking_changes.booking_cancel(
             appointment=result.plan.appointments.order_by("start")[1],
             actor=UserFactory(is_staff=True),
         )

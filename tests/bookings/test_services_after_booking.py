@@ -6,18 +6,12 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from bookings import services
+from bookings import booking_changes, services
+from bookings.intake_review import intake_approve, intake_decline
 from bookings.models import AppointmentStatus, SessionNote
 from bookings.screening import clear_answers
-from bookings.services import (
-    BookingError,
-    ClientDetails,
-    appointment_set_status,
-    booking_create,
-    intake_approve,
-    intake_decline,
-    session_note_add,
-)
+from bookings.services import BookingError, ClientDetails, booking_create
+from bookings.session_status import appointment_set_status, session_note_add
 from tests.bookings.clinic import local_time
 from tests.factories import ClearanceFactory
 
@@ -78,7 +72,7 @@ class TestStatus:
 
     def test_a_cancelled_booking_cannot_be_completed(self, clinic, staff):
         appointment = _book(clinic)
-        services.booking_cancel(appointment=appointment)
+        booking_changes.booking_cancel(appointment=appointment)
         with pytest.raises(BookingError) as error:
             appointment_set_status(
                 appointment=appointment, status="completed", actor=staff,

@@ -7,7 +7,8 @@ import pytest
 
 from bookings.models import AppointmentStatus, IntakeOutcome
 from bookings.screening import light_pressure_only
-from bookings.services import BookingError, allowed_status_changes, appointment_set_status
+from bookings.services import BookingError
+from bookings.session_status import allowed_status_changes, appointment_set_status
 from tests.factories import AppointmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,14 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings import availability, wording
+from bookings.booking_changes import booking_cancel
 from bookings.screening import clear_answers
-from bookings.services import (
-    TOO_LATE_TO_CHANGE,
-    BookingError,
-    ClientDetails,
-    booking_cancel,
-    booking_create,
-)
+from bookings.services import TOO_LATE_TO_CHANGE, BookingError, ClientDetails, booking_create
 from tests.bookings.clinic import local_time
 
 pytestmark = pytest.mark.django_db

@@ -16,10 +16,11 @@ from django_tasks_db.models import DBTaskResult
 
 from ashiatsu_clinic.sweep import clinic_sweep
 from bookings import notifications
+from bookings.booking_changes import booking_cancel
 from bookings.models import Appointment, AppointmentStatus, Reminder
 from bookings.reminders import SENT, reminders_send_due
 from bookings.screening import clear_answers
-from bookings.services import ClientDetails, booking_cancel, booking_create
+from bookings.services import ClientDetails, booking_create
 from outbox.models import Email, EmailStatus
 from tests.bookings.clinic import local_time
 from tests.outbox.backends import BROKEN, LOCMEM, SLOW

@@ -11,7 +11,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from playwright.sync_api import Locator, Page, expect
 
-from bookings import screening
+from bookings import questionnaires, screening
 
 CLIENT = {"Full name": "Mei Sato", "E-mail": "mei@example.com", "Phone": "+1 212 555 0199"}
 
@@ -78,24 +78,24 @@ def answer_intake(
 def _answer_intake(page: Page, *, submit: str | None, **answers) -> None:
     """The questions' labels are lazy: read here, under the page's language."""
     chosen = screening.clear_answers(**answers)
-    for question in screening.QUESTIONS:
+    for question in questionnaires.QUESTIONS:
         value, text = chosen[question.key], str(question.text)
-        if question.kind == screening.BOOL:
+        if question.kind == questionnaires.BOOL:
             group = page.get_by_role("group", name=text)
             yes_no = gettext("Yes") if value else gettext("No")
             group.get_by_role("radio", name=yes_no, exact=True).check()
-        elif question.kind == screening.CHOICE:
+        elif question.kind == questionnaires.CHOICE:
             group = page.get_by_role("group", name=text)
             group.get_by_role("radio", name=str(dict(question.choices)[value]), exact=True).check()
-        elif question.kind == screening.DATE:
+        elif question.kind == questionnaires.DATE:
             # Shown (intake-dates.js) only once the answer before asks for it.
             if value:
                 page.get_by_label(text, exact=True).fill(value)
             else:
                 expect(page.get_by_label(text, exact=True)).to_be_hidden()
-        elif question.kind == screening.TEXT:
+        elif question.kind == questionnaires.TEXT:
             page.get_by_label(text, exact=True).fill(value)
-        elif question.kind == screening.REGIONS:
+        elif question.kind == questionnaires.REGIONS:
             field = page.get_by_role("group", name=text, exact=True)
             for slug in value:
                 field.locator(f'[data-region="{slug}"]').click()

@@ -14,7 +14,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from bookings import screening
+from bookings import questionnaires
 from bookings.models import AppointmentStatus, Client
 from tests.bookings.clinic import build_clinic, local_time
 from tests.browser.test_phone_booking import MOST_SCREENS, MOST_TAPS, PHONE, Counter
@@ -31,12 +31,12 @@ def confirm_prefilled_intake(page: Page) -> None:
     """Do what the intake asks of a returning client: answer only what is not filled in
     (the declarations), then Continue."""
     expect(page.get_by_text("We filled in your answers from your last booking")).to_be_visible()
-    for question in screening.QUESTIONS:
+    for question in questionnaires.QUESTIONS:
         text = str(question.text)
-        if question.kind in (screening.BOOL, screening.CHOICE):
+        if question.kind in (questionnaires.BOOL, questionnaires.CHOICE):
             group = page.get_by_role("group", name=text)
             assert group.locator("input:checked").count() == 1, f"{text!r} was not filled in"
-        elif question.kind == screening.MUST_BE_TRUE:
+        elif question.kind == questionnaires.MUST_BE_TRUE:
             box = page.get_by_label(text)
             expect(box).not_to_be_checked()  # never ticked for them
             box.check()
@@ -111,7 +111,11 @@ def test_a_returning_client_signs_in_and_books_with_a_prefilled_intake(new_conte
     assert record.appointments.count() == 2
     assert record.confirmed_by == Client.ConfirmedBy.EMAIL_LINK
     earlier, latest = record.appointments.order_by("start").select_related("intake")
-    kept = [q.key for q in screening.QUESTIONS if q.kind in (screening.BOOL, screening.CHOICE)]
+    kept = [
+        q.key
+        for q in questionnaires.QUESTIONS
+        if q.kind in (questionnaires.BOOL, questionnaires.CHOICE)
+    ]
     assert {k: latest.intake.answers[k] for k in kept} == {
         k: earlier.intake.answers[k] for k in kept
     }

@@ -12,7 +12,7 @@ import time_machine
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from bookings import screening
+from bookings import questionnaires, screening
 from bookings.models import AppointmentStatus, TreatmentPlan
 from tests.bookings.clinic import build_clinic, local_time
 from tests.browser.flow import answer_intake, choose_time
@@ -55,14 +55,16 @@ def desk(late_february):
 def answer_admin_intake(page: Page) -> None:
     """Clear answers, as the desk ticks them on the phone (free-text ones left empty)."""
     chosen = screening.clear_answers()
-    for question in screening.QUESTIONS:
+    for question in questionnaires.QUESTIONS:
         value = chosen[question.key]
-        if question.kind in (screening.BOOL, screening.CHOICE):
-            label = dict(question.choices)[value] if question.kind == screening.CHOICE else None
+        if question.kind in (questionnaires.BOOL, questionnaires.CHOICE):
+            label = (
+                dict(question.choices)[value] if question.kind == questionnaires.CHOICE else None
+            )
             group = page.get_by_role("group", name=str(question.text))
             name = str(label) if label else ("Yes" if value else "No")
             group.get_by_role("radio", name=name, exact=True).check()
-        elif question.kind == screening.MUST_BE_TRUE:
+        elif question.kind == questionnaires.MUST_BE_TRUE:
             page.get_by_label(str(question.text)).check()
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from bookings import screening
+from bookings import questionnaires, screening
 from tests.bookings.clinic import build_clinic
 from tests.browser.flow import day_label, slot_name, tab_to
 
@@ -38,11 +38,13 @@ def test_a_keyboard_user_chooses_a_slot_and_answers_the_intake(page: Page, steps
     # The first question comes after the skip link, the clinic name and the three menu links
     # (Therapists, Account, Book); from there on every control is the very next Tab stop.
     presses = 6
-    for question in screening.QUESTIONS:
-        if question.kind == screening.DATE:
+    for question in questionnaires.QUESTIONS:
+        if question.kind == questionnaires.DATE:
             continue  # hidden until the answer before asks: not a Tab stop (most=1 below)
-        if question.kind in (screening.BOOL, screening.CHOICE):
-            values = [True, False] if question.kind == screening.BOOL else dict(question.choices)
+        if question.kind in (questionnaires.BOOL, questionnaires.CHOICE):
+            values = (
+                [True, False] if question.kind == questionnaires.BOOL else dict(question.choices)
+            )
             radios = page.get_by_role("group", name=str(question.text)).get_by_role("radio")
             # Tab enters an unanswered radio group on its first option; arrows move and select.
             tab_to(page, radios.first, most=presses)
@@ -51,9 +53,9 @@ def test_a_keyboard_user_chooses_a_slot_and_answers_the_intake(page: Page, steps
             for _ in range(position):
                 page.keyboard.press("ArrowDown")
             expect(radios.nth(position)).to_be_checked()
-        elif question.kind == screening.TEXT:
+        elif question.kind == questionnaires.TEXT:
             tab_to(page, page.get_by_label(str(question.text)), most=presses)
-        elif question.kind == screening.REGIONS:
+        elif question.kind == questionnaires.REGIONS:
             # The map is one Tab stop; arrows move between regions, Space marks one.
             field = page.get_by_role("group", name=str(question.text), exact=True)
             regions = field.get_by_role("checkbox")

@@ -6,9 +6,10 @@ document says so."""
 
 import pytest
 
-from bookings import screening
+from bookings import answer_translation, questionnaires, screening
 from bookings.models import Appointment, Intake
-from bookings.screening import QUESTIONNAIRE_VERSION, clear_answers, clear_answers_v2
+from bookings.questionnaires import QUESTIONNAIRE_VERSION
+from bookings.screening import clear_answers, clear_answers_v2
 from tests.bookings.clinic import build_clinic
 from tests.bookings.test_api import book, booking, counts, get
 
@@ -35,7 +36,7 @@ class TestAVersionOneClient:
         assert "12 weeks" in answer["errors"]["intake.pregnant"]
         assert answer["questionnaire_version"] == QUESTIONNAIRE_VERSION
         keys = [q["key"] for q in answer["questions"]]
-        assert keys == [q.key for q in screening.QUESTIONS]
+        assert keys == [q.key for q in questionnaires.QUESTIONS]
         pregnancy = answer["questions"][keys.index("pregnancy")]
         assert {c["value"] for c in pregnancy["choices"]} == {"no", "pregnant", "ended"}
         assert counts() == before
@@ -65,7 +66,7 @@ class TestAVersionOneClient:
         old = screening.validate_answers(
             clear_answers_v2(pregnant=True, spinal_surgery="over_12_months"), version=1
         )
-        today = screening.translate_answers(old, version=1)
+        today = answer_translation.translate_answers(old, version=1)
         assert (today["pregnancy"], today["spinal_surgery"], today["spinal_surgery_date"]) == (
             "pregnant",
             "over_12_months",
@@ -75,8 +76,8 @@ class TestAVersionOneClient:
         dated = screening.validate_answers(
             clear_answers_v2(pregnant=True, fracture_recent=True), version=2
         )
-        with pytest.raises(screening.QuestionnaireOutdated) as refused:
-            screening.translate_answers(dated, version=2)
+        with pytest.raises(answer_translation.QuestionnaireOutdated) as refused:
+            answer_translation.translate_answers(dated, version=2)
         assert set(refused.value.untranslatable) == {"fracture_recent"}
 
     def test_a_malformed_old_answer_is_named_by_its_old_key(self, client, clinic):

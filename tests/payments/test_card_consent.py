@@ -11,7 +11,8 @@ from django.urls import reverse
 from bookings import clients
 from bookings.models import AppointmentStatus
 from bookings.screening import clear_answers
-from bookings.services import ClientDetails, appointment_set_status, booking_create
+from bookings.services import ClientDetails, booking_create
+from bookings.session_status import appointment_set_status
 from payments import services
 from payments.models import CardOnFile, Payment, PaymentKind
 from payments.services import PaymentError

@@ -6,9 +6,10 @@ import datetime as dt
 import pytest
 import time_machine
 
+from bookings.booking_changes import booking_cancel
 from bookings.models import AppointmentStatus
 from bookings.screening import clear_answers
-from bookings.services import ClientDetails, booking_cancel, booking_create
+from bookings.services import ClientDetails, booking_create
 from payments import services
 from payments.models import LedgerEntry, LedgerKind, Method, PackagePlan, PackageRedemption
 from tests.bookings.clinic import local_time

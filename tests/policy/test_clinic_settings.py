@@ -10,11 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.services import (
-    TOO_LATE_TO_CHANGE,
-    BookingError,
-    booking_cancel,
-)
+from bookings.booking_changes import booking_cancel
+from bookings.services import TOO_LATE_TO_CHANGE, BookingError
 from policy import rules
 from policy.models import ClinicPolicy
 from tests.factories import AppointmentFactory
