@@ -22,8 +22,7 @@ transaction and refuse before writing.
 
 import datetime as dt
 import logging
-import re
-from typing import Annotated, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -32,24 +31,50 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django_ratelimit.decorators import ratelimit
-from ninja import NinjaAPI, Query, Schema, Status
+from ninja import NinjaAPI, Query, Status
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, Field
-from pydantic_core import PydanticCustomError
 
 from bookings import (
     answer_translation,
     api_intake,
     availability,
-    body_regions,
     booking_changes,
     questionnaires,
     schedule_cache,
     schedule_catalog,
     screening,
     services,
+)
+from bookings.api_errors import (
+    ApiError,
+    _field_name,
+    _from_booking_error,
+    _intake_field,
+    _invalid,
+    _not_found,
+)
+from bookings.api_schemas import (
+    ALTERNATIVE_DAYS,
+    ALTERNATIVES,
+    ANY,
+    FIELD_HINTS,
+    MAX_ERRORS,
+    TOKEN,
+    TOO_MANY,
+    AvailabilityOut,
+    AvailabilityQuery,
+    BookingIn,
+    BookingOut,
+    CancelIn,
+    CancelOut,
+    ConflictOut,
+    ErrorOut,
+    OutdatedOut,
+    QuestionsQuery,
+    ServiceOut,
+    TherapistOut,
 )
 from bookings.forms import ContactForm
 from bookings.models import Appointment, Service, Style, is_reference
@@ -103,280 +128,6 @@ api = NinjaAPI(
         "`questionnaire_outdated` with today's questions, and nothing is booked."
     ),
 )
-
-ANY = "any"
-MAX_VERSION = 1000  # a bound for the schema; versions are counted from 1
-TOO_MANY = "Too many requests from your address. Please wait a minute and try again."
-MAX_DAYS = 60
-ALTERNATIVES = 5
-ALTERNATIVE_DAYS = 7
-MAX_ERRORS = 50
-SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
-
-TOKEN = re.compile(r"[-A-Za-z0-9_]{1,200}")
-
-# Shown instead of pydantic's wording for these fields: what to send, not what went wrong.
-FIELD_HINTS = {
-    "service": "Give a service slug from /api/services.",
-    "therapist": 'Give a therapist slug from /api/therapists, or "any".',
-    "start": (
-        "Give the start as an ISO-8601 date and time with its UTC offset, "
-        "e.g. 2026-12-01T10:00:00-05:00."
-    ),
-    "date": "Give the date as YYYY-MM-DD, e.g. 2026-12-01.",
-    "days": f"Give a whole number of days from 1 to {MAX_DAYS}.",
-    "token": "Give the manage token from your booking link.",
-    "questionnaire_version": "Give the questionnaire version as a whole number, e.g. 3.",
-    "version": "Give the questionnaire version as a whole number, e.g. 3.",
-    "body": "Send a JSON object.",
-}
-
-
-# --- input shapes ------------------------------------------------------------------------
-
-
-def _storable_text(value: str) -> str:
-    """Text must survive the database: PostgreSQL refuses NUL, UTF-8 refuses lone surrogates."""
-    if "\x00" in value:
-        raise PydanticCustomError("nul_character", "Remove the NUL character from this text.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise PydanticCustomError("bad_unicode", "This text contains invalid characters.") from None
-    return value
-
-
-def _intake_answer(value: Any) -> Any:
-    """Answers are yes/no, words, or (for the body map) a list of region names; the
-    questionnaire (`screening`) judges them, this only keeps out objects, nested lists and
-    text the database cannot store."""
-    if isinstance(value, list):
-        if len(value) > len(body_regions.REGIONS) or not all(isinstance(v, str) for v in value):
-            raise PydanticCustomError("answer_type", "Give body-map regions as a list of names.")
-        return [_storable_text(v) for v in value]
-    if isinstance(value, dict):
-        raise PydanticCustomError("answer_type", "Answer with true, false, text or a list.")
-    if isinstance(value, str):
-        return _storable_text(value)
-    return value
-
-
-def _start_text(value: Any) -> Any:
-    """Only an ISO-8601 string is a start time (pydantic would read 1733065200 as one)."""
-    if not isinstance(value, str) or len(value) > 64:
-        raise PydanticCustomError("start", FIELD_HINTS["start"])
-    return value
-
-
-def _iso_date(value: Any) -> Any:
-    """Only YYYY-MM-DD is a date (pydantic would read "0" as 1970-01-01); empty means today."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        raise PydanticCustomError("date", FIELD_HINTS["date"])
-    return value
-
-
-Slug = Annotated[str, Field(max_length=50, pattern=SLUG_PATTERN)]
-Text = Annotated[str, AfterValidator(_storable_text)]
-StartTime = Annotated[AwareDatetime, BeforeValidator(_start_text)]
-IsoDate = Annotated[dt.date | None, BeforeValidator(_iso_date)]
-Answer = Annotated[Any, AfterValidator(_intake_answer)]
-
-
-class ClientIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    name: Text
-    email: Text
-    phone: Text
-
-
-class BookingIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    service: Slug
-    therapist: Slug = Field(description='A therapist slug, or "any".')
-    start: StartTime = Field(description="ISO-8601 with offset, e.g. 2026-12-01T10:00:00-05:00")
-    client: ClientIn
-    questionnaire_version: int | None = Field(
-        None,
-        ge=1,
-        le=MAX_VERSION,
-        description=(
-            "The questionnaire version `intake` answers (see `GET /api/intake/questions`). "
-            f"Today's is {questionnaires.QUESTIONNAIRE_VERSION}. Left out: the newest version whose "
-            "question keys hold every answer (clients from before versions were named send "
-            "version 1/2 keys such as `pregnant`). Older answers are carried over where they "
-            "mean the same today, else 422 `questionnaire_outdated` with today's questions."
-        ),
-    )
-    intake: dict[str, Answer] = Field(
-        description=(
-            "Every question of the intake, keyed as `GET /api/intake/questions` lists them "
-            f"(version {questionnaires.QUESTIONNAIRE_VERSION}: e.g. `pregnancy`). Dated answers are "
-            "YYYY-MM-DD strings, required only when the answer before them asks "
-            "(`spinal_surgery_date` when `spinal_surgery` is `within_12_months`, "
-            "`fracture_date` when `fracture_recent` is true, `pregnancy_end_date` when "
-            "`pregnancy` is `ended`), otherwise null or left out."
-        )
-    )
-
-
-class CancelIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    token: str = Field(max_length=200, description="The token from the manage link.")
-
-
-class AvailabilityQuery(Schema):
-    service: Slug
-    date: IsoDate = Field(None, description="First local day, YYYY-MM-DD; default today.")
-    days: int = Field(7, ge=1, le=MAX_DAYS, description=f"Number of days, 1 to {MAX_DAYS}.")
-    therapist: Slug = Field(ANY, description='A therapist slug, or "any" (the default).')
-
-
-# --- output shapes -----------------------------------------------------------------------
-
-
-class ServiceOut(Schema):
-    slug: str
-    name: str
-    style: str
-    duration_minutes: int
-    price: str = Field(description='Decimal as a string, e.g. "120.00".')
-
-
-class TherapistOut(Schema):
-    slug: str
-    name: str
-    bio: str
-    styles: list[str] = Field(description="Style slugs the therapist may perform today.")
-
-
-class SlotOut(Schema):
-    start: dt.datetime
-    end: dt.datetime
-    therapist: str
-    therapist_name: str
-
-
-class AvailabilityOut(Schema):
-    timezone: str
-    slots: list[SlotOut]
-
-
-class BookingOut(Schema):
-    reference: str
-    status: str
-    outcome: str
-    reasons: list[str]
-    effective_pressure: str
-    start: dt.datetime
-    end: dt.datetime
-    therapist: str
-    room: str
-    manage_url: str
-
-
-class CancelOut(Schema):
-    reference: str
-    status: str
-
-
-class ErrorOut(Schema):
-    detail: str
-    code: str
-    errors: dict[str, str] = {}
-
-
-class ConflictOut(ErrorOut):
-    alternatives: list[SlotOut] = []
-
-
-class OutdatedOut(ErrorOut):
-    """422 `questionnaire_outdated`: `errors` names each old answer that today's questions
-    cannot take over (`intake.pregnant`: why); `questions` are today's, to ask instead."""
-
-    questionnaire_version: int | None = Field(
-        None, description="Today's version (only with `questionnaire_outdated`)."
-    )
-    questions: list[api_intake.QuestionOut] = Field(
-        [], description="Today's questions (only with `questionnaire_outdated`)."
-    )
-
-
-class QuestionsQuery(Schema):
-    version: int = Field(
-        questionnaires.QUESTIONNAIRE_VERSION,
-        ge=1,
-        le=MAX_VERSION,
-        description="The questionnaire version; default today's.",
-    )
-
-
-# --- errors ------------------------------------------------------------------------------
-
-
-class ApiError(Exception):
-    """An answer other than success, already phrased for the client."""
-
-    def __init__(self, status: int, detail: str, *, code: str, errors=None, **extra: Any):
-        super().__init__(detail)
-        self.status = status
-        self.body = {"detail": detail, "code": code, "errors": dict(errors or {}), **extra}
-
-
-def _not_found(detail: str) -> ApiError:
-    return ApiError(404, detail, code="not_found")
-
-
-def _invalid(errors: dict[str, str], *, code: str = services.INVALID_REQUEST) -> ApiError:
-    return ApiError(422, f"Please correct: {', '.join(errors)}.", code=code, errors=errors)
-
-
-CONFLICT_CODES = {services.TAKEN, services.TOO_LATE_TO_CHANGE, services.NOT_CHANGEABLE}
-
-
-def _from_booking_error(error: services.BookingError, **extra: Any) -> ApiError:
-    """The one translation of the services' refusals to HTTP.
-
-    "Taken" and "too late to change" are 409: the request was right, the clinic's calendar
-    moved. A declined intake is 422 with the plain reasons and how to reach the clinic,
-    because the client should talk to a person rather than retry.
-    """
-    if error.code in CONFLICT_CODES:
-        return ApiError(409, error.message, code=error.code, errors=error.errors, **extra)
-    if error.code == services.DECLINED:
-        detail = (
-            f"{error.message} Walk-on-back massage is not safe for you right now, so we "
-            f"cannot book this session. Please call us on {settings.CLINIC_PHONE} or e-mail "
-            f"{settings.CLINIC_EMAIL} and we will help you find another treatment."
-        )
-        return ApiError(422, detail, code=error.code, errors={"intake": detail})
-    if error.code == services.BOOKABLE_LATER and error.screening is not None:
-        day = error.screening.bookable_from
-        detail = f"{error.message} Please choose a time from {day:%Y-%m-%d} on."
-        return ApiError(422, detail, code=error.code, errors={"start": detail})
-    if error.code == services.INVALID_INTAKE:
-        errors = {_intake_field(key): message for key, message in error.errors.items()}
-        return ApiError(422, error.message, code=error.code, errors=errors)
-    if error.code in availability.REASON_MESSAGES:
-        field = "therapist" if error.code == availability.NOT_QUALIFIED else "start"
-        return ApiError(422, error.message, code=error.code, errors={field: error.message})
-    return ApiError(422, error.message, code=error.code, errors=error.errors)
-
-
-def _intake_field(key: str) -> str:
-    return "intake" if key == "intake" else f"intake.{key}"
-
-
-def _field_name(location: tuple) -> str:
-    """("body", "payload", "client", "email") -> "client.email"; ("query", "days") -> "days"."""
-    parts = [str(part)[:100] for part in location[1:]]  # unknown keys are echoed, cut short
-    if location[:1] == ("body",):
-        parts = parts[1:]  # the name of the endpoint's body argument
-    return ".".join(parts) if parts else "body"
 
 
 @api.exception_handler(ValidationError)

@@ -39,7 +39,7 @@ def outage_response(request: HttpRequest) -> HttpResponse:
     detail = _("The clinic's system is briefly unavailable. Please try again in a minute.")
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse(
-            # The API's one error shape (bookings.api.ApiError), plus when to come back.
+            # The API's one error shape (bookings.api_errors.ApiError), plus when to come back.
             {
                 "detail": detail,
                 "code": "unavailable",

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import resolve
 from django.utils import timezone
 
-from bookings.api import AvailabilityOut
+from bookings.api_schemas import AvailabilityOut
 from bookings.models import (
     Appointment,
     AppointmentStatus,
