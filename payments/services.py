@@ -1,4 +1,6 @@
-"""Every money movement of the clinic, each written with its ledger row in one transaction.
+"""Deposits, fees and refunds: the money tied to a booking, each written with its ledger row
+in one transaction (the ledger and desk payments: `payments.ledger`; prepaid money:
+`payments.packages`, `payments.gift_cards`).
 
 Online payments follow one pattern: a `Payment` row is written as pending and committed
 *before* Stripe is called (so a crash mid-call leaves a trace, and the partial unique
@@ -20,21 +22,20 @@ from django.utils import timezone
 from bookings import booking_changes
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
 from payments import gateway, receipts
+from payments.gift_cards import _gift_card_credit, gift_card_redeem
+from payments.ledger import PaymentError, _describe, _ledger, _ledger_kind
 from payments.models import (
     CardOnFile,
-    GiftCard,
     LedgerEntry,
     LedgerKind,
     Method,
-    Package,
-    PackagePlan,
-    PackageRedemption,
     Payment,
     PaymentKind,
     PaymentPolicy,
     PaymentStatus,
 )
-from payments.money import code_hint, deposit_cents, fee_due, format_cents, hash_code, new_code
+from payments.money import deposit_cents, fee_due, format_cents
+from payments.packages import _package_session_return
 from policy import rules
 
 logger = logging.getLogger(__name__)
@@ -46,14 +47,6 @@ CARD_CONSENT_TEXT = (
     "A fee is only ever charged by a member of staff, never automatically, and I get a "
     "receipt by e-mail."
 )
-
-
-class PaymentError(Exception):
-    """A money action the clinic cannot do; `message` is written for the person asking."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 # --- Policies -------------------------------------------------------------------------------
@@ -105,31 +98,6 @@ def card_for(appointment: Appointment) -> CardOnFile | None:
 
 def hold_deadline(appointment: Appointment) -> dt.datetime:
     return appointment.created_at + dt.timedelta(minutes=settings.DEPOSIT_HOLD_MINUTES)
-
-
-# --- Ledger ---------------------------------------------------------------------------------
-
-
-def _ledger(**fields) -> LedgerEntry:
-    return LedgerEntry.objects.create(currency=settings.PAYMENTS_CURRENCY, **fields)
-
-
-def _ledger_kind(payment: Payment) -> str:
-    return {
-        PaymentKind.DEPOSIT: LedgerKind.CHARGE,
-        PaymentKind.NO_SHOW_FEE: LedgerKind.FEE,
-        PaymentKind.LATE_CANCEL_FEE: LedgerKind.FEE,
-        PaymentKind.DESK: LedgerKind.DESK_PAYMENT,
-        PaymentKind.PACKAGE_SALE: LedgerKind.PACKAGE_SALE,
-        PaymentKind.GIFT_CARD_SALE: LedgerKind.GIFT_CARD_ISSUE,
-    }[payment.kind]
-
-
-def _describe(payment: Payment) -> str:
-    what = payment.get_kind_display()
-    if payment.appointment_id:
-        return f"{what} for booking {payment.appointment.reference}"
-    return what
 
 
 # --- Stripe payments: deposit and fees -----------------------------------------------------
@@ -324,41 +292,6 @@ def deposits_settle_on_cancel(*, appointment_id: int, late: bool) -> int:
     return refunded
 
 
-def _package_session_return(*, appointment_id: int) -> Package | None:
-    """Put the session a cancelled booking took from a package back on it, once: the
-    redemption row goes (under its lock, so a retried task finds nothing to return) and
-    the ledger keeps both movements."""
-    with transaction.atomic():
-        redemption = (
-            PackageRedemption.objects.select_for_update()
-            .filter(appointment_id=appointment_id)
-            .select_related("appointment")
-            .first()
-        )
-        if redemption is None:
-            return None
-        package = (
-            Package.objects.select_for_update().select_related("plan").get(pk=redemption.package_id)
-        )
-        redemption.delete()
-        package.sessions_left += 1
-        package.save(update_fields=["sessions_left"])
-        _ledger(
-            kind=LedgerKind.REFUND,
-            method=Method.PACKAGE,
-            amount_cents=-(package.plan.price_cents // package.plan.sessions),
-            sessions=1,
-            package=package,
-            appointment=redemption.appointment,
-            description=(
-                f"Session of {package.plan.name} (…{package.code_hint}) given back: booking "
-                f"{redemption.appointment.reference} cancelled within the policy; "
-                f"{package.sessions_left} left"
-            ),
-        )
-    return package
-
-
 def deposit_outstanding(appointment: Appointment) -> int:
     """What is still to pay of the deposit (a gift card may have paid part of it)."""
     return max(deposit_due(appointment) - _deposit_kept(appointment), 0)
@@ -454,214 +387,6 @@ def fee_charge(*, appointment: Appointment, kind: str, actor: AbstractBaseUser) 
         payment_succeeded(payment_intent=intent.id)
     payment.refresh_from_db()
     return payment
-
-
-# --- Desk payments --------------------------------------------------------------------------
-
-
-def desk_payment_record(
-    *,
-    amount_cents: int,
-    method: str,
-    actor: AbstractBaseUser,
-    appointment: Appointment | None = None,
-    payer_name: str = "",
-    payer_email: str = "",
-    note: str = "",
-    kind: str = PaymentKind.DESK,
-) -> Payment:
-    """Money taken in person (cash, the card terminal), so the day's takings reconcile."""
-    if method not in (Method.CASH, Method.CARD_TERMINAL):
-        raise PaymentError("Desk payments are cash or the card terminal.")
-    if amount_cents <= 0:
-        raise PaymentError("Enter an amount above zero.")
-    if appointment is not None:
-        payer_name = payer_name or appointment.client.name
-        payer_email = payer_email or appointment.client.email
-    with transaction.atomic():
-        payment = Payment.objects.create(
-            kind=kind,
-            method=method,
-            status=PaymentStatus.SUCCEEDED,
-            amount_cents=amount_cents,
-            currency=settings.PAYMENTS_CURRENCY,
-            appointment=appointment,
-            payer_name=payer_name,
-            payer_email=payer_email,
-            note=note[:300],
-            recorded_by=actor,
-            succeeded_at=timezone.now(),
-        )
-        _ledger(
-            kind=_ledger_kind(payment),
-            method=method,
-            amount_cents=amount_cents,
-            payment=payment,
-            appointment=appointment,
-            description=(f"{_describe(payment)}: {note}" if note else _describe(payment))[:300],
-            actor=actor,
-        )
-        if payer_email and kind == PaymentKind.DESK:
-            receipts.queue_receipt(payment)
-    return payment
-
-
-# --- Packages -------------------------------------------------------------------------------
-
-
-def package_sell(
-    *, plan: PackagePlan, client_name: str, client_email: str, method: str, actor
-) -> tuple[Package, str]:
-    """Sell a package at the desk: the payment, the package and its code (returned once and
-    e-mailed to the client; only its hash is kept)."""
-    code = new_code("PKG")
-    with transaction.atomic():
-        payment = desk_payment_record(
-            amount_cents=plan.price_cents,
-            method=method,
-            actor=actor,
-            payer_name=client_name,
-            payer_email=client_email,
-            note=plan.name,
-            kind=PaymentKind.PACKAGE_SALE,
-        )
-        package = Package.objects.create(
-            plan=plan,
-            code_hash=hash_code(code),
-            code_hint=code_hint(code),
-            client_name=client_name,
-            client_email=client_email,
-            sessions_total=plan.sessions,
-            sessions_left=plan.sessions,
-        )
-        LedgerEntry.objects.filter(payment=payment).update(package=package, sessions=plan.sessions)
-        receipts.queue_receipt(payment, code=code)
-    return package, code
-
-
-def package_find(code: str) -> Package | None:
-    return Package.objects.select_related("plan__style").filter(code_hash=hash_code(code)).first()
-
-
-def package_redeem(*, code: str, appointment: Appointment, actor=None) -> Package:
-    """Use one session of a package for an appointment of its style. The row lock and the
-    CHECK constraint keep the balance from going below zero under concurrent redemptions; an
-    appointment is paid by one package at most. A held booking counts from then on: the
-    package pays for the whole session, deposit included."""
-    with transaction.atomic():
-        package = (
-            Package.objects.select_for_update()
-            .select_related("plan__style")
-            .filter(code_hash=hash_code(code))
-            .first()
-        )
-        if package is None:
-            raise PaymentError("No package matches this code.")
-        if package.plan.style_id != appointment.service.style_id:
-            raise PaymentError(f"This package is for {package.plan.style} sessions.")
-        if package.sessions_left <= 0:
-            raise PaymentError("This package has no sessions left.")
-        try:
-            with transaction.atomic():
-                PackageRedemption.objects.create(package=package, appointment=appointment)
-        except IntegrityError as error:
-            raise PaymentError("This booking is already paid with a package.") from error
-        package.sessions_left -= 1
-        package.save(update_fields=["sessions_left"])
-        _ledger(
-            kind=LedgerKind.PACKAGE_REDEMPTION,
-            method=Method.PACKAGE,
-            amount_cents=package.plan.price_cents // package.plan.sessions,
-            sessions=-1,
-            package=package,
-            appointment=appointment,
-            description=(
-                f"Session of {package.plan.name} (…{package.code_hint}) for booking "
-                f"{appointment.reference}; {package.sessions_left} left"
-            ),
-            actor=actor,
-        )
-        if appointment.status == AppointmentStatus.AWAITING_DEPOSIT:
-            booking_changes.booking_deposit_paid(appointment=appointment)
-    return package
-
-
-# --- Gift cards -----------------------------------------------------------------------------
-
-
-def gift_card_issue(
-    *, amount_cents: int, recipient_name: str, purchaser_email: str, method: str, actor
-) -> tuple[GiftCard, str]:
-    """Sell a gift card at the desk; the code is returned once and e-mailed to the buyer."""
-    code = new_code("GIFT")
-    with transaction.atomic():
-        payment = desk_payment_record(
-            amount_cents=amount_cents,
-            method=method,
-            actor=actor,
-            payer_name=recipient_name,
-            payer_email=purchaser_email,
-            note="Gift card",
-            kind=PaymentKind.GIFT_CARD_SALE,
-        )
-        card = GiftCard.objects.create(
-            code_hash=hash_code(code),
-            code_hint=code_hint(code),
-            initial_cents=amount_cents,
-            balance_cents=amount_cents,
-            recipient_name=recipient_name,
-            purchaser_email=purchaser_email,
-        )
-        LedgerEntry.objects.filter(payment=payment).update(gift_card=card)
-        receipts.queue_receipt(payment, code=code)
-    return card, code
-
-
-def gift_card_balance(code: str) -> int | None:
-    card = GiftCard.objects.filter(code_hash=hash_code(code)).only("balance_cents").first()
-    return card.balance_cents if card else None
-
-
-def gift_card_redeem(
-    *, code: str, amount_cents: int, appointment: Appointment | None = None, actor=None
-) -> int:
-    """Spend up to `amount_cents` of a gift card (partial redemption: what the balance
-    allows). The row lock serialises concurrent spends; the CHECK constraint is the last
-    guard against a negative balance. Returns the cents taken."""
-    if amount_cents <= 0:
-        raise PaymentError("Enter an amount above zero.")
-    with transaction.atomic():
-        card = GiftCard.objects.select_for_update().filter(code_hash=hash_code(code)).first()
-        if card is None:
-            raise PaymentError("No gift card matches this code.")
-        if card.balance_cents <= 0:
-            raise PaymentError("This gift card has been used up.")
-        taken = min(card.balance_cents, amount_cents)
-        card.balance_cents -= taken
-        card.save(update_fields=["balance_cents"])
-        _ledger(
-            kind=LedgerKind.GIFT_CARD_REDEMPTION,
-            method=Method.GIFT_CARD,
-            amount_cents=taken,
-            gift_card=card,
-            appointment=appointment,
-            description=(
-                f"Gift card …{card.code_hint} spent"
-                + (f" for booking {appointment.reference}" if appointment else "")
-                + f"; {format_cents(card.balance_cents)} left"
-            ),
-            actor=actor,
-        )
-    return taken
-
-
-def _gift_card_credit(payment: Payment, amount: int) -> GiftCard:
-    """Put a refunded gift-card payment back on the card it came from."""
-    entry = payment.ledger.filter(kind=LedgerKind.GIFT_CARD_REDEMPTION).first()
-    card = GiftCard.objects.select_for_update().get(pk=entry.gift_card_id)
-    card.balance_cents = min(card.balance_cents + amount, card.initial_cents)
-    card.save(update_fields=["balance_cents"])
-    return card
 
 
 def gift_card_pay_deposit(*, appointment: Appointment, code: str, amount_cents: int) -> int:

@@ -25,7 +25,7 @@ from django_ratelimit.decorators import ratelimit
 from bookings.models import Appointment, AppointmentStatus, is_reference
 from core import rate_limits
 from core.csv_cells import csv_writer
-from payments import gateway, receipts, services
+from payments import gateway, gift_cards, ledger, packages, receipts, services
 from payments.access import is_manager, money_staff
 from payments.forms import (
     DayForm,
@@ -114,14 +114,14 @@ def deposit(request: HttpRequest, reference: str, token: str) -> HttpResponse:
             if request.POST.get("action") == "package":
                 package_form = PackageCodeForm(request.POST, prefix="package")
                 if not package_form.is_valid():
-                    raise services.PaymentError("Please enter the package code.")
-                services.package_redeem(
+                    raise ledger.PaymentError("Please enter the package code.")
+                packages.package_redeem(
                     code=package_form.cleaned_data["code"], appointment=appointment
                 )
             else:
                 form = DepositForm(request.POST, consent_text=consent)
                 if not form.is_valid():
-                    raise services.PaymentError("Please check the payment details below.")
+                    raise ledger.PaymentError("Please check the payment details below.")
                 payment = services.deposit_pay(
                     appointment=appointment,
                     payment_method=form.cleaned_data["payment_method"],
@@ -129,7 +129,7 @@ def deposit(request: HttpRequest, reference: str, token: str) -> HttpResponse:
                     gift_code=form.cleaned_data["gift_code"],
                 )
                 next_action_secret = getattr(payment, "next_action_secret", "")
-        except services.PaymentError as error:
+        except ledger.PaymentError as error:
             messages.error(request, error.message)
             status = 400
         appointment.refresh_from_db(fields=["status"])
@@ -221,7 +221,7 @@ def gift_card_balance(request: HttpRequest) -> HttpResponse:
     balance = None
     status = 200
     if request.method == "POST":
-        found = services.gift_card_balance(form.data.get("code", "")) if form.is_valid() else None
+        found = gift_cards.gift_card_balance(form.data.get("code", "")) if form.is_valid() else None
         if found is None:
             messages.error(request, "We could not find a gift card with this code.")
             status = 404
@@ -290,7 +290,7 @@ def fee_charge(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
     appointment = _staff_appointment(reference)
     try:
         payment = services.fee_charge(appointment=appointment, kind=kind, actor=request.user)
-    except services.PaymentError as error:
+    except ledger.PaymentError as error:
         messages.error(request, error.message)
         return _appointment_page(request, appointment, status=400)
     messages.success(
@@ -309,7 +309,7 @@ def desk_payment(request: HttpRequest, reference: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Please correct the desk payment.")
         return _appointment_page(request, appointment, status=400, desk_form=form)
-    payment = services.desk_payment_record(
+    payment = ledger.desk_payment_record(
         amount_cents=form.cleaned_data["amount"],
         method=form.cleaned_data["method"],
         note=form.cleaned_data["note"],
@@ -329,14 +329,14 @@ def gift_card_redeem(request: HttpRequest, reference: str) -> HttpResponse:
     form = GiftCardRedeemForm(request.POST)
     try:
         if not form.is_valid():
-            raise services.PaymentError("Please correct the gift card details.")
-        taken = services.gift_card_redeem(
+            raise ledger.PaymentError("Please correct the gift card details.")
+        taken = gift_cards.gift_card_redeem(
             code=form.cleaned_data["code"],
             amount_cents=form.cleaned_data["amount"],
             appointment=appointment,
             actor=request.user,
         )
-    except services.PaymentError as error:
+    except ledger.PaymentError as error:
         messages.error(request, error.message)
         return _appointment_page(request, appointment, status=400, gift_form=form)
     messages.success(request, f"{format_cents(taken)} taken from the gift card.")
@@ -350,11 +350,11 @@ def package_redeem(request: HttpRequest, reference: str) -> HttpResponse:
     form = PackageCodeForm(request.POST)
     try:
         if not form.is_valid():
-            raise services.PaymentError("Please enter the package code.")
-        package = services.package_redeem(
+            raise ledger.PaymentError("Please enter the package code.")
+        package = packages.package_redeem(
             code=form.cleaned_data["code"], appointment=appointment, actor=request.user
         )
-    except services.PaymentError as error:
+    except ledger.PaymentError as error:
         messages.error(request, error.message)
         return _appointment_page(request, appointment, status=400, package_form=form)
     messages.success(request, f"One session used; {package.sessions_left} left on the package.")
@@ -427,7 +427,7 @@ def _sell_page(request: HttpRequest, form_class, *, title: str, sell) -> HttpRes
 @require_http_methods(["GET", "POST"])
 def gift_card_issue(request: HttpRequest) -> HttpResponse:
     def sell(data):
-        card, code = services.gift_card_issue(
+        card, code = gift_cards.gift_card_issue(
             amount_cents=data["amount"],
             recipient_name=data["recipient_name"],
             purchaser_email=data["purchaser_email"],
@@ -443,7 +443,7 @@ def gift_card_issue(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def package_sell(request: HttpRequest) -> HttpResponse:
     def sell(data):
-        package, code = services.package_sell(
+        package, code = packages.package_sell(
             plan=data["plan"],
             client_name=data["client_name"],
             client_email=data["client_email"],

@@ -17,7 +17,7 @@ from django.utils import timezone
 from bookings import clients
 from bookings.models import Client
 from core.csv_cells import safe_cell
-from payments import services as payments
+from payments import gift_cards, ledger
 from payments.models import Method
 from tests.accounts.test_views import ACCOUNT, SIGN_IN, sign_in_as
 from tests.bookings.clinic import build_clinic, local_time
@@ -76,7 +76,7 @@ class TestEnumeration:
 
     def test_a_gift_card_code_unknown_or_wrong_gets_one_answer(self, client, desk):
         """A mistyped real code and a made-up one: the same page, the same work."""
-        _card, code = payments.gift_card_issue(
+        _card, code = gift_cards.gift_card_issue(
             amount_cents=5000,
             recipient_name="Grace",
             purchaser_email="g@example.com",
@@ -145,7 +145,7 @@ class TestOtherPeoplesObjects:
         assert client.get(reverse("accounts:series", args=[theirs.reference])).status_code == 404
 
     def test_a_receipt_by_id_is_for_money_staff_only(self, client, desk, ada):
-        payment = payments.desk_payment_record(
+        payment = ledger.desk_payment_record(
             amount_cents=1000, method=Method.CASH, actor=desk, note="", payer_name="Ada"
         )
         url = reverse("payments:receipt_pdf", args=[payment.pk])
@@ -214,7 +214,7 @@ class TestCsvExports:
         assert f"'{start}=HYPERLINK(1)" in body
 
     def test_the_ledger_defuses_every_text_cell(self, client, manager, desk):
-        payments.desk_payment_record(
+        ledger.desk_payment_record(
             amount_cents=1234, method=Method.CASH, actor=desk, note="@SUM(A1)", payer_name="x"
         )
         today = timezone.localdate().isoformat()
@@ -258,7 +258,7 @@ class TestHeadersAndCookies:
         money.force_login(desk)
         boss.force_login(manager)
         today = timezone.localdate().isoformat()
-        receipt = payments.desk_payment_record(
+        receipt = ledger.desk_payment_record(
             amount_cents=1000, method=Method.CASH, actor=desk, note="", payer_name="Ada"
         )
         return [

@@ -14,8 +14,8 @@ from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from bookings.session_status import appointment_set_status
 from payments import services
+from payments.ledger import PaymentError
 from payments.models import CardOnFile, Payment, PaymentKind
-from payments.services import PaymentError
 from tests.bookings.clinic import local_time
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from bookings.booking_changes import booking_cancel
 from bookings.models import AppointmentStatus
 from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
-from payments import services
+from payments import packages, services
 from payments.models import LedgerEntry, LedgerKind, Method, PackagePlan, PackageRedemption
 from tests.bookings.clinic import local_time
 from tests.factories import UserFactory
@@ -30,7 +30,7 @@ def paid_with_package(clinic, stripe_on, desk):
     plan = PackagePlan.objects.create(
         name="3 bar sessions", style=clinic.bar_60.style, sessions=3, price_cents=30000
     )
-    package, code = services.package_sell(
+    package, code = packages.package_sell(
         plan=plan, client_name="Ada", client_email=ADA.email, method=Method.CASH, actor=desk
     )
     appointment = booking_create(
@@ -38,7 +38,7 @@ def paid_with_package(clinic, stripe_on, desk):
         client=ADA, answers=clear_answers(),
     ).appointment  # fmt: skip
     assert appointment.status == AppointmentStatus.AWAITING_DEPOSIT
-    services.package_redeem(code=code, appointment=appointment)
+    packages.package_redeem(code=code, appointment=appointment)
     package.refresh_from_db()
     assert package.sessions_left == 2
     appointment.refresh_from_db()

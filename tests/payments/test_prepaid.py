@@ -9,7 +9,8 @@ from django.db import connection
 from bookings.models import AppointmentStatus
 from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
-from payments import services
+from payments import gift_cards, packages, services
+from payments.ledger import PaymentError
 from payments.models import (
     GiftCard,
     LedgerEntry,
@@ -21,7 +22,6 @@ from payments.models import (
     PaymentKind,
 )
 from payments.money import hash_code
-from payments.services import PaymentError
 from tests.bookings.clinic import build_clinic, local_time
 from tests.factories import AppointmentFactory, StyleFactory, UserFactory
 
@@ -38,7 +38,7 @@ def sell_package(desk, sessions=3):
         name=f"{sessions} bar sessions", style=StyleFactory(slug="bar"), sessions=sessions,
         price_cents=30000,
     )  # fmt: skip
-    return services.package_sell(
+    return packages.package_sell(
         plan=plan, client_name="Ada", client_email="ada@example.com", method=Method.CASH, actor=desk
     )
 
@@ -69,7 +69,7 @@ class TestPackages:
             answers=clear_answers(),
         ).appointment
         assert appointment.status == AppointmentStatus.AWAITING_DEPOSIT
-        services.package_redeem(code=code.lower().replace("-", " "), appointment=appointment)
+        packages.package_redeem(code=code.lower().replace("-", " "), appointment=appointment)
         appointment.refresh_from_db()
         package.refresh_from_db()
         assert appointment.status == AppointmentStatus.CONFIRMED
@@ -78,36 +78,36 @@ class TestPackages:
         assert (used.sessions, used.method, used.amount_cents) == (-1, Method.PACKAGE, 10000)
         assert "2 left" in used.description
         with pytest.raises(PaymentError, match="already paid"):
-            services.package_redeem(code=code, appointment=appointment)
+            packages.package_redeem(code=code, appointment=appointment)
 
     def test_it_refuses_another_style_an_unknown_code_and_an_empty_package(self, desk):
         package, code = sell_package(desk, sessions=1)
         floor = AppointmentFactory(service__style=StyleFactory(slug="floor"))
         with pytest.raises(PaymentError, match="for Bar"):
-            services.package_redeem(code=code, appointment=floor)
+            packages.package_redeem(code=code, appointment=floor)
         with pytest.raises(PaymentError, match="No package"):
-            services.package_redeem(code="PKG-0000-0000-0000", appointment=floor)
+            packages.package_redeem(code="PKG-0000-0000-0000", appointment=floor)
         bar_a = AppointmentFactory(service__style=package.plan.style)
-        services.package_redeem(code=code, appointment=bar_a)
+        packages.package_redeem(code=code, appointment=bar_a)
         bar_b = AppointmentFactory(service__style=package.plan.style)
         with pytest.raises(PaymentError, match="no sessions left"):
-            services.package_redeem(code=code, appointment=bar_b)
+            packages.package_redeem(code=code, appointment=bar_b)
 
 
 @pytest.mark.django_db
 class TestGiftCards:
     def test_issue_then_partial_redemptions_until_it_is_used_up(self, desk):
-        card, code = services.gift_card_issue(
+        card, code = gift_cards.gift_card_issue(
             amount_cents=5000, recipient_name="Bo", purchaser_email="ada@example.com",
             method=Method.CARD_TERMINAL, actor=desk,
         )  # fmt: skip
         assert card.code_hash == hash_code(code)
-        assert services.gift_card_balance(code) == 5000
-        assert services.gift_card_redeem(code=code, amount_cents=3000) == 3000
-        assert services.gift_card_redeem(code=code, amount_cents=3000) == 2000  # what is left
-        assert services.gift_card_balance(code) == 0
+        assert gift_cards.gift_card_balance(code) == 5000
+        assert gift_cards.gift_card_redeem(code=code, amount_cents=3000) == 3000
+        assert gift_cards.gift_card_redeem(code=code, amount_cents=3000) == 2000  # what is left
+        assert gift_cards.gift_card_balance(code) == 0
         with pytest.raises(PaymentError, match="used up"):
-            services.gift_card_redeem(code=code, amount_cents=100)
+            gift_cards.gift_card_redeem(code=code, amount_cents=100)
         kinds = list(LedgerEntry.objects.values_list("kind", "amount_cents"))
         assert kinds == [
             (LedgerKind.GIFT_CARD_ISSUE, 5000),
@@ -116,7 +116,7 @@ class TestGiftCards:
         ]
 
     def test_a_gift_card_pays_part_of_a_deposit_and_a_card_the_rest(self, clinic, stripe_on, desk):
-        card, code = services.gift_card_issue(
+        card, code = gift_cards.gift_card_issue(
             amount_cents=1000, recipient_name="", purchaser_email="ada@example.com",
             method=Method.CASH, actor=desk,
         )  # fmt: skip
@@ -137,7 +137,7 @@ class TestGiftCards:
         ]
 
     def test_a_refunded_gift_card_deposit_goes_back_on_the_card(self, clinic, stripe_on, desk):
-        card, code = services.gift_card_issue(
+        card, code = gift_cards.gift_card_issue(
             amount_cents=5000, recipient_name="", purchaser_email="ada@example.com",
             method=Method.CASH, actor=desk,
         )  # fmt: skip
@@ -151,9 +151,9 @@ class TestGiftCards:
             )
             is None
         )
-        assert services.gift_card_balance(code) == 2000
+        assert gift_cards.gift_card_balance(code) == 2000
         assert services.deposits_settle_on_cancel(appointment_id=appointment.pk, late=False) == 3000
-        assert services.gift_card_balance(code) == 5000
+        assert gift_cards.gift_card_balance(code) == 5000
 
 
 THREADS = 10
@@ -189,7 +189,7 @@ class TestConcurrentRedemptions:
         appointments = [
             AppointmentFactory(service__style=package.plan.style) for i in range(THREADS)
         ]
-        outcomes = _race(lambda i: services.package_redeem(code=code, appointment=appointments[i]))
+        outcomes = _race(lambda i: packages.package_redeem(code=code, appointment=appointments[i]))
         winners = [o for o in outcomes if isinstance(o, Package)]
         losers = [o for o in outcomes if not isinstance(o, Package)]
         assert len(winners) == 3
@@ -202,11 +202,11 @@ class TestConcurrentRedemptions:
         self, postgres_only
     ):
         desk = UserFactory(username="desk", is_staff=True)
-        card, code = services.gift_card_issue(
+        card, code = gift_cards.gift_card_issue(
             amount_cents=10000, recipient_name="", purchaser_email="a@example.com",
             method=Method.CASH, actor=desk,
         )  # fmt: skip
-        outcomes = _race(lambda i: services.gift_card_redeem(code=code, amount_cents=3000))
+        outcomes = _race(lambda i: gift_cards.gift_card_redeem(code=code, amount_cents=3000))
         taken = [o for o in outcomes if isinstance(o, int)]
         assert sorted(taken) == [1000, 3000, 3000, 3000]
         assert all(isinstance(o, PaymentError) for o in outcomes if not isinstance(o, int))

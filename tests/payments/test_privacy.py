@@ -5,7 +5,7 @@ import pytest
 from bookings.privacy import ERASED_NAME, client_erase
 from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
-from payments import services
+from payments import gift_cards, services
 from payments.models import CardOnFile, LedgerEntry, Method, Payment
 from tests.bookings.clinic import local_time
 from tests.factories import UserFactory
@@ -23,7 +23,7 @@ def test_erasure_forgets_the_payer_and_the_card_but_keeps_the_amounts(clinic, st
     ).appointment
     services.deposit_pay(appointment=appointment, payment_method="pm_card_visa", save_card=True)
     desk = UserFactory(is_staff=True)
-    services.gift_card_issue(
+    gift_cards.gift_card_issue(
         amount_cents=5000, recipient_name="Bo", purchaser_email="ada@example.com",
         method=Method.CASH, actor=desk,
     )  # fmt: skip

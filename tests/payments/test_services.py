@@ -16,7 +16,8 @@ from bookings.models import AppointmentStatus
 from bookings.screening import clear_answers
 from bookings.services import TAKEN, BookingError, ClientDetails, booking_create
 from bookings.session_status import appointment_set_status
-from payments import services
+from payments import ledger, services
+from payments.ledger import PaymentError
 from payments.models import (
     CardOnFile,
     LedgerEntry,
@@ -26,7 +27,6 @@ from payments.models import (
     PaymentKind,
     PaymentStatus,
 )
-from payments.services import PaymentError
 from tests.bookings.clinic import local_time
 from tests.factories import UserFactory
 from tests.payments.conftest import SECRET_KEY, to
@@ -75,7 +75,7 @@ class TestWithoutStripeKeys:
     def test_a_desk_payment_still_goes_in_the_ledger(self, clinic, settings, desk):
         settings.PAYMENTS_ENABLED = False
         appointment = book(clinic)
-        services.desk_payment_record(
+        ledger.desk_payment_record(
             amount_cents=12000, method=Method.CASH, appointment=appointment, actor=desk
         )
         (entry,) = LedgerEntry.objects.all()

@@ -14,7 +14,7 @@ from bookings.roles import CLINIC_MANAGER, FRONT_DESK
 from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from bookings.session_status import appointment_set_status
-from payments import gateway, services
+from payments import gateway, gift_cards, ledger, packages, services
 from payments.models import (
     LedgerEntry,
     LedgerKind,
@@ -116,7 +116,7 @@ class TestDepositPage:
         plan = PackagePlan.objects.create(
             name="Three", style=clinic.bar_60.style, sessions=3, price_cents=30000
         )
-        _package, code = services.package_sell(
+        _package, code = packages.package_sell(
             plan=plan, client_name="Ada", client_email="ada@example.com", method=Method.CASH,
             actor=UserFactory(is_staff=True),
         )  # fmt: skip
@@ -240,7 +240,7 @@ class TestGiftCardBalance:
     URL = "/gift-cards/balance/"
 
     def test_the_right_code_shows_the_balance_and_nothing_else(self, client):
-        card, code = services.gift_card_issue(
+        card, code = gift_cards.gift_card_issue(
             amount_cents=4550, recipient_name="Bo Secret", purchaser_email="buyer@example.com",
             method=Method.CASH, actor=UserFactory(is_staff=True),
         )  # fmt: skip
@@ -363,10 +363,10 @@ class TestDayTakingsAndCsv:
         services.deposit_pay(
             appointment=booked.appointment, payment_method="pm_card_visa", save_card=False
         )
-        services.desk_payment_record(
+        ledger.desk_payment_record(
             amount_cents=9000, method=Method.CASH, appointment=booked.appointment, actor=desk
         )
-        services.desk_payment_record(amount_cents=2500, method=Method.CARD_TERMINAL, actor=desk)
+        ledger.desk_payment_record(amount_cents=2500, method=Method.CARD_TERMINAL, actor=desk)
         client.force_login(desk)
         page = client.get(reverse("payments:day"))
         assert page.status_code == 200
@@ -382,7 +382,7 @@ class TestDayTakingsAndCsv:
     def test_day_page_query_count_is_fixed(self, client, db, django_assert_num_queries):
         desk = staff_user(FRONT_DESK)
         for amount in (100, 200, 300):
-            services.desk_payment_record(amount_cents=amount, method=Method.CASH, actor=desk)
+            ledger.desk_payment_record(amount_cents=amount, method=Method.CASH, actor=desk)
         client.force_login(desk)
         client.get(reverse("payments:day"))
         # session, user, groups (once), totals by method, ledger rows (+appointment, actor),
@@ -392,7 +392,7 @@ class TestDayTakingsAndCsv:
 
     def test_the_ledger_csv_is_for_managers_only(self, client, db):
         desk = staff_user(FRONT_DESK)
-        services.desk_payment_record(
+        ledger.desk_payment_record(
             amount_cents=1234, method=Method.CASH, actor=desk, note="=HYPERLINK(evil)",
             payer_name="x",
         )  # fmt: skip
@@ -424,7 +424,7 @@ class TestDayTakingsAndCsv:
 
     def test_receipt_pdf_for_staff_only(self, client, db):
         desk = staff_user(FRONT_DESK)
-        payment = services.desk_payment_record(amount_cents=1234, method=Method.CASH, actor=desk)
+        payment = ledger.desk_payment_record(amount_cents=1234, method=Method.CASH, actor=desk)
         url = reverse("payments:receipt_pdf", args=[payment.pk])
         client.force_login(staff_user(None))
         assert client.get(url).status_code == 403
