@@ -1,6 +1,6 @@
 """The staff's client record page: visits, intakes, clearances and notes, by the read rules.
 
-The admin's client page (bookings.admin.ClientAdmin) shows everything the clinic knows about
+The admin's client page (bookings.admin_clients.ClientAdmin) shows everything the clinic knows about
 one person, but health data only to those who may read it, and every such read logged:
 
 - intakes: outcome and flags for everyone who may see the record (the front desk works with
