@@ -29,11 +29,9 @@ Definitions (also on the page and in docs/reports.md):
 """
 
 import datetime as dt
-from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -64,6 +62,7 @@ from bookings.models import (
     IntakeOutcome,
     Room,
 )
+from reports.open_minutes import MINUTE, merge_instants, merged_hours, open_minutes_by_week
 from reports.period import Period
 from therapists.models import Therapist, TimeOff, WorkingHours
 
@@ -74,7 +73,6 @@ QUERIES = 10
 RATE_COUNTS = ("bookings", "cancelled", "late_cancelled", "due", "no_shows")
 CANCELLED = AppointmentStatus.CANCELLED
 NO_SHOW = AppointmentStatus.NO_SHOW
-MINUTE = dt.timedelta(minutes=1)
 SESSION = ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
 
 
@@ -227,221 +225,44 @@ class ClinicReport:
         return f"{hours:.1f} hours" if hours < 48 else f"{hours / 24:.0f} days"
 
 
-# --- Open minutes (from working hours: a handful of rows, never appointments) ---------------
-
-
-def _merged(intervals: list[tuple[dt.time, dt.time]]) -> list[tuple[dt.time, dt.time]]:
-    merged: list[list[dt.time]] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return [(s, e) for s, e in merged]
-
-
-@lru_cache(maxsize=8192)
-def _real_span(
-    day: dt.date, start: dt.time, end: dt.time, tz: ZoneInfo
-) -> tuple[dt.datetime, dt.datetime]:
-    """A wall-clock interval of `day` as UTC instants (a DST day is an hour shorter or longer)."""
-    return (
-        dt.datetime.combine(day, start, tz).astimezone(dt.UTC),
-        dt.datetime.combine(day, end, tz).astimezone(dt.UTC),
-    )
-
-
-def _open_minutes_by_week(
-    weekly: dict[int, list[tuple[dt.time, dt.time]]],
-    away: list[tuple[dt.datetime, dt.datetime]],
-    closed: set[dt.date],
-    period: Period,
-) -> dict[dt.date, int]:
-    """Minutes of working time per week: working hours on open days minus time off."""
-    tz = period.tz
-    away = sorted(away)
-    away_starts = [a for a, _ in away]
-    result: dict[dt.date, int] = defaultdict(int)
-    for day in period.days:
-        if day in closed:
-            continue
-        monday = day - dt.timedelta(days=day.weekday())
-        for start, end in weekly.get(day.weekday(), ()):
-            lo, hi = _real_span(day, start, end, tz)
-            if hi <= lo:
-                continue
-            minutes = (hi - lo) // MINUTE
-            # Time off that overlaps [lo, hi): spans are merged, so nothing counts twice.
-            i = max(bisect_left(away_starts, lo) - 1, 0)
-            while i < len(away) and away[i][0] < hi:
-                a, b = away[i]
-                if b > lo:
-                    minutes -= (min(b, hi) - max(a, lo)) // MINUTE
-                i += 1
-            result[monday] += max(minutes, 0)
-    return result
-
-
-def _merge_instants(spans: list[tuple[dt.datetime, dt.datetime]]):
-    merged: list[list[dt.datetime]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return [(a, b) for a, b in merged]
-
-
 # --- The report ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Calendar:
+    """Who and what could be booked in the period: therapists and rooms, working hours
+    (per therapist and, for the rooms, all together), time off and closed days."""
+
+    therapists: list[tuple]
+    rooms: list[tuple]
+    hours: dict[int, list[tuple[dt.time, dt.time]]]
+    weekly_by_therapist: dict[int, dict[int, list]]
+    away: dict[int, list]
+    closed: set[dt.date]
+
+
+@dataclass
+class _Booked:
+    """The period's appointments added up per (therapist, week), (room, week) and week."""
+
+    by_therapist: dict[tuple[int, dt.date], dict[str, int]]
+    by_room: dict[tuple[int, dt.date], dict[str, int]]
+    rates_by_week: dict[dt.date, Rates]
 
 
 def clinic_report(period: Period, *, now: dt.datetime | None = None) -> ClinicReport:
     """Every figure of the manager's report for `period`, in QUERIES queries."""
     now = now or timezone.now()
-    tz = period.tz
-    mondays = period.mondays
-    in_period = Q(start__gte=period.start, start__lt=period.end)
-
-    therapists = list(
-        Therapist.objects.order_by("display_name").values_list(
-            "id", "display_name", "active", "weekly_load_minutes"
-        )
+    calendar = _calendar(period)
+    booked = _booked(period, now)
+    therapist_weeks, therapist_totals, loads, clinic_weeks = _therapist_utilisation(
+        calendar, booked, period
     )
-    rooms = list(Room.objects.order_by("name").values_list("id", "name", "active"))
-    hours: dict[int, list[tuple[dt.time, dt.time]]] = defaultdict(list)
-    weekly_by_therapist: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for therapist_id, weekday, start, end in WorkingHours.objects.filter(
-        therapist__active=True
-    ).values_list("therapist_id", "weekday", "start", "end"):
-        weekly_by_therapist[therapist_id][weekday].append((start, end))
-        hours[weekday].append((start, end))
-    away: dict[int, list] = defaultdict(list)
-    for therapist_id, start, end in TimeOff.objects.filter(
-        start__lt=period.end, end__gt=period.start
-    ).values_list("therapist_id", "start", "end"):
-        away[therapist_id].append((start, end))
-    closed = set(
-        ClosedDay.objects.filter(
-            date__gte=period.first_monday, date__lte=period.last_sunday
-        ).values_list("date", flat=True)
-    )
-
-    # One scan of the period's appointments, grouped by therapist, room and week: a few
-    # thousand groups at most, which Python adds up into the therapist, room and week tables.
-    held = ~Q(status=CANCELLED)
-    cutoff = dt.timedelta(hours=settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS)
-    groups = (
-        Appointment.objects.filter(in_period)
-        # A LEFT JOIN, not a subquery per row: a cancelled appointment has one cancel event,
-        # so the join adds no rows (and a per-row subplan would make PostgreSQL's planner
-        # estimate the query costly enough to JIT-compile it, which alone took 200 ms).
-        .annotate(
-            week=TruncWeek("start", tzinfo=tz),
-            late_cancel=FilteredRelation(
-                "events",
-                condition=Q(
-                    events__kind=AppointmentEvent.Kind.CANCELLED,
-                    events__at__gte=F("start") - cutoff,
-                ),
-            ),
-        )
-        .values("therapist_id", "room_id", "week")
-        .annotate(
-            minutes=Sum(SESSION, filter=held),
-            sessions=Count("pk", filter=held),
-            load=Sum(workload.load_expression(F("end") - F("start")), filter=held),
-            bookings=Count("pk"),
-            cancelled=Count("pk", filter=Q(status=CANCELLED)),
-            late_cancelled=Count("pk", filter=Q(status=CANCELLED, late_cancel__isnull=False)),
-            due=Count("pk", filter=held & Q(start__lt=now)),
-            no_shows=Count("pk", filter=Q(status=NO_SHOW)),
-        )
-        .order_by()
-    )
-    by_therapist: dict[tuple[int, dt.date], dict[str, int]] = defaultdict(
-        lambda: {"minutes": 0, "sessions": 0, "load": 0}
-    )
-    by_room: dict[tuple[int, dt.date], dict[str, int]] = defaultdict(
-        lambda: {"minutes": 0, "sessions": 0}
-    )
-    rates_by_week = {m: Rates(m) for m in mondays}
-    for row in groups:
-        monday = _monday(row["week"], tz)
-        minutes, sessions = _minutes(row["minutes"]), row["sessions"]
-        therapist_sums = by_therapist[(row["therapist_id"], monday)]
-        therapist_sums["minutes"] += minutes
-        therapist_sums["sessions"] += sessions
-        therapist_sums["load"] += _minutes(row["load"])
-        room_sums = by_room[(row["room_id"], monday)]
-        room_sums["minutes"] += minutes
-        room_sums["sessions"] += sessions
-        rates = rates_by_week[monday]
-        for name in RATE_COUNTS:
-            setattr(rates, name, getattr(rates, name) + row[name])
-
-    # Utilisation per therapist and week, per therapist over the range, per week overall.
-    therapist_weeks, therapist_totals, loads = [], [], []
-    clinic_weeks = {m: Utilisation("Clinic", m) for m in mondays}
-    booked_therapists = {tid for tid, _ in by_therapist}
-    for therapist_id, name, active, budget in therapists:
-        if not active and therapist_id not in booked_therapists:
-            continue
-        weekly = {d: _merged(v) for d, v in weekly_by_therapist.get(therapist_id, {}).items()}
-        open_by_week = _open_minutes_by_week(
-            weekly, _merge_instants(away.get(therapist_id, [])), closed, period
-        )
-        total = Utilisation(name, None)
-        load = Load(name, budget, weeks=len(mondays))
-        for monday in mondays:
-            row = by_therapist.get((therapist_id, monday), {})
-            line = Utilisation(
-                name,
-                monday,
-                open_minutes=open_by_week.get(monday, 0),
-                booked_minutes=row.get("minutes", 0),
-                sessions=row.get("sessions", 0),
-            )
-            if row.get("sessions"):
-                load.weekly[monday] = row["load"]
-            therapist_weeks.append(line)
-            for target in (total, clinic_weeks[monday]):
-                target.open_minutes += line.open_minutes
-                target.booked_minutes += line.booked_minutes
-                target.sessions += line.sessions
-        therapist_totals.append(total)
-        loads.append(load)
     clinic_total = Utilisation("Clinic", None)
     for line in clinic_weeks.values():
-        clinic_total.open_minutes += line.open_minutes
-        clinic_total.booked_minutes += line.booked_minutes
-        clinic_total.sessions += line.sessions
-
-    # Rooms: open whenever anyone works (union of all working hours), minus closed days.
-    clinic_open = _open_minutes_by_week(
-        {d: _merged(v) for d, v in hours.items()}, [], closed, period
-    )
-    booked_rooms = {rid for rid, _ in by_room}
-    room_weeks, room_totals = [], []
-    for room_id, name, active in rooms:
-        if not active and room_id not in booked_rooms:
-            continue
-        total = Utilisation(name, None)
-        for monday in mondays:
-            row = by_room.get((room_id, monday), {})
-            line = Utilisation(
-                name,
-                monday,
-                open_minutes=clinic_open.get(monday, 0),
-                booked_minutes=row.get("minutes", 0),
-                sessions=row.get("sessions", 0),
-            )
-            room_weeks.append(line)
-            total.open_minutes += line.open_minutes
-            total.booked_minutes += line.booked_minutes
-            total.sessions += line.sessions
-        room_totals.append(total)
-
-    rates = list(rates_by_week.values())
+        _add_to(clinic_total, line)
+    room_weeks, room_totals = _room_utilisation(calendar, booked, period)
+    rates = list(booked.rates_by_week.values())
     rates_total = Rates(period.first_monday)
     for week in rates:
         for name in RATE_COUNTS:
@@ -468,6 +289,158 @@ def clinic_report(period: Period, *, now: dt.datetime | None = None) -> ClinicRe
         waiting_now=waiting_now,
         oldest_waiting_hours=oldest,
     )
+
+
+def _add_to(total: Utilisation, line: Utilisation) -> None:
+    total.open_minutes += line.open_minutes
+    total.booked_minutes += line.booked_minutes
+    total.sessions += line.sessions
+
+
+def _calendar(period: Period) -> _Calendar:
+    therapists = list(
+        Therapist.objects.order_by("display_name").values_list(
+            "id", "display_name", "active", "weekly_load_minutes"
+        )
+    )
+    rooms = list(Room.objects.order_by("name").values_list("id", "name", "active"))
+    hours: dict[int, list[tuple[dt.time, dt.time]]] = defaultdict(list)
+    weekly_by_therapist: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for therapist_id, weekday, start, end in WorkingHours.objects.filter(
+        therapist__active=True
+    ).values_list("therapist_id", "weekday", "start", "end"):
+        weekly_by_therapist[therapist_id][weekday].append((start, end))
+        hours[weekday].append((start, end))
+    away: dict[int, list] = defaultdict(list)
+    for therapist_id, start, end in TimeOff.objects.filter(
+        start__lt=period.end, end__gt=period.start
+    ).values_list("therapist_id", "start", "end"):
+        away[therapist_id].append((start, end))
+    closed = set(
+        ClosedDay.objects.filter(
+            date__gte=period.first_monday, date__lte=period.last_sunday
+        ).values_list("date", flat=True)
+    )
+    return _Calendar(therapists, rooms, hours, weekly_by_therapist, away, closed)
+
+
+def _booked(period: Period, now: dt.datetime) -> _Booked:
+    """One scan of the period's appointments, grouped by therapist, room and week: a few
+    thousand groups at most, which Python adds up into the therapist, room and week tables."""
+    tz = period.tz
+    held = ~Q(status=CANCELLED)
+    cutoff = dt.timedelta(hours=settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS)
+    groups = (
+        Appointment.objects.filter(start__gte=period.start, start__lt=period.end)
+        # A LEFT JOIN, not a subquery per row: a cancelled appointment has one cancel event,
+        # so the join adds no rows (and a per-row subplan would make PostgreSQL's planner
+        # estimate the query costly enough to JIT-compile it).
+        .annotate(
+            week=TruncWeek("start", tzinfo=tz),
+            late_cancel=FilteredRelation(
+                "events",
+                condition=Q(
+                    events__kind=AppointmentEvent.Kind.CANCELLED,
+                    events__at__gte=F("start") - cutoff,
+                ),
+            ),
+        )
+        .values("therapist_id", "room_id", "week")
+        .annotate(
+            minutes=Sum(SESSION, filter=held),
+            sessions=Count("pk", filter=held),
+            load=Sum(workload.load_expression(F("end") - F("start")), filter=held),
+            bookings=Count("pk"),
+            cancelled=Count("pk", filter=Q(status=CANCELLED)),
+            late_cancelled=Count("pk", filter=Q(status=CANCELLED, late_cancel__isnull=False)),
+            due=Count("pk", filter=held & Q(start__lt=now)),
+            no_shows=Count("pk", filter=Q(status=NO_SHOW)),
+        )
+        .order_by()
+    )
+    booked = _Booked(
+        by_therapist=defaultdict(lambda: {"minutes": 0, "sessions": 0, "load": 0}),
+        by_room=defaultdict(lambda: {"minutes": 0, "sessions": 0}),
+        rates_by_week={m: Rates(m) for m in period.mondays},
+    )
+    for row in groups:
+        monday = _monday(row["week"], tz)
+        minutes, sessions = _minutes(row["minutes"]), row["sessions"]
+        therapist_sums = booked.by_therapist[(row["therapist_id"], monday)]
+        therapist_sums["minutes"] += minutes
+        therapist_sums["sessions"] += sessions
+        therapist_sums["load"] += _minutes(row["load"])
+        room_sums = booked.by_room[(row["room_id"], monday)]
+        room_sums["minutes"] += minutes
+        room_sums["sessions"] += sessions
+        rates = booked.rates_by_week[monday]
+        for name in RATE_COUNTS:
+            setattr(rates, name, getattr(rates, name) + row[name])
+    return booked
+
+
+def _therapist_utilisation(calendar: _Calendar, booked: _Booked, period: Period):
+    """Utilisation per therapist and week, per therapist over the range, per week overall,
+    and each therapist's load."""
+    mondays = period.mondays
+    therapist_weeks, therapist_totals, loads = [], [], []
+    clinic_weeks = {m: Utilisation("Clinic", m) for m in mondays}
+    booked_therapists = {tid for tid, _ in booked.by_therapist}
+    for therapist_id, name, active, budget in calendar.therapists:
+        if not active and therapist_id not in booked_therapists:
+            continue
+        weekly = {
+            d: merged_hours(v)
+            for d, v in calendar.weekly_by_therapist.get(therapist_id, {}).items()
+        }
+        open_by_week = open_minutes_by_week(
+            weekly, merge_instants(calendar.away.get(therapist_id, [])), calendar.closed, period
+        )
+        total = Utilisation(name, None)
+        load = Load(name, budget, weeks=len(mondays))
+        for monday in mondays:
+            row = booked.by_therapist.get((therapist_id, monday), {})
+            line = Utilisation(
+                name,
+                monday,
+                open_minutes=open_by_week.get(monday, 0),
+                booked_minutes=row.get("minutes", 0),
+                sessions=row.get("sessions", 0),
+            )
+            if row.get("sessions"):
+                load.weekly[monday] = row["load"]
+            therapist_weeks.append(line)
+            _add_to(total, line)
+            _add_to(clinic_weeks[monday], line)
+        therapist_totals.append(total)
+        loads.append(load)
+    return therapist_weeks, therapist_totals, loads, clinic_weeks
+
+
+def _room_utilisation(calendar: _Calendar, booked: _Booked, period: Period):
+    """Rooms: open whenever anyone works (union of all working hours), minus closed days."""
+    clinic_open = open_minutes_by_week(
+        {d: merged_hours(v) for d, v in calendar.hours.items()}, [], calendar.closed, period
+    )
+    booked_rooms = {rid for rid, _ in booked.by_room}
+    room_weeks, room_totals = [], []
+    for room_id, name, active in calendar.rooms:
+        if not active and room_id not in booked_rooms:
+            continue
+        total = Utilisation(name, None)
+        for monday in period.mondays:
+            row = booked.by_room.get((room_id, monday), {})
+            line = Utilisation(
+                name,
+                monday,
+                open_minutes=clinic_open.get(monday, 0),
+                booked_minutes=row.get("minutes", 0),
+                sessions=row.get("sessions", 0),
+            )
+            room_weeks.append(line)
+            _add_to(total, line)
+        room_totals.append(total)
+    return room_weeks, room_totals
 
 
 def _clients(period: Period) -> tuple[list[Clients], Clients]:

@@ -47,8 +47,19 @@ def _utilisation(slug, caption, first, lines, total=None) -> Table:
 
 
 def build_tables(report: ClinicReport) -> dict[str, Table]:
-    r = report
+    """Every table of the manager's report, by slug, in the order the page shows them."""
     tables = [
+        *_utilisation_tables(report),
+        *_load_tables(report),
+        *_attendance_tables(report),
+        *_service_and_review_tables(report),
+    ]
+    return {t.slug: t for t in tables}
+
+
+def _utilisation_tables(r: ClinicReport) -> list[Table]:
+    """Booked against open minutes: the clinic, each therapist and each room."""
+    return [
         _utilisation(
             "utilisation-by-week",
             "Clinic utilisation by week",
@@ -70,6 +81,12 @@ def build_tables(report: ClinicReport) -> dict[str, Table]:
             "name+week",
             r.room_weeks,
         ),
+    ]
+
+
+def _load_tables(r: ClinicReport) -> list[Table]:
+    """Each therapist's weighted load against the weekly budget."""
+    return [
         Table(
             "load",
             "Therapist load against the weekly budget (weighted minutes)",
@@ -110,6 +127,12 @@ def build_tables(report: ClinicReport) -> dict[str, Table]:
                 for monday in r.period.mondays
             ],
         ),
+    ]
+
+
+def _attendance_tables(r: ClinicReport) -> list[Table]:
+    """No-shows and late cancellations, new and returning clients."""
+    return [
         Table(
             "no-shows",
             "No-shows and late cancellations by week",
@@ -150,6 +173,12 @@ def build_tables(report: ClinicReport) -> dict[str, Table]:
                 pct(r.clients_total.retention_percent),
             ],
         ),
+    ]
+
+
+def _service_and_review_tables(r: ClinicReport) -> list[Table]:
+    """Bookings by service and style, and how long reviews keep clients waiting."""
+    return [
         Table(
             "services",
             "Bookings by service",
@@ -195,7 +224,6 @@ def build_tables(report: ClinicReport) -> dict[str, Table]:
             ],
         ),
     ]
-    return {t.slug: t for t in tables}
 
 
 def _total_row(r: ClinicReport) -> Utilisation:
