@@ -377,81 +377,134 @@ def series_book(
             record = _lock_record(client)
             if anchor is not None:
                 anchor = _lock_anchor(anchor, record=record, service=service, now=now)
-            plan, booked, failures = None, [], []
-            for number, start in to_book:
-                rules = first_rules if number == 1 else later_rules
-                try:
-                    room_id = slot_find(
-                        service=service, therapist=therapist, start=start, now=now, rules=rules
-                    )
-                except BookingError as error:
-                    failures.append((number, start, error, rules))
-                    continue
-                if failures:
-                    continue  # the series fails anyway: only find every date that fails
-                if plan is None:
-                    plan = TreatmentPlan.objects.create(
-                        client=record,
-                        therapist=therapist,
-                        service=service,
-                        interval_weeks=interval_weeks,
-                        session_count=sessions,
-                        first_start=starts[0],
-                        created_by=actor if staff else None,
-                    )
-                try:
-                    booked.append(
-                        booking_write_locked(
-                            service=service,
-                            therapist=therapist,
-                            room_id=room_id,
-                            start=start,
-                            client=record,
-                            answers=answers,
-                            result=result,
-                            awaiting_deposit=awaiting_deposit,
-                            actor=actor,
-                            now=now,
-                            treatment_plan=plan,
-                            history={"series": plan.pk, "session": number, "of": sessions},
-                            clearance_record=clearances.record_for_booking(record, record.email),
-                        )
-                    )
-                except BookingError as error:  # the exclusion constraint: taken meanwhile
-                    failures.append((number, start, error, rules))
+            plan, booked, failures = _book_sessions(
+                to_book,
+                record=record,
+                service=service,
+                therapist=therapist,
+                first_start=starts[0],
+                interval_weeks=interval_weeks,
+                sessions=sessions,
+                answers=answers,
+                result=result,
+                awaiting_deposit=awaiting_deposit,
+                session_rules=(first_rules, later_rules),
+                actor=actor,
+                staff=staff,
+                now=now,
+            )
             if failures:
                 raise _Refused(failures)
             if anchor is not None:
-                anchor.treatment_plan = plan
-                anchor.save(update_fields=["treatment_plan", "updated_at"])
-                _record(
-                    anchor,
-                    AppointmentEvent.Kind.SERIES,
-                    actor,
-                    series=plan.pk,
-                    session=1,
-                    of=sessions,
-                )
+                _join_anchor(anchor, plan, actor=actor, sessions=sessions)
     except _Refused as refused:
-        refusals = [
-            _refusal(
-                number,
-                start,
-                error,
-                service=service,
-                therapist=therapist,
-                now=now,
-                rules=rules,
-                avoid=[s for s in starts if s != start],
-            )
-            for number, start, error, rules in refused.failures
-        ]
-        raise SeriesError(
-            _plan_message(refusals, sessions),
-            code=TAKEN if all(r.code == TAKEN for r in refusals) else SOME_DATES_REFUSED,
-            refusals=refusals,
+        raise _series_error(
+            refused.failures,
+            starts,
+            service=service,
+            therapist=therapist,
+            now=now,
+            sessions=sessions,
         ) from None
     return SeriesResult(plan=plan, bookings=booked, screening=result, anchor=anchor)
+
+
+def _book_sessions(
+    to_book: list[tuple[int, dt.datetime]],
+    *,
+    record: Client,
+    service: Service,
+    therapist: Therapist | None,
+    first_start: dt.datetime,
+    interval_weeks: int,
+    sessions: int,
+    answers: Mapping[str, Any],
+    result: screening.Screening,
+    awaiting_deposit: bool,
+    session_rules: tuple,
+    actor: AbstractBaseUser | None,
+    staff: bool,
+    now: dt.datetime,
+):
+    """Check and write each session under the series' locks: the plan (created with the
+    first session that can be had), the bookings, and every (number, start, error, rules)
+    that failed. After a first failure the rest are only checked, so the client hears of
+    every date that does not work at once."""
+    first_rules, later_rules = session_rules
+    plan, booked, failures = None, [], []
+    for number, start in to_book:
+        rules = first_rules if number == 1 else later_rules
+        try:
+            room_id = slot_find(
+                service=service, therapist=therapist, start=start, now=now, rules=rules
+            )
+        except BookingError as error:
+            failures.append((number, start, error, rules))
+            continue
+        if failures:
+            continue  # the series fails anyway: only find every date that fails
+        if plan is None:
+            plan = TreatmentPlan.objects.create(
+                client=record,
+                therapist=therapist,
+                service=service,
+                interval_weeks=interval_weeks,
+                session_count=sessions,
+                first_start=first_start,
+                created_by=actor if staff else None,
+            )
+        try:
+            booked.append(
+                booking_write_locked(
+                    service=service,
+                    therapist=therapist,
+                    room_id=room_id,
+                    start=start,
+                    client=record,
+                    answers=answers,
+                    result=result,
+                    awaiting_deposit=awaiting_deposit,
+                    actor=actor,
+                    now=now,
+                    treatment_plan=plan,
+                    history={"series": plan.pk, "session": number, "of": sessions},
+                    clearance_record=clearances.record_for_booking(record, record.email),
+                )
+            )
+        except BookingError as error:  # the exclusion constraint: taken meanwhile
+            failures.append((number, start, error, rules))
+    return plan, booked, failures
+
+
+def _join_anchor(anchor: Appointment, plan: TreatmentPlan, *, actor, sessions: int) -> None:
+    """The booking the client already had becomes session 1 of the new plan."""
+    anchor.treatment_plan = plan
+    anchor.save(update_fields=["treatment_plan", "updated_at"])
+    _record(anchor, AppointmentEvent.Kind.SERIES, actor, series=plan.pk, session=1, of=sessions)
+
+
+def _series_error(
+    failures, starts: list[dt.datetime], *, service, therapist, now: dt.datetime, sessions: int
+) -> SeriesError:
+    """One SeriesError naming every refused date with its reason and alternatives."""
+    refusals = [
+        _refusal(
+            number,
+            start,
+            error,
+            service=service,
+            therapist=therapist,
+            now=now,
+            rules=rules,
+            avoid=[s for s in starts if s != start],
+        )
+        for number, start, error, rules in failures
+    ]
+    return SeriesError(
+        _plan_message(refusals, sessions),
+        code=TAKEN if all(r.code == TAKEN for r in refusals) else SOME_DATES_REFUSED,
+        refusals=refusals,
+    )
 
 
 def _lock_record(client: Client) -> Client:
