@@ -96,8 +96,7 @@ def load_window(
     exact; the room a listed slot names may differ from the one a booking would get, which
     is why the booking services load without it.
 
-    Values, not model instances (`values_list`): building and prefetching thousands of
-    instances was most of a request's time.
+    Values, not model instances (`values_list`): a window reads thousands of rows.
 
     Appointments and holds are read for whole ISO weeks around the window (same query), so
     each therapist's weekly load (`bookings.workload`) is complete even for a one-day window.
@@ -106,13 +105,7 @@ def load_window(
     """
     window_start = dt.datetime.combine(first_day, dt.time(), tz)
     window_end = dt.datetime.combine(first_day + dt.timedelta(days=days), dt.time(), tz)
-    # An appointment begun before midnight can still occupy the first morning.
-    margin = dt.timedelta(hours=12)
-    # The weekly load budget counts whole ISO weeks (Monday to Sunday, local dates).
-    load_first = workload.iso_monday(first_day)
-    load_end = workload.iso_monday(first_day + dt.timedelta(days=days - 1)) + dt.timedelta(days=7)
-    read_start = min(window_start - margin, dt.datetime.combine(load_first, dt.time(), tz))
-    read_end = max(window_end + margin, dt.datetime.combine(load_end, dt.time(), tz))
+    read_start, read_end = _read_span(first_day, days, tz, window_start, window_end)
 
     known = schedule_catalog.catalog(first_day=first_day, tz=tz)
     wanted = None if therapists is None else {t.pk for t in therapists}
@@ -131,6 +124,52 @@ def load_window(
         whole_team=therapists is None,
         reach=max((m.buffer_minutes for m in team), default=0),
     )
+    busy = _busy(rows, tz=tz, buffers=buffers)
+
+    last_day = first_day + dt.timedelta(days=days)
+    closed = frozenset(d for d in known.closed_days if first_day <= d < last_day)
+    return Window(
+        therapists=_therapist_schedules(team, known, busy, first_day, window_start, window_end),
+        rooms=[
+            availability.RoomSchedule(
+                id=room_id, styles=frozenset(styles), busy=busy.by_room[room_id]
+            )
+            for room_id, styles in known.room_styles.items()
+            if listing is None or listing.style in styles
+        ],
+        closed_days=closed,
+        first_day=first_day,
+        days=days,
+        rows_read=len(rows),
+    )
+
+
+def _read_span(
+    first_day: dt.date, days: int, tz: ZoneInfo, window_start: dt.datetime, window_end: dt.datetime
+) -> tuple[dt.datetime, dt.datetime]:
+    """The instants whose appointments and holds the window needs: the window, a margin
+    (an appointment begun before midnight can still occupy the first morning), and the
+    whole ISO weeks (Monday to Sunday, local dates) the weekly load budget counts."""
+    margin = dt.timedelta(hours=12)
+    load_first = workload.iso_monday(first_day)
+    load_end = workload.iso_monday(first_day + dt.timedelta(days=days - 1)) + dt.timedelta(days=7)
+    read_start = min(window_start - margin, dt.datetime.combine(load_first, dt.time(), tz))
+    read_end = max(window_end + margin, dt.datetime.combine(load_end, dt.time(), tz))
+    return read_start, read_end
+
+
+@dataclass
+class _Busy:
+    """The occupancy rows added up: busy intervals per therapist and room, sessions per
+    therapist and local day, weighted load per therapist and ISO week."""
+
+    by_therapist: dict[int, list[availability.Interval]]
+    by_room: dict[int, list[availability.Interval]]
+    sessions: dict[int, dict[dt.date, int]]
+    loads: dict[int, dict[dt.date, int]]
+
+
+def _busy(rows, *, tz: ZoneInfo, buffers: Mapping[int, int]) -> _Busy:
     busy_by_therapist: dict[int, list[availability.Interval]] = defaultdict(list)
     busy_by_room: dict[int, list[availability.Interval]] = defaultdict(list)
     sessions: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
@@ -150,38 +189,30 @@ def load_window(
         loads[therapist_id][days_of[1]] += workload.session_load(
             (end - start) // _MINUTE_US, style_slug
         )
+    return _Busy(busy_by_therapist, busy_by_room, sessions, loads)
 
-    last_day = first_day + dt.timedelta(days=days)
-    closed = frozenset(d for d in known.closed_days if first_day <= d < last_day)
-    return Window(
-        therapists=[
-            availability.TherapistSchedule(
-                id=m.id,
-                slug=m.slug,
-                weekly_hours=dict(known.weekly_hours.get(m.id, {})),
-                time_off=known.time_off_between(m.id, window_start, window_end),
-                busy=busy_by_therapist[m.id],
-                sessions_per_day=dict(sessions[m.id]),
-                credentials=known.credentials_from(m.id, first_day),
-                daily_cap=m.daily_cap,
-                buffer=dt.timedelta(minutes=m.buffer_minutes),
-                load_per_week=dict(loads[m.id]),
-                weekly_budget=workload.budget_load(m.weekly_load_minutes),
-            )
-            for m in team
-        ],
-        rooms=[
-            availability.RoomSchedule(
-                id=room_id, styles=frozenset(styles), busy=busy_by_room[room_id]
-            )
-            for room_id, styles in known.room_styles.items()
-            if listing is None or listing.style in styles
-        ],
-        closed_days=closed,
-        first_day=first_day,
-        days=days,
-        rows_read=len(rows),
-    )
+
+def _therapist_schedules(
+    team, known, busy: _Busy, first_day: dt.date, window_start: dt.datetime, window_end: dt.datetime
+) -> list[availability.TherapistSchedule]:
+    """Each therapist's schedule for the window: hours, time off, what is booked, the
+    credentials valid from the first day, and the daily and weekly limits."""
+    return [
+        availability.TherapistSchedule(
+            id=m.id,
+            slug=m.slug,
+            weekly_hours=dict(known.weekly_hours.get(m.id, {})),
+            time_off=known.time_off_between(m.id, window_start, window_end),
+            busy=busy.by_therapist[m.id],
+            sessions_per_day=dict(busy.sessions[m.id]),
+            credentials=known.credentials_from(m.id, first_day),
+            daily_cap=m.daily_cap,
+            buffer=dt.timedelta(minutes=m.buffer_minutes),
+            load_per_week=dict(busy.loads[m.id]),
+            weekly_budget=workload.budget_load(m.weekly_load_minutes),
+        )
+        for m in team
+    ]
 
 
 _MINUTE_US = 60_000_000
