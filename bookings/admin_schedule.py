@@ -139,6 +139,44 @@ def minute_span(
     return _row_bounds(first, last)
 
 
+def _blocks(
+    kinds: list[str],
+    owner: list[int | None],
+    clusters: list[list[Appointment]],
+    *,
+    column: Column,
+    first_minute: int,
+    tz: ZoneInfo,
+) -> list[Block]:
+    """Runs of rows of the same kind (and the same appointment cluster) as blocks."""
+    day, count, blocks = column.day, len(kinds), []
+
+    def at(row: int) -> dt.datetime:
+        minute = first_minute + row * ROW_MINUTES
+        if minute >= DAY_MINUTES:
+            return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+        return dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tzinfo=tz)
+
+    row = 0
+    while row < count:
+        end = row + 1
+        while end < count and kinds[end] == kinds[row] and owner[end] == owner[row]:
+            end += 1
+        block = Block(
+            kind=kinds[row],
+            first_row=row,
+            rows=end - row,
+            start=at(row),
+            end=at(end),
+            therapist_id=column.therapist.pk,
+        )
+        if owner[row] is not None:
+            block.appointments = clusters[owner[row]]
+        blocks.append(block)
+        row = end
+    return blocks
+
+
 def build_column(
     column: Column,
     *,
@@ -197,29 +235,9 @@ def build_column(
             kinds[row] = APPOINTMENT
     column.bookings = len(appointments)
 
-    def at(row: int) -> dt.datetime:
-        minute = first_minute + row * ROW_MINUTES
-        if minute >= DAY_MINUTES:
-            return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
-        return dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tzinfo=tz)
-
-    row = 0
-    while row < count:
-        end = row + 1
-        while end < count and kinds[end] == kinds[row] and owner[end] == owner[row]:
-            end += 1
-        block = Block(
-            kind=kinds[row],
-            first_row=row,
-            rows=end - row,
-            start=at(row),
-            end=at(end),
-            therapist_id=column.therapist.pk,
-        )
-        if owner[row] is not None:
-            block.appointments = clusters[owner[row]]
-        column.blocks.append(block)
-        row = end
+    column.blocks.extend(
+        _blocks(kinds, owner, clusters, column=column, first_minute=first_minute, tz=tz)
+    )
     return column
 
 
