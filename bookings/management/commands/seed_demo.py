@@ -218,17 +218,7 @@ class Command(BaseCommand):
         first_day = today - dt.timedelta(days=DAYS_OF_HISTORY)
         window_start = dt.datetime.combine(first_day, dt.time(), tz)
         window_end = window_start + dt.timedelta(days=DAYS_OF_HISTORY + DAYS_AHEAD + 1)
-        existing = list(
-            Appointment.objects.active().filter(
-                start__lt=window_end, occupied_until__gt=window_start
-            )
-        )
-        taken_by_room: dict[int, list[tuple]] = {room.id: [] for room in rooms}
-        for appointment in existing:
-            taken_by_room.setdefault(appointment.room_id, []).append(
-                (appointment.start, appointment.occupied_until)
-            )
-        booked_starts = {(a.therapist_id, a.start) for a in existing}
+        taken_by_room, booked_starts = _taken(rooms, window_start, window_end)
         rooms_by_style = {
             style: [room for room in rooms if any(s.slug == style for s in room.styles.all())]
             for style in (Style.BAR, Style.FLOOR)
@@ -261,16 +251,11 @@ class Command(BaseCommand):
                         if occupied_until > interval_end:
                             break
                         if rng.random() < 0.55 and (therapist.id, start) not in booked_starts:
-                            room = next(
-                                (
-                                    r
-                                    for r in rooms_by_style[service.style.slug]
-                                    if all(
-                                        not (s < occupied_until and start < o)
-                                        for s, o in taken_by_room[r.id]
-                                    )
-                                ),
-                                None,
+                            room = _free_room(
+                                rooms_by_style[service.style.slug],
+                                taken_by_room,
+                                start,
+                                occupied_until,
                             )
                             if room is not None:
                                 taken_by_room[room.id].append((start, occupied_until))
@@ -289,6 +274,11 @@ class Command(BaseCommand):
                                 )
                         start = occupied_until + dt.timedelta(minutes=rng.choice([0, 15, 45]))
                         start = start.replace(minute=start.minute - start.minute % 15)
+        self._write_appointments(pending, clients)
+        return len(pending)
+
+    def _write_appointments(self, pending: list[tuple], clients: list) -> None:
+        """Each planned session with a screened intake, in two bulk inserts."""
         intakes, statuses = [], []
         for *_, rng, past in pending:
             answers, status = self._intake_and_status(rng, past)
@@ -323,7 +313,6 @@ class Command(BaseCommand):
                 status,
             ) in enumerate(zip(pending, intakes, statuses, strict=True))
         )
-        return len(pending)
 
     @staticmethod
     def _intake_and_status(rng: random.Random, past: bool) -> tuple[dict, str]:
@@ -365,3 +354,29 @@ class Command(BaseCommand):
             f"  Staff (admin at /admin/): {manager.username} (clinic manager), {front_desk.username} (front desk)"
         )
         out.write("  Therapists: " + ", ".join(t.user.username for t in team))
+
+
+def _free_room(rooms: list, taken_by_room: dict[int, list[tuple]], start, occupied_until):
+    """The first of `rooms` with nothing in [start, occupied_until), or None."""
+    return next(
+        (
+            r
+            for r in rooms
+            if all(not (s < occupied_until and start < o) for s, o in taken_by_room[r.id])
+        ),
+        None,
+    )
+
+
+def _taken(rooms: list, window_start, window_end) -> tuple[dict[int, list[tuple]], set]:
+    """What is already booked in the window (a second run adds around it): the occupied
+    spans per room and the (therapist, start) pairs."""
+    existing = list(
+        Appointment.objects.active().filter(start__lt=window_end, occupied_until__gt=window_start)
+    )
+    taken_by_room: dict[int, list[tuple]] = {room.id: [] for room in rooms}
+    for appointment in existing:
+        taken_by_room.setdefault(appointment.room_id, []).append(
+            (appointment.start, appointment.occupied_until)
+        )
+    return taken_by_room, {(a.therapist_id, a.start) for a in existing}
