@@ -18,8 +18,6 @@ import statistics
 import sys
 import time
 
-from bookings import questionnaires
-
 RUNS = 15
 WARMUPS = 2
 TARGET_MEDIAN_MS = 200.0
@@ -53,18 +51,7 @@ def _seed_year(first_monday: dt.date, weeks: int) -> int:
     from django.db import transaction
     from django.utils import timezone
 
-    from bookings import screening
-    from bookings.models import (
-        Appointment,
-        AppointmentEvent,
-        AppointmentStatus,
-        Client,
-        Intake,
-        IntakeOutcome,
-        Room,
-        Service,
-        hash_manage_token,
-    )
+    from bookings.models import Appointment, AppointmentEvent, Room, Service, hash_manage_token
     from therapists.models import Therapist
 
     if Room.objects.filter(slug="bench-room-0").exists():
@@ -77,7 +64,31 @@ def _seed_year(first_monday: dt.date, weeks: int) -> int:
         Room.objects.create(name=f"Bench room {i}", slug=f"bench-room-{i}", active=False)
         for i in range(len(team))
     ]
-    token = hash_manage_token("bench")
+    rows = _planned_sessions(rng, tz, team, services, rooms, first_monday, weeks)
+    # created_at and the events' `at` are history here, not "now".
+    auto_fields = [
+        Appointment._meta.get_field("created_at"),
+        AppointmentEvent._meta.get_field("at"),
+    ]
+    for auto in auto_fields:
+        auto.auto_now_add = False
+    try:
+        with transaction.atomic():
+            appointments = _write_sessions(rows, rng, hash_manage_token("bench"))
+            AppointmentEvent.objects.bulk_create(
+                _history_events(appointments, rows, rng), batch_size=2000
+            )
+    finally:
+        for auto in auto_fields:
+            auto.auto_now_add = True
+    return len(appointments)
+
+
+def _planned_sessions(rng, tz, team, services, rooms, first_monday: dt.date, weeks: int):
+    """(therapist, room, service, start, status, review roll) for every weekday session:
+    a tenth cancelled, a twentieth no-shows, the rest completed."""
+    from bookings.models import AppointmentStatus
+
     rows = []
     for week in range(weeks):
         for weekday in range(5):
@@ -95,90 +106,88 @@ def _seed_year(first_monday: dt.date, weeks: int) -> int:
                         else AppointmentStatus.COMPLETED
                     )
                     rows.append((therapist, rooms[index], service, start, status, rng.random()))
-    # created_at and the events' `at` are history here, not "now".
-    auto_fields = [
-        Appointment._meta.get_field("created_at"),
-        AppointmentEvent._meta.get_field("at"),
-    ]
-    for auto in auto_fields:
-        auto.auto_now_add = False
-    try:
-        with transaction.atomic():
-            people = [f"person{n}@example.com" for n in range(PEOPLE)]
-            clients = Client.objects.bulk_create(
-                [
-                    Client(
-                        name="Bench client",
-                        email=rng.choice(people).upper()
-                        if rng.random() < 0.05
-                        else rng.choice(people),
-                        phone="+1 212 555 0100",
-                    )
-                    for _ in rows
-                ],
-                batch_size=2000,
+    return rows
+
+
+def _write_sessions(rows, rng, token: str) -> list:
+    """A client (some addresses repeat, a few in capitals), an intake (a twentieth needing
+    clearance) and an appointment per planned session, in bulk."""
+    from bookings import questionnaires, screening
+    from bookings.models import Appointment, Client, Intake, IntakeOutcome
+
+    people = [f"person{n}@example.com" for n in range(PEOPLE)]
+    clients = Client.objects.bulk_create(
+        [
+            Client(
+                name="Bench client",
+                email=rng.choice(people).upper() if rng.random() < 0.05 else rng.choice(people),
+                phone="+1 212 555 0100",
             )
-            intakes = Intake.objects.bulk_create(
-                [
-                    Intake(
-                        questionnaire_version=questionnaires.QUESTIONNAIRE_VERSION,
-                        answers=screening.clear_answers(),
-                        outcome=IntakeOutcome.NEEDS_CLEARANCE
-                        if review < 0.05
-                        else IntakeOutcome.CLEAR,
-                        effective_pressure="medium",
-                    )
-                    for *_, review in rows
-                ],
-                batch_size=2000,
+            for _ in rows
+        ],
+        batch_size=2000,
+    )
+    intakes = Intake.objects.bulk_create(
+        [
+            Intake(
+                questionnaire_version=questionnaires.QUESTIONNAIRE_VERSION,
+                answers=screening.clear_answers(),
+                outcome=IntakeOutcome.NEEDS_CLEARANCE if review < 0.05 else IntakeOutcome.CLEAR,
+                effective_pressure="medium",
             )
-            appointments = Appointment.objects.bulk_create(
-                [
-                    Appointment(
-                        client=client,
-                        therapist=therapist,
-                        service=service,
-                        room=room,
-                        intake=intake,
-                        start=start,
-                        end=start + service.duration,
-                        occupied_until=start
-                        + service.duration
-                        + dt.timedelta(minutes=therapist.buffer_minutes),
-                        status=status,
-                        manage_token_hash=token,
-                        created_at=start - dt.timedelta(days=3),
-                    )
-                    for (therapist, room, service, start, status, _), client, intake in zip(
-                        rows, clients, intakes, strict=True
-                    )
-                ],
-                batch_size=2000,
+            for *_, review in rows
+        ],
+        batch_size=2000,
+    )
+    return Appointment.objects.bulk_create(
+        [
+            Appointment(
+                client=client,
+                therapist=therapist,
+                service=service,
+                room=room,
+                intake=intake,
+                start=start,
+                end=start + service.duration,
+                occupied_until=start
+                + service.duration
+                + dt.timedelta(minutes=therapist.buffer_minutes),
+                status=status,
+                manage_token_hash=token,
+                created_at=start - dt.timedelta(days=3),
             )
-            events = []
-            for appointment, (*_, review) in zip(appointments, rows, strict=True):
-                if appointment.status == AppointmentStatus.CANCELLED:
-                    before = dt.timedelta(hours=rng.choice([2, 12, 48, 96]))
-                    events.append(
-                        AppointmentEvent(
-                            appointment=appointment,
-                            kind=AppointmentEvent.Kind.CANCELLED,
-                            at=appointment.start - before,
-                        )
-                    )
-                if review < 0.05:
-                    events.append(
-                        AppointmentEvent(
-                            appointment=appointment,
-                            kind=AppointmentEvent.Kind.STATUS,
-                            at=appointment.created_at + dt.timedelta(hours=rng.choice([1, 4, 20])),
-                        )
-                    )
-            AppointmentEvent.objects.bulk_create(events, batch_size=2000)
-    finally:
-        for auto in auto_fields:
-            auto.auto_now_add = True
-    return len(appointments)
+            for (therapist, room, service, start, status, _), client, intake in zip(
+                rows, clients, intakes, strict=True
+            )
+        ],
+        batch_size=2000,
+    )
+
+
+def _history_events(appointments, rows, rng) -> list:
+    """The cancellations (some late) and review decisions the report counts."""
+    from bookings.models import AppointmentEvent, AppointmentStatus
+
+    events = []
+    for appointment, (*_, review) in zip(appointments, rows, strict=True):
+        if appointment.status == AppointmentStatus.CANCELLED:
+            before = dt.timedelta(hours=rng.choice([2, 12, 48, 96]))
+            events.append(
+                AppointmentEvent(
+                    appointment=appointment,
+                    kind=AppointmentEvent.Kind.CANCELLED,
+                    at=appointment.start - before,
+                )
+            )
+        if review < 0.05:
+            events.append(
+                AppointmentEvent(
+                    appointment=appointment,
+                    kind=AppointmentEvent.Kind.STATUS,
+                    at=appointment.created_at + dt.timedelta(hours=rng.choice([1, 4, 20])),
+                )
+            )
+    return events
 
 
 def run() -> int:

@@ -249,12 +249,37 @@ SERVER_ENV = {
 }
 
 
+def _http_get(port: int, path: str) -> tuple[int, float]:
+    """One GET on a new connection, as a sync worker wants: status and milliseconds."""
+    import http.client
+
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", path)
+    answer = connection.getresponse()
+    answer.read()
+    connection.close()
+    return answer.status, (time.perf_counter() - started) * 1000
+
+
+def _wait_until_serving(port: int, server, path: str) -> None:
+    """Until gunicorn answers `path` with 200; exit when it died or a minute passed."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if _http_get(port, path)[0] == 200:
+                return
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                sys.exit("bench: gunicorn did not start")
+            time.sleep(0.25)
+
+
 def _http_ratio() -> tuple[list[Measurement], list[Target]]:
     """Part 2: one gunicorn sync worker (as `make serve` runs, one process so both endpoints
     meet the same warm worker), plain HTTP on loopback, a new connection per request as a
     sync worker wants. Gunicorn rather than an in-process WSGI call because the issue's
     numbers (49 vs 11 ms) are over HTTP and per-request costs outside Django count too."""
-    import http.client
     import socket
     import subprocess
     from pathlib import Path
@@ -282,24 +307,10 @@ def _http_ratio() -> tuple[list[Measurement], list[Target]]:
     ]
 
     def get(path: str) -> tuple[int, float]:
-        started = time.perf_counter()
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        connection.request("GET", path)
-        answer = connection.getresponse()
-        answer.read()
-        connection.close()
-        return answer.status, (time.perf_counter() - started) * 1000
+        return _http_get(port, path)
 
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if get(paths["services"])[0] == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    sys.exit("bench: gunicorn did not start")
-                time.sleep(0.25)
+        _wait_until_serving(port, server, paths["services"])
         timings: dict[str, list[float]] = {name: [] for name in [*paths, "cold"]}
         for n in range(WARMUPS + HTTP_RUNS):
             # Interleaved, so the machine's noise hits all three alike.
@@ -343,6 +354,15 @@ def _use_database(name: str) -> None:
 
 
 def _growth() -> tuple[list[tuple[str, ...]], list[Target]]:
+    """Part 3: the clinic grown step by step in a database of its own; queries must stay
+    the same and times grow slower than the appointments."""
+    steps = _growth_steps()
+    return _growth_table(steps), _growth_targets(steps)
+
+
+def _growth_steps() -> list[tuple]:
+    """(therapists, appointments, in window, rows read, and the three measurements) per
+    growth step."""
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
@@ -394,7 +414,10 @@ def _growth() -> tuple[list[tuple[str, ...]], list[Target]]:
             )
     finally:
         _use_database(home)
+    return steps
 
+
+def _growth_table(steps: list[tuple]) -> list[tuple[str, ...]]:
     table = [
         ("therapists", "appointments", "1x60: rows read / in window", "1x60 ms", "all x14 any ms",
          "booking_create ms", "queries (1x60, any, booking)"),
@@ -411,6 +434,10 @@ def _growth() -> tuple[list[tuple[str, ...]], list[Target]]:
                 f"{one.query_label}, {everyone.query_label}, {booking.query_label}",
             )
         )
+    return table
+
+
+def _growth_targets(steps: list[tuple]) -> list[Target]:
     first, last = steps[0], steps[-1]
     grew = last[1] / first[1]
     targets = [
@@ -439,7 +466,7 @@ def _growth() -> tuple[list[tuple[str, ...]], list[Target]]:
             last[3] < last[2],
         )
     )
-    return table, targets
+    return targets
 
 
 def _print_rows(table: list[tuple[str, ...]]) -> None:
