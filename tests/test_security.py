@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": "a-long-random-production-secret-" + "x" * 40,
+    "FIELD_ENCRYPTION_KEYS": "cHJvZC10ZXN0LWZpZWxkLWtleS0zMi1ieXRlcy14eCE=",
     "ALLOWED_HOSTS": "clinic.example.com",
     "EMAIL_URL": "smtp+tls://user:password@smtp.example.com:587",
     "DATABASE_URL": "postgres://clinic@db.example.com:5432/clinic",
