@@ -35,6 +35,7 @@ from core.field_keys import decrypt, encrypt
 
 EMPTY_TEXT = ("",)
 EMPTY_JSON = ("[]", "{}")
+SHORT_TEXT = 500
 
 
 def column_name(field: models.Field) -> str:
@@ -71,12 +72,12 @@ class EncryptedMixin:
         return None
 
     def is_empty(self, value) -> bool:
-        return value is None or self.serialize(value) in self.empty_stored
+        return value is None or self.text_of(value) in self.empty_stored
 
     def get_prep_value(self, value):
         if value is None:
             return None
-        text = self.serialize(value)
+        text = self.text_of(value)
         if text in self.empty_stored:
             return text
         return encrypt(text, column=column_name(self))
@@ -85,8 +86,8 @@ class EncryptedMixin:
         if value is None:
             return None
         if value in self.empty_stored:
-            return self.deserialize(value)
-        return self.deserialize(decrypt(value, column=column_name(self)))
+            return self.value_of(value)
+        return self.value_of(decrypt(value, column=column_name(self)))
 
     def stored_to_python(self, stored):
         """A raw column value (as `SELECT` returns it) in Python, for the rotation."""
@@ -96,11 +97,18 @@ class EncryptedMixin:
 class EncryptedTextField(EncryptedMixin, models.TextField):
     """Free text (or a choice) kept encrypted. Choices and max_length validate as usual."""
 
-    def serialize(self, value) -> str:
+    def text_of(self, value) -> str:
         return str(value)
 
-    def deserialize(self, text: str) -> str:
+    def value_of(self, text: str) -> str:
         return text
+
+    def formfield(self, **kwargs):
+        # A short field (a name, a one-line response) keeps the one-line input it had as a
+        # CharField; long ones get a text area as TextField gives.
+        if not self.choices and self.max_length and self.max_length <= SHORT_TEXT:
+            kwargs.setdefault("widget", forms.TextInput)
+        return super().formfield(**kwargs)
 
 
 class EncryptedJSONField(EncryptedMixin, models.TextField):
@@ -108,12 +116,12 @@ class EncryptedJSONField(EncryptedMixin, models.TextField):
 
     empty_stored = EMPTY_JSON + EMPTY_TEXT
 
-    def serialize(self, value) -> str:
+    def text_of(self, value) -> str:
         if value == "":
             return ""
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
-    def deserialize(self, text: str):
+    def value_of(self, text: str):
         return None if text == "" else json.loads(text)
 
     def to_python(self, value):
