@@ -146,8 +146,9 @@ def encrypted_fields() -> list[models.Field]:
     return [
         field
         for model in apps.get_models()
+        if not model._meta.proxy
         for field in model._meta.concrete_fields
-        if isinstance(field, EncryptedMixin)
+        if isinstance(field, EncryptedMixin) and field.model is model
     ]
 
 

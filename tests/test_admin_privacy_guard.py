@@ -32,6 +32,7 @@ from ashiatsu_clinic.admin_privacy import (
 )
 from bookings.models import Appointment, Client, IntakeAccess
 from bookings.screening import clear_answers
+from core.encrypted_fields import EncryptedJSONField
 from outbox.models import Email
 from tests.factories import (
     AppointmentFactory,
@@ -77,7 +78,7 @@ def sensitive_paths(model, depth: int = MAX_DEPTH, prefix: str = "", seen=()):
     for field in model._meta.get_fields():
         path = prefix + field.name
         if is_sensitive(model, field.name):
-            if isinstance(field, models.JSONField):
+            if isinstance(field, models.JSONField | EncryptedJSONField):
                 yield f"{path}__other_conditions__icontains"
             elif field.is_relation:
                 yield f"{path}__isnull"
