@@ -70,8 +70,23 @@ def stale_counts() -> dict[str, int]:
     return counts
 
 
-def _triggers_off(cursor, table: str) -> list[str]:
+def _has_own_triggers(cursor, table: str) -> bool:
+    cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass"
+        " AND NOT tgisinternal)",
+        [table],
+    )
+    return cursor.fetchone()[0]
+
+
+def _triggers_off(cursor, table: str) -> list[str] | None:
+    """Switch the table's own triggers off for this transaction; what `_triggers_on` needs."""
     if connection.vendor == "postgresql":
+        if not _has_own_triggers(cursor, table):
+            return None
+        # ALTER TABLE refuses while foreign-key checks of this transaction wait (deferred):
+        # run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         return []
     if connection.vendor == "sqlite":
@@ -86,9 +101,12 @@ def _triggers_off(cursor, table: str) -> list[str]:
     return []
 
 
-def _triggers_on(cursor, table: str, saved: list[str]) -> None:
+def _triggers_on(cursor, table: str, saved: list[str] | None) -> None:
+    if saved is None:
+        return
     if connection.vendor == "postgresql":
         cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     for sql in saved:
         cursor.execute(sql)
 
