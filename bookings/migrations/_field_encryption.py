@@ -9,7 +9,8 @@ of the historical model does the encrypting, with the keys of FIELD_ENCRYPTION_K
 
 The session chart's guard triggers refuse any change to a signed note; encrypting it changes
 the stored bytes but not the note, so they are switched off for the table while its rows are
-rewritten (PostgreSQL: ALTER TABLE ... DISABLE TRIGGER USER, which holds the table's lock
+rewritten (PostgreSQL: ALTER TABLE ... DISABLE TRIGGER USER on tables that have triggers of
+their own, after running the transaction's deferred key checks; it holds the table's lock
 until the migration's transaction ends, so no other write sees them off; SQLite: the
 triggers are dropped here and the charts migration creates them again).
 """
@@ -33,6 +34,16 @@ def _decrypted(field, raw: str, *, is_json: bool) -> str:
     return json.dumps(value) if is_json else value
 
 
+def _has_own_triggers(connection, table: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass"
+            " AND NOT tgisinternal)",
+            [table],
+        )
+        return cursor.fetchone()[0]
+
+
 def convert(apps, schema_editor, *, app_label: str, fields: dict[str, list[str]], forward: bool):
     """Rewrite every row of `fields` ({model name: [field names]}) of `app_label`."""
     connection = schema_editor.connection
@@ -41,7 +52,10 @@ def convert(apps, schema_editor, *, app_label: str, fields: dict[str, list[str]]
         model = apps.get_model(app_label, model_name)
         table = quote(model._meta.db_table)
         pk = quote(model._meta.pk.column)
-        if connection.vendor == "postgresql":
+        guarded = connection.vendor == "postgresql" and _has_own_triggers(connection, table)
+        if guarded:
+            # ALTER TABLE refuses while this transaction's deferred key checks wait.
+            schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             schema_editor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         for name in names:
             field = model._meta.get_field(name)
@@ -70,5 +84,10 @@ def convert(apps, schema_editor, *, app_label: str, fields: dict[str, list[str]]
                             f"UPDATE {table} SET {column} = %s WHERE {pk} = %s",  # noqa: S608 - quoted names
                             updates,
                         )
-        if connection.vendor == "postgresql":
+        if guarded:
             schema_editor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+        if connection.vendor == "postgresql":
+            # Going back, the columns' types change next, which PostgreSQL refuses while
+            # the key checks of these updates wait: run them now.
+            schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
