@@ -50,6 +50,13 @@ def test_the_deploy_check_refuses_a_development_mail_backend():
     assert "mail.E001" in result.stdout + result.stderr
 
 
+def test_the_deploy_check_refuses_the_public_demo_field_encryption_key(settings):
+    demo = settings.FIELD_ENCRYPTION_DEMO_KEY
+    result = _deploy_check(**{**PRODUCTION, "FIELD_ENCRYPTION_KEYS": demo})
+    assert result.returncode != 0
+    assert "core.E001" in result.stdout + result.stderr
+
+
 def test_pages_send_a_strict_content_security_policy(client):
     response = client.get("/")
     policy = response["Content-Security-Policy"]

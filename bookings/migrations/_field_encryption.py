@@ -1,6 +1,7 @@
-"""Migration-only helper: encrypt (or, going back, decrypt) the existing rows of columns that
-became encrypted fields. Frozen with the migrations that use it (bookings 0016, charts 0003,
-waitlist 0008); the migration loader skips modules whose names start with "_".
+"""Migration-only helper of bookings 0016: encrypt (or, going back, decrypt) the existing rows
+of columns that became encrypted fields. Frozen with that migration: bookings, charts and
+waitlist each keep their own copy, as an app's migrations import only their own code (the
+migration loader skips modules whose names start with "_").
 
 Rows are read and written with plain SQL in batches of `BATCH`, by primary key, so a big
 table is never held in memory and the ORM's other behaviour (auto_now, signals) stays out of

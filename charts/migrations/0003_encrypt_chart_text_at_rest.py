@@ -10,7 +10,7 @@ import django.core.validators
 from django.db import migrations
 
 import core.encrypted_fields
-from bookings.migrations._field_encryption import convert
+from charts.migrations._field_encryption import convert
 
 FIELDS = {
     "chartnote": ["subjective", "objective", "assessment", "plan"],

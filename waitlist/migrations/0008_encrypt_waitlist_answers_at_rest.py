@@ -5,7 +5,7 @@
 from django.db import migrations
 
 import core.encrypted_fields
-from bookings.migrations._field_encryption import convert
+from waitlist.migrations._field_encryption import convert
 
 FIELDS = {"waitlistentry": ["answers"]}
 

@@ -1,0 +1,94 @@
+"""Migration-only helper of charts 0003: encrypt (or, going back, decrypt) the existing rows
+of columns that became encrypted fields. Frozen with that migration: bookings, charts and
+waitlist each keep their own copy, as an app's migrations import only their own code (the
+migration loader skips modules whose names start with "_").
+
+Rows are read and written with plain SQL in batches of `BATCH`, by primary key, so a big
+table is never held in memory and the ORM's other behaviour (auto_now, signals) stays out of
+it. Values already encrypted are left alone, so running it again changes nothing. The field
+of the historical model does the encrypting, with the keys of FIELD_ENCRYPTION_KEYS.
+
+The session chart's guard triggers refuse any change to a signed note; encrypting it changes
+the stored bytes but not the note, so they are switched off for the table while its rows are
+rewritten (PostgreSQL: ALTER TABLE ... DISABLE TRIGGER USER on tables that have triggers of
+their own, after running the transaction's deferred key checks; it holds the table's lock
+until the migration's transaction ends, so no other write sees them off; SQLite: the
+triggers are dropped here and the charts migration creates them again).
+"""
+
+import json
+
+PREFIX = "fe1:"
+BATCH = 500
+
+
+def _encrypted(field, raw: str, *, is_json: bool) -> str:
+    if raw.startswith(PREFIX):
+        return raw
+    return field.get_prep_value(json.loads(raw) if is_json else raw)
+
+
+def _decrypted(field, raw: str, *, is_json: bool) -> str:
+    if not raw.startswith(PREFIX):
+        return raw
+    value = field.from_db_value(raw, None, None)
+    return json.dumps(value) if is_json else value
+
+
+def _has_own_triggers(connection, table: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass"
+            " AND NOT tgisinternal)",
+            [table],
+        )
+        return cursor.fetchone()[0]
+
+
+def convert(apps, schema_editor, *, app_label: str, fields: dict[str, list[str]], forward: bool):
+    """Rewrite every row of `fields` ({model name: [field names]}) of `app_label`."""
+    connection = schema_editor.connection
+    quote = schema_editor.quote_name
+    for model_name, names in fields.items():
+        model = apps.get_model(app_label, model_name)
+        table = quote(model._meta.db_table)
+        pk = quote(model._meta.pk.column)
+        guarded = connection.vendor == "postgresql" and _has_own_triggers(connection, table)
+        if guarded:
+            # ALTER TABLE refuses while this transaction's deferred key checks wait.
+            schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            schema_editor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        for name in names:
+            field = model._meta.get_field(name)
+            is_json = type(field).__name__ == "EncryptedJSONField"
+            column = quote(field.column)
+            last = None
+            while True:
+                with connection.cursor() as cursor:
+                    where = "" if last is None else f"WHERE {pk} > %s "
+                    cursor.execute(
+                        f"SELECT {pk}, {column} FROM {table} {where}ORDER BY {pk} LIMIT %s",  # noqa: S608 - quoted names
+                        ([] if last is None else [last]) + [BATCH],
+                    )
+                    rows = cursor.fetchall()
+                    if not rows:
+                        break
+                    last = rows[-1][0]
+                    change = _encrypted if forward else _decrypted
+                    updates = [
+                        (new, row_pk)
+                        for row_pk, raw in rows
+                        if raw is not None and (new := change(field, raw, is_json=is_json)) != raw
+                    ]
+                    if updates:
+                        cursor.executemany(
+                            f"UPDATE {table} SET {column} = %s WHERE {pk} = %s",  # noqa: S608 - quoted names
+                            updates,
+                        )
+        if guarded:
+            schema_editor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+        if connection.vendor == "postgresql":
+            # Going back, the columns' types change next, which PostgreSQL refuses while
+            # the key checks of these updates wait: run them now.
+            schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
