@@ -12,8 +12,8 @@ The session chart's guard triggers refuse any change to a signed note; encryptin
 the stored bytes but not the note, so they are switched off for the table while its rows are
 rewritten (PostgreSQL: ALTER TABLE ... DISABLE TRIGGER USER on tables that have triggers of
 their own, after running the transaction's deferred key checks; it holds the table's lock
-until the migration's transaction ends, so no other write sees them off; SQLite: the
-triggers are dropped here and the charts migration creates them again).
+until the migration's transaction ends, so no other write sees them off; on SQLite the
+charts migration drops its triggers before and creates them again after).
 """
 
 import json
