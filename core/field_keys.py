@@ -7,6 +7,8 @@ without importing Django's ORM. docs/encryption.md has the format and the rotati
   data names the column, so a value moved to another column does not open.
 - Stored form `fe1:<key id>:<base64url(nonce + ciphertext + tag)>`; the key id is the first
   8 hex digits of the key's SHA-256, so each value names the key that sealed it.
+- The plaintext is padded to a multiple of 64 bytes first, so a short choice (a scope, a
+  role, a body region) cannot be read off the length of its ciphertext.
 """
 
 import base64
@@ -24,6 +26,7 @@ from django.core.exceptions import ImproperlyConfigured
 PREFIX = "fe1:"
 KEY_BYTES = 32
 NONCE_BYTES = 12
+PAD_BLOCK = 64  # plaintexts are padded to a multiple of this many bytes
 
 
 class FieldDecryptionError(ValueError):
@@ -82,10 +85,23 @@ def keyring() -> Keyring:
     return _keyring(tuple(settings.FIELD_ENCRYPTION_KEYS))
 
 
+def _padded(data: bytes) -> bytes:
+    """`data`, a 0x80 marker and zeros up to a multiple of PAD_BLOCK: a ciphertext's length
+    must not tell "full" from "light_pressure", or the neck from the lower back."""
+    return data + b"\x80" + b"\x00" * (-(len(data) + 1) % PAD_BLOCK)
+
+
+def _unpadded(data: bytes) -> bytes:
+    marker = data.rfind(b"\x80")
+    if marker < 0 or data[marker + 1 :].strip(b"\x00"):
+        raise ValueError("bad padding")
+    return data[:marker]
+
+
 def encrypt(plain: str, *, column: str) -> str:
     ring = keyring()
     nonce = secrets.token_bytes(NONCE_BYTES)
-    sealed = ring.ciphers[ring.newest].encrypt(nonce, plain.encode(), column.encode())
+    sealed = ring.ciphers[ring.newest].encrypt(nonce, _padded(plain.encode()), column.encode())
     return ring.newest_prefix + base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
@@ -103,6 +119,7 @@ def decrypt(stored: str, *, column: str) -> str:
             f"{column}: encrypted with key {kid}, which is not in FIELD_ENCRYPTION_KEYS."
         )
     try:
-        return cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], column.encode()).decode()
-    except InvalidTag as error:
+        opened = cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], column.encode())
+        return _unpadded(opened).decode()
+    except (InvalidTag, ValueError) as error:
         raise FieldDecryptionError(f"{column}: the stored value does not open.") from error

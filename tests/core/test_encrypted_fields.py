@@ -194,6 +194,16 @@ def test_a_value_copied_into_another_column_does_not_open():
         decrypt(tampered, column="bookings.intake.answers")
 
 
+def test_the_length_of_a_value_does_not_tell_which_choice_it_is():
+    """Scopes, roles and regions are short words of different lengths: padded, their
+    ciphertexts are all the same length."""
+    column = "charts.regionentry.region"
+    lengths = {len(encrypt(word, column=column)) for word in ("neck", "lower_back_left", "full")}
+    assert len(lengths) == 1
+    assert decrypt(encrypt("neck\x00", column=column), column=column) == "neck\x00"
+    assert decrypt(encrypt("x" * 63, column=column), column=column) == "x" * 63
+
+
 def test_the_same_value_encrypts_differently_each_time():
     column = "charts.chartnote.plan"
     assert encrypt("Light pressure", column=column) != encrypt("Light pressure", column=column)
