@@ -237,6 +237,8 @@ if _bool("BEHIND_HTTPS_PROXY", default=False):
 # Staff and therapists see health data: a session ends after 30 idle minutes.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# A booking's draft (health answers) waits in the session: sealed with the field keys.
+SESSION_SERIALIZER = "core.session_serializer.EncryptedJSONSerializer"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

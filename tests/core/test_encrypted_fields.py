@@ -1,7 +1,9 @@
 """Health data at rest: what the database holds after normal use is ciphertext, the ORM reads
 it back unchanged, a value cannot be moved between columns, and SQL cannot search it."""
 
+import base64
 import datetime as dt
+import zlib
 
 import pytest
 from django.core.exceptions import FieldError
@@ -247,3 +249,26 @@ def test_a_signed_chart_stays_read_only_in_the_database():
     note = signed_note(session(TherapistFactory()), plan="Light")
     with pytest.raises(IntegrityError), transaction.atomic():
         ChartNote.objects.filter(pk=note.pk).update(plan="Deep")
+
+
+def test_a_booking_draft_waiting_in_the_session_is_not_in_clear(client, clinic):
+    """Between the intake and the last step the answers wait in `django_session`."""
+    from tests.bookings.test_booking_pages import flow_urls, form_answers
+
+    urls = flow_urls()
+    assert client.get(urls["intake"], {"start": local_time(3, 10).isoformat()}).status_code == 200
+    answers = form_answers(other_conditions=CONDITION)
+    assert client.post(urls["intake"], answers).status_code == 302
+    assert client.session["booking_draft"]["answers"]["other_conditions"] == CONDITION
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT session_data FROM django_session")
+        stored = [row[0] for row in cursor.fetchall()]
+    assert stored
+    for data in stored:
+        payload = data.split(":")[0].lstrip(".")
+        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        if data.startswith("."):
+            raw = zlib.decompress(raw)
+        assert raw.startswith(b"fe1:")
+        assert CONDITION.encode() not in raw and b"other_conditions" not in raw
