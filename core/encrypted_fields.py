@@ -14,7 +14,8 @@ keeps working on plain Python values while the column only ever holds ciphertext
   key in the list can read. `manage.py rotate_field_keys` re-encrypts old values so the
   older keys can be retired (docs/encryption.md).
 - Stored form: `fe1:<key id>:<base64url(nonce + ciphertext + tag)>`; the key id is the
-  first 8 hex digits of the key's SHA-256, so a value names the key that sealed it.
+  first 8 hex digits of the key's SHA-256, so a value names the key that sealed it. The
+  plaintext is padded to 64-byte blocks, so a short choice is not told by its length.
 - Empty values (`""`, `[]`, `{}`, NULL) are stored as they are: erasure and retention blank
   fields and check constraints ask "is it empty?", which says nothing about anyone's health.
 - Encrypted columns cannot be searched, filtered or ordered in SQL. Only `isnull` and an
