@@ -9,7 +9,7 @@ from bookings.models import ClearanceScope, Intake
 from bookings.screening import clear_answers
 from charts.models import ChartNote, RegionEntry
 from core.field_keys import FieldDecryptionError, generate_key, keyring
-from core.key_rotation import stale_counts
+from core.key_rotation import reencrypt_all, stale_counts
 from tests.charts.helpers import session, signed_note
 from tests.core.test_encrypted_fields import EMPTY, assert_no_clear_text, raw_rows
 from tests.factories import ClearanceFactory, IntakeFactory, TherapistFactory
@@ -92,4 +92,25 @@ def test_new_key_prints_a_usable_key(settings, capsys):
     settings.FIELD_ENCRYPTION_KEYS = [key]
     intake = IntakeFactory(answers=clear_answers(other_conditions="herniated disc"))
     assert Intake.objects.get(pk=intake.pk).answers["other_conditions"] == "herniated disc"
+    assert_no_clear_text(["herniated"])
+
+
+def test_a_stopped_rotation_keeps_what_it_did_and_the_next_run_finishes(settings):
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_A]
+    for n in range(5):
+        IntakeFactory(answers=clear_answers(other_conditions=f"herniated disc at L{n}"))
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_B, KEY_A]
+
+    class Stopped(Exception):
+        pass
+
+    def stop_after_first_batch(label, done):
+        raise Stopped  # the process killed between two batches
+
+    with pytest.raises(Stopped):
+        reencrypt_all(batch_size=2, progress=stop_after_first_batch)
+    assert stale_counts()["bookings.intake.answers"] == 3  # the first batch was committed
+    counts = reencrypt_all(batch_size=2)
+    assert counts["bookings.intake.answers"] == 3
+    assert not any(stale_counts().values())
     assert_no_clear_text(["herniated"])
