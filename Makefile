@@ -7,7 +7,7 @@ RUN_ENV := DEBUG=true
 # Integrity tests also run on SQLite, where serialised writes replace exclusion constraints.
 SQLITE_TEST_URL := sqlite:///$(CURDIR)/var/integrity.sqlite3
 
-.PHONY: run test test-postgres test-sqlite lint format migrations-check ci clean bench serve loadtest messages
+.PHONY: faults run test test-postgres test-sqlite lint format migrations-check ci clean bench serve loadtest messages
 
 $(VENV)/.runtime: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed (found " + sys.version.split()[0] + "); pyenv reads .python-version.")'
@@ -29,16 +29,22 @@ run: $(VENV)/.runtime
 	@echo "  Clinic:  http://127.0.0.1:8000/"
 	@echo "  Admin:   http://127.0.0.1:8000/admin/"
 	@echo ""
-	@echo "  Worker:  e-mail, reminders, waitlist (db_worker + clinic_sweep), stopped with the server"
+	@echo "  Workers: tasks + the periodic sweep, and e-mail (two db_workers), stopped with the server"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(RUN_ENV) $(MANAGE) db_worker --interval 2 & \
-	$(RUN_ENV) $(MANAGE) clinic_sweep --every 30 & \
+	$(RUN_ENV) $(MANAGE) db_worker --interval 2 --sweep-every 30 & \
+	$(RUN_ENV) $(MANAGE) db_worker --interval 2 --queue-name mail & \
 	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
 
 test: test-postgres test-sqlite
 
 test-postgres: $(VENV)/.dev
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/pytest $(PYTEST_ARGS)
+
+# Real processes killed and restarted (tests/faults, also part of test-postgres): PostgreSQL
+# restarts, two app instances sharing Redis, a supervised serve losing its worker. Each test
+# starts its own PostgreSQL, Redis, gunicorn and workers on free 127.0.0.1 ports.
+faults: $(VENV)/.dev
+	$(BIN)/pytest -m faults tests/faults $(PYTEST_ARGS)
 
 test-sqlite: $(VENV)/.dev
 	@mkdir -p var
@@ -76,7 +82,8 @@ bench: $(VENV)/.dev
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .ruff_cache
 
-# Production-like: gunicorn + one db_worker; needs DATABASE_URL and SECRET_KEY (see README).
+# Production-like, supervised: gunicorn, the worker + scheduler, the mail worker, each restarted
+# when it dies; needs DATABASE_URL and SECRET_KEY (docs/deployment.md).
 serve: $(VENV)/.runtime
 	scripts/serve.sh
 

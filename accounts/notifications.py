@@ -31,4 +31,10 @@ def sign_in_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAlte
 
 
 def queue_sign_in_email(link: SignInLink, *, token: str) -> None:
-    email_queue(kind=SIGN_IN, builder=sign_in_email, params={"link": link.pk}, secret=token)
+    email_queue(
+        kind=SIGN_IN,
+        builder=sign_in_email,
+        params={"link": link.pk},
+        secret=token,
+        moot_after=link.expires_at,  # the link would no longer work
+    )

@@ -6,6 +6,7 @@ Thin views over accounts.services, bookings.privacy and the existing manage page
 import json
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services, session
 from accounts.forms import SignInForm
-from bookings import privacy, screening, series
+from accounts.tasks import sign_in_link_task
+from bookings import clients, privacy, screening, series
 from bookings.models import Appointment, AppointmentStatus
 from bookings.throttle import throttled
 
@@ -42,7 +44,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     """Ask for a link. The answer never says whether the address has booked with us."""
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.sign_in_link_request(email=form.cleaned_data["email"])
+        # The look-up runs in the worker: known and unknown addresses cost this page alike.
+        email = form.cleaned_data["email"]
+        transaction.on_commit(lambda: sign_in_link_task.enqueue(email))
         return redirect("accounts:sign_in_sent")
     return render(
         request, "accounts/sign_in.html", {"form": form}, status=400 if form.errors else 200
@@ -110,7 +114,13 @@ def account(request: HttpRequest) -> HttpResponse:
     )
     upcoming = [a for a in appointments if a.end >= now and a.status != AppointmentStatus.CANCELLED]
     past = [a for a in reversed(appointments) if a not in upcoming]
-    latest = max(appointments, key=lambda a: a.intake.created_at, default=None)
+    # Answers only from bookings proven the client's (bookings/clients.py); a staff merge
+    # proves the ones it moves.
+    latest = max(
+        (a for a in appointments if a.proven_by),
+        key=lambda a: a.intake.created_at,
+        default=None,
+    )
     return render(
         request,
         "accounts/account.html",
@@ -134,6 +144,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "past": past,
             "latest": latest,
             "answers": _answers(latest, record),
+            "unproven": list(clients.unproven_bookings(record)),
             "erase_requested": record.erasure_requests.filter(handled_at=None).exists(),
         },
     )

@@ -46,6 +46,14 @@ SENSITIVE: dict[str, set[str]] = {
     "sessions.Session": {WHOLE_MODEL},
     "otp_totp.TOTPDevice": {"key"},
     "otp_static.StaticToken": {WHOLE_MODEL},
+    # Passkeys: the credential and its public key identify the device; not filterable.
+    "django_otp_webauthn.WebAuthnCredential": {
+        "credential_id",
+        "credential_id_sha256",
+        "public_key",
+    },
+    "django_otp_webauthn.WebAuthnAttestation": {"data", "client_data_json"},
+    "django_otp_webauthn.WebAuthnUserHandle": {"handle_hex"},
     "axes.AccessAttempt": {"get_data", "post_data"},
     "axes.AccessLog": {"session_hash"},
     "django_tasks_database.DBTaskResult": {"args_kwargs", "return_value", "traceback"},
@@ -65,8 +73,9 @@ SENSITIVE: dict[str, set[str]] = {
         "letter_file",
         "letter_type",
         "letter_size",
+        "withdrawn_reason",  # why the professional took it back: health data too
     },
-    "outbox.Email": {"secret"},
+    "outbox.Email": {"secret", "claim"},  # a link token; a worker's claim token
     "waitlist.WaitlistEntry": {"answers", "confirm_token_hash", "client_address"},
     "waitlist.WaitlistOffer": {"token_hash"},
     "payments.Package": {"code_hash"},
@@ -84,6 +93,7 @@ SENSITIVE: dict[str, set[str]] = {
 # looked at and found harmless to filter on (say why when adding one).
 REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "admin.LogEntry": {"object_id", "change_message"},  # ids and changed field names
+    "django_otp_webauthn.WebAuthnCredential": {"transports"},  # "usb", "internal", ...
     "django_tasks_database.DBTaskResult": {"task_path", "worker_ids", "exception_class_path"},
     "therapists.Therapist": {"bio"},  # public on the booking pages
     "therapists.TimeOff": {"reason"},  # staff write "holiday", "training"; searched by them
@@ -92,7 +102,8 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "bookings.ClosedDay": {"reason"},  # public holiday names
     "waitlist.WaitlistEntry": {"unanswered_offers", "language"},  # lapsed offers; en/es
     "bookings.Appointment": {"language"},  # "en" or "es": which language the e-mails use
-    "outbox.Email": {"params", "last_error", "language"},  # ids; mail server; en/es
+    # ids; mail server; en/es; why moot or given up (the outbox's own words)
+    "outbox.Email": {"params", "last_error", "language", "reason"},
     "charts.ChartAccess": {"where"},  # the name of the page that showed a chart
     "bookings.ClearanceAccess": {"where"},  # the name of the page that showed a clearance
     "bookings.ScheduleVersion": {"token", "config_token"},  # cache keys moved by writes

@@ -1,31 +1,22 @@
-"""The admin requires two-factor authentication (django-otp) in production.
+"""The admin site: two-factor rules, the guard on sensitive fields, labelled search boxes.
 
-Staff see health data, so a password alone must not open the admin. With
-ADMIN_REQUIRE_2FA on (the default whenever DEBUG is off), the admin login asks for a one-time
-code from a registered device (an authenticator app: TOTP), and staff whose session was not
-verified by one are treated as not staff. A first code for a new manager comes from
-`manage.py addstatictoken USERNAME`; they then add an authenticator in the admin.
+Staff see health data, so a password alone must not open the admin. The admin login asks for
+the password only; with STAFF_REQUIRE_2FA on (the default whenever DEBUG is off) the
+second-factor middleware then sends the session to enrol or verify (twofactor/), and a staff
+session that was not verified is treated here as not staff, so no admin view (nor any page
+behind `admin_view`: money, reports) opens on a password alone.
 """
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin import AdminSite
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
-from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 from ashiatsu_clinic import admin_filters, admin_privacy
+from twofactor import policy
 
 
-class ClinicAdminSite(OTPAdminSite):
-    """OTPAdminSite whose requirement follows settings.ADMIN_REQUIRE_2FA at request time."""
-
-    @property
-    def login_form(self):
-        return OTPAdminAuthenticationForm if settings.ADMIN_REQUIRE_2FA else None
-
-    @property
-    def login_template(self):
-        return OTPAdminSite.login_template if settings.ADMIN_REQUIRE_2FA else None
+class ClinicAdminSite(AdminSite):
+    """The admin whose permission needs a verified session when two-factor is required."""
 
     def register(self, model_or_iterable, admin_class=None, **options) -> None:
         """Every ModelAdmin refuses lookups on sensitive fields (admin_privacy.py) and turns
@@ -34,9 +25,15 @@ class ClinicAdminSite(OTPAdminSite):
         _guard_every_admin(self)
 
     def has_permission(self, request) -> bool:
-        if settings.ADMIN_REQUIRE_2FA:
-            return super().has_permission(request)
-        return AdminSite.has_permission(self, request)
+        return super().has_permission(request) and not policy.must_verify(request.user)
+
+    def index(self, request, extra_context=None):
+        """The home page links managers to the two-factor reset page."""
+        extra_context = {
+            **(extra_context or {}),
+            "may_reset_two_factor": policy.may_reset_devices(request.user),
+        }
+        return super().index(request, extra_context)
 
     def autocomplete_view(self, request):
         return LabelledAutocomplete.as_view(admin_site=self)(request)

@@ -9,6 +9,7 @@ exit instead of a traceback.
 import datetime as dt
 import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
@@ -83,11 +84,14 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "ninja",
+    # Before django_tasks_db: its `db_worker` command is ours (reconnects, sweeps).
+    "ashiatsu_clinic",
     "django_tasks_db",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "therapists",
     "bookings",
     "outbox",
@@ -97,12 +101,16 @@ INSTALLED_APPS = [
     "portal",
     "reports",
     "accounts",
-    "ashiatsu_clinic",  # the composition root: clinic_sweep, the weekly digest
+    "twofactor",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A view failing because the database is away answers 503 with Retry-After.
+    "core.outage.DatabaseOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads a body: an upload over its limit is refused unread (core/uploads).
+    "core.uploads.BoundedUploadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions, before common: picks the client's language (the switcher's cookie,
     # else Accept-Language, else English) for pages and for the booking it records.
@@ -112,6 +120,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After auth and django-otp: a login that has not passed its second factor opens only
+    # the enrol / verify step (twofactor/policy.py).
+    "twofactor.middleware.SecondFactorMiddleware",
     "accounts.session.SignedInClientMiddleware",
     # A request looks services and therapists up in one schedule catalog (one token read).
     "bookings.schedule_catalog.OneCatalogPerRequest",
@@ -166,8 +177,14 @@ def _database(url: str) -> dict:
         # A file, not memory, so that threads in the concurrency tests share one database.
         config["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
     elif engine.endswith("postgresql"):
+        # Persistent connections (make serve: 60 s) are checked before each request reuses
+        # them, so the first request after a database restart gets a fresh connection; a
+        # server that does not answer fails the request within the connect timeout.
         config.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
         config.setdefault("CONN_HEALTH_CHECKS", True)
+        config.setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+        )
     else:
         raise ImproperlyConfigured(
             f"DATABASE_URL must point at PostgreSQL or SQLite, not {engine or url!r}."
@@ -206,7 +223,8 @@ TIME_ZONE = CLINIC_TIME_ZONE
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic puts the files whitenoise serves (a release step may build them elsewhere).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -242,8 +260,20 @@ SESSION_SERIALIZER = "core.session_serializer.EncryptedJSONSerializer"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Two-factor authentication for the admin (see ashiatsu_clinic/admin_site.py).
-ADMIN_REQUIRE_2FA = _bool("ADMIN_REQUIRE_2FA", default=not DEBUG)
+# Two-factor sign-in for every clinic login (therapists, front desk, managers): see
+# twofactor/policy.py and docs/two-factor.md. ADMIN_REQUIRE_2FA is the old name (it covered
+# the admin only); it is still read when the new one is not set.
+if "STAFF_REQUIRE_2FA" not in env and "ADMIN_REQUIRE_2FA" in env:
+    warnings.warn(
+        "ADMIN_REQUIRE_2FA is deprecated: set STAFF_REQUIRE_2FA (it now covers the portal too).",
+        FutureWarning,  # shown by default: operators, not developers, must see it
+        stacklevel=1,
+    )
+    STAFF_REQUIRE_2FA = _bool("ADMIN_REQUIRE_2FA", default=not DEBUG)
+else:
+    STAFF_REQUIRE_2FA = _bool("STAFF_REQUIRE_2FA", default=not DEBUG)
+# The device admin pages never show a TOTP key.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Content Security Policy (Django's own middleware): nothing inline, nothing from elsewhere.
 SECURE_CSP = {
@@ -304,6 +334,13 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 
+# EMAIL_TIMEOUT (environment): seconds one SMTP connection may wait for the mail server
+# before the try counts as failed and is retried later (mail runs on its own worker queue,
+# so a slow server only delays mail). Django 6.1 refuses an EMAIL_TIMEOUT setting beside
+# MAILERS, so it goes into the mailer's options under this name.
+SMTP_TIMEOUT_SECONDS = env.float("EMAIL_TIMEOUT", default=10)
+
+
 # E-mail through Django 6.1's MAILERS. EMAIL_URL picks the transport
 # (smtp://user:pass@host:587, smtp+ssl://..., consolemail://, memorymail://).
 def _mailer(url: str) -> dict:
@@ -324,7 +361,7 @@ def _mailer(url: str) -> dict:
             "password": config["EMAIL_HOST_PASSWORD"] or "",
             "use_tls": config.get("EMAIL_USE_TLS", False),
             "use_ssl": config.get("EMAIL_USE_SSL", False),
-            "timeout": 10,
+            "timeout": SMTP_TIMEOUT_SECONDS,
         }
     elif backend.endswith("filebased.EmailBackend"):
         options = {"file_path": config["EMAIL_FILE_PATH"]}
@@ -354,6 +391,21 @@ CLINIC_EMAIL = env.str("CLINIC_EMAIL", default="clinic@example.com")
 CLINIC_ADDRESS = env.str("CLINIC_ADDRESS", default="12 Willow Street, Brooklyn, NY 11201")
 # Absolute links in e-mails (manage my booking) start with this.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Authenticator apps name the account after the clinic.
+OTP_TOTP_ISSUER = CLINIC_NAME
+# Passkeys (django-otp-webauthn) are bound to the site's host name. Browsers allow them on
+# https:// or on http://localhost only, so a local SITE_URL on 127.0.0.1 means localhost.
+_site = urlsplit(SITE_URL)
+_site_host = "localhost" if _site.hostname in ("127.0.0.1", None) else _site.hostname
+OTP_WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default=_site_host)
+OTP_WEBAUTHN_RP_NAME = CLINIC_NAME
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list(
+    "WEBAUTHN_ALLOWED_ORIGINS",
+    default=[f"{_site.scheme}://{_site_host}" + (f":{_site.port}" if _site.port else "")],
+)
+# A passkey is a second factor after the password, never a sign-in on its own.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 # Scheduling rules (SPEC "Scheduling rules"); therapists carry their own cap and buffer.
 BOOKING_SLOT_GRID_MINUTES = env.int("BOOKING_SLOT_GRID_MINUTES", default=15)
@@ -387,11 +439,18 @@ LOAD_STYLE_WEIGHTS = _style_weights(env.str("LOAD_STYLE_WEIGHTS", default="bar=1
 # Background work (e-mail, reminders, waitlist offers) through Django's tasks framework,
 # stored in the database and run by `manage.py db_worker` (django-tasks-db). Tests default
 # to the immediate backend; the worker tests run the database backend for real.
+# Mail has its own queue ("mail", one `db_worker --queue-name mail`), so a hanging mail
+# server never delays deposit refunds, waitlist offers or re-confirmations ("default").
 TASKS = {
     "default": {
         "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "mail"],
     }
 }
+# A task row left RUNNING this long by a worker that died (SIGKILL, power loss) is marked
+# failed and queued again (ashiatsu_clinic/task_leases.py, run by the sweep). Longer than
+# any task takes: the longest is one e-mail, bounded by the SMTP timeout.
+TASKS_LEASE_SECONDS = env.int("TASKS_LEASE_SECONDS", default=600)
 
 LOGGING = {
     "version": 1,
@@ -411,8 +470,23 @@ CLEARANCE_LETTERS_ROOT = Path(
 )
 CLEARANCE_LETTER_MAX_BYTES = env.int("CLEARANCE_LETTER_MAX_BYTES", default=5 * 1024 * 1024)
 CLEARANCE_VALID_MONTHS = env.int("CLEARANCE_VALID_MONTHS", default=12)
+# A therapist reads a client's clearances and earlier sessions through a confirmed session,
+# or one completed no longer ago than this (bookings.privacy.treating_sessions).
+TREATING_WINDOW_DAYS = env.int("TREATING_WINDOW_DAYS", default=365)
 
-# E-mail outbox, reminders, waitlist (issue 7). Periodic work runs in `manage.py clinic_sweep`.
+# Request bodies are bounded before they are read (core/uploads.py): form fields and JSON
+# at most 2.5 MB; an uploaded file at most the largest any form takes (a clearance letter),
+# kept in memory up to 2.5 MB and streamed to a temporary file above.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_BYTES = CLEARANCE_LETTER_MAX_BYTES
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.BoundedFileUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# E-mail outbox, reminders, waitlist. Periodic work: `db_worker --sweep-every`.
 # Reminder e-mail this many hours before a session.
 REMINDER_LEAD_HOURS = env.int("REMINDER_LEAD_HOURS", default=24)
 # Issue #13: the "has anything changed?" e-mail goes this many days before a session
@@ -421,8 +495,19 @@ REMINDER_LEAD_HOURS = env.int("REMINDER_LEAD_HOURS", default=24)
 # days (or of an older questionnaire version).
 RECONFIRM_DAYS_BEFORE = env.int("RECONFIRM_DAYS_BEFORE", default=2)
 INTAKE_REANSWER_DAYS = env.int("INTAKE_REANSWER_DAYS", default=365)
-# A failed e-mail is retried after each of these delays (minutes), then given up and logged.
-OUTBOX_RETRY_MINUTES = [1, 5, 15, 60, 180, 720]
+# A failed e-mail is retried with exponential backoff and jitter: about BASE seconds after
+# the first failure, doubling up to MAX, for at most ATTEMPTS tries (the defaults span about
+# ten hours); then it is a dead letter, staff are alerted and can send it again (docs/outbox.md).
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=60)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=2 * 60 * 60)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
+# How long a worker's claim on an e-mail it is sending lasts before another may take it
+# over; well above the SMTP timeout, so a slow but live send is never doubled.
+OUTBOX_CLAIM_SECONDS = env.float("OUTBOX_CLAIM_SECONDS", default=max(120, 6 * SMTP_TIMEOUT_SECONDS))
+# The sweep hands the mail worker any e-mail due for this long with no delivery task queued.
+OUTBOX_STRANDED_SECONDS = env.float("OUTBOX_STRANDED_SECONDS", default=60)
+# At most one dead-letter alert e-mail to the desk and managers per this many minutes.
+OUTBOX_ALERT_EVERY_MINUTES = env.int("OUTBOX_ALERT_EVERY_MINUTES", default=60)
 # A waitlist offer holds its slot for the client this long before it goes to the next one.
 WAITLIST_OFFER_HOLD_MINUTES = env.int("WAITLIST_OFFER_HOLD_MINUTES", default=30)
 # Waitlist abuse (issue 11): joins per client address (shared cache, like bookings); open

@@ -1,9 +1,9 @@
 """The clinic's periodic work (the composition root: the one place that knows every app), in one idempotent pass that any number of processes may run
-at once: due reminders, e-mails to (re)send, waitlist offers to expire and make, and the
-weekly e-mail to managers.
+at once: due reminders, waitlist offers to expire and make, the weekly e-mail to managers,
+task rows of dead workers to recover and e-mails whose delivery task was lost.
 
-Django's tasks framework has no scheduler, so `manage.py clinic_sweep --every 60` runs this
-beside `db_worker` (or cron runs `manage.py clinic_sweep` every minute). Every step claims
+Django's tasks framework has no scheduler, so the default queue's worker runs this every 30 s
+in a thread of its own (`db_worker --sweep-every 30`, `ashiatsu_clinic.scheduler`). Every step claims
 its rows with `SKIP LOCKED` or a unique constraint, so two sweeps never do the same work
 twice; each step is separate, so one failing step does not hold up the others.
 """
@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
-from ashiatsu_clinic import digest
+from ashiatsu_clinic import digest, task_leases
 from bookings import reminders
 from outbox import services
 from payments import services as payments
@@ -31,8 +31,11 @@ def _steps() -> list[tuple[str, Callable[[dt.datetime], int]]]:
         # A deposit not paid in time releases its held slot (the waitlist hears of it).
         ("deposit_holds", lambda now: payments.deposit_holds_expire(now=now)),
         ("manager_digest", lambda now: digest.manager_digest_send_if_due(now=now)),
-        # Last, so the e-mails queued above go out in this same pass.
-        ("emails", lambda now: services.emails_deliver_due(now=now)),
+        # Tasks whose worker died are failed and queued again (one lease for every queue).
+        ("task_leases", lambda now: task_leases.tasks_recover_lapsed(now=now)),
+        # E-mails whose own delivery task was lost go to the mail worker again (never sent
+        # here: a hanging mail server must not hold up the steps above).
+        ("emails", lambda now: services.emails_hand_over(now=now)),
     ]
 
 

@@ -2,7 +2,8 @@
 (`bookings.add_clearance`: the clinic manager), read only by those who may read health data.
 
 A clearance is recorded once through `bookings.clearances.clearance_record` and not edited
-afterwards (a new one replaces it: the history of what was relied on stays). The letter is
+afterwards (a new one replaces it: the history of what was relied on stays); it can be
+withdrawn, with a reason, from its page (`bookings.clearance_withdrawal`). The letter is
 never a file field with a link: the page shows a link to the one view that checks the
 reader and logs the read (`bookings.clearance_views`). Opening a clearance's page is a read
 of its details and is logged too. The front desk has no permission on clearances at all;
@@ -11,14 +12,18 @@ on the client's record page it sees only that one is on record and until when.
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import BadRequest
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
-from bookings import clearances
+from bookings import clearance_withdrawal, clearances
 from bookings.admin_forms import DateInput
-from bookings.models import Clearance, ClearanceAccess, Client
+from bookings.models import Appointment, Clearance, ClearanceAccess, Client
+from core.clock import localise
 
 ADMIN_PAGE = "admin: clearance page"
 
@@ -74,15 +79,33 @@ class ClearanceForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        cleared_on, valid_until = cleaned.get("cleared_on"), cleaned.get("valid_until")
-        if cleared_on and valid_until and valid_until < cleared_on:
-            self.add_error("valid_until", "A clearance cannot end before the day it was given.")
+        cleared_on = cleaned.get("cleared_on")
+        if cleared_on and (
+            problem := clearances.dates_problem(cleared_on, cleaned.get("valid_until"))
+        ):
+            self.add_error(*problem)
         return cleaned
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is it withdrawn?",
+        max_length=clearance_withdrawal.REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the clearance (for instance: the physician withdrew it by phone).",
+    )
 
 
 @admin.register(Clearance)
 class ClearanceAdmin(admin.ModelAdmin):
-    list_display = ["client", "cleared_on", "valid_until", "has_letter", "recorded_by"]
+    list_display = [
+        "client",
+        "cleared_on",
+        "valid_until",
+        "has_letter",
+        "recorded_by",
+        "withdrawn_at",
+    ]
     list_select_related = ["client", "recorded_by"]
     search_fields = ["client__name", "client__email"]
     date_hierarchy = "valid_until"
@@ -100,6 +123,7 @@ class ClearanceAdmin(admin.ModelAdmin):
         "letter_link",
         "recorded_by",
         "recorded_at",
+        "withdrawal",
     ]
 
     def has_view_permission(self, request, obj=None) -> bool:
@@ -168,6 +192,77 @@ class ClearanceAdmin(admin.ModelAdmin):
             request, f"Clearance recorded for {obj.client}, valid until {obj.valid_until:%d %B %Y}."
         )
         return self._client_page(obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/withdraw/",
+                self.admin_site.admin_view(self.withdraw_view),
+                name="bookings_clearance_withdraw",
+            ),
+            *super().get_urls(),
+        ]
+
+    def withdraw_view(self, request, object_id):
+        """Withdraw a clearance with a reason (`clearance_withdrawal.clearance_withdraw`)."""
+        clearance = self.get_object(request, unquote(object_id))
+        if clearance is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not (
+            self.has_view_permission(request, clearance)
+            and clearance_withdrawal.may_withdraw(request.user)
+        ):
+            raise PermissionDenied
+        form = WithdrawForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                back = clearance_withdrawal.clearance_withdraw(
+                    clearance=clearance, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except clearances.ClearanceError as error:
+                form.add_error("reason" if error.field else None, error.message)
+            else:
+                self.log_change(request, clearance, "Withdrew the clearance")
+                text = "Clearance withdrawn."
+                if back:
+                    text += " Back to review: " + ", ".join(a.reference for a in back) + "."
+                messages.success(request, text)
+                return self._client_page(clearance)
+        to_come = (
+            Appointment.objects.filter(
+                client_id=clearance.client_id, status__in=clearance_withdrawal.TO_COME
+            )
+            .filter(start__gt=timezone.now())
+            .count()
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Withdraw a clearance",
+            "clearance": clearance,
+            "form": form,
+            "to_come": to_come,
+        }
+        return TemplateResponse(
+            request,
+            "admin/bookings/clearance/withdraw.html",
+            context,
+            status=400 if form.errors else 200,
+        )
+
+    @admin.display(description="Withdrawal")
+    def withdrawal(self, clearance: Clearance) -> str:
+        if clearance.withdrawn_at is not None:
+            return format_html(
+                "Withdrawn on {} by {}: {}",
+                f"{localise(clearance.withdrawn_at):%d %B %Y %H:%M}",
+                clearance.withdrawn_by or "—",
+                clearance.withdrawn_reason,
+            )
+        return format_html(
+            '<a href="{}">Withdraw this clearance…</a>',
+            reverse("admin:bookings_clearance_withdraw", args=[clearance.pk]),
+        )
 
     def _client_page(self, obj):
         return redirect(reverse("admin:bookings_client_change", args=[obj.client_id]))

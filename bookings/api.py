@@ -50,6 +50,7 @@ from bookings import (
 from bookings.forms import ContactForm
 from bookings.models import Appointment, Service, Style, is_reference
 from bookings.schedules import available_slots
+from core import outage
 from core.clock import clinic_today, clinic_tz
 from therapists import qualifications
 from therapists.clinic_time import REACH_MESSAGE, date_within_reach
@@ -369,6 +370,14 @@ def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
 @api.exception_handler(Http404)
 def _http404(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _respond(request, _not_found("Not found."))
+
+
+@api.exception_handler(outage.OperationalError)
+@api.exception_handler(outage.InterfaceError)
+def _database_away(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The database restarting is nobody's bug: 503, come back in a minute."""
+    logger.warning("Database unavailable for %s %s: %s", request.method, request.path, exc)
+    return outage.outage_response(request)
 
 
 @api.exception_handler(Exception)

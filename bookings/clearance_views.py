@@ -5,17 +5,15 @@ clinic manager, a therapist with a session with the client), each read logged th
 as a download (`Content-Disposition: attachment`) of the type its content was checked to be,
 with `nosniff` and no caching. Anyone signed out goes to the login page; the front desk (staff
 without the permission) gets 403; another therapist gets 404, as for another therapist's
-appointments, so a guessed number tells them nothing. Staff must have passed the admin's
-one-time code when the admin requires it: a password alone opens no health data.
+appointments, so a guessed number tells them nothing. A session that has not passed its
+second factor never reaches this view (twofactor.middleware): a password alone opens no
+health data.
 """
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -28,8 +26,6 @@ from bookings.models import Clearance
 @login_required
 def letter(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    if user.is_staff and settings.ADMIN_REQUIRE_2FA and not user.is_verified():
-        return redirect_to_login(request.get_full_path(), reverse("admin:login"))
     clearance = get_object_or_404(Clearance, pk=pk)
     if not clearances.may_read_clearance(user, clearance):
         if clearances.is_therapist(user) and not user.is_staff:

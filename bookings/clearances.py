@@ -10,7 +10,7 @@ letter if there is one. The rules, in one place:
   that is valid on the session's date (clinic time) and covers every condition that held it
   (`approval_refusal`); `bookings.services.intake_approve` asks, so every entry point obeys.
 - **Skipping review**: a later booking of the same person whose intake needs clearance is
-  confirmed at once while a clearance covers it (`clearance_for_booking`), with the
+  confirmed at once while a clearance covers it (`session_restriction`), with the
   clearance's scope applied (light pressure) and the clearance named in the history. Only for
   a verified record that the booking joins through a proven identity (the client signed in
   by the e-mail link, `record_for_booking`): a typed e-mail address proves nothing, and
@@ -24,6 +24,11 @@ letter if there is one. The rules, in one place:
 - **Reading** a clearance's details or letter follows the health-data rule of the intake: the
   clinic manager (`bookings.view_full_intake`) and a therapist who has a session with the
   client; every read writes a `ClearanceAccess` row first.
+- **The strictest rule**: every path that writes a session (a booking, a series session, a
+  waitlist offer taken, a re-confirmed intake, a move, a withdrawal) asks
+  `session_restriction`: the pressure is the strictest of the intake's and the covering
+  clearance's scope, and a session nothing covers is held for review (docs/clearances.md).
+- **Withdrawing** a clearance (`bookings.clearance_withdrawal`) stops it covering anything.
 
 A clearance without an end date of its own is valid `CLEARANCE_VALID_MONTHS` (12) months from
 the day it was given: clinics commonly ask for a yearly renewal, and the intake itself is
@@ -42,7 +47,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
-from django.db import transaction
+from django.db import connection, transaction
 from PIL import Image, UnidentifiedImageError
 
 from bookings import screening
@@ -53,7 +58,8 @@ from bookings.models import (
     ClearanceScope,
     Client,
 )
-from core.clock import clinic_tz
+from bookings.treating import treats_client
+from core.clock import clinic_today, clinic_tz
 from outbox.sealing import open_bytes, seal_bytes
 
 RECORD_PERMISSION = "bookings.add_clearance"
@@ -70,6 +76,10 @@ CONDITIONS: dict[str, str] = {
     "blood_pressure": "Uncontrolled high blood pressure",
     "implant": "Implant in the back or trunk",
 }
+
+# The dates a clearance may carry (`dates_problem`).
+EARLIEST_YEAR = 1900
+MAX_YEARS = 5
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
@@ -104,6 +114,33 @@ def condition_labels(keys: Iterable[str]) -> list[str]:
     return [CONDITIONS.get(key, key) for key in keys]
 
 
+def dates_problem(
+    cleared_on: dt.date, valid_until: dt.date | None, *, today: dt.date | None = None
+) -> tuple[str, str] | None:
+    """(field, message) when the clearance's dates cannot be right, else None. A clearance is
+    given on a real past day (not in the future: a letter is dated when it was written, and
+    not before `EARLIEST_YEAR`) and lasts at most `CLEARANCE_MAX_YEARS` years: a typing
+    slip such as 9999 would otherwise cover every session for good."""
+    today = today or clinic_today()
+    if cleared_on > today:
+        return "cleared_on", "A clearance cannot be dated in the future: give the day it was given."
+    if cleared_on.year < EARLIEST_YEAR:
+        return "cleared_on", f"This date is too long ago: check the year (from {EARLIEST_YEAR})."
+    if valid_until is None:
+        return None
+    if valid_until < cleared_on:
+        return "valid_until", "A clearance cannot end before the day it was given."
+    if valid_until.year - cleared_on.year > MAX_YEARS or (
+        valid_until.year - cleared_on.year == MAX_YEARS
+        and (valid_until.month, valid_until.day) > (cleared_on.month, cleared_on.day)
+    ):
+        return (
+            "valid_until",
+            f"A clearance lasts at most {MAX_YEARS} years: check the year of its end date.",
+        )
+    return None
+
+
 def default_valid_until(cleared_on: dt.date) -> dt.date:
     """`CLEARANCE_VALID_MONTHS` months after `cleared_on` (the 31st becomes the month's last
     day)."""
@@ -118,9 +155,17 @@ def session_day(appointment: Appointment) -> dt.date:
 
 def covering_clearance(*, client: Client, day: dt.date, conditions: Iterable[str]):
     """The client's clearance valid on `day` that clears every one of `conditions` (the one
-    lasting longest), or None."""
+    lasting longest), or None.
+
+    Inside a transaction the rows are locked (FOR NO KEY UPDATE, in the model's order): a
+    session written on the strength of a clearance commits before that clearance can be
+    withdrawn, so the withdrawal then finds the session and holds it to the rule again
+    (`clearance_withdrawal`), or after it, and then sees it withdrawn."""
     needed = set(conditions)
-    for clearance in client.clearances.filter(cleared_on__lte=day, valid_until__gte=day):
+    live = client.clearances.filter(cleared_on__lte=day, valid_until__gte=day, withdrawn_at=None)
+    if connection.in_atomic_block:
+        live = live.select_for_update(no_key=True)
+    for clearance in live:
         if needed <= set(clearance.conditions):
             return clearance
     return None
@@ -163,19 +208,6 @@ def record_for_booking(record: Client | None, email: str) -> Client | None:
     return record
 
 
-def clearance_for_booking(
-    *, record: Client | None, start: dt.datetime, result: screening.Screening, answers
-) -> Clearance | None:
-    """The clearance that lets a booking that needs clearance skip review, or None."""
-    if record is None or not result.needs_clearance:
-        return None
-    return covering_clearance(
-        client=record,
-        day=start.astimezone(clinic_tz()).date(),
-        conditions=conditions_needing_clearance(answers),
-    )
-
-
 def clearance_for_appointment(appointment: Appointment) -> Clearance | None:
     """For a booking that joined a record earlier (a deposit paid later): the clearance that
     spares its review, only if that record is verified."""
@@ -185,9 +217,72 @@ def clearance_for_appointment(appointment: Appointment) -> Clearance | None:
     return approving_clearance(appointment)
 
 
-def scoped_pressure(clearance: Clearance, pressure: str) -> str:
-    """The pressure a session may have under the clearance's scope."""
-    return "light" if clearance.scope == ClearanceScope.LIGHT_PRESSURE else pressure
+def scoped_pressure(clearance: Clearance | None, pressure: str) -> str:
+    """The pressure a session may have under the clearance's scope (None: no clearance)."""
+    if clearance is not None and clearance.scope == ClearanceScope.LIGHT_PRESSURE:
+        return "light"
+    return pressure
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """What a session may be given: `pressure`, the strictest of what the intake's screening
+    allows and what the clearance covering it allows; `clearance`, the one relied on (None:
+    none covers the session, or its intake needs none); `needs_review`, the intake needs
+    clearance and none on the record covers the session's day."""
+
+    pressure: str
+    clearance: Clearance | None
+    needs_review: bool
+
+
+def session_restriction(
+    *,
+    client: Client | None,
+    day: dt.date,
+    result: screening.Screening,
+    answers: Mapping[str, Any],
+) -> Restriction:
+    """The one rule for what a session may be given, whatever path writes it: a booking, a
+    series session, a waitlist offer taken, a move to another day, a re-confirmed intake, a
+    withdrawn clearance. A clearance only ever narrows: "light pressure only" caps the
+    pressure whatever the client asked for; a full clearance leaves the intake's own cap.
+
+    `client`: the record whose clearances count for this session (None: none count, e.g. a
+    new booking that joins no verified record, `record_for_booking`); `day`: the session's
+    local day, on which the clearance must be valid; `result`: the screening of `answers`."""
+    clearance = None
+    if client is not None and result.needs_clearance:
+        clearance = covering_clearance(
+            client=client, day=day, conditions=conditions_needing_clearance(answers)
+        )
+    return Restriction(
+        pressure=scoped_pressure(clearance, result.effective_pressure),
+        clearance=clearance,
+        needs_review=result.needs_clearance and clearance is None,
+    )
+
+
+def appointment_restriction(
+    appointment: Appointment, *, day: dt.date | None = None
+) -> Restriction | None:
+    """`session_restriction` for a booked session (on `day`, default its own), judged from
+    its stored answers against the clearances on its own client record: the record staff
+    relied on when they approved it. None when the intake has no answers to judge (or they
+    rule the day out: the caller's own screening says why)."""
+    intake = appointment.intake
+    if not intake.answers:
+        return None
+    day = day or session_day(appointment)
+    try:
+        result = screening.screen(intake.answers, on=day, version=intake.questionnaire_version)
+    except screening.InvalidAnswers:
+        return None
+    if result.is_declined:
+        return None
+    return session_restriction(
+        client=appointment.client, day=day, result=result, answers=intake.answers
+    )
 
 
 # --- The letter --------------------------------------------------------------------------
@@ -292,11 +387,9 @@ def clearance_record(*, client: Client, details: ClearanceDetails, by, letter=No
         raise ClearanceError(
             "Choose the intake condition(s) the clearance covers.", field="conditions"
         )
+    if problem := dates_problem(details.cleared_on, details.valid_until):
+        raise ClearanceError(problem[1], field=problem[0])
     valid_until = details.valid_until or default_valid_until(details.cleared_on)
-    if valid_until < details.cleared_on:
-        raise ClearanceError(
-            "A clearance cannot end before the day it was given.", field="valid_until"
-        )
     data, kind = letter_check(letter) if letter is not None else (b"", "")
     clearance = Clearance(
         client=client,
@@ -329,15 +422,12 @@ def clearance_record(*, client: Client, details: ClearanceDetails, by, letter=No
 
 
 def _treats(user, client_id: int) -> bool:
-    therapist = getattr(user, "therapist", None)
-    return therapist is not None and (
-        Appointment.objects.active().filter(client_id=client_id, therapist=therapist).exists()
-    )
+    return treats_client(user, client_id)
 
 
 def may_read_clearance(user, clearance: Clearance) -> bool:
-    """The intake's rule, for a record: the clinic manager, or a therapist who has (or had)
-    a session with this client that was not cancelled."""
+    """The intake's rule, for a record: the clinic manager, or a therapist treating this
+    client (a confirmed, checked-in or recently completed session: `treating.treats_client`)."""
     if not user.is_authenticated:
         return False
     return user.has_perm(READ_PERMISSION) or _treats(user, clearance.client_id)
@@ -425,6 +515,8 @@ def clearances_export(*, clients: Iterable[Client], user, where: str) -> list[di
             "restrictions": c.restrictions,
             "conditions": c.conditions,
             "letter": bool(c.letter_file),
+            "withdrawn_on": clinic_today(c.withdrawn_at).isoformat() if c.withdrawn_at else None,
+            "withdrawn_because": c.withdrawn_reason,
         }
         for c in rows
     ]

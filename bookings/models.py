@@ -245,7 +245,17 @@ def hash_manage_token(token: str) -> str:
     return tokens.token_hash(token)
 
 
+class BookingProof(models.TextChoices):
+    MAILBOX = "mailbox", "A link e-mailed to the booking's address was opened"
+    SIGNED_IN = "signed_in", "Booked while signed in as the address's client"
+    CLINIC = "clinic", "The clinic merged it into the client's record"
+
+
 class AppointmentQuerySet(models.QuerySet):
+    def proven(self):
+        """Bookings the address's holder stands behind (`BookingProof`)."""
+        return self.exclude(proven_by="")
+
     def active(self):
         """Appointments that hold their time: everything but cancelled (SPEC: only
         `cancelled` frees the slot)."""
@@ -319,6 +329,18 @@ class Appointment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Proof that the holder of the booking's address stands behind it (bookings/clients.py):
+    # only a proven booking joins a signed-in client's record or pre-fills their next intake.
+    proven_at = models.DateTimeField(null=True, blank=True, editable=False)
+    proven_by = models.CharField(
+        max_length=20, choices=BookingProof.choices, blank=True, editable=False
+    )
+    booked_by_staff = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Booked on the public pages by a signed-in staff member or therapist: "
+        "never joins a client's record by itself (staff may still merge it).",
+    )
     treatment_plan = models.ForeignKey(
         "TreatmentPlan",
         on_delete=models.PROTECT,
@@ -711,6 +733,18 @@ class Clearance(models.Model):
     letter_file = models.CharField(max_length=100, blank=True, editable=False)
     letter_type = models.CharField(max_length=40, blank=True, editable=False)
     letter_size = models.PositiveIntegerField(default=0, editable=False)
+    # Withdrawn (the professional took it back, or it was recorded in error): it covers no
+    # session from then on; who, why and when stay with it (bookings/clearance_withdrawal.py).
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    withdrawn_reason = EncryptedTextField(blank=True, max_length=1000, editable=False)
 
     class Meta:
         ordering = ["-valid_until", "-pk"]
@@ -725,7 +759,7 @@ class Clearance(models.Model):
         return f"Clearance {self.pk} for client {self.client_id}, valid until {self.valid_until}"
 
     def covers(self, day: dt.date) -> bool:
-        return self.cleared_on <= day <= self.valid_until
+        return self.withdrawn_at is None and self.cleared_on <= day <= self.valid_until
 
 
 class ClearanceAccess(models.Model):

@@ -20,11 +20,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from bookings import wording
+from bookings import clients, wording
 from bookings.ics import appointment_calendar
 from bookings.models import Appointment, AppointmentStatus
 from outbox.render import render_message
-from outbox.services import email_queue
+from outbox.services import Moot, email_queue
 from therapists.clinic_time import clock, wall_time
 from therapists.models import Therapist
 
@@ -42,6 +42,8 @@ RECONFIRM = "reconfirm"
 RECONFIRM_DECLINED = "reconfirm_declined"
 RECONFIRM_REVIEW = "reconfirm_review"
 RECONFIRM_STAFF = "reconfirm_staff"
+# No clearance covers a confirmed session any more (withdrawn, or moved past its end).
+CLEARANCE_REVIEW = "clearance_review"
 
 THERAPIST_NEW = "therapist_new"
 THERAPIST_MOVED = "therapist_moved"
@@ -62,6 +64,7 @@ SUBJECTS = {
     RECONFIRM: _("Has anything changed before your session {when}? ({reference})"),
     RECONFIRM_DECLINED: _("Your Ashiatsu session is cancelled for your safety ({reference})"),
     RECONFIRM_REVIEW: _("A quick review of your updated answers ({reference})"),
+    CLEARANCE_REVIEW: _("Your Ashiatsu session needs a quick review ({reference})"),
     RECONFIRM_STAFF: "Updated intake: {what} ({reference})",  # to the clinic: English
     THERAPIST_NEW: "New session {when}: {service} ({reference})",
     THERAPIST_MOVED: "Session moved to {when} ({reference})",
@@ -74,9 +77,12 @@ APPOINTMENT_RELATED = ("service__style", "therapist__user", "room", "client", "i
 
 
 def manage_url(appointment: Appointment, token: str) -> str:
+    """The e-mail's manage link; its `proof` tells that the address's mailbox opened it
+    (bookings/clients.py: only a proven booking joins the client's record)."""
     if not token:
         return ""
-    return settings.SITE_URL + reverse("bookings:manage", args=[appointment.reference, token])
+    url = reverse("bookings:manage", args=[appointment.reference, token])
+    return f"{settings.SITE_URL}{url}?proof={clients.mailbox_proof(appointment)}"
 
 
 def _review_note(appointment: Appointment) -> str:
@@ -149,7 +155,7 @@ def build_therapist_message(
     (never the full health answers: those stay behind the portal's permission checks)."""
     email = therapist.user.email if therapist.user_id else ""
     if not email:
-        return None
+        raise Moot(f"Therapist {therapist} has no e-mail address on their login.")
     moment = appointment.start if kind != THERAPIST_CANCELLED or old_start is None else old_start
     with translation.override(settings.LANGUAGE_CODE):  # staff mail stays English
         return _render_therapist_message(appointment, kind, therapist, email, moment, old_start)
@@ -183,11 +189,11 @@ def appointment_email(params: dict[str, Any], *, secret: str = "") -> EmailMulti
     appointment = Appointment.objects.select_related(*APPOINTMENT_RELATED).get(
         pk=params["appointment"]
     )
-    if params["kind"] == REMINDER and (
-        appointment.status != AppointmentStatus.CONFIRMED
-        or appointment.start.isoformat() != params["start"]
-    ):
-        return None  # cancelled or moved between the sweep and the send
+    if params["kind"] == REMINDER:
+        if appointment.status != AppointmentStatus.CONFIRMED:
+            raise Moot("The session is no longer confirmed.")
+        if appointment.start.isoformat() != params["start"]:
+            raise Moot("The session moved; the move's own e-mail tells the new time.")
     return build_message(appointment, params["kind"], token=secret)
 
 
@@ -227,6 +233,7 @@ def queue_reminder_email(appointment: Appointment) -> None:
             "kind": REMINDER,
             "start": appointment.start.isoformat(),
         },
+        moot_after=appointment.start,  # a reminder after the session has begun is noise
     )
 
 
@@ -279,7 +286,7 @@ def reconfirm_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAl
         pk=params["appointment"]
     )
     if not appointment.is_changeable or appointment.start.isoformat() != params["start"]:
-        return None
+        raise Moot("The session was cancelled, moved or can no longer be changed.")
     return render_message(
         RECONFIRM,
         {"appointment": appointment, "reconfirm_url": reconfirm_url(secret)},
@@ -296,33 +303,40 @@ def queue_reconfirm_email(appointment: Appointment, *, token: str) -> None:
         builder=reconfirm_email,
         params={"appointment": appointment.pk, "start": appointment.start.isoformat()},
         secret=token,
+        moot_after=appointment.start,
     )
 
 
 def staff_reconfirm_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAlternatives:
     """To the clinic's address: a re-confirmed intake cancelled a session or sent it back to
-    review. Outcome only, never the answers (whoever reads the clinic's mailbox)."""
+    review, or no clearance covers it any more. Outcome only, never the answers (whoever reads the clinic's mailbox)."""
     appointment = Appointment.objects.select_related(*APPOINTMENT_RELATED).get(
         pk=params["appointment"]
     )
     cancelled = params["what"] == "cancelled"
+    clearance = params["what"] == "clearance"
     what = "session cancelled" if cancelled else "back to review"
+    subject = SUBJECTS[RECONFIRM_STAFF].format(reference=appointment.reference, what=what)
+    if clearance:
+        subject = f"No clearance covers it any more: back to review ({appointment.reference})"
     return render_message(
         RECONFIRM_STAFF,
         {
             "appointment": appointment,
             "cancelled": cancelled,
+            "clearance": clearance,
             "admin_url": settings.SITE_URL
             + reverse("admin:bookings_appointment_change", args=[appointment.pk]),
             "review_url": settings.SITE_URL + reverse("admin:bookings_appointment_review"),
         },
-        subject=SUBJECTS[RECONFIRM_STAFF].format(reference=appointment.reference, what=what),
+        subject=subject,
         to=[settings.CLINIC_EMAIL],
     )
 
 
 def queue_staff_reconfirm_email(appointment: Appointment, *, what: str) -> None:
-    """`what`: "cancelled" or "review"."""
+    """`what`: "cancelled" or "review" (a re-confirmed intake), or "clearance" (no
+    clearance covers the session any more)."""
     email_queue(
         kind=RECONFIRM_STAFF,
         builder=staff_reconfirm_email,

@@ -26,6 +26,7 @@ from bookings.models import (
     IntakeAccess,
     SessionNote,
 )
+from bookings.treating import treating_sessions, treats_client  # noqa: F401 - the rule's parts
 from outbox.models import Email
 from outbox.services import emails_forget, emails_to
 
@@ -50,6 +51,24 @@ def may_read_full_intake(user, appointment: Appointment) -> bool:
         return True
     therapist = getattr(user, "therapist", None)
     return therapist is not None and therapist.pk == appointment.therapist_id
+
+
+def may_read_client_history(user, appointment: Appointment) -> bool:
+    """The client's *other* sessions (earlier notes and charts by any therapist): the clinic
+    manager, or this session's own therapist when this session treats the client
+    (`treating_sessions`); never through a request or a staff member's own booking."""
+    if not user.is_authenticated:
+        return False
+    if user.has_perm("bookings.view_full_intake"):
+        return True
+    therapist = getattr(user, "therapist", None)
+    if therapist is None or therapist.pk != appointment.therapist_id:
+        return False
+    # One page asks several times (earlier sessions, the pre-brief): one query per page.
+    known = appointment.__dict__.setdefault("_history_readable", {})
+    if user.pk not in known:
+        known[user.pk] = treating_sessions(therapist).filter(pk=appointment.pk).exists()
+    return known[user.pk]
 
 
 def read_intake_answers(*, appointment: Appointment, user, where: str) -> dict[str, Any]:

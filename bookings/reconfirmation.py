@@ -10,10 +10,15 @@ is only as safe as the answers are current, so a change is screened by the same
 - newly **declined** (e.g. a pregnancy, a fracture since booking): the session is cancelled
   for safety, never as a late cancellation (no fee, deposit refunded), the client is told
   plainly why and staff are e-mailed;
-- a **new clearance need** (a reason for clearance the session was not cleared for): the
-  session goes back to review (the status change goes through `allowed_status_changes`) and
-  staff are e-mailed; the review queue shows it;
-- otherwise the change is recorded.
+- a **clearance need that no clearance on the session's record covers** (on the session's
+  day, for every condition the new answers name): the session goes back to review (the
+  status change goes through `allowed_status_changes`) and staff are e-mailed; the review
+  queue shows it;
+- otherwise the change is recorded, the clearance relied on named in the history.
+
+Either way the new intake's pressure is `clearances.session_restriction`'s: the strictest of
+what the new answers allow and the covering clearance's scope, so a "light pressure only"
+clearance still binds after a harmless change.
 
 Every change writes a new `Intake` (the old one is kept, linked by an `IntakeRevision`) and a
 line in the appointment's history. At check-in the front desk may record that the client
@@ -33,7 +38,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import notifications, privacy, screening
+from bookings import clearances, notifications, privacy, screening
 from bookings.intake_currency import intake_currency
 from bookings.models import (
     Appointment,
@@ -41,7 +46,6 @@ from bookings.models import (
     AppointmentStatus,
     Intake,
     IntakeAccess,
-    IntakeOutcome,
     IntakeRevision,
     ReconfirmationLink,
 )
@@ -140,17 +144,6 @@ def reconfirm_unchanged(*, link: ReconfirmationLink, now: dt.datetime | None = N
     return Result(UNCHANGED, appointment)
 
 
-def _clearance_is_new(previous: Intake, result: screening.Screening, status: str) -> bool:
-    """A clearance need the session was not cleared for. A confirmed session whose intake
-    needed clearance was approved for those reasons; any reason it did not have sends it
-    back (conservative: staff look again rather than miss a new one)."""
-    if not result.needs_clearance or status != AppointmentStatus.CONFIRMED:
-        return False
-    if previous.outcome != IntakeOutcome.NEEDS_CLEARANCE:
-        return True
-    return bool(set(result.reasons) - set(previous.reasons or ()))
-
-
 def reconfirm_change(
     *, link: ReconfirmationLink, answers: dict[str, Any], now: dt.datetime | None = None
 ) -> Result:
@@ -173,23 +166,32 @@ def reconfirm_change(
         if cleaned == previous.answers and not outdated:
             _record(appointment, None, via=VIA_LINK, changed=False)
             return Result(UNCHANGED, appointment)
+        # The clearance on the session's record, as staff relied on it when they approved:
+        # it must still cover what the new answers need, and its scope still binds.
+        restriction = clearances.session_restriction(
+            client=appointment.client,
+            day=clinic_today(appointment.start),
+            result=result,
+            answers=cleaned,
+        )
         current = Intake.objects.create(
             questionnaire_version=result.version,
             answers=cleaned,
             outcome=result.outcome,
             reasons=list(result.reasons),
-            effective_pressure=result.effective_pressure,
+            effective_pressure=restriction.pressure,
         )
         IntakeRevision.objects.create(appointment=appointment, previous=previous, current=current)
         appointment.intake = current
         appointment.save(update_fields=["intake", "updated_at"])
         if result.is_declined:
             kind = CANCELLED
-        elif _clearance_is_new(previous, result, appointment.status):
+        elif restriction.needs_review and appointment.status == AppointmentStatus.CONFIRMED:
             kind = REVIEW
         else:
             kind = RECORDED
-        _record(appointment, None, via=VIA_LINK, changed=True, result=kind)
+        cleared = {"clearance": restriction.clearance.pk} if restriction.clearance else {}
+        _record(appointment, None, via=VIA_LINK, changed=True, result=kind, **cleared)
         if kind == CANCELLED:
             booking_cancel_for_safety(
                 appointment=appointment,

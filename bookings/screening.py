@@ -271,14 +271,19 @@ class Wait:
     weeks: int = 0
 
     def after(self, day: dt.date) -> dt.date:
+        """The first day after the wait; `date.max` when the wait runs past the calendar's
+        end (a stored date near 9999 is judged "not yet", never an error page)."""
         month_index = day.year * 12 + day.month - 1 + self.months
         year, month = divmod(month_index, 12)
         try:
-            moved = day.replace(year=year, month=month + 1)
-        except ValueError:  # 29-31 of a shorter month: the first of the month after
-            year, month = divmod(month_index + 1, 12)
-            moved = dt.date(year, month + 1, 1)
-        return moved + dt.timedelta(weeks=self.weeks)
+            try:
+                moved = day.replace(year=year, month=month + 1)
+            except ValueError:  # 29-31 of a shorter month: the first of the month after
+                year, month = divmod(month_index + 1, 12)
+                moved = dt.date(year, month + 1, 1)
+            return moved + dt.timedelta(weeks=self.weeks)
+        except (ValueError, OverflowError):
+            return dt.date.max
 
     @property
     def phrase(self) -> str:

@@ -24,9 +24,11 @@ Rules of a series, decided here once for every entry point (admin page, /account
   clients may not.
 - Intake: screened once; the answers apply to every session and are stored with each (an
   appointment has its own intake row, so each session's re-confirmation can change its own).
-  A declined intake books nothing. An intake that needs clearance books every session as
-  pending review, as a single booking would: each session holds its slot and the clinic
-  clears them (the same rule as `booking_create`, rather than a second rule for series).
+  A declined intake books nothing. An intake that needs clearance books each session as a
+  single booking would (the same rule as `booking_create`, `clearances.session_restriction`,
+  rather than a second rule for series): confirmed with the clearance's scope when one on
+  the verified record covers that session's day, else pending review (each session holds
+  its slot and the clinic clears them).
 - Who: staff (front desk, manager: `bookings.add_treatmentplan`, checked by the page) for
   any service; a signed-in client (actor None) only for services with `allows_series`, only
   for their own record, and only from a session of theirs that is booked (the anchor, which
@@ -48,7 +50,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import availability, screening
+from bookings import availability, clearances, screening
 from bookings.models import (
     Appointment,
     AppointmentEvent,
@@ -412,6 +414,7 @@ def series_book(
                             now=now,
                             treatment_plan=plan,
                             history={"series": plan.pk, "session": number, "of": sessions},
+                            clearance_record=clearances.record_for_booking(record, record.email),
                         )
                     )
                 except BookingError as error:  # the exclusion constraint: taken meanwhile

@@ -40,7 +40,7 @@ from bookings.models import (
     Appointment,
     AppointmentEvent,
     AppointmentStatus,
-    Clearance,
+    BookingProof,
     Client,
     Intake,
     IntakeOutcome,
@@ -399,9 +399,6 @@ def booking_create(
             ignore_hold=hold,
         )
         joining = clearances.record_for_booking(record, client.email)
-        clearance = clearances.clearance_for_booking(
-            record=joining, start=start, result=result, answers=answers
-        )
         return booking_write_locked(
             service=service,
             therapist=chosen,
@@ -415,7 +412,7 @@ def booking_create(
             now=now,
             hold=hold,
             joining=joining,
-            clearance=clearance,
+            clearance_record=joining,
             language=language,
         )
 
@@ -436,7 +433,7 @@ def booking_write_locked(
     treatment_plan: TreatmentPlan | None = None,
     history: Mapping[str, Any] | None = None,
     joining: Client | None = None,
-    clearance: Clearance | None = None,
+    clearance_record: Client | None = None,
     language: str = "",
 ) -> BookingResult:
     """Write one booking whose slot was just checked (`_find_slot` / `slot_find`) inside the
@@ -445,9 +442,15 @@ def booking_write_locked(
     reminder. `booking_create` and the series (bookings/series.py) share it, so a session
     booked in a series is written exactly as a single booking is. `history` adds details to
     the "Booked" line (the series and the session's number in it). `joining`: the verified
-    record the booking joins (`clearances.record_for_booking`); `clearance`: the clearance on
-    it that spares the review, whose scope caps the pressure (`bookings.clearances`).
+    record the booking joins (`clearances.record_for_booking`); `clearance_record`: the
+    verified record whose clearances count (`clearances.session_restriction`: one covering
+    the session spares the review, and its scope caps the pressure).
     `language`: the client's, kept so every e-mail about the booking is written in it."""
+
+    restriction = clearances.session_restriction(
+        client=clearance_record, day=clinic_today(start), result=result, answers=answers
+    )
+    clearance = restriction.clearance
 
     def write() -> tuple[Appointment, str]:
         intake = Intake.objects.create(
@@ -455,11 +458,7 @@ def booking_write_locked(
             answers=screening.validate_answers(answers, version=result.version),
             outcome=result.outcome,
             reasons=list(result.reasons),
-            effective_pressure=(
-                clearances.scoped_pressure(clearance, result.effective_pressure)
-                if clearance
-                else result.effective_pressure
-            ),
+            effective_pressure=restriction.pressure,
         )
         appointment = Appointment(
             client=(
@@ -481,11 +480,18 @@ def booking_write_locked(
                 AppointmentStatus.AWAITING_DEPOSIT
                 if awaiting_deposit
                 else AppointmentStatus.PENDING_REVIEW
-                if result.needs_clearance and clearance is None
+                if restriction.needs_review
                 else AppointmentStatus.CONFIRMED
             ),
             treatment_plan=treatment_plan,
         )
+        if isinstance(client, Client):
+            # Booked straight onto a record: by staff who chose it, or by its signed-in
+            # client (a series); either way the record's own (bookings/clients.py).
+            appointment.proven_by = (
+                BookingProof.CLINIC if _is_staff(actor) else BookingProof.SIGNED_IN
+            )
+            appointment.proven_at = now
         token = appointment.set_manage_token()
         appointment.save()
         return appointment, token
@@ -753,6 +759,9 @@ def booking_reschedule(
             old=old,
             new={"start": start.isoformat(), "therapist": chosen.slug},
         )
+        # The clearance that covered the old day may not cover the new one, or cover it
+        # with another scope.
+        session_restrict(appointment=appointment, actor=actor, now=now, moved=True)
         notifications.queue_move_emails(
             appointment, old_start=old_start, old_therapist=old_therapist
         )
@@ -860,15 +869,51 @@ def appointment_status_change(
     return appointment
 
 
+def session_restrict(
+    *, appointment: Appointment, actor: AbstractBaseUser | None, now: dt.datetime, **details: Any
+) -> clearances.Restriction | None:
+    """Hold a booked session to `clearances.appointment_restriction` again, inside the
+    caller's transaction with `appointment` locked (a move to another day, a withdrawn
+    clearance): a confirmed session that needs clearance and that no clearance covers any
+    more goes back to review through `appointment_status_change`, and the client and the
+    clinic are told as when a re-confirmed intake sends it back; otherwise the pressure
+    becomes what the clearance covering it allows. `details` go into the history."""
+    if appointment.intake.outcome != IntakeOutcome.NEEDS_CLEARANCE:
+        return None
+    restriction = clearances.appointment_restriction(appointment)
+    if restriction is None:
+        return None
+    intake = appointment.intake
+    if restriction.pressure != intake.effective_pressure:
+        intake.effective_pressure = restriction.pressure
+        intake.save(update_fields=["effective_pressure"])
+    if restriction.needs_review and appointment.status == AppointmentStatus.CONFIRMED:
+        appointment_status_change(
+            appointment=appointment,
+            status=AppointmentStatus.PENDING_REVIEW,
+            actor=actor,
+            now=now,
+            clearance_review="no clearance covers it",
+            **details,
+        )
+        notifications.queue_appointment_email(appointment, notifications.CLEARANCE_REVIEW)
+        notifications.queue_staff_reconfirm_email(appointment, what="clearance")
+    return restriction
+
+
 def _cleared(clearance) -> dict[str, Any]:
     """The history's note that a clearance on record spared the review."""
     return {"clearance": clearance.pk, "review": "not needed: clearance on record"}
 
 
 def _apply_scope(appointment: Appointment, clearance) -> None:
-    """A clearance's scope binds the session (light pressure only, say)."""
+    """A clearance's scope binds the session (light pressure only, say): the strictest of
+    the intake's own cap and the clearance's (`clearances.session_restriction`)."""
     intake = appointment.intake
-    pressure = clearances.scoped_pressure(clearance, intake.effective_pressure)
+    restriction = clearances.appointment_restriction(appointment)
+    pressure = clearances.scoped_pressure(
+        clearance, restriction.pressure if restriction else intake.effective_pressure
+    )
     if pressure != intake.effective_pressure:
         intake.effective_pressure = pressure
         intake.save(update_fields=["effective_pressure"])

@@ -448,8 +448,9 @@ def _record_answers(request: HttpRequest) -> tuple[dict | None, str]:
     record = getattr(request, "client_record", None)
     if record is None:
         return None, ""
-    latest = (
-        record.appointments.exclude(intake__answers={})
+    latest = (  # never a booking nobody proved theirs (bookings/clients.py)
+        record.appointments.proven()
+        .exclude(intake__answers={})
         .select_related("intake")
         .order_by("-intake__created_at")
         .first()
@@ -590,6 +591,9 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     if not draft.get("contact") and request.method == "POST":
         return redirect("bookings:contact", chosen_service.slug, therapist)
     if request.method == "POST":
+        # Staff and therapists signed in here book as anyone, never as a client's own record.
+        by_staff = clients.is_staff_booker(request.user)
+        record = None if by_staff else getattr(request, "client_record", None)
         try:
             booked = booking_create(
                 service=chosen_service,
@@ -597,14 +601,15 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
                 start=start,
                 client=ClientDetails(**draft["contact"]),
                 answers=draft["answers"],
-                record=getattr(request, "client_record", None),
+                record=record,
                 language=request.LANGUAGE_CODE,
             )
         except BookingError as failure:
             error = failure
         else:
-            record = getattr(request, "client_record", None)
-            if record is not None:
+            if by_staff:
+                clients.booking_by_staff(booked.appointment)
+            elif record is not None:
                 # Signed in by an e-mail link: the address is proven, the booking joins.
                 clients.client_join_signed_in(record=record, appointment=booked.appointment)
             request.session.pop(DRAFT_KEY, None)
@@ -707,6 +712,10 @@ def manage(request: HttpRequest, reference: str, token: str) -> HttpResponse:
         reverse("bookings:manage", args=[appointment.reference, token])
     )
     record = getattr(request, "client_record", None)
+    if clients.booking_mailbox_proven(
+        appointment=appointment, proof=request.GET.get("proof", ""), record=record
+    ):
+        appointment.refresh_from_db(fields=["client"])
     context = _manage_context(
         appointment,
         token=token,

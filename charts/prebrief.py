@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from bookings import body_regions
 from bookings.models import Appointment
+from bookings.privacy import may_read_client_history
 from bookings.reconfirmation import Summary, reconfirmation_summary
 from charts.models import ChartNote
 
@@ -75,7 +76,12 @@ def prebrief_for(appointment: Appointment, *, user=None) -> PreBrief:
     """Everything the pre-brief shows (the intake is already loaded with the appointment);
     `user` reads the re-confirmation (the session's therapist or the manager)."""
     answers = appointment.intake.answers or {}
-    note = last_signed_note(appointment)
+    # Earlier sessions' notes only for a reader the health-data rule lets see them.
+    note = (
+        last_signed_note(appointment)
+        if user is not None and may_read_client_history(user, appointment)
+        else None
+    )
     lines = []
     if note is not None:
         entries = sorted(note.entries.all(), key=lambda e: e.order)

@@ -3,7 +3,9 @@
 An e-mail is a row written in the same transaction as the change it reports, so a booking
 that commits always has its e-mail on record and a booking that rolls back has none. The
 worker renders and sends it afterwards; a failure is logged on the row and retried with
-backoff, never lost and never able to undo the booking.
+backoff, never lost and never able to undo the booking. Every e-mail ends sent, moot (no
+longer worth sending, with the reason) or a dead letter that staff see and can send again
+(docs/outbox.md).
 
 Generic: it knows nothing of bookings (reminders live in `bookings.models.Reminder`).
 """
@@ -15,9 +17,13 @@ from django.utils import timezone
 
 class EmailStatus(models.TextChoices):
     PENDING = "pending", "Waiting to be sent"
+    # A worker holds it until `claimed_until`; a worker that dies lets the claim lapse.
+    SENDING = "sending", "Being sent"
     SENT = "sent", "Sent"
-    SKIPPED = "skipped", "Not needed any more"
-    FAILED = "failed", "Failed (gave up)"
+    # Not worth sending any more (the session passed, the offer lapsed); `reason` says why.
+    MOOT = "moot", "No longer needed"
+    # Every retry failed: staff see it in the admin and can send it again.
+    DEAD = "dead", "Dead letter (gave up)"
 
 
 class Email(models.Model):
@@ -37,6 +43,14 @@ class Email(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_error = models.TextField(blank=True)
+    # After this moment the message is pointless (a reminder once the session starts).
+    moot_after = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(
+        max_length=300, blank=True, help_text="Why it is no longer needed, or was given up."
+    )
+    # The sending worker's claim: its token, and when the claim lapses if it never reports.
+    claim = models.CharField(max_length=32, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
     recipients = models.CharField(max_length=500, blank=True, help_text="Filled in when sent.")
     subject = models.CharField(max_length=300, blank=True, help_text="Filled in when sent.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -49,7 +63,10 @@ class Email(models.Model):
                 fields=["next_attempt_at"],
                 condition=Q(status="pending"),
                 name="outbox_email_pending_due",
-            )
+            ),
+            models.Index(
+                fields=["created_at"], condition=Q(status="dead"), name="outbox_email_dead"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,10 +1,9 @@
-"""Background tasks of the outbox, run by `manage.py db_worker`."""
+"""Background tasks of the outbox, run by `manage.py db_worker --queue-name mail`.
 
-from django.tasks import task
+The task is defined beside the delivery it runs (it schedules its own retries); this name
+stays importable for task rows queued by an earlier release.
+"""
 
-from outbox import delivery
+from outbox.delivery import deliver_email_task
 
-
-@task
-def deliver_email_task(email_id: int) -> str | None:
-    return delivery.email_deliver(email_id)
+__all__ = ["deliver_email_task"]

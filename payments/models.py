@@ -69,9 +69,20 @@ DESK_METHODS = (Method.CASH, Method.CARD_TERMINAL)
 
 
 class CardOnFile(models.Model):
-    """A client's card saved at Stripe, with the words they agreed to and when."""
+    """A client's card saved at Stripe, with the words they agreed to and when.
 
-    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="card_on_file")
+    The words say "this session": the card may pay the fees of `appointment` (the booking
+    whose deposit page saved it) and of no other, even one under the same record or address
+    (anyone may book under anyone's address; payments.services.card_for)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="cards_on_file")
+    appointment = models.OneToOneField(
+        "bookings.Appointment",
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="card_on_file",
+        help_text="The session the client's consent covers; empty: no session (never charged).",
+    )
     stripe_customer = models.CharField(max_length=100)
     stripe_payment_method = models.CharField(max_length=100)
     brand = models.CharField(max_length=30, blank=True)

@@ -95,6 +95,13 @@ def card_consent_text(appointment: Appointment) -> str:
     )
 
 
+def card_for(appointment: Appointment) -> CardOnFile | None:
+    """The card whose consent covers this booking: saved on this booking's own deposit page
+    ("this session"). Never a card saved for another booking of the same record or address,
+    so a booking someone else made under the client's address cannot be charged to it."""
+    return CardOnFile.objects.filter(appointment=appointment).first()
+
+
 def hold_deadline(appointment: Appointment) -> dt.datetime:
     return appointment.created_at + dt.timedelta(minutes=settings.DEPOSIT_HOLD_MINUTES)
 
@@ -179,8 +186,9 @@ def deposit_pay(
             saved = gateway.card_save(customer=customer, payment_method=payment_method)
             payment_method = saved.payment_method
             CardOnFile.objects.update_or_create(
-                client=client,
+                appointment=appointment,
                 defaults={
+                    "client": client,
                     "stripe_customer": customer,
                     "stripe_payment_method": saved.payment_method,
                     "brand": saved.brand,
@@ -378,7 +386,7 @@ def fee_charge(*, appointment: Appointment, kind: str, actor: AbstractBaseUser) 
     amount = options[kind]
     if amount <= 0:
         raise PaymentError("The deposit already covers this fee; there is nothing to charge.")
-    card = CardOnFile.objects.filter(client=appointment.client_id).first()
+    card = card_for(appointment)
     if card is None:
         raise PaymentError("The client has no card on file; take the fee at the desk.")
     payment = _pending_payment(

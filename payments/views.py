@@ -6,7 +6,6 @@ page is `payments.access`; every refusal of a money action is a `PaymentError` w
 message for the person, shown with a 4xx status, never a 500.
 """
 
-import csv
 import datetime as dt
 import logging
 
@@ -27,6 +26,7 @@ from django_ratelimit.core import is_ratelimited
 from bookings import throttle
 from bookings.models import Appointment, AppointmentStatus, is_reference
 from bookings.throttle import throttled
+from core.csv_cells import csv_writer
 from payments import gateway, receipts, services
 from payments.access import is_manager, money_staff
 from payments.forms import (
@@ -42,7 +42,6 @@ from payments.forms import (
 )
 from payments.models import (
     TAKINGS_METHODS,
-    CardOnFile,
     LedgerEntry,
     Method,
     Payment,
@@ -269,7 +268,7 @@ def _appointment_page(request, appointment, *, status: int = 200, **forms) -> Ht
         appointment=appointment,
         policy=services.policy_for(appointment),
         deposit_cents=services.deposit_due(appointment),
-        card=CardOnFile.objects.filter(client=appointment.client_id).first(),
+        card=services.card_for(appointment),
         payments=list(appointment.payments.select_related("recorded_by")),
         ledger=list(appointment.ledger.select_related("actor")),
         fees=services.fee_charge_options(appointment),
@@ -469,12 +468,6 @@ CSV_HEADER = [
 ]  # fmt: skip
 
 
-def _csv_cell(value) -> str:
-    """Neutralise spreadsheet formulas (a client name such as =HYPERLINK(...))."""
-    text = str(value if value is not None else "")
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv_rows(entries):
     yield CSV_HEADER
     for entry in entries.iterator(chunk_size=500):
@@ -487,11 +480,11 @@ def _csv_rows(entries):
             f"{entry.amount_cents / 100:.2f}",  # exact: integer cents formatted, not summed
             entry.currency.upper(),
             entry.sessions,
-            _csv_cell(entry.appointment.reference if entry.appointment_id else ""),
+            entry.appointment.reference if entry.appointment_id else "",
             entry.payment_id or "",
-            _csv_cell(entry.external_id),
-            _csv_cell(entry.description),
-            _csv_cell(entry.actor.get_username() if entry.actor_id else ""),
+            entry.external_id,
+            entry.description,
+            entry.actor.get_username() if entry.actor_id else "",
         ]
 
 
@@ -512,7 +505,7 @@ def ledger_csv(request: HttpRequest) -> HttpResponse:
         .select_related("appointment", "actor")
         .order_by("at", "id")
     )
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in _csv_rows(entries)), content_type="text/csv"
     )

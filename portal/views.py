@@ -34,7 +34,7 @@ from bookings.models import (
     Pressure,
     SessionNote,
 )
-from bookings.privacy import read_intake_answers
+from bookings.privacy import may_read_client_history, read_intake_answers
 from bookings.services import (
     BookingError,
     allowed_status_changes,
@@ -316,7 +316,11 @@ def _render_appointment(
         answer_rows=_answer_rows(answers, appointment.intake.questionnaire_version),
         notes=list(appointment.notes.select_related("author").order_by("created_at")),
         history=[_history_line(event) for event in appointment.events.select_related("actor")],
-        past_sessions=_past_sessions(appointment, now),
+        past_sessions=(
+            _past_sessions(appointment, now)
+            if may_read_client_history(request.user, appointment)
+            else []
+        ),
         note_form=note_form,
         may_set_status=may_set_status,
         has_started=now >= appointment.start,

@@ -4,7 +4,6 @@ a role get 403 (or the admin login when they are not staff), because the reports
 and every therapist's workload.
 """
 
-import csv
 from functools import wraps
 
 from django.conf import settings
@@ -15,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from core.csv_cells import csv_writer
 from reports import charts
 from reports.period import MAX_WEEKS, period_from
 from reports.queries import ClinicReport, clinic_report
@@ -155,13 +155,8 @@ def report_csv(request: HttpRequest, table: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"{chosen.slug}_{period.first_monday:%Y-%m-%d}_{period.last_sunday:%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)  # a name such as "=HYPERLINK(...)" stays text
     writer.writerow(chosen.headers)
     for row in [*chosen.rows, *([chosen.total] if chosen.total else [])]:
-        writer.writerow([_spreadsheet_safe(cell) for cell in row])
+        writer.writerow(row)
     return response
-
-
-def _spreadsheet_safe(cell: str) -> str:
-    """A name such as "=HYPERLINK(...)" must not become a formula when the CSV is opened."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell

@@ -29,7 +29,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("therapists",),  # therapists, credentials, the one qualification rule
     ("bookings",),  # booking engine, services, reminders, client e-mails, staff admin
     ("waitlist",),  # listens to booking events (slot_freed), holds through occupancy
-    ("payments", "reports", "charts", "accounts"),  # feature apps (accounts: client sign-in)
+    # feature apps (accounts: client sign-in; twofactor: the second factor of staff sign-in)
+    ("payments", "reports", "charts", "accounts", "twofactor"),
     ("portal",),  # the therapist portal: pages over bookings and the feature apps
     ("ashiatsu_clinic",),  # the project package: settings, URLs, the sweep, periodic jobs
 ]

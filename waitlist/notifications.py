@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext
 
 from outbox.render import render_message
-from outbox.services import email_queue
+from outbox.services import Moot, email_queue
 from therapists.clinic_time import clock
 from waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
 
@@ -56,7 +56,7 @@ def offer_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAltern
         pk=params["offer"]
     )
     if offer.status != OfferStatus.OPEN:
-        return None  # lapsed or withdrawn before it could be sent
+        raise Moot("The offer lapsed or was withdrawn before it could be sent.")
     with translation.override(offer.entry.language):  # the language the client joined in
         return _offer_message(offer, secret)
 
@@ -86,4 +86,10 @@ def queue_joined_email(entry: WaitlistEntry, *, token: str) -> None:
 
 
 def queue_offer_email(offer: WaitlistOffer, *, token: str) -> None:
-    email_queue(kind=OFFER, builder=offer_email, params={"offer": offer.pk}, secret=token)
+    email_queue(
+        kind=OFFER,
+        builder=offer_email,
+        params={"offer": offer.pk},
+        secret=token,
+        moot_after=offer.expires_at,  # the slot is held for someone else after that
+    )

@@ -32,7 +32,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from bookings import screening
-from bookings.models import Service
+from bookings.models import Client, Service
 from bookings.schedules import available_slots, last_bookable_day
 from bookings.services import (
     BOOKABLE_LATER,
@@ -381,9 +381,13 @@ def _hold(entry: WaitlistEntry, *, therapist_id: int, start: dt.datetime, now: d
     return True
 
 
-def offer_accept(*, offer: WaitlistOffer, now: dt.datetime | None = None) -> BookingResult:
+def offer_accept(
+    *, offer: WaitlistOffer, record: Client | None = None, now: dt.datetime | None = None
+) -> BookingResult:
     """Book the held slot for the offer's client through `booking_create`, which re-screens
-    the stored intake and claims the offer in the same transaction."""
+    the stored intake and claims the offer in the same transaction. `record`: the signed-in
+    client's record, if any; the booking joins it, and a clearance on it applies, exactly
+    as for a booking made from the booking pages (`clearances.session_restriction`)."""
     now = now or timezone.now()
     if offer.status != OfferStatus.OPEN or offer.expires_at <= now:
         raise WaitlistError(
@@ -402,6 +406,7 @@ def offer_accept(*, offer: WaitlistOffer, now: dt.datetime | None = None) -> Boo
         hold=OfferHold(offer),
         questionnaire_version=entry.questionnaire_version,
         language=entry.language,
+        record=record,
     )
 
 

@@ -146,7 +146,7 @@ def offer(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         held.refresh_from_db()
     elif request.method == "POST":
         try:
-            result = offer_accept(offer=held)
+            result = offer_accept(offer=held, record=getattr(request, "client_record", None))
         except BookingError as failure:
             error = failure.message
         else:

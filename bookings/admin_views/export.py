@@ -1,9 +1,7 @@
 """CSV export of appointments: contact and planning data only, never intake answers, and
 safe against spreadsheet formula injection."""
 
-import csv
 from collections.abc import Iterator
-from typing import Any
 
 from django.contrib.admin import ModelAdmin
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -20,6 +18,7 @@ from django.utils import timezone
 from bookings.admin_views.common import (
     local,
 )
+from core.csv_cells import csv_writer
 
 # What the CSV holds: contact and planning data; never the intake answers.
 CSV_COLUMNS = [
@@ -45,37 +44,27 @@ class _Echo:
         return value
 
 
-# A spreadsheet runs a cell that starts like a formula; client names are typed by anyone.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> str:
-    text = str(value)
-    return f"'{text}" if text.startswith(FORMULA_START) else text
-
-
+# A spreadsheet runs a cell that starts like a formula; client names are typed by anyone:
+# the writer (core.csv_cells) makes every cell text.
 def _csv_rows(queryset) -> Iterator[list[str]]:
     yield CSV_COLUMNS
     for appointment in queryset.iterator(chunk_size=500):
         start, end = local(appointment.start), local(appointment.end)
         yield [
-            _cell(value)
-            for value in (
-                appointment.reference,
-                f"{start:%Y-%m-%d}",
-                f"{start:%H:%M}",
-                f"{end:%H:%M}",
-                appointment.therapist.display_name,
-                appointment.service.name,
-                appointment.service.style.name,
-                appointment.room.name,
-                appointment.client.name,
-                appointment.client.email,
-                appointment.client.phone,
-                appointment.get_status_display(),
-                appointment.intake.get_outcome_display(),
-                appointment.intake.get_effective_pressure_display(),
-            )
+            appointment.reference,
+            f"{start:%Y-%m-%d}",
+            f"{start:%H:%M}",
+            f"{end:%H:%M}",
+            appointment.therapist.display_name,
+            appointment.service.name,
+            appointment.service.style.name,
+            appointment.room.name,
+            appointment.client.name,
+            appointment.client.email,
+            appointment.client.phone,
+            appointment.get_status_display(),
+            appointment.intake.get_outcome_display(),
+            appointment.intake.get_effective_pressure_display(),
         ]
 
 
@@ -92,7 +81,7 @@ def export_csv(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
     queryset = changelist.queryset.select_related(
         "client", "therapist", "service__style", "room", "intake"
     ).defer("intake__answers")
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
     stamp = local(timezone.now())
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in _csv_rows(queryset)),

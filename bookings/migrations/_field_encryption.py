@@ -1,4 +1,4 @@
-"""Migration-only helper of bookings 0016: encrypt (or, going back, decrypt) the existing rows
+"""Migration-only helper of bookings 0018: encrypt (or, going back, decrypt) the existing rows
 of columns that became encrypted fields. Frozen with that migration: bookings, charts and
 waitlist each keep their own copy, as an app's migrations import only their own code (the
 migration loader skips modules whose names start with "_").

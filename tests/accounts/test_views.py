@@ -86,7 +86,9 @@ class TestSignInLinks:
         assert SignInLink.objects.get().used_at is None
         assert client.get(ACCOUNT).status_code == 302
 
-    def test_the_link_signs_in_once_and_confirms_the_record(self, client, ada, run_after_commit):
+    def test_the_link_signs_in_once_and_confirms_the_record(
+        self, client, ada, ada_sessions, run_after_commit
+    ):
         token = sign_in_as(client, ada.email, run_after_commit)
         assert client.get(ACCOUNT).status_code == 200
         ada.refresh_from_db()
@@ -165,10 +167,10 @@ class TestAccountPage:
     ):
         upcoming, past = ada_sessions
         sign_in_as(client, ada.email, run_after_commit)
-        # session load, the record, appointments (+ service, therapist, intake),
-        # INSERT the access log row, open erase request?, session save (SAVEPOINT, UPDATE,
-        # RELEASE).
-        with django_assert_num_queries(8):
+        # session load, the record, appointments (+ service, therapist, intake), bookings
+        # under the address not joined, INSERT the access log row, open erase request?,
+        # session save (SAVEPOINT, UPDATE, RELEASE).
+        with django_assert_num_queries(9):
             response = client.get(ACCOUNT)
         page = response.content.decode()
         assert upcoming.reference in page and "Move or cancel" in page
@@ -239,11 +241,13 @@ class TestBookingAndTheRecord:
     def test_signed_in_the_contact_details_are_filled_and_the_booking_joins(
         self, client, clinic, ada, run_after_commit
     ):
+        book(ada, local_time(-20, 10), status=AppointmentStatus.COMPLETED)
         sign_in_as(client, ada.email, run_after_commit)
         initial, response = self.walk(client, run_after_commit)
         assert initial == {"name": ada.name, "email": ada.email, "phone": ada.phone}
         assert response.status_code == 302
-        assert ada.appointments.count() == 1  # the new row was folded into Ada's record
+        assert ada.appointments.count() == 2  # the new row was folded into Ada's record
+        assert ada.appointments.latest("created_at").proven_by == "signed_in"
 
     def test_signed_out_a_typed_address_does_not_join(self, client, clinic, ada, run_after_commit):
         contact = {"name": "Mallory", "email": ada.email, "phone": "+1 212 555 0111"}
@@ -253,14 +257,26 @@ class TestBookingAndTheRecord:
         mallory = Client.objects.get(name="Mallory")
         assert mallory.merged_into is None and not mallory.is_confirmed
 
-    def test_it_joins_once_the_address_is_confirmed_by_the_link(
+    def test_it_joins_once_its_emails_link_was_opened_from_the_mailbox(
         self, client, clinic, ada, run_after_commit
     ):
+        """Signing in proves the mailbox now, not that a booking typed under it is theirs:
+        the booking joins once the manage link of its own e-mail (with its proof) is
+        opened; the link the booker was sent to after booking proves nothing."""
+        book(ada, local_time(-20, 10), status=AppointmentStatus.COMPLETED)
         contact = {"name": "Ada Lovelace", "email": ada.email, "phone": ada.phone}
-        self.walk(client, run_after_commit, contact)
-        assert ada.appointments.count() == 0
+        mail.outbox.clear()
+        _, response = self.walk(client, run_after_commit, contact)
+        assert client.get(response.url).status_code == 200  # the booker's own page
+        booked = Client.objects.get(merged_into=None, appointments__proven_by="").appointments.get()
+        confirmation = next(m for m in mail.outbox if booked.reference in m.subject)
+        link = re.search(r"https?://[^/\s]+(/manage/\S+proof=\w+)", confirmation.body).group(1)
         sign_in_as(client, ada.email, run_after_commit)
         assert ada.appointments.count() == 1
+        page = client.get(ACCOUNT).content.decode()
+        assert "Other bookings under your address" in page and booked.reference not in page
+        assert client.get(link).status_code == 200
+        assert ada.appointments.count() == 2
 
     def test_signed_in_but_typing_another_address_does_not_join(
         self, client, clinic, ada, run_after_commit

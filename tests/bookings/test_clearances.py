@@ -41,7 +41,7 @@ ADA = ClientDetails("Ada Lovelace", "ada@example.com", "+1 212 555 0199")
 @pytest.fixture(autouse=True)
 def letters_root(settings, tmp_path):
     settings.CLEARANCE_LETTERS_ROOT = tmp_path / "letters"
-    settings.ADMIN_REQUIRE_2FA = False
+    settings.STAFF_REQUIRE_2FA = False
     return settings.CLEARANCE_LETTERS_ROOT
 
 
@@ -344,13 +344,13 @@ class TestLetter:
         assert client.get(letter_url(ClearanceFactory())).status_code == 404
         assert client.get("/clearances/999999/letter/").status_code == 404
 
-    def test_unverified_staff_sessions_need_the_admins_one_time_code(
+    def test_unverified_staff_sessions_need_their_second_factor(
         self, client, manager, on_record, settings
     ):
-        settings.ADMIN_REQUIRE_2FA = True
+        settings.STAFF_REQUIRE_2FA = True
         client.force_login(manager)
         response = client.get(letter_url(on_record))
-        assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+        assert response.status_code == 302 and response["Location"].startswith("/two-factor/")
         assert not ClearanceAccess.objects.exists()
 
 

@@ -196,7 +196,8 @@ class TestNothingLeftBehind:
         for email in (sent, waiting, to_address):
             email.refresh_from_db()
             assert (email.recipients, email.subject, email.secret) == ("", "", "")
-        assert waiting.status == EmailStatus.SKIPPED  # never sent to an erased client
+        assert waiting.status == EmailStatus.MOOT  # never sent to an erased client
+        assert waiting.reason == "Not sent: the person's data was erased."
         assert sent.status == EmailStatus.SENT  # the clinic still sees that a mail went out
         not_hers.refresh_from_db()
         assert not_hers.recipients == "bada@example.com"

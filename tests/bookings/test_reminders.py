@@ -16,9 +16,11 @@ from bookings.services import (
     booking_reschedule,
     intake_approve,
 )
+from outbox.models import Email, EmailStatus
 from outbox.services import emails_deliver_due
 from tests.bookings.clinic import local_time
 from tests.factories import ClearanceFactory, UserFactory
+from tests.outbox.backends import BROKEN, LOCMEM
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +133,33 @@ def test_a_booking_still_pending_review_gets_no_reminder_until_approved(clinic):
     intake_approve(appointment=appointment, actor=staff)
     # The approval e-mail carries the details; no late reminder is needed.
     assert sweep(appointment.start - DAY + dt.timedelta(hours=1)) == (0, [])
+
+
+def test_a_reminder_the_mail_server_could_not_send_in_time_is_moot_with_its_reason(
+    clinic, settings
+):
+    """Retries go on while the reminder matters; once the session begins it is moot (and
+    says so in the outbox), never a stale reminder and never a silent drop."""
+    appointment = book(clinic, local_time(3, 10))
+    due = appointment.start - DAY
+    settings.MAILERS = BROKEN
+    assert sweep(due) == (1, [])
+    reminder = Email.objects.get(kind="reminder")
+    assert (reminder.status, reminder.attempts) == (EmailStatus.PENDING, 1)
+    settings.MAILERS = LOCMEM  # back, but only after the session began
+    assert sweep(appointment.start + dt.timedelta(minutes=1)) == (0, [])
+    reminder.refresh_from_db()
+    assert reminder.status == EmailStatus.MOOT
+    assert reminder.reason == "Its time passed before it could be sent."
+
+
+def test_a_reminder_for_a_session_cancelled_before_it_went_out_is_moot_with_its_reason(clinic):
+    appointment = book(clinic, local_time(3, 10))
+    due = appointment.start - DAY
+    assert reminders_send_due(now=due) == 1
+    booking_cancel(appointment=appointment)
+    emails_deliver_due(now=due)
+    reminder = Email.objects.get(kind="reminder")
+    assert (reminder.status, reminder.reason) == (
+        EmailStatus.MOOT, "The session is no longer confirmed.",
+    )  # fmt: skip

@@ -27,7 +27,7 @@ def manager():
 @pytest.fixture
 def held_booking(settings, tmp_path):
     settings.CLEARANCE_LETTERS_ROOT = tmp_path / "letters"
-    settings.ADMIN_REQUIRE_2FA = False
+    settings.STAFF_REQUIRE_2FA = False
     clinic = build_clinic()
     return booking_create(
         service=clinic.bar_60,

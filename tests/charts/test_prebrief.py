@@ -36,7 +36,7 @@ def test_it_brings_the_last_signed_notes_plan_pressure_and_responses(alice, ada)
         ],
     )
     today = session(alice, client=ada, avoid_regions=["neck"], avoid_areas="Left knee")
-    brief = prebrief_for(today)
+    brief = prebrief_for(today, user=alice.user)
     assert brief.last_note.appointment == last
     assert brief.last_note.plan == "Light on the left lower back"
     assert brief.last_pressure == "Light"

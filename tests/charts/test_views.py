@@ -144,8 +144,8 @@ class TestTheAppointmentPage:
         # signed note with session, therapist and service, 16 its entries, 17 one INSERT of
         # both chart reads, 18 the client's clearances on record (none); the re-confirmation
         # (issue #13): 19 its last history line, 20 intake revisions (none), 21 whether a
-        # link was sent.
-        with django_assert_num_queries(21 + SESSION_SAVE):
+        # link was sent; 22 whether this session treats the client (asked once per page).
+        with django_assert_num_queries(22 + SESSION_SAVE):
             response = client.get(page(today))
         assert response.status_code == 200
 

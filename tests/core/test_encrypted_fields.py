@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from bookings import clearances
+from bookings.clearance_withdrawal import clearance_withdraw
 from bookings.models import (
     AppointmentEvent,
     ClearanceRole,
@@ -50,6 +51,7 @@ ADDENDUM = "Client phoned: numbness in the left foot"
 WORK_DONE = "Worked the piriformis"
 SESSION_RESPONSE = "Cramping eased"
 WAITLIST_CONDITION = "fibromyalgia flare"
+WITHDRAWN = "Recorded in error: the letter was about a knee"
 CLEAR_WORDS = [
     CONDITION,
     REVIEW_NOTE,
@@ -61,6 +63,7 @@ CLEAR_WORDS = [
     WORK_DONE,
     SESSION_RESPONSE,
     WAITLIST_CONDITION,
+    WITHDRAWN,
     # Answer keys, region names, roles and scopes say as much as the free text.
     "disc_condition",
     "other_conditions",
@@ -113,6 +116,18 @@ def normal_use(clinic, manager) -> dict:
         ),
         by=manager,
     )
+    mistaken = clearances.clearance_record(
+        client=record,
+        details=clearances.ClearanceDetails(
+            cleared_by_name=CLEARED_BY,
+            cleared_by_role=ClearanceRole.PHYSIOTHERAPIST,
+            cleared_on=timezone.localdate(),
+            scope=ClearanceScope.FULL,
+            conditions=["disc_condition"],
+        ),
+        by=manager,
+    )
+    clearance_withdraw(clearance=mistaken, by=manager, reason=WITHDRAWN)
     cleared = booking_create(
         service=clinic.bar_60,
         therapist=clinic.therapists[0],
@@ -172,6 +187,8 @@ def test_after_normal_use_no_health_data_is_in_clear_in_any_encrypted_column(cli
     assert (clearance.cleared_by_name, clearance.scope) == (CLEARED_BY, "light_pressure")
     assert clearance.conditions == ["disc_condition"]
     assert clearance.restrictions == RESTRICTION
+    withdrawn = type(clearance).objects.exclude(withdrawn_at=None).get()
+    assert withdrawn.withdrawn_reason == WITHDRAWN
     note = ChartNote.objects.get(pk=made["note"].pk)
     assert {k: getattr(note, k) for k in SOAP} == SOAP
     (entry,) = RegionEntry.objects.filter(note=note)

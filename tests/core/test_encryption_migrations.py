@@ -18,12 +18,12 @@ from waitlist.models import WaitlistEntry
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.db_integrity]
 
 BEFORE = [
-    ("bookings", "0015_sqlite_schedule_triggers_again"),
+    ("bookings", "0017_clearance_withdrawal"),
     ("charts", "0002_signed_notes_triggers"),
     ("waitlist", "0007_entry_language"),
 ]
 AFTER = [
-    ("bookings", "0016_encrypt_health_data_at_rest"),
+    ("bookings", "0018_encrypt_health_data_at_rest"),
     ("charts", "0003_encrypt_chart_text_at_rest"),
     ("waitlist", "0008_encrypt_waitlist_answers_at_rest"),
 ]
@@ -40,6 +40,7 @@ WORDS = [
     "needs a physician's letter",
     "Dr Quinn Marlowe",
     "No lumbar extension",
+    "about a knee",
     "fibromyalgia",
     "lower_back_left",
     "disc_condition",
@@ -91,6 +92,8 @@ def plaintext_rows(old, appointment, user):
         scope="light_pressure",
         restrictions="No lumbar extension",
         conditions=["disc_condition"],
+        withdrawn_at=timezone.now(),
+        withdrawn_reason="the letter was about a knee",
     )
     note = m("charts", "ChartNote").objects.create(
         appointment_id=appointment.pk,

@@ -85,7 +85,7 @@ class TestDepositPage:
         assert response.status_code == 302 and response.url == f"{manage}?new=1"
         booked.appointment.refresh_from_db()
         assert booked.appointment.status == AppointmentStatus.CONFIRMED
-        assert booked.appointment.client.card_on_file.last4 == "4242"
+        assert booked.appointment.card_on_file.last4 == "4242"
         # Paid: the page now only sends the client to their booking.
         assert client.get(deposit_url(booked)).status_code == 302
 

@@ -500,8 +500,9 @@ class TestAppointmentPage:
         # with actors, 10 earlier sessions with service and therapist, 11 their notes,
         # 12 the session's chart note (none), 13 the pre-brief's last signed note (none),
         # 14 the client's clearances on record (none); 15-17 the re-confirmation: last
-        # history line, intake revisions, link sent (none).
-        with django_assert_num_queries(17 + SESSION_SAVE):
+        # history line, intake revisions, link sent (none); 18 whether this session treats
+        # the client (bookings.privacy.may_read_client_history, asked once per page).
+        with django_assert_num_queries(18 + SESSION_SAVE):
             client.get(page_urls(session)["appointment"])
 
 

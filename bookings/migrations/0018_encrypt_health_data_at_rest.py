@@ -14,7 +14,14 @@ FIELDS = {
     "intake": ["answers", "reasons"],
     "sessionnote": ["work_done", "client_response"],
     "appointmentevent": ["details"],
-    "clearance": ["cleared_by_name", "cleared_by_role", "scope", "restrictions", "conditions"],
+    "clearance": [
+        "cleared_by_name",
+        "cleared_by_role",
+        "scope",
+        "restrictions",
+        "withdrawn_reason",
+        "conditions",
+    ],
 }
 
 
@@ -28,7 +35,7 @@ def decrypt_rows(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0015_sqlite_schedule_triggers_again"),
+        ("bookings", "0017_clearance_withdrawal"),
     ]
 
     operations = [
@@ -116,6 +123,13 @@ class Migration(migrations.Migration):
                 max_length=2000,
                 validators=[django.core.validators.MaxLengthValidator(2000)],
                 verbose_name="What was done",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="clearance",
+            name="withdrawn_reason",
+            field=core.encrypted_fields.EncryptedTextField(
+                blank=True, editable=False, max_length=1000
             ),
         ),
         migrations.RunPython(encrypt_rows, decrypt_rows),
