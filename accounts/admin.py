@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.utils import timezone
 
 from accounts.models import ErasureRequest
+from core.model_admin import ClinicModelAdmin
 
 
 @admin.register(ErasureRequest)
-class ErasureRequestAdmin(admin.ModelAdmin):
+class ErasureRequestAdmin(ClinicModelAdmin):
     """Clients' erase requests from /account/. Staff erase through the Clients admin's
     erase action (the manager), then mark the request handled here."""
 

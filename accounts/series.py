@@ -16,13 +16,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from accounts.forms import SeriesRepeatForm
 from accounts.views import _signed_in
-from bookings import privacy, series, throttle
+from bookings import privacy, series
 from bookings.models import Appointment, TreatmentPlan
 from bookings.services import TAKEN, BookingError
-from bookings.throttle import throttled
+from core import rate_limits
 
 REPLACE_PREFIX = "replace-"
 
@@ -57,7 +58,7 @@ def _replacements(request: HttpRequest) -> dict[int, dt.datetime] | None:
 
 
 @never_cache
-@throttled(throttle.BOOKING, methods=("POST",))
+@ratelimit(group=rate_limits.BOOKING, key="ip", rate=rate_limits.booking_rate, method="POST")
 @require_http_methods(["GET", "POST"])
 @_signed_in
 def series_repeat(request: HttpRequest, reference: str) -> HttpResponse:

@@ -13,15 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from accounts import services, session
 from accounts.forms import SignInForm
 from accounts.tasks import sign_in_link_task
 from bookings import clients, privacy, screening, series
 from bookings.models import Appointment, AppointmentStatus
-from bookings.throttle import throttled
-
-SIGN_IN_LINK = "sign-in-link"  # throttle group; its rate is settings.SIGN_IN_LINK_RATE
+from core import rate_limits
 
 
 def _signed_in(view):
@@ -38,7 +37,9 @@ def _signed_in(view):
 
 
 @never_cache
-@throttled(SIGN_IN_LINK, methods=("POST",))
+@ratelimit(
+    group=rate_limits.SIGN_IN_LINK, key="ip", rate=rate_limits.sign_in_link_rate, method="POST"
+)
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     """Ask for a link. The answer never says whether the address has booked with us."""
@@ -58,7 +59,9 @@ def sign_in_sent(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@throttled(SIGN_IN_LINK, methods=("POST",))
+@ratelimit(
+    group=rate_limits.SIGN_IN_LINK, key="ip", rate=rate_limits.sign_in_link_rate, method="POST"
+)
 @require_http_methods(["GET", "POST"])
 def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks for one tap, POST spends the link: mail scanners that open every link in an

@@ -1,4 +1,5 @@
-"""The admin site: two-factor rules, the guard on sensitive fields, labelled search boxes.
+"""The admin site (`admin.site`, through admin_config.py): two-factor rules, the clinic's
+ModelAdmin base for every admin, labelled search boxes.
 
 Staff see health data, so a password alone must not open the admin. The admin login asks for
 the password only; with STAFF_REQUIRE_2FA on (the default whenever DEBUG is off) the
@@ -7,11 +8,10 @@ session that was not verified is treated here as not staff, so no admin view (no
 behind `admin_view`: money, reports) opens on a password alone.
 """
 
-from django.contrib import admin
 from django.contrib.admin import AdminSite
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 
-from ashiatsu_clinic import admin_filters, admin_privacy
+from core.model_admin import with_clinic_base
 from twofactor import policy
 
 
@@ -19,10 +19,9 @@ class ClinicAdminSite(AdminSite):
     """The admin whose permission needs a verified session when two-factor is required."""
 
     def register(self, model_or_iterable, admin_class=None, **options) -> None:
-        """Every ModelAdmin refuses lookups on sensitive fields (admin_privacy.py) and turns
-        bad filter values into the "invalid filter" answer (admin_filters.py)."""
-        super().register(model_or_iterable, admin_class, **options)
-        _guard_every_admin(self)
+        """Every ModelAdmin is a ClinicModelAdmin (core/model_admin.py): it refuses lookups
+        on sensitive fields and answers bad filter values as an invalid filter."""
+        super().register(model_or_iterable, with_clinic_base(admin_class), **options)
 
     def has_permission(self, request) -> bool:
         return super().has_permission(request) and not policy.must_verify(request.user)
@@ -50,18 +49,3 @@ class LabelledAutocomplete(AutocompleteJsonView):
         if label is not None:
             result["text"] = label(obj)
         return result
-
-
-def install() -> None:
-    """Give the default admin site (where every ModelAdmin is registered) the 2FA rules,
-    every ModelAdmin registered so far the guard on sensitive fields and the "bad filter
-    value is an invalid filter" changelist (later ones get both from
-    `ClinicAdminSite.register`)."""
-    admin.site.__class__ = ClinicAdminSite
-    _guard_every_admin(admin.site)
-
-
-def _guard_every_admin(site: AdminSite) -> None:
-    admin_filters.apply_to_every_admin(site)
-    for model_admin in site._registry.values():
-        admin_privacy.guard(model_admin)

@@ -74,7 +74,7 @@ except (ZoneInfoNotFoundError, ValueError) as error:
     ) from error
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "ashiatsu_clinic.admin_config.ClinicAdminConfig",  # django.contrib.admin, the clinic's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
+    "policy",  # the clinic settings a manager changes (policy/models.py)
     "therapists",
     "bookings",
     "outbox",
@@ -128,6 +129,8 @@ MIDDLEWARE = [
     "bookings.schedule_catalog.OneCatalogPerRequest",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Answers django-ratelimit's `Ratelimited` with settings.RATELIMIT_VIEW (a 429).
+    "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -318,6 +321,7 @@ CACHES = {
 }
 RATELIMIT_ENABLE = _bool("RATELIMIT_ENABLE", default=True)
 RATELIMIT_USE_CACHE = "default"
+RATELIMIT_VIEW = "ashiatsu_clinic.rate_limited.too_many_requests"
 # Per client address: booking attempts (POSTs) and manage-link views.
 BOOKING_RATE = env.str("BOOKING_RATE", default="20/m")
 MANAGE_LINK_RATE = env.str("MANAGE_LINK_RATE", default="30/m")
@@ -544,7 +548,7 @@ PAYMENTS_ENABLED = bool(STRIPE_SECRET_KEY)
 if PAYMENTS_ENABLED and not (STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET):
     raise ImproperlyConfigured(
         "STRIPE_SECRET_KEY is set, so STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET must be "
-        "set too (see README, Payments)."
+        "set too (see docs/payments.md)."
     )
 PAYMENTS_CURRENCY = env.str("PAYMENTS_CURRENCY", default="usd").lower()
 # An online booking that needs a deposit holds its slot this long, then the sweep frees it.

@@ -3,14 +3,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from ashiatsu_clinic import admin_site
 from bookings.api import api
 from twofactor import urls as twofactor_urls
 
 # The database being away answers 503 "try again in a minute" (core.outage), not 500.
 handler500 = "core.outage.server_error"
 
-admin_site.install()
 admin.site.site_header = "Ashiatsu Clinic"
 admin.site.site_title = "Ashiatsu Clinic admin"
 admin.site.index_title = "Run the clinic"

@@ -43,6 +43,7 @@ from bookings.models import (
     TreatmentPlan,
 )
 from core.clock import clinic_tz
+from core.model_admin import ClinicModelAdmin
 
 APPOINTMENT_RELATED = ["client", "therapist", "service__style", "room", "intake"]
 
@@ -61,13 +62,13 @@ class ReadOnlyAdminMixin:
 
 
 @admin.register(Style)
-class StyleAdmin(admin.ModelAdmin):
+class StyleAdmin(ClinicModelAdmin):
     list_display = ["name", "slug", "required_credential"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ClinicModelAdmin):
     list_display = ["name", "style", "duration_minutes", "price", "active"]
     list_filter = ["style", "active"]
     list_select_related = ["style"]
@@ -76,7 +77,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(ClinicModelAdmin):
     list_display = ["name", "slug", "equipped_for", "active"]
     list_filter = ["active", "styles"]
     filter_horizontal = ["styles"]
@@ -91,7 +92,7 @@ class RoomAdmin(admin.ModelAdmin):
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(ClinicModelAdmin):
     list_display = ["name", "email", "phone", "bookings", "confirmed", "created_at"]
     search_fields = ["name", "email", "phone"]
     date_hierarchy = "created_at"
@@ -264,7 +265,7 @@ class ClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(TreatmentPlan)
-class TreatmentPlanAdmin(admin.ModelAdmin):
+class TreatmentPlanAdmin(ClinicModelAdmin):
     """Series of sessions (bookings/series.py). Adding one is the two-step booking page;
     a plan's page lists its sessions and cancels the ones still to come."""
 
@@ -300,7 +301,7 @@ class TreatmentPlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClientMerge)
-class ClientMergeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ClientMergeAdmin(ReadOnlyAdminMixin, ClinicModelAdmin):
     """The audit trail of merges: which record was folded into which, by whom, when."""
 
     list_display = ["at", "kept", "merged", "by", "appointments_moved"]
@@ -309,7 +310,7 @@ class ClientMergeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Intake)
-class IntakeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class IntakeAdmin(ReadOnlyAdminMixin, ClinicModelAdmin):
     """Outcomes and flags only. The answers themselves are health data: managers read them on
     the appointment's "Health answers" page, which logs every read."""
 
@@ -324,7 +325,7 @@ class IntakeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(IntakeAccess)
-class IntakeAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class IntakeAccessAdmin(ReadOnlyAdminMixin, ClinicModelAdmin):
     """Who read which client's health answers, when and where."""
 
     list_display = ["at", "user", "intake", "where"]
@@ -335,7 +336,7 @@ class IntakeAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AppointmentEvent)
-class AppointmentEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AppointmentEventAdmin(ReadOnlyAdminMixin, ClinicModelAdmin):
     """Every appointment's history in one list: who booked, moved, cancelled, checked in."""
 
     list_display = ["at", "booking", "kind", "what", "actor", "staff_override"]
@@ -401,7 +402,7 @@ class WhenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(ClinicModelAdmin):
     """The front desk's main list. Change, add, history and the extra pages are in
     `bookings.admin_views`; the list itself is the stock changelist with actions."""
 
@@ -565,7 +566,7 @@ class AppointmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClosedDay)
-class ClosedDayAdmin(admin.ModelAdmin):
+class ClosedDayAdmin(ClinicModelAdmin):
     list_display = ["date", "reason", "bookings_that_day"]
     date_hierarchy = "date"
     ordering = ["-date"]
@@ -594,7 +595,7 @@ class ClosedDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(ClinicModelAdmin):
     list_display = ["appointment", "kind", "appointment_start", "due_at", "sent_at", "outcome"]
     list_filter = ["kind", "outcome"]
     list_select_related = ["appointment__client", "appointment__therapist"]

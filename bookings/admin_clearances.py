@@ -24,6 +24,7 @@ from bookings import clearance_withdrawal, clearances
 from bookings.admin_forms import DateInput
 from bookings.models import Appointment, Clearance, ClearanceAccess, Client
 from core.clock import localise
+from core.model_admin import ClinicModelAdmin
 
 ADMIN_PAGE = "admin: clearance page"
 
@@ -97,7 +98,7 @@ class WithdrawForm(forms.Form):
 
 
 @admin.register(Clearance)
-class ClearanceAdmin(admin.ModelAdmin):
+class ClearanceAdmin(ClinicModelAdmin):
     list_display = [
         "client",
         "cleared_on",
@@ -292,7 +293,7 @@ def letter_link(clearance: Clearance) -> str:
 
 
 @admin.register(ClearanceAccess)
-class ClearanceAccessAdmin(admin.ModelAdmin):
+class ClearanceAccessAdmin(ClinicModelAdmin):
     """Who read which clearance, when and where (beside the intake access log)."""
 
     list_display = ["at", "user", "clearance", "where"]

@@ -22,7 +22,6 @@ transaction and refuse before writing.
 import datetime as dt
 import logging
 import re
-from functools import wraps
 from typing import Annotated, Any
 
 from django.conf import settings
@@ -31,6 +30,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django_ratelimit.decorators import ratelimit
 from ninja import NinjaAPI, Query, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
@@ -45,12 +45,11 @@ from bookings import (
     schedule_catalog,
     screening,
     services,
-    throttle,
 )
 from bookings.forms import ContactForm
 from bookings.models import Appointment, Service, Style, is_reference
 from bookings.schedules import available_slots
-from core import outage
+from core import outage, rate_limits
 from core.clock import clinic_today, clinic_tz
 from therapists import qualifications
 from therapists.clinic_time import REACH_MESSAGE, date_within_reach
@@ -186,7 +185,7 @@ class BookingIn(Schema):
     client: ClientIn
     intake: dict[str, Answer] = Field(
         description=(
-            "Every question of the intake (questionnaire version 3), keyed as in the README "
+            "Every question of the intake (questionnaire version 3), keyed as in docs/intake.md "
             "(e.g. `pregnancy`). Dated answers are YYYY-MM-DD strings, required only when the "
             "answer before them asks (`spinal_surgery_date` when `spinal_surgery` is "
             "`within_12_months`, `fracture_date` when `fracture_recent` is true, "
@@ -392,20 +391,10 @@ def _respond(request: HttpRequest, error: ApiError) -> HttpResponse:
     return api.create_response(request, error.body, status=error.status)
 
 
-def _throttled(group: str):
-    """Count the request against the group's rate limit before anything else (even before
-    the body is parsed), answering 429 when the client address is over it."""
-
-    def decorate(run):
-        @wraps(run)
-        def wrapper(request: HttpRequest, *args, **kwargs):
-            if throttle.over_limit(request, group):
-                return _respond(request, ApiError(429, TOO_MANY, code="rate_limited"))
-            return run(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorate
+def rate_limited(request: HttpRequest) -> HttpResponse:
+    """The API's 429 (code `rate_limited`), for settings.RATELIMIT_VIEW: django-ratelimit
+    counts a request before anything else, even before its body is parsed."""
+    return _respond(request, ApiError(429, TOO_MANY, code="rate_limited"))
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -594,7 +583,7 @@ def get_availability(request: HttpRequest, params: Query[AvailabilityQuery]):
     },
     tags=["booking"],
 )
-@decorate_view(_throttled(throttle.BOOKING))
+@decorate_view(ratelimit(group=rate_limits.BOOKING, key="ip", rate=rate_limits.booking_rate))
 def create_booking(request: HttpRequest, payload: BookingIn):
     """Book a session; the intake decides whether and how it may happen.
 
@@ -661,7 +650,9 @@ def create_booking(request: HttpRequest, payload: BookingIn):
     },
     tags=["booking"],
 )
-@decorate_view(_throttled(throttle.MANAGE_LINK))
+@decorate_view(
+    ratelimit(group=rate_limits.MANAGE_LINK, key="ip", rate=rate_limits.manage_link_rate)
+)
 def cancel_booking(request: HttpRequest, reference: str, payload: CancelIn):
     """Cancel with the token from the manage link; the slot becomes free again.
 

@@ -23,6 +23,7 @@ from bookings.validators import validate_person_name
 from core import tokens
 from core.clock import local_midnight
 from core.encrypted_fields import EncryptedJSONField, EncryptedTextField
+from policy import rules
 from therapists.models import CredentialKind, Therapist
 
 
@@ -414,8 +415,7 @@ class Appointment(models.Model):
         )
 
     def client_change_deadline(self) -> dt.datetime:
-        hours = settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS
-        return self.start - dt.timedelta(hours=hours)
+        return self.start - dt.timedelta(hours=rules.client_change_cutoff_hours())
 
     def client_can_change(self, now: dt.datetime) -> bool:
         """Clients may cancel or reschedule themselves until the cut-off (24 h by default):

@@ -31,32 +31,19 @@ class HoldWindow:
     ignore_pk: int | None
 
 
-# A source returns a values_list QuerySet of COLUMNS (no ordering) for the window. Its SQL
-# may depend on whether `ignore_pk` is set but not on the window's values, which the loader
-# fills into SQL it compiled once (`bookings.sql_templates` checks this on first use).
+# A source returns a values_list QuerySet of COLUMNS (no ordering) for the window.
 HoldSource = Callable[[HoldWindow], QuerySet]
 
 _sources: dict[str, HoldSource] = {}
-_generation = 0  # moves on every (un)registration, so no old compiled query is reused
 
 
 def hold_source_register(name: str, source: HoldSource) -> None:
     """Make the loader count `source`'s holds; `name` is what `Hold.source` refers to."""
-    global _generation
     _sources[name] = source
-    _generation += 1
 
 
 def hold_source_unregister(name: str) -> None:
-    global _generation
     _sources.pop(name, None)
-    _generation += 1
-
-
-def hold_sources_version() -> int:
-    """Which sources are registered, as a value that changes whenever they do: the loader
-    compiles its query once for each such set (`bookings.sql_templates`)."""
-    return _generation
 
 
 def hold_querysets(

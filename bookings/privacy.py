@@ -262,10 +262,15 @@ def admin_log_forget(model: type[models.Model], pks: list[int], describe) -> Non
 def intake_list_read(*, user, intake_ids: list[int], where: str) -> None:
     """An admin list narrowed by a health-derived field (say, every intake declined) tells
     its reader something about the health of each client on it: log it as a read of each
-    intake shown, like any other (ashiatsu_clinic/admin_privacy.py)."""
+    intake shown, like any other (core/admin_privacy.py)."""
     IntakeAccess.objects.bulk_create(
         IntakeAccess(intake_id=pk, user=user, where=where[:100]) for pk in intake_ids
     )
+
+
+def log_health_list(sender, *, user, intake_ids: list[int], where: str, **_signal) -> None:
+    """`core.admin_privacy.health_list_shown`'s receiver: `intake_list_read`."""
+    intake_list_read(user=user, intake_ids=intake_ids, where=where)
 
 
 def purge_old_intake_answers(*, years: int, now: dt.datetime | None = None) -> int:

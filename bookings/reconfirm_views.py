@@ -16,14 +16,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
 
-from bookings import reconfirmation, screening, throttle
+from bookings import reconfirmation, screening
 from bookings.forms import IntakeForm
 from bookings.intake_currency import intake_currency
 from bookings.models import AppointmentEvent, ReconfirmationLink
 from bookings.reconfirmation_links import reconfirmation_link_find
 from bookings.services import BookingError
-from bookings.throttle import throttled
+from core import rate_limits
 
 NOT_A_LINK = "This link is not valid. Please use the link in your latest e-mail from us."
 
@@ -68,7 +69,12 @@ def _last_confirmation(link: ReconfirmationLink) -> AppointmentEvent | None:
 
 
 @never_cache
-@throttled(throttle.MANAGE_LINK)
+@ratelimit(
+    group=rate_limits.MANAGE_LINK,
+    key="ip",
+    rate=rate_limits.manage_link_rate,
+    method=["GET", "POST"],
+)
 @require_http_methods(["GET", "POST"])
 def reconfirm(request: HttpRequest, token: str) -> HttpResponse:
     opened = _open_link(request, token)
@@ -104,7 +110,12 @@ def reconfirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
-@throttled(throttle.MANAGE_LINK)
+@ratelimit(
+    group=rate_limits.MANAGE_LINK,
+    key="ip",
+    rate=rate_limits.manage_link_rate,
+    method=["GET", "POST"],
+)
 @require_http_methods(["GET", "POST"])
 def reconfirm_change(request: HttpRequest, token: str) -> HttpResponse:
     opened = _open_link(request, token)

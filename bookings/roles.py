@@ -4,9 +4,9 @@ The front desk runs appointments, clients, working hours and time off, and sees 
 and outcomes but not the full health answers. The clinic manager may do everything,
 including verifying credentials, reviewing intakes and reading full answers.
 
-`ensure_roles` is idempotent. The data migration 0003 creates the roles; the same function
-runs after every migrate (post_migrate), as Django does for permissions, so a database that
-was flushed (tests do this) gets its roles back.
+`ensure_roles` is idempotent. The data migration 0003 creates the groups; this function
+gives them their permissions after every migrate (post_migrate), as Django does for
+permissions, so a database that was flushed (tests do this) gets its roles back.
 """
 
 from django.apps import apps as global_apps
@@ -32,7 +32,7 @@ FRONT_DESK_PERMISSIONS = {
     "outbox": ["view_email", "view_reminder"],
     "accounts": ["view_erasurerequest", "change_erasurerequest"],
 }  # fmt: skip
-MANAGED_APPS = ("bookings", "therapists", "waitlist", "outbox", "accounts")
+MANAGED_APPS = ("bookings", "therapists", "waitlist", "outbox", "accounts", "policy")
 
 
 def ensure_roles(apps=global_apps, **_signal_kwargs) -> None:

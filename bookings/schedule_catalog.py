@@ -4,11 +4,11 @@ Who works, when, with which verified credentials, their time off, the rooms and 
 styles, and the closed days change a few times a day; appointments and holds change many
 times a second when the clinic is busy. Every answer (a slot page, the API, each booking's
 check under its locks) used to read all of it again: six of the loader's seven queries, and
-most of a busy server's time (issue #12: the load test saturated at about 95 requests/s).
+most of a busy server's time.
 
 So the loader takes this half from a `Catalog` held in memory under the schedule version's
 `config_token`, which database triggers replace in the same statement as any write to those
-tables (`bookings.schedule_triggers`; appointments and waitlist offers move only the other
+tables (installed by bookings' migrations 0006 and 0010; appointments and waitlist offers move only the other
 token). A changed catalog means a new token, so a stale catalog is never used; the token is
 read before the catalog, so a catalog stored under a token is at least as new as it (the
 argument of `bookings.schedule_cache`). Each process keeps the few newest catalogs: they are

@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models import CharField, F, Q, QuerySet, Value
 from django.utils import timezone
 
-from bookings import availability, occupancy, schedule_catalog, sql_templates, workload
+from bookings import availability, occupancy, schedule_catalog, workload
 from bookings.models import Appointment, Room, Service
 from therapists.models import Therapist
 
@@ -268,14 +268,11 @@ def _occupancy(
     therapist ("any"), its own rows are nearly every row, and the intersection would cost
     PostgreSQL more than it saves (1.9 against 1.1 ms for a fortnight of the demo clinic):
     then every row is read, as without `listing`.
-
-    The query's SQL is compiled once per shape (`bookings.sql_templates`).
     """
     shape = (
         listing is not None,
         ignore_appointment_id is not None,
         ignore_hold.source if ignore_hold is not None else "",
-        occupancy.hold_sources_version(),
     )
     values: dict[str, Any] = {"start": read_start, "end": read_end, "now": now}
     if ignore_appointment_id is not None:
@@ -283,19 +280,14 @@ def _occupancy(
     if ignore_hold is not None:
         values["hold"] = ignore_hold.pk
 
-    def build(v: Mapping[str, Any]) -> QuerySet:
-        return _occupied(v, shape=shape[:3])
-
     if connection.vendor != "postgresql":
-        return _occupancy_portable(values, shape=shape[:3], listing=listing, team=team)
-    union_sql, union_params = sql_templates.compiled(("occupancy", shape), build, values)
+        return _occupancy_portable(values, shape=shape, listing=listing, team=team)
+    union_sql, union_params = _occupied(values, shape=shape).query.sql_with_params()
     cte = f"WITH held (therapist_id, room_id, start, occupied_until, load_end, load_style) AS ({union_sql})"  # noqa: S608 - SQL the ORM compiled
     if listing is None or whole_team:
         sql, params = f"{cte} SELECT {_ROW} FROM held h", union_params  # noqa: S608 - ours
     else:
-        rooms_sql, rooms_params = sql_templates.compiled(
-            "suitable rooms", _suitable_rooms, {"style": listing.style}
-        )
+        rooms_sql, rooms_params = _suitable_rooms({"style": listing.style}).query.sql_with_params()
         reach_interval = listing.duration + dt.timedelta(minutes=reach)
         sql = f"""
             {cte},

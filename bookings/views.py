@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
 
 from bookings import (
     body_regions,
@@ -31,7 +32,6 @@ from bookings import (
     schedule_catalog,
     screening,
     series,
-    throttle,
 )
 from bookings.forms import ContactForm, DateForm, IntakeForm
 from bookings.guidance import what_to_bring
@@ -53,8 +53,9 @@ from bookings.services import (
     booking_create,
     booking_reschedule,
 )
-from bookings.throttle import throttled
+from core import rate_limits
 from core.clock import clinic_today
+from policy import rules
 from therapists import qualifications
 from therapists.clinic_time import clock, ics_utc, moment_within_reach
 from therapists.models import Therapist
@@ -498,7 +499,7 @@ def _details_context(
     service: Service, therapist: Therapist | None, start: dt.datetime, form, result, **extra
 ) -> dict:
     """The one "your details and booking" screen: summary, screening notice, contact form."""
-    deadline = start - dt.timedelta(hours=settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS)
+    deadline = start - dt.timedelta(hours=rules.client_change_cutoff_hours())
     form.helper.form_action = reverse(
         "bookings:review", args=[service.slug, therapist.slug if therapist else ANY]
     )
@@ -553,7 +554,7 @@ def contact(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
 
 
 @never_cache
-@throttled(throttle.BOOKING, methods=("POST",))
+@ratelimit(group=rate_limits.BOOKING, key="ip", rate=rate_limits.booking_rate, method="POST")
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     chosen_service, chosen_therapist = _service(service), _therapist(therapist)
@@ -705,7 +706,12 @@ def _manage_context(appointment: Appointment, **extra) -> dict:
 
 
 @never_cache
-@throttled(throttle.MANAGE_LINK)
+@ratelimit(
+    group=rate_limits.MANAGE_LINK,
+    key="ip",
+    rate=rate_limits.manage_link_rate,
+    method=["GET", "POST"],
+)
 def manage(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     appointment = _appointment_for(reference, token)
     manage_url = request.build_absolute_uri(
@@ -729,7 +735,12 @@ def manage(request: HttpRequest, reference: str, token: str) -> HttpResponse:
 
 
 @never_cache
-@throttled(throttle.MANAGE_LINK)
+@ratelimit(
+    group=rate_limits.MANAGE_LINK,
+    key="ip",
+    rate=rate_limits.manage_link_rate,
+    method=["GET", "POST"],
+)
 def manage_ics(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     """The booking as a calendar file (Apple Calendar, Outlook), the same one the e-mail has."""
     appointment = _appointment_for(reference, token)
@@ -744,7 +755,12 @@ def manage_ics(request: HttpRequest, reference: str, token: str) -> HttpResponse
 
 
 @never_cache
-@throttled(throttle.MANAGE_LINK)
+@ratelimit(
+    group=rate_limits.MANAGE_LINK,
+    key="ip",
+    rate=rate_limits.manage_link_rate,
+    method=["GET", "POST"],
+)
 @require_http_methods(["GET", "POST"])
 def manage_cancel(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     """Ask first (GET), cancel on the confirming POST: one stray click must not cancel."""
@@ -765,7 +781,12 @@ def manage_cancel(request: HttpRequest, reference: str, token: str) -> HttpRespo
 
 
 @never_cache
-@throttled(throttle.MANAGE_LINK)
+@ratelimit(
+    group=rate_limits.MANAGE_LINK,
+    key="ip",
+    rate=rate_limits.manage_link_rate,
+    method=["GET", "POST"],
+)
 @require_http_methods(["GET", "POST"])
 def manage_reschedule(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     appointment = _appointment_for(reference, token)

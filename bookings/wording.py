@@ -1,15 +1,19 @@
 """Phrases for clients that depend on the clinic's settings, built from them in one place, so
-a clinic that changes the cut-off or the slot grid never tells clients the old rule.
+a clinic that changes the cut-off (clinic settings, `policy.rules`) or the slot grid never
+tells clients the old rule.
 
 Written in the active language (the page's, or the client's when an e-mail is built)."""
 
 from django.conf import settings
+from django.utils.functional import lazy
 from django.utils.translation import gettext, ngettext
+
+from policy import rules
 
 
 def change_cutoff() -> str:
     """How long before the start clients may still move or cancel online ("24 hours")."""
-    hours = settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS
+    hours = rules.client_change_cutoff_hours()
     return ngettext("%(hours)d hour", "%(hours)d hours", hours) % {"hours": hours}
 
 
@@ -25,5 +29,6 @@ def grid_phrase() -> str:
 
 
 def booking_rules(request=None) -> dict[str, str]:
-    """Template context (pages and e-mails): `booking_change_cutoff`, `booking_grid`."""
-    return {"booking_change_cutoff": change_cutoff(), "booking_grid": grid_phrase()}
+    """Template context (pages and e-mails): `booking_change_cutoff`, `booking_grid`. The
+    cut-off is read from the clinic settings only where a page shows it."""
+    return {"booking_change_cutoff": lazy(change_cutoff, str)(), "booking_grid": grid_phrase()}

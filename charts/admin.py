@@ -8,6 +8,7 @@ from django.utils.html import format_html, format_html_join
 
 from charts.models import ChartAccess, ChartNote
 from charts.privacy import log_chart_reads, may_read_chart
+from core.model_admin import ClinicModelAdmin
 
 ADMIN_PAGE = "admin chart page"
 EXISTENCE_FIELDS = ["appointment", "therapist", "status", "signed_at", "created_at"]
@@ -26,7 +27,7 @@ class ReadOnly:
 
 
 @admin.register(ChartNote)
-class ChartNoteAdmin(ReadOnly, admin.ModelAdmin):
+class ChartNoteAdmin(ReadOnly, ClinicModelAdmin):
     list_display = ["appointment", "therapist", "status", "signed_at"]
     list_filter = [("signed_at", admin.EmptyFieldListFilter)]
     search_fields = ["appointment__reference"]
@@ -88,7 +89,7 @@ class ChartNoteAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(ChartAccess)
-class ChartAccessAdmin(ReadOnly, admin.ModelAdmin):
+class ChartAccessAdmin(ReadOnly, ClinicModelAdmin):
     """Who has read which session's chart: the audit log a regulator may ask for."""
 
     list_display = ["at", "user", "appointment", "where"]

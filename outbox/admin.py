@@ -5,13 +5,14 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from core.model_admin import ClinicModelAdmin
 from outbox.dead_letters import dead_letter_count, dead_letters_url
 from outbox.models import Email
 from outbox.services import email_send_again
 
 
 @admin.register(Email)
-class EmailAdmin(admin.ModelAdmin):
+class EmailAdmin(ClinicModelAdmin):
     list_display = [
         "created_at", "kind", "status", "recipients", "attempts", "next_attempt_at",
         "reason", "error",

@@ -4,6 +4,7 @@ so every movement keeps its ledger row)."""
 
 from django.contrib import admin
 
+from core.model_admin import ClinicModelAdmin
 from payments.models import (
     CardOnFile,
     GiftCard,
@@ -17,7 +18,7 @@ from payments.models import (
 
 
 @admin.register(PaymentPolicy)
-class PaymentPolicyAdmin(admin.ModelAdmin):
+class PaymentPolicyAdmin(ClinicModelAdmin):
     list_display = [
         "service",
         "deposit_kind",
@@ -29,11 +30,11 @@ class PaymentPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(PackagePlan)
-class PackagePlanAdmin(admin.ModelAdmin):
+class PackagePlanAdmin(ClinicModelAdmin):
     list_display = ["name", "style", "sessions", "price_cents", "active"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ClinicModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 

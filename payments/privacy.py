@@ -2,7 +2,7 @@
 
 Who paid goes (names, e-mail addresses, the saved card's reference); what was paid stays:
 amounts, dates and methods are accounting records the clinic must keep, and the ledger
-holds no names. The customer object at Stripe is not deleted here (see README).
+holds no names. The customer object at Stripe is not deleted here (see docs/payments.md).
 """
 
 from django.db.models import Q

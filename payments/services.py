@@ -35,6 +35,7 @@ from payments.models import (
     PaymentStatus,
 )
 from payments.money import code_hint, deposit_cents, fee_due, format_cents, hash_code, new_code
+from policy import rules
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def card_consent_text(appointment: Appointment) -> str:
         clinic=settings.CLINIC_NAME,
         no_show=format_cents(policy.no_show_fee_cents),
         late=format_cents(policy.late_cancel_fee_cents),
-        hours=settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS,
+        hours=rules.client_change_cutoff_hours(),
     )
 
 

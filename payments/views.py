@@ -21,11 +21,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.decorators import ratelimit
 
-from bookings import throttle
 from bookings.models import Appointment, AppointmentStatus, is_reference
-from bookings.throttle import throttled
+from core import rate_limits
 from core.csv_cells import csv_writer
 from payments import gateway, receipts, services
 from payments.access import is_manager, money_staff
@@ -89,7 +88,12 @@ def _manage(appointment: Appointment, token: str) -> HttpResponse:
 
 
 @never_cache
-@throttled(throttle.MANAGE_LINK)
+@ratelimit(
+    group=rate_limits.MANAGE_LINK,
+    key="ip",
+    rate=rate_limits.manage_link_rate,
+    method=["GET", "POST"],
+)
 @require_http_methods(["GET", "POST"])
 def deposit(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     """Pay the deposit that confirms a held booking: by card (saved for fees only with the
@@ -200,6 +204,12 @@ def _handle(event) -> None:
 
 
 @never_cache
+@ratelimit(
+    group=rate_limits.GIFT_CARD_BALANCE,
+    key="ip",
+    rate=rate_limits.gift_card_balance_rate,
+    method="POST",
+)
 @require_http_methods(["GET", "POST"])
 def gift_card_balance(request: HttpRequest) -> HttpResponse:
     """Anyone with a code may see its balance, and nothing else: a wrong code and a code
@@ -208,15 +218,6 @@ def gift_card_balance(request: HttpRequest) -> HttpResponse:
     balance = None
     status = 200
     if request.method == "POST":
-        if is_ratelimited(
-            request,
-            group="gift-card-balance",
-            key="ip",
-            rate=settings.GIFT_CARD_BALANCE_RATE,
-            method=is_ratelimited.ALL,
-            increment=True,
-        ):
-            return render(request, "429.html", status=429)
         found = services.gift_card_balance(form.data.get("code", "")) if form.is_valid() else None
         if found is None:
             messages.error(request, "We could not find a gift card with this code.")

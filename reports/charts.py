@@ -1,6 +1,6 @@
 """Server-rendered SVG charts: geometry here, markup in `templates/reports/_chart.html`.
 
-Hand-written on purpose (see README): the charts are simple bars and columns, the page must
+Hand-written on purpose (docs/decisions/0009): the charts are simple bars and columns, the page must
 pass a strict CSP (no inline style, no script), and a plotting library (matplotlib, pygal)
 would add a large dependency whose SVG output carries inline `style` attributes or scripts.
 Every shape uses presentation attributes only (`fill`, `x`, `font-size`), which CSP allows.

@@ -5,7 +5,7 @@ Every figure is an SQL aggregate grouped by week (the ISO week of the local star
 grouped rows, never loops over appointments. `clinic_report` runs a fixed number of queries
 whatever the range (QUERIES), pinned by the tests and timed by `make bench`.
 
-Definitions (also on the page and in the README):
+Definitions (also on the page and in docs/reports.md):
 
 - *Booked minutes*: session length (end - start, without the recovery buffer) of every
   appointment that was not cancelled; no-shows count, they held the time.

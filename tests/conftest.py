@@ -99,6 +99,17 @@ def manager():
 
 
 @pytest.fixture
+def run_after_commit(django_capture_on_commit_callbacks):
+    """Run what is queued after commit (e-mails, the waitlist offer task), like the worker."""
+
+    def run(action, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
 def people(clinic, desk, manager):
     """Everyone a permission matrix logs in as; None is the anonymous visitor."""
     from tests.people import staff_member

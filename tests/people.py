@@ -1,22 +1,20 @@
 """Staff logins for tests: the roles the data migration creates, and users that hold them."""
 
-import importlib
-
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group
 
+from bookings.roles import ensure_roles
 from tests.factories import UserFactory
 
 FRONT_DESK = "Front desk"
 CLINIC_MANAGER = "Clinic manager"
-ROLES_MIGRATION = importlib.import_module("bookings.migrations.0003_staff_roles")
 
 
 def role(name: str) -> Group:
-    """The group the data migration made (re-made if a transactional test flushed it)."""
+    """The group the roles' migration made (re-made with its permissions if a transactional
+    test flushed it)."""
     if not Group.objects.filter(name=name).exists():
-        ROLES_MIGRATION.create_roles(apps, None)
+        ensure_roles()
     return Group.objects.get(name=name)
 
 

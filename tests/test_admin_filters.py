@@ -1,14 +1,15 @@
-"""Issue 11 item 6: a filter value that overflows dates is an "invalid filter", not a 500.
+"""A filter value that overflows dates is an "invalid filter", not a 500.
 
 `?start__year=9999` made Django build the bound 10000-01-01. Every registered ModelAdmin
-gets `ashiatsu_clinic.admin_filters.SafeFilterChangeList` (so a new admin cannot forget).
+gets `core.admin_filters.SafeFilterChangeList` from its base, ClinicModelAdmin (so a new
+admin cannot forget).
 """
 
 import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from ashiatsu_clinic.admin_filters import SafeFilterAdminMixin, SafeFilterChangeList
+from core.admin_filters import SafeFilterAdminMixin, SafeFilterChangeList
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,5 +1,5 @@
 """No role can filter, search or order any admin list on health answers, secrets or tokens
-(issue #11 item 1; ashiatsu_clinic/admin_privacy.py).
+(core/admin_privacy.py, carried by core/model_admin.py's ClinicModelAdmin).
 
 The enumeration walks the admin site's own registry, so a ModelAdmin registered later (by
 any app) is covered without touching this file; and every field that looks sensitive or
@@ -18,9 +18,12 @@ from django.db import models
 from django.test import RequestFactory
 from django.utils import timezone
 
-import ashiatsu_clinic.urls  # noqa: F401 - installs the clinic's admin site and its guard
-from ashiatsu_clinic import admin_privacy
-from ashiatsu_clinic.admin_privacy import (
+import ashiatsu_clinic.urls  # noqa: F401 - every app's admin registered
+from ashiatsu_clinic.admin_site import ClinicAdminSite
+from bookings.models import Appointment, Client, IntakeAccess
+from bookings.screening import clear_answers
+from core import admin_privacy
+from core.admin_privacy import (
     HEALTH_DERIVED,
     REVIEWED_NOT_SENSITIVE,
     SENSITIVE,
@@ -30,9 +33,8 @@ from ashiatsu_clinic.admin_privacy import (
     is_sensitive,
     path_is_sensitive,
 )
-from bookings.models import Appointment, Client, IntakeAccess
-from bookings.screening import clear_answers
 from core.encrypted_fields import EncryptedJSONField
+from core.model_admin import ClinicModelAdmin
 from outbox.models import Email
 from tests.factories import (
     AppointmentFactory,
@@ -42,6 +44,7 @@ from tests.factories import (
     TherapistFactory,
     UserFactory,
 )
+from tests.test_architecture import LAYERED
 from waitlist.models import WaitlistEntry
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +97,29 @@ def test_every_admin_on_the_site_has_the_guard():
     assert admin.site._registry
     for model, model_admin in admin.site._registry.items():
         assert isinstance(model_admin, SensitiveFieldsGuard), model._meta.label
+
+
+def test_the_site_is_the_clinic_site_and_every_admin_a_clinic_model_admin():
+    """Our apps' admins declare the base; third-party ones get it as they register."""
+    assert isinstance(admin.site, ClinicAdminSite) and admin.site.name == "admin"
+    ours = LAYERED  # every top-level package of the project
+    for model, model_admin in admin.site._registry.items():
+        assert isinstance(model_admin, ClinicModelAdmin), model._meta.label
+        given = "given_the_clinic_base" in type(model_admin).__dict__
+        assert given == (model._meta.app_label not in ours), model._meta.label
+
+
+def test_a_third_party_admin_registered_later_gets_the_clinic_base():
+    class ThirdPartyAdmin(admin.ModelAdmin):
+        search_fields = ["name", "appointments__intake__answers"]
+
+    site = ClinicAdminSite(name="elsewhere")
+    site.register(Client, ThirdPartyAdmin)
+    model_admin = site._registry[Client]
+    assert isinstance(model_admin, ClinicModelAdmin) and isinstance(model_admin, ThirdPartyAdmin)
+    request = RequestFactory().get("/")
+    request.user = UserFactory(is_superuser=True, is_staff=True)
+    assert model_admin.get_search_fields(request) == ["name"]
 
 
 def test_every_field_that_looks_sensitive_or_holds_free_text_is_classified():
@@ -199,13 +225,12 @@ def test_a_sensitive_column_cannot_be_sorted_with_o(roles):
 
 
 def test_the_guard_drops_and_reports_a_sensitive_search_field_someone_adds():
-    class CarelessAdmin(admin.ModelAdmin):
+    class CarelessAdmin(ClinicModelAdmin):
         search_fields = ["name", "appointments__intake__answers"]
         list_filter = ["appointments__notes__work_done"]
 
     site = admin.sites.AdminSite()
     model_admin = CarelessAdmin(Client, site)
-    admin_privacy.guard(model_admin)
     request = RequestFactory().get("/")
     request.user = UserFactory(is_superuser=True, is_staff=True)
     assert model_admin.get_search_fields(request) == ["name"]

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from core.clock import clinic_today, clinic_tz
+from core.model_admin import ClinicModelAdmin
 from therapists.admin_views import credential_verify, verify_credentials
 from therapists.models import Credential, Therapist, TimeOff, WorkingHours
 from therapists.qualifications import EXPIRING_WITHIN_DAYS, expiring_filter
@@ -110,7 +111,7 @@ class TimeOffInline(admin.TabularInline):
 
 
 @admin.register(Therapist)
-class TherapistAdmin(admin.ModelAdmin):
+class TherapistAdmin(ClinicModelAdmin):
     list_display = [
         "display_name",
         "slug",
@@ -208,7 +209,7 @@ class VerifiedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Credential)
-class CredentialAdmin(admin.ModelAdmin):
+class CredentialAdmin(ClinicModelAdmin):
     list_display = [
         "therapist",
         "kind",
@@ -273,7 +274,7 @@ class CredentialAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
+class WorkingHoursAdmin(ClinicModelAdmin):
     list_display = ["therapist", "weekday", "start", "end"]
     list_filter = ["weekday", "therapist"]
     list_select_related = ["therapist"]
@@ -281,7 +282,7 @@ class WorkingHoursAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(admin.ModelAdmin):
+class TimeOffAdmin(ClinicModelAdmin):
     list_display = ["therapist", "start", "end", "reason"]
     list_filter = ["therapist"]
     list_select_related = ["therapist"]

@@ -3,6 +3,7 @@ someone off it or look for free slots now. The stored health answers are never s
 
 from django.contrib import admin, messages
 
+from core.model_admin import ClinicModelAdmin
 from waitlist.models import OPEN_ENTRY_STATUSES, WaitlistEntry, WaitlistOffer
 from waitlist.services import offers_make, waitlist_leave
 
@@ -25,7 +26,7 @@ class OfferInline(admin.TabularInline):
 
 
 @admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(admin.ModelAdmin):
+class WaitlistEntryAdmin(ClinicModelAdmin):
     list_display = ["joined_at", "name", "service", "therapist", "first_day", "last_day", "status"]
     list_filter = ["status", "service", "therapist"]
     list_select_related = ["service", "therapist"]
@@ -55,7 +56,7 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(WaitlistOffer)
-class WaitlistOfferAdmin(admin.ModelAdmin):
+class WaitlistOfferAdmin(ClinicModelAdmin):
     list_display = ["offered_at", "entry", "start", "therapist", "status", "expires_at"]
     list_filter = ["status"]
     list_select_related = ["entry", "therapist"]

@@ -2,7 +2,7 @@
 or declining an offer.
 
 Joining is capped (open entries per e-mail address and per client address; the join page
-is also rate-limited in `bookings.throttle`) and sends exactly one e-mail, the confirmation
+is also rate-limited in `core.rate_limits`) and sends exactly one e-mail, the confirmation
 link. Only confirmed entries get offers, so made-up addresses can neither hold the calendar
 nor make the clinic mail strangers; unconfirmed entries lapse after
 `WAITLIST_CONFIRM_HOURS`.
@@ -87,7 +87,7 @@ def waitlist_join(
     safe is told so now, not when a slot comes up. One e-mail goes out, with the link that
     confirms the address; offers start once it is opened and confirmed.
 
-    `client_address` is where the request came from (`bookings.throttle.client_address`):
+    `client_address` is where the request came from (`core.rate_limits.client_address`):
     with the e-mail address it caps how many open entries one sender can keep."""
     now = now or timezone.now()
     today = clinic_today(now)

@@ -8,22 +8,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
 
-from bookings import throttle
 from bookings.forms import ContactForm, IntakeForm
 from bookings.services import DECLINED, BookingError, ClientDetails
-from bookings.throttle import throttled
+from core import rate_limits
 from core.clock import clinic_today
 from waitlist import services
 from waitlist.forms import WaitlistForm
 from waitlist.models import WaitlistOffer
 from waitlist.services import WaitlistError, offer_accept, offer_decline, waitlist_join
 
-# Joins per client address, counted in the shared cache (WAITLIST_JOIN_RATE).
-WAITLIST_JOIN = "waitlist-join"
 
-
-@throttled(WAITLIST_JOIN, methods=("POST",))
+@ratelimit(
+    group=rate_limits.WAITLIST_JOIN, key="ip", rate=rate_limits.waitlist_join_rate, method="POST"
+)
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest) -> HttpResponse:
     """One page: treatment, dates, therapist (optional), contact details and the intake."""
@@ -45,7 +44,7 @@ def join(request: HttpRequest) -> HttpResponse:
                 last_day=wanted.cleaned_data["last_day"],
                 client=ClientDetails(**contact.cleaned_data),
                 answers=intake.answers(),
-                client_address=throttle.client_address(request),
+                client_address=rate_limits.client_address(request),
                 language=request.LANGUAGE_CODE,
             )
         except WaitlistError as error:
@@ -89,7 +88,12 @@ _LINK_STATUS = {services.LINK_WRONG: 404, services.LINK_USED: 410, services.LINK
 
 
 @never_cache
-@throttled(throttle.MANAGE_LINK)
+@ratelimit(
+    group=rate_limits.MANAGE_LINK,
+    key="ip",
+    rate=rate_limits.manage_link_rate,
+    method=["GET", "POST"],
+)
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """GET shows what the address is being confirmed for, with two buttons; POST confirms

@@ -1,16 +1,23 @@
-"""Staff roles as groups: Front desk and Clinic manager (see bookings/roles.py)."""
+"""Staff roles as groups: Front desk and Clinic manager (see bookings/roles.py).
+
+The groups are created here; their permissions are granted by `bookings.roles.ensure_roles`
+after every migrate (post_migrate, as Django does for permissions), so they always follow the
+code of the day and this migration runs no live code.
+"""
 
 from django.db import migrations
 
-from bookings.roles import CLINIC_MANAGER, FRONT_DESK, ensure_roles
+ROLES = ["Front desk", "Clinic manager"]
 
 
 def create_roles(apps, schema_editor):
-    ensure_roles(apps)
+    Group = apps.get_model("auth", "Group")
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
 
 
 def remove_roles(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=[FRONT_DESK, CLINIC_MANAGER]).delete()
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
 
 
 class Migration(migrations.Migration):

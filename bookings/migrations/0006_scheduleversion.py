@@ -1,13 +1,13 @@
 """The schedule version row and the triggers that move it (see models.ScheduleVersion).
 
-Every table of bookings and therapists that availability reads gets a trigger
-(`bookings.schedule_triggers`), so any write in any code path replaces the token inside the
-writing transaction; the waitlist adds its offers table in its own migration.
+Every table of bookings and therapists that availability reads gets a trigger, so any
+write in any code path replaces the token inside the writing transaction; the waitlist adds
+its offers table in its own migration. PostgreSQL: one statement-level trigger per table
+(also on TRUNCATE) calling a function bookings owns; SQLite: a row trigger per kind of write.
+The SQL is written out here, as it was then: a migration is history and runs no live code.
 """
 
 from django.db import migrations, models
-
-from bookings import schedule_triggers
 
 TABLES = [
     "bookings_appointment",
@@ -23,14 +23,51 @@ TABLES = [
 ]
 
 
+POSTGRES_FUNCTION = """
+CREATE OR REPLACE FUNCTION bookings_schedule_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO bookings_scheduleversion (id, token) VALUES (1, gen_random_uuid()::text)
+    ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token;
+    RETURN NULL;
+END
+$$
+"""
+SQLITE_BUMP = (
+    "INSERT OR REPLACE INTO bookings_scheduleversion (id, token) "
+    "VALUES (1, lower(hex(randomblob(16))))"
+)
+EVENTS = ("insert", "update", "delete")
+
+
 def _install(apps, schema_editor):
-    schedule_triggers.install_functions(schema_editor, schedule_triggers.POSTGRES_FUNCTION_V1)
-    schedule_triggers.install(schema_editor, TABLES, kind=schedule_triggers.V1)
+    run = schema_editor.execute
+    if schema_editor.connection.vendor == "postgresql":
+        run(POSTGRES_FUNCTION)
+        for table in TABLES:
+            run(
+                f"CREATE TRIGGER {table}_schedule_changed AFTER INSERT OR UPDATE OR DELETE "
+                f"OR TRUNCATE ON {table} FOR EACH STATEMENT "
+                "EXECUTE FUNCTION bookings_schedule_changed()"
+            )
+    else:
+        for table in TABLES:
+            for event in EVENTS:
+                run(
+                    f"CREATE TRIGGER {table}_schedule_{event} AFTER {event.upper()} ON {table} "
+                    f"BEGIN {SQLITE_BUMP}; END"
+                )
 
 
 def _remove(apps, schema_editor):
-    schedule_triggers.remove(schema_editor, TABLES)
-    schedule_triggers.remove_functions(schema_editor)
+    run = schema_editor.execute
+    if schema_editor.connection.vendor == "postgresql":
+        for table in TABLES:
+            run(f"DROP TRIGGER IF EXISTS {table}_schedule_changed ON {table}")
+        run("DROP FUNCTION IF EXISTS bookings_schedule_changed()")
+    else:
+        for table in TABLES:
+            for event in EVENTS:
+                run(f"DROP TRIGGER IF EXISTS {table}_schedule_{event}")
 
 
 class Migration(migrations.Migration):

@@ -8,15 +8,44 @@ checks that every table has its triggers, so a later rebuild cannot drop them un
 
 from django.db import migrations
 
-from bookings import schedule_triggers
+OCCUPANCY = (
+    "INSERT INTO bookings_scheduleversion (id, token, config_token) "
+    "VALUES (1, lower(hex(randomblob(16))), lower(hex(randomblob(16)))) "
+    "ON CONFLICT (id) DO UPDATE SET token = excluded.token"
+)
+CATALOG = (
+    "INSERT INTO bookings_scheduleversion (id, token, config_token) "
+    "VALUES (1, lower(hex(randomblob(16))), lower(hex(randomblob(16)))) "
+    "ON CONFLICT (id) DO UPDATE "
+    "SET token = excluded.token, config_token = excluded.config_token"
+)
+TABLES = {
+    OCCUPANCY: ["bookings_appointment"],
+    CATALOG: [
+        "bookings_room",
+        "bookings_room_styles",
+        "bookings_service",
+        "bookings_style",
+        "bookings_closedday",
+        "therapists_therapist",
+        "therapists_workinghours",
+        "therapists_timeoff",
+        "therapists_credential",
+    ],
+}
 
 
 def _reinstall(apps, schema_editor):
     if schema_editor.connection.vendor != "sqlite":
         return
-    for kind, tables in schedule_triggers.BOOKINGS_TABLES.items():
-        schedule_triggers.remove(schema_editor, tables)
-        schedule_triggers.install(schema_editor, tables, kind=kind)
+    for bump, tables in TABLES.items():
+        for table in tables:
+            for event in ("insert", "update", "delete"):
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_schedule_{event}")
+                schema_editor.execute(
+                    f"CREATE TRIGGER {table}_schedule_{event} AFTER {event.upper()} ON {table} "
+                    f"BEGIN {bump}; END"
+                )
 
 
 class Migration(migrations.Migration):

@@ -168,9 +168,10 @@ class TestAccountPage:
         upcoming, past = ada_sessions
         sign_in_as(client, ada.email, run_after_commit)
         # session load, the record, appointments (+ service, therapist, intake), bookings
-        # under the address not joined, INSERT the access log row, open erase request?,
+        # under the address not joined, the clinic's cut-off (policy.rules), INSERT the
+        # access log row, open erase request?,
         # session save (SAVEPOINT, UPDATE, RELEASE).
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(10):
             response = client.get(ACCOUNT)
         page = response.content.decode()
         assert upcoming.reference in page and "Move or cancel" in page

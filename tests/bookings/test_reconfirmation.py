@@ -511,14 +511,6 @@ class TestTheYearlyRule:
 
 class TestTheBookingPrefill:
     @pytest.fixture
-    def run_after_commit(self, django_capture_on_commit_callbacks):
-        def run(action, *args, **kwargs):
-            with django_capture_on_commit_callbacks(execute=True):
-                return action(*args, **kwargs)
-
-        return run
-
-    @pytest.fixture
     def signed_in(self, client, run_after_commit):
         from tests.accounts.test_views import sign_in_as
 

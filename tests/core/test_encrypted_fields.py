@@ -252,7 +252,7 @@ def test_sql_cannot_search_an_encrypted_column_and_says_so():
 
 
 def test_every_encrypted_field_is_one_the_admin_never_filters_on():
-    from ashiatsu_clinic.admin_privacy import is_sensitive
+    from core.admin_privacy import is_sensitive
 
     for field in encrypted_fields():
         assert is_sensitive(field.model, field.name), column_name(field)

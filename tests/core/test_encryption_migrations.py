@@ -18,12 +18,12 @@ from waitlist.models import WaitlistEntry
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.db_integrity]
 
 BEFORE = [
-    ("bookings", "0017_clearance_withdrawal"),
+    ("bookings", "0018_sqlite_appointment_triggers_again"),
     ("charts", "0002_signed_notes_triggers"),
     ("waitlist", "0007_entry_language"),
 ]
 AFTER = [
-    ("bookings", "0018_encrypt_health_data_at_rest"),
+    ("bookings", "0019_encrypt_health_data_at_rest"),
     ("charts", "0003_encrypt_chart_text_at_rest"),
     ("waitlist", "0008_encrypt_waitlist_answers_at_rest"),
 ]

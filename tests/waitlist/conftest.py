@@ -32,14 +32,3 @@ def solo(clinic):
 def pair(clinic):
     """A therapist with two overlapping starts a day, 10:00 and 10:15 (one session fits)."""
     return _therapist("pair", dt.time(11, 30))
-
-
-@pytest.fixture
-def run_after_commit(django_capture_on_commit_callbacks):
-    """Run what is queued after commit (e-mails, the waitlist offer task), like the worker."""
-
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run

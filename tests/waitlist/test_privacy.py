@@ -41,17 +41,6 @@ def solo(clinic):
     return therapist
 
 
-@pytest.fixture
-def run_after_commit(django_capture_on_commit_callbacks):
-    """Run what is queued after commit (e-mails, the waitlist offer task), like the worker."""
-
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
-
-
 def join(run, clinic, therapist, client, **kwargs):
     """Join and confirm the address, as the waitlist tests do."""
     from tests.waitlist.test_waitlist import join as join_and_confirm

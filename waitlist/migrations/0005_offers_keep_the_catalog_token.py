@@ -1,22 +1,41 @@
 """Offers are occupancy: on SQLite their row triggers are re-created so that they replace
 the schedule `token` only and keep bookings 0010's `config_token` (PostgreSQL's trigger calls
-the function bookings 0010 replaced, so it needs nothing)."""
+the function bookings 0010 replaced, so it needs nothing). The SQL is written out as it was then."""
 
 from django.db import migrations
-
-from bookings import schedule_triggers
 
 TABLES = ["waitlist_waitlistoffer"]
 
 
+OCCUPANCY_BUMP = (
+    "INSERT INTO bookings_scheduleversion (id, token, config_token) "
+    "VALUES (1, lower(hex(randomblob(16))), lower(hex(randomblob(16)))) "
+    "ON CONFLICT (id) DO UPDATE SET token = excluded.token"
+)
+V1_BUMP = (
+    "INSERT OR REPLACE INTO bookings_scheduleversion (id, token) "
+    "VALUES (1, lower(hex(randomblob(16))))"
+)
+
+
+def _recreate(schema_editor, bump):
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    for table in TABLES:
+        for event in ("insert", "update", "delete"):
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_schedule_{event}")
+            schema_editor.execute(
+                f"CREATE TRIGGER {table}_schedule_{event} AFTER {event.upper()} ON {table} "
+                f"BEGIN {bump}; END"
+            )
+
+
 def _occupancy(apps, schema_editor):
-    schedule_triggers.remove(schema_editor, TABLES)
-    schedule_triggers.install(schema_editor, TABLES, kind=schedule_triggers.OCCUPANCY)
+    _recreate(schema_editor, OCCUPANCY_BUMP)
 
 
 def _v1(apps, schema_editor):
-    schedule_triggers.remove(schema_editor, TABLES)
-    schedule_triggers.install(schema_editor, TABLES, kind=schedule_triggers.V1)
+    _recreate(schema_editor, V1_BUMP)
 
 
 class Migration(migrations.Migration):

@@ -4,10 +4,11 @@ Django's admin accepts a lookup on any field of the model in the query string
 (`?answers__other_conditions__icontains=diabetes`, `?secret__startswith=a`): a list that
 answers "1 result" or "0 results" spells out the field letter by letter, for any staff
 member who may see the list, and nothing is logged. One rule closes that for every
-ModelAdmin on the site, including third-party ones and ones added later:
-`ClinicAdminSite` (ashiatsu_clinic/admin_site.py) gives every registered ModelAdmin the
-`SensitiveFieldsGuard` below, and `tests/test_admin_privacy_guard.py` enumerates the site's
-registry to prove it for every model, field, role and lookup path.
+ModelAdmin on the site, including third-party ones and ones added later: every ModelAdmin
+of ours is a `core.model_admin.ClinicModelAdmin`, which carries the `SensitiveFieldsGuard`
+below; `ClinicAdminSite.register` gives third-party ones the same base; and
+`tests/test_admin_privacy_guard.py` enumerates the site's registry to prove it for every
+model, field, role and lookup path.
 
 - `SENSITIVE` is the one declaration of fields that no role may filter, search or order on:
   health answers and reasons, session notes, secrets, tokens, hashes, passwords. A lookup
@@ -19,7 +20,9 @@ registry to prove it for every model, field, role and lookup path.
   reopen the hole.
 - `HEALTH_DERIVED` fields (the intake's outcome and pressure) may be filtered, because the
   front desk works with outcomes, but a list narrowed by one says something about the health
-  of everyone on it, so it is logged as a read of those intakes (`bookings.privacy`).
+  of everyone on it, so it is logged as a read of those intakes: `health_list_shown` is
+  sent, and bookings (which this layer may not import) logs it (`bookings.privacy`). A list
+  nobody would log is refused (fail closed).
 """
 
 import re
@@ -34,11 +37,16 @@ from django.contrib.admin.views.main import (
     SEARCH_VAR,
 )
 from django.core import checks
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import F, Model, OrderBy
 from django.db.models.constants import LOOKUP_SEP
+from django.dispatch import Signal
 
 WHOLE_MODEL = "*"
+
+# Sent (user, intake_ids, where) when an admin list narrowed by a health-derived field was
+# shown; bookings connects the access log to it.
+health_list_shown = Signal()
 
 # model label -> fields no role may filter, search or order on ("*": every field).
 SENSITIVE: dict[str, set[str]] = {
@@ -192,7 +200,8 @@ def _order_path(value) -> str | None:
 
 
 class SensitiveFieldsGuard:
-    """Mixed into every ModelAdmin of the site (see the module docstring)."""
+    """A base of every ModelAdmin of the site, through `ClinicModelAdmin` (see the module
+    docstring)."""
 
     def lookup_allowed(self, lookup, value, request=None):
         if path_is_sensitive(self.model, lookup):
@@ -257,7 +266,7 @@ class SensitiveFieldsGuard:
             checks.Error(
                 f"{type(self).__name__} offers the sensitive field {path!r} to filter, search "
                 "or order on.",
-                hint="Remove it; see ashiatsu_clinic/admin_privacy.py.",
+                hint="Remove it; see core/admin_privacy.py.",
                 obj=type(self),
                 id="clinic.E001",
             )
@@ -290,10 +299,11 @@ def guarded_changelist(base: type) -> type:
                     if key not in CHANGELIST_VARS and path_is_health_derived(self.model, key)
                 )
                 if narrowed:
-                    from bookings.privacy import intake_list_read
-
+                    if not health_list_shown.has_listeners():
+                        raise ImproperlyConfigured("nothing logs health-narrowed admin lists")
                     intake_path = ROW_INTAKE[self.model._meta.label]
-                    intake_list_read(
+                    health_list_shown.send(
+                        sender=self.model,
                         user=request.user,
                         intake_ids=[getattr(row, intake_path) for row in self.result_list],
                         where=f"admin list of {self.opts.verbose_name_plural} by "
@@ -303,10 +313,3 @@ def guarded_changelist(base: type) -> type:
         GuardedChangeList.__name__ = f"Guarded{base.__name__}"
         _changelist_classes[base] = GuardedChangeList
     return _changelist_classes[base]
-
-
-def guard(model_admin) -> None:
-    """Give a registered ModelAdmin instance the guard (once)."""
-    cls = type(model_admin)
-    if not issubclass(cls, SensitiveFieldsGuard):
-        model_admin.__class__ = type(cls.__name__, (SensitiveFieldsGuard, cls), {})

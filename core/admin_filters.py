@@ -7,12 +7,11 @@ date arithmetic is a bad filter value: `SafeFilterChangeList` turns it into
 `IncorrectLookupParameters`, which the changelist answers with its usual redirect to `?e=1`
 ("invalid filter") and the CSV export with the same redirect.
 
-`apply_to_every_admin(site)` gives every registered ModelAdmin that changelist, in every app,
-so a new admin cannot forget it; `ashiatsu_clinic.admin_site.install()` calls it (the project
-package is the one layer that knows every app). tests/test_admin_filters.py checks each one.
+Every ModelAdmin gets that changelist through its base, `core.model_admin.ClinicModelAdmin`
+(third-party ones from `ClinicAdminSite.register`), so a new admin cannot forget it;
+tests/test_admin_filters.py checks each one.
 """
 
-from django.contrib.admin import AdminSite
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 
@@ -26,18 +25,10 @@ class SafeFilterChangeList(ChangeList):
 
 
 class SafeFilterAdminMixin:
-    """Put first in a ModelAdmin's bases (or let `apply_to_every_admin` do it)."""
+    """A base of `ClinicModelAdmin`: the changelist, whatever it is, refuses bad dates."""
 
     def get_changelist(self, request, **kwargs):
         changelist = super().get_changelist(request, **kwargs)
         if issubclass(changelist, SafeFilterChangeList):
             return changelist
         return type(f"Safe{changelist.__name__}", (SafeFilterChangeList, changelist), {})
-
-
-def apply_to_every_admin(site: AdminSite) -> None:
-    """Mix `SafeFilterAdminMixin` into every ModelAdmin registered on `site` (idempotent)."""
-    for model_admin in site._registry.values():
-        cls = type(model_admin)
-        if not issubclass(cls, SafeFilterAdminMixin):
-            model_admin.__class__ = type(cls.__name__, (SafeFilterAdminMixin, cls), {})
