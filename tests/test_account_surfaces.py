@@ -38,15 +38,6 @@ def ada():
     return ada
 
 
-@pytest.fixture
-def run_after_commit(django_capture_on_commit_callbacks):
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
-
-
 def _page(response, typed: str) -> bytes:
     """The page without what differs per request anyway (the typed code, the CSRF token)."""
     body = response.content.replace(typed.encode(), b"")
@@ -74,14 +65,14 @@ class TestEnumeration:
         assert answers[0] == answers[1]
         assert work[0] == work[1]
 
-    def test_a_gift_card_code_unknown_or_wrong_gets_one_answer(self, client, desk):
+    def test_a_gift_card_code_unknown_or_wrong_gets_one_answer(self, client, front_desk):
         """A mistyped real code and a made-up one: the same page, the same work."""
         _card, code = payments.gift_card_issue(
             amount_cents=5000,
             recipient_name="Grace",
             purchaser_email="g@example.com",
             method=Method.CASH,
-            actor=desk,
+            actor=front_desk,
         )
         url = reverse("payments:gift_card_balance")
         mistyped = code[:-1] + ("A" if code[-1] != "A" else "B")
@@ -144,15 +135,15 @@ class TestOtherPeoplesObjects:
         assert client.post(reverse("accounts:series_cancel", args=[plan.pk])).status_code == 404
         assert client.get(reverse("accounts:series", args=[theirs.reference])).status_code == 404
 
-    def test_a_receipt_by_id_is_for_money_staff_only(self, client, desk, ada):
+    def test_a_receipt_by_id_is_for_money_staff_only(self, client, front_desk, ada):
         payment = payments.desk_payment_record(
-            amount_cents=1000, method=Method.CASH, actor=desk, note="", payer_name="Ada"
+            amount_cents=1000, method=Method.CASH, actor=front_desk, note="", payer_name="Ada"
         )
         url = reverse("payments:receipt_pdf", args=[payment.pk])
         assert client.get(url).status_code == 302  # anonymous: the admin login
         client.force_login(TherapistFactory().user)
         assert client.get(url).status_code in (302, 403)
-        client.force_login(desk)
+        client.force_login(front_desk)
         assert client.get(url).status_code == 200
 
 
@@ -213,9 +204,9 @@ class TestCsvExports:
         ).content.decode()
         assert f"'{start}=HYPERLINK(1)" in body
 
-    def test_the_ledger_defuses_every_text_cell(self, client, manager, desk):
+    def test_the_ledger_defuses_every_text_cell(self, client, manager, front_desk):
         payments.desk_payment_record(
-            amount_cents=1234, method=Method.CASH, actor=desk, note="@SUM(A1)", payer_name="x"
+            amount_cents=1234, method=Method.CASH, actor=front_desk, note="@SUM(A1)", payer_name="x"
         )
         today = timezone.localdate().isoformat()
         client.force_login(manager)
@@ -243,7 +234,7 @@ class TestCsvExports:
 
 class TestHeadersAndCookies:
     @pytest.fixture
-    def pages(self, client, ada, manager, desk, run_after_commit):
+    def pages(self, client, ada, manager, front_desk, run_after_commit):
         """(kind of page, browser, url, private?) for each page type."""
         clinic = build_clinic()
         therapist = clinic.therapists[0]
@@ -255,11 +246,11 @@ class TestHeadersAndCookies:
         anonymous, signed_in, portal, money, boss = (Browser() for _ in range(5))
         sign_in_as(signed_in, ada.email, run_after_commit)
         portal.force_login(therapist.user)
-        money.force_login(desk)
+        money.force_login(front_desk)
         boss.force_login(manager)
         today = timezone.localdate().isoformat()
         receipt = payments.desk_payment_record(
-            amount_cents=1000, method=Method.CASH, actor=desk, note="", payer_name="Ada"
+            amount_cents=1000, method=Method.CASH, actor=front_desk, note="", payer_name="Ada"
         )
         return [
             ("public page", anonymous, reverse("bookings:home"), False),

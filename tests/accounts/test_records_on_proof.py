@@ -120,12 +120,12 @@ class TestATherapistsBookingUnderAClientsAddress:
         assert page.status_code == 200 and "Bob's private note" not in page.content.decode()
 
     def test_her_portal_and_the_letter_stay_closed_even_after_a_mistaken_merge(
-        self, aikos_booking, client3, letter, desk
+        self, aikos_booking, client3, letter, front_desk
     ):
         """Staff merged her row into client3's record: the booking is hers, not a session
         that treats client3, so no earlier notes and no clearance letter."""
         aiko_web, booking = aikos_booking
-        clients.client_merge(keep=client3, merge=booking.client, by=desk)
+        clients.client_merge(keep=client3, merge=booking.client, by=front_desk)
         page = aiko_web.get(reverse("therapists:appointment", args=[booking.reference]))
         assert page.status_code == 200 and "Bob's private note" not in page.content.decode()
         response = aiko_web.get(reverse("bookings:clearance_letter", args=[letter.pk]))
@@ -186,8 +186,8 @@ class TestATypedAddressShowsOnlyThatABookingExists:
         mallorys.refresh_from_db()
         assert mallorys.client.merged_into is None and not mallorys.proven_by
 
-    def test_staff_merge_then_shows_it(self, client, ada, mallorys, desk, run_after_commit):
-        clients.client_merge(keep=ada, merge=mallorys.client, by=desk)
+    def test_staff_merge_then_shows_it(self, client, ada, mallorys, front_desk, run_after_commit):
+        clients.client_merge(keep=ada, merge=mallorys.client, by=front_desk)
         sign_in_as(client, ada.email, run_after_commit)
         assert mallorys.reference in client.get(ACCOUNT).content.decode()
 
@@ -208,12 +208,14 @@ class TestAMergeKeepsTheVerifiedTruth:
         contact = client.get(flow_urls()["contact"]).context
         assert contact is None or "Mallory" not in str(contact.get("form").initial)
 
-    def test_a_staff_merge_into_an_unverified_row_takes_the_verified_details(self, clinic, desk):
+    def test_a_staff_merge_into_an_unverified_row_takes_the_verified_details(
+        self, clinic, front_desk
+    ):
         first = ClientFactory(name="Mallory", email="ada@example.com", phone="+1 212 555 0111")
         AppointmentFactory(client=first, start=local_time(2, 10), proven_by="")
         ada = ClientFactory(name="Ada Lovelace", email="ada@example.com", phone="+1 212 555 0199")
         AppointmentFactory(client=ada, start=local_time(5, 10))
-        clients.client_merge(keep=first, merge=ada, by=desk)
+        clients.client_merge(keep=first, merge=ada, by=front_desk)
         first.refresh_from_db()
         assert (first.name, first.phone) == ("Ada Lovelace", "+1 212 555 0199")
 

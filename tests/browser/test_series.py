@@ -16,8 +16,7 @@ from bookings import screening
 from bookings.models import AppointmentStatus, TreatmentPlan
 from tests.bookings.clinic import build_clinic, local_time
 from tests.browser.flow import answer_intake, choose_time
-from tests.factories import AppointmentFactory, ClientFactory, UserFactory
-from tests.people import FRONT_DESK, role
+from tests.factories import AppointmentFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,13 +44,6 @@ def clinic(late_february):
     return clinic
 
 
-@pytest.fixture
-def desk(late_february):
-    user = UserFactory(username="felix", is_staff=True, password=PASSWORD)
-    user.groups.add(role(FRONT_DESK))
-    return user
-
-
 def answer_admin_intake(page: Page) -> None:
     """Clear answers, as the desk ticks them on the phone (free-text ones left empty)."""
     chosen = screening.clear_answers()
@@ -66,10 +58,10 @@ def answer_admin_intake(page: Page) -> None:
             page.get_by_label(str(question.text)).check()
 
 
-def test_the_front_desk_books_a_series_across_the_dst_change(page: Page, steps, clinic, desk):
+def test_the_front_desk_books_a_series_across_the_dst_change(page: Page, steps, clinic, front_desk):
     ClientFactory(name="Mei Sato", email="mei@example.com")
     page.goto("/admin/login/")
-    page.get_by_label("Username").fill(desk.username)
+    page.get_by_label("Username").fill(front_desk.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.goto("/admin/bookings/treatmentplan/add/")

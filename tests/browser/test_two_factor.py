@@ -153,10 +153,10 @@ def test_a_therapist_enrols_a_passkey_and_signs_in_with_it(
     assert session_id() != before  # a new session id once verified
 
 
-def test_the_front_desk_enrols_on_the_way_to_the_money_page(page: Page, steps, desk):
+def test_the_front_desk_enrols_on_the_way_to_the_money_page(page: Page, steps, front_desk):
     """Staff sign in at the admin's login; the page they asked for opens after enrolment."""
     page.goto("/staff/money/")
-    page.get_by_label("Username").fill(desk.username)
+    page.get_by_label("Username").fill(front_desk.username)
     page.get_by_label("Password").fill("correct-horse-battery")  # tests.factories.UserFactory
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()

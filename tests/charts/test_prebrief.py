@@ -11,11 +11,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def alice():
-    return TherapistFactory(display_name="Alice Walker")
-
-
-@pytest.fixture
 def ada():
     return ClientFactory(name="Ada", email="ada@example.com")
 

@@ -30,11 +30,6 @@ WORK = [
 
 
 @pytest.fixture
-def alice():
-    return TherapistFactory(display_name="Alice Walker")
-
-
-@pytest.fixture
 def appointment(alice):
     return session(alice)
 

@@ -9,21 +9,11 @@ from django.urls import reverse
 
 from charts.models import Addendum, ChartAccess, ChartNote
 from tests.charts.helpers import SOAP, front_desk, manager, session, signed_note
-from tests.factories import ChartNoteFactory, ClientFactory, TherapistFactory
+from tests.factories import ChartNoteFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db
 
 SESSION_SAVE = 3  # SAVEPOINT, UPDATE django_session, RELEASE (sessions idle out)
-
-
-@pytest.fixture
-def alice():
-    return TherapistFactory(display_name="Alice Walker", slug="alice-walker")
-
-
-@pytest.fixture
-def bob():
-    return TherapistFactory(display_name="Bob Stepper", slug="bob-stepper")
 
 
 @pytest.fixture

@@ -41,11 +41,6 @@ pytestmark = pytest.mark.django_db
 ADA = ClientDetails(name="Ada Client", email="ada@example.com", phone="+1 212 555 0199")
 
 
-@pytest.fixture
-def desk():
-    return UserFactory(username="desk", is_staff=True)
-
-
 def book(clinic, start=None, **kwargs):
     return booking_create(
         service=kwargs.pop("service", clinic.bar_60),
@@ -77,11 +72,14 @@ class TestWithoutStripeKeys:
         assert appointment.status == AppointmentStatus.CONFIRMED
         assert not Payment.objects.exists()
 
-    def test_a_desk_payment_still_goes_in_the_ledger(self, clinic, settings, desk):
+    def test_a_desk_payment_still_goes_in_the_ledger(self, clinic, settings, staff_without_role):
         settings.PAYMENTS_ENABLED = False
         appointment = book(clinic)
         services.desk_payment_record(
-            amount_cents=12000, method=Method.CASH, appointment=appointment, actor=desk
+            amount_cents=12000,
+            method=Method.CASH,
+            appointment=appointment,
+            actor=staff_without_role,
         )
         (entry,) = LedgerEntry.objects.all()
         assert (entry.kind, entry.method, entry.amount_cents) == (
@@ -244,12 +242,14 @@ class TestCancellation:
         assert any("Refund receipt" in m.subject for m in to("ada@example.com"))
 
     def test_a_late_cancellation_keeps_the_deposit_and_staff_may_charge_the_rest_of_the_fee(
-        self, clinic, stripe_on, after_commit, desk
+        self, clinic, stripe_on, after_commit, staff_without_role
     ):
         appointment = book(clinic, start=local_time(3, 10))
         services.deposit_pay(appointment=appointment, payment_method="pm_card_visa", save_card=True)
         with time_machine.travel(appointment.start - dt.timedelta(hours=5)):
-            after_commit(booking_cancel, appointment=appointment, actor=desk, reason="Ill")
+            after_commit(
+                booking_cancel, appointment=appointment, actor=staff_without_role, reason="Ill"
+            )
         assert not LedgerEntry.objects.filter(kind=LedgerKind.REFUND).exists()
         appointment.refresh_from_db()
         assert services.fee_charge_options(appointment) == [(PaymentKind.LATE_CANCEL_FEE, 2000)]
@@ -258,12 +258,12 @@ class TestCancellation:
             services.fee_charge,
             appointment=appointment,
             kind=PaymentKind.LATE_CANCEL_FEE,
-            actor=desk,
+            actor=staff_without_role,
         )
         assert (fee.status, fee.amount_cents, fee.recorded_by) == (
             PaymentStatus.SUCCEEDED,
             2000,
-            desk,
+            staff_without_role,
         )
         entry = LedgerEntry.objects.get(kind=LedgerKind.FEE)
         assert entry.amount_cents == 2000 and entry.payment == fee
@@ -272,29 +272,34 @@ class TestCancellation:
 
 class TestNoShowFee:
     def test_never_charged_until_staff_click_then_once_minus_the_deposit(
-        self, clinic, stripe_on, after_commit, desk
+        self, clinic, stripe_on, after_commit, staff_without_role
     ):
         appointment = book(clinic)
         services.deposit_pay(appointment=appointment, payment_method="pm_card_visa", save_card=True)
         with time_machine.travel(appointment.start + dt.timedelta(minutes=20)):
             appointment_set_status(
-                appointment=appointment, status=AppointmentStatus.NO_SHOW, actor=desk
+                appointment=appointment, status=AppointmentStatus.NO_SHOW, actor=staff_without_role
             )
         assert not Payment.objects.filter(kind=PaymentKind.NO_SHOW_FEE).exists()
         appointment.refresh_from_db()
         mail.outbox.clear()
         fee = after_commit(
-            services.fee_charge, appointment=appointment, kind=PaymentKind.NO_SHOW_FEE, actor=desk
+            services.fee_charge,
+            appointment=appointment,
+            kind=PaymentKind.NO_SHOW_FEE,
+            actor=staff_without_role,
         )
         assert fee.amount_cents == 5000  # $80 fee less the $30 deposit kept
         (receipt,) = to("ada@example.com")
         assert "$50.00" in receipt.body and "No-show fee" in pdf_text(receipt)
         with pytest.raises(PaymentError):
-            services.fee_charge(appointment=appointment, kind=PaymentKind.NO_SHOW_FEE, actor=desk)
+            services.fee_charge(
+                appointment=appointment, kind=PaymentKind.NO_SHOW_FEE, actor=staff_without_role
+            )
         assert LedgerEntry.objects.filter(kind=LedgerKind.FEE).count() == 1
 
     def test_no_fee_for_a_session_that_was_not_missed_or_without_a_card(
-        self, clinic, stripe_on, desk
+        self, clinic, stripe_on, staff_without_role
     ):
         appointment = book(clinic)
         services.deposit_pay(
@@ -302,14 +307,18 @@ class TestNoShowFee:
         )
         appointment.refresh_from_db()
         with pytest.raises(PaymentError, match="does not apply"):
-            services.fee_charge(appointment=appointment, kind=PaymentKind.NO_SHOW_FEE, actor=desk)
+            services.fee_charge(
+                appointment=appointment, kind=PaymentKind.NO_SHOW_FEE, actor=staff_without_role
+            )
         with time_machine.travel(appointment.start + dt.timedelta(minutes=20)):
             appointment_set_status(
-                appointment=appointment, status=AppointmentStatus.NO_SHOW, actor=desk
+                appointment=appointment, status=AppointmentStatus.NO_SHOW, actor=staff_without_role
             )
         appointment.refresh_from_db()
         with pytest.raises(PaymentError, match="no card on file"):
-            services.fee_charge(appointment=appointment, kind=PaymentKind.NO_SHOW_FEE, actor=desk)
+            services.fee_charge(
+                appointment=appointment, kind=PaymentKind.NO_SHOW_FEE, actor=staff_without_role
+            )
 
 
 def test_the_exclusion_constraint_counts_a_held_booking_as_occupying_its_slot(

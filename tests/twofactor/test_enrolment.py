@@ -131,9 +131,9 @@ def test_next_never_leaves_the_site(client, therapist):
     assert response["Location"] == "/therapist/"
 
 
-def test_staff_land_on_the_admin(client, desk):
-    device = enrolled(desk)
-    client.force_login(desk)
+def test_staff_land_on_the_admin(client, front_desk):
+    device = enrolled(front_desk)
+    client.force_login(front_desk)
     response = client.post(VERIFY, {"code": app_code(device)})
     assert response["Location"] == reverse("admin:index")
 
