@@ -79,6 +79,15 @@ def clinic():
 
 
 @pytest.fixture
+def one_therapist_clinic():
+    """`clinic` at its smallest: one therapist for bar and floor work (plus the floor-only
+    one), one bar room."""
+    from tests.bookings.clinic import build_clinic
+
+    return build_clinic(therapists=1, bar_rooms=1)
+
+
+@pytest.fixture
 def staff_without_role():
     """A staff login in no role group (the services' `actor.is_staff` checks)."""
     from tests.people import staff_member
@@ -100,6 +109,16 @@ def manager():
     from tests.people import CLINIC_MANAGER, staff_member
 
     return staff_member("boss", CLINIC_MANAGER)
+
+
+@pytest.fixture
+def signed_in_superuser_manager(client, manager):
+    """`manager`, made superuser (every admin change permission: the input is the point, not
+    the role) and signed in on the test's client."""
+    manager.is_superuser = True
+    manager.save()
+    client.force_login(manager)
+    return manager
 
 
 @pytest.fixture

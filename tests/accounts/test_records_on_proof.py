@@ -18,7 +18,7 @@ from bookings import clearances, clients
 from bookings.models import Appointment, AppointmentStatus, Client, SessionNote
 from bookings.screening import clear_answers
 from tests.accounts.test_views import ACCOUNT, sign_in_as
-from tests.bookings.clinic import build_clinic, local_time
+from tests.bookings.clinic import local_time
 from tests.bookings.test_booking_pages import flow_urls, form_answers
 from tests.factories import AppointmentFactory, ClientFactory, IntakeFactory
 
@@ -31,11 +31,6 @@ SECRET = "Mallory's own knee"
 def letters_root(settings, tmp_path):
     settings.CLEARANCE_LETTERS_ROOT = tmp_path / "letters"
     settings.ADMIN_REQUIRE_2FA = settings.STAFF_REQUIRE_2FA = False
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
 
 
 @pytest.fixture

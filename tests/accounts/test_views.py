@@ -226,10 +226,6 @@ class TestAccountPage:
 
 
 class TestBookingAndTheRecord:
-    @pytest.fixture
-    def clinic(self):
-        return build_clinic()
-
     def walk(self, web, run, contact=None):
         """The booking pages, up to review; returns the contact form's initial data."""
         urls = flow_urls()

@@ -23,10 +23,10 @@ VICTIM = ClientDetails(name="Ada Client", email="ada@example.com", phone="+1 212
 ATTACKER = ClientDetails(name="Ada Client", email="ADA@EXAMPLE.COM", phone="+1 212 555 0111")
 
 
-def book(clinic, who, day):
+def book(clinic_with_deposits, who, day):
     return booking_create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[0],
+        service=clinic_with_deposits.bar_60,
+        therapist=clinic_with_deposits.therapists[0],
         start=local_time(day, 10),
         client=who,
         answers=clear_answers(),
@@ -34,13 +34,13 @@ def book(clinic, who, day):
 
 
 @pytest.fixture
-def sessions(clinic, stripe_on, front_desk):
+def sessions(clinic_with_deposits, stripe_on, front_desk):
     """Ada saves her card for session A (and opens its e-mail); the attacker books B under
     her address and pays its deposit without saving a card; B is a no-show."""
-    a = book(clinic, VICTIM, 3)
+    a = book(clinic_with_deposits, VICTIM, 3)
     services.deposit_pay(appointment=a, payment_method="pm_card_visa", save_card=True)
     clients.booking_mailbox_proven(appointment=a, proof=clients.mailbox_proof(a), record=None)
-    b = book(clinic, ATTACKER, 4)
+    b = book(clinic_with_deposits, ATTACKER, 4)
     services.deposit_pay(appointment=b, payment_method="pm_card_visa", save_card=False)
     clients.client_confirm_address(email="ada@example.com")  # Ada signs in
     with time_machine.travel(b.start + dt.timedelta(minutes=20)):

@@ -57,12 +57,12 @@ class TestPackages:
         )
 
     def test_a_held_booking_paid_with_a_package_counts_and_the_balance_goes_down(
-        self, clinic, stripe_on, staff_without_role
+        self, clinic_with_fixed_deposit, stripe_on, staff_without_role
     ):
         package, code = sell_package(staff_without_role)
         appointment = booking_create(
-            service=clinic.bar_60,
-            therapist=clinic.therapists[0],
+            service=clinic_with_fixed_deposit.bar_60,
+            therapist=clinic_with_fixed_deposit.therapists[0],
             start=local_time(3, 10),
             client=ADA,
             answers=clear_answers(),
@@ -117,14 +117,14 @@ class TestGiftCards:
         ]
 
     def test_a_gift_card_pays_part_of_a_deposit_and_a_card_the_rest(
-        self, clinic, stripe_on, staff_without_role
+        self, clinic_with_fixed_deposit, stripe_on, staff_without_role
     ):
         card, code = services.gift_card_issue(
             amount_cents=1000, recipient_name="", purchaser_email="ada@example.com",
             method=Method.CASH, actor=staff_without_role,
         )  # fmt: skip
         appointment = booking_create(
-            service=clinic.bar_60, therapist=clinic.therapists[0], start=local_time(3, 10),
+            service=clinic_with_fixed_deposit.bar_60, therapist=clinic_with_fixed_deposit.therapists[0], start=local_time(3, 10),
             client=ADA, answers=clear_answers(),
         ).appointment  # fmt: skip
         payment = services.deposit_pay(
@@ -140,14 +140,14 @@ class TestGiftCards:
         ]
 
     def test_a_refunded_gift_card_deposit_goes_back_on_the_card(
-        self, clinic, stripe_on, staff_without_role
+        self, clinic_with_fixed_deposit, stripe_on, staff_without_role
     ):
         card, code = services.gift_card_issue(
             amount_cents=5000, recipient_name="", purchaser_email="ada@example.com",
             method=Method.CASH, actor=staff_without_role,
         )  # fmt: skip
         appointment = booking_create(
-            service=clinic.bar_60, therapist=clinic.therapists[0], start=local_time(3, 10),
+            service=clinic_with_fixed_deposit.bar_60, therapist=clinic_with_fixed_deposit.therapists[0], start=local_time(3, 10),
             client=ADA, answers=clear_answers(),
         ).appointment  # fmt: skip
         assert (
@@ -230,12 +230,12 @@ class TestConcurrentRedemptions:
 
 
 @pytest.fixture
-def clinic(db):
+def clinic_with_fixed_deposit(db):
     from payments.models import DepositKind, PaymentPolicy
 
-    clinic = build_clinic()
+    clinic_with_fixed_deposit = build_clinic()
     PaymentPolicy.objects.create(
-        service=clinic.bar_60, deposit_kind=DepositKind.FIXED, deposit_value=3000,
+        service=clinic_with_fixed_deposit.bar_60, deposit_kind=DepositKind.FIXED, deposit_value=3000,
         no_show_fee_cents=8000, late_cancel_fee_cents=5000,
     )  # fmt: skip
-    return clinic
+    return clinic_with_fixed_deposit
