@@ -144,6 +144,14 @@ def bob():
 
 
 @pytest.fixture
+def ada():
+    """A client record: Ada Lovelace, ada@example.com, no bookings yet."""
+    from tests.factories import ClientFactory
+
+    return ClientFactory(name="Ada Lovelace", email="ada@example.com")
+
+
+@pytest.fixture
 def run_after_commit(django_capture_on_commit_callbacks):
     """Run what is queued after commit (e-mails, the waitlist offer task), like the worker."""
 

@@ -36,11 +36,6 @@ def book(client_row, start, **kwargs):
 
 
 @pytest.fixture
-def ada():
-    return ClientFactory(name="Ada Lovelace", email="ada@example.com")
-
-
-@pytest.fixture
 def ada_sessions(ada):
     return (
         book(ada, local_time(5, 10)),

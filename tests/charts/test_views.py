@@ -9,16 +9,11 @@ from django.urls import reverse
 
 from charts.models import Addendum, ChartAccess, ChartNote
 from tests.charts.helpers import SOAP, session, signed_note
-from tests.factories import ChartNoteFactory, ClientFactory
+from tests.factories import ChartNoteFactory
 
 pytestmark = pytest.mark.django_db
 
 SESSION_SAVE = 3  # SAVEPOINT, UPDATE django_session, RELEASE (sessions idle out)
-
-
-@pytest.fixture
-def ada():
-    return ClientFactory(name="Ada Lovelace", email="ada@example.com")
 
 
 @pytest.fixture
