@@ -129,7 +129,8 @@ class TestATherapistsBookingUnderAClientsAddress:
 
 class TestATypedAddressShowsOnlyThatABookingExists:
     @pytest.fixture
-    def ada(self, clinic):
+    def ada_with_a_past_session(self, clinic):
+        """Ada, with a phone number and a completed, charted session a month ago."""
         ada = ClientFactory(name="Ada Lovelace", email="ada@example.com", phone="+1 212 555 0199")
         AppointmentFactory(
             client=ada,
@@ -140,7 +141,7 @@ class TestATypedAddressShowsOnlyThatABookingExists:
         return ada
 
     @pytest.fixture
-    def mallorys(self, clinic, ada, run_after_commit):
+    def mallorys(self, clinic, ada_with_a_past_session, run_after_commit):
         """Mallory books signed out under ADA@EXAMPLE.COM, with answers of her own."""
         return run_after_commit(
             book_on_the_pages,
@@ -151,9 +152,9 @@ class TestATypedAddressShowsOnlyThatABookingExists:
         )
 
     def test_the_account_shows_its_day_and_service_never_its_answers(
-        self, client, ada, mallorys, run_after_commit
+        self, client, ada_with_a_past_session, mallorys, run_after_commit
     ):
-        sign_in_as(client, ada.email, run_after_commit)
+        sign_in_as(client, ada_with_a_past_session.email, run_after_commit)
         page = client.get(ACCOUNT).content.decode()
         assert "Other bookings under your address" in page
         assert mallorys.service.name in page and SECRET not in page
@@ -163,27 +164,29 @@ class TestATypedAddressShowsOnlyThatABookingExists:
         assert client.post(reverse("accounts:manage", args=[mallorys.reference])).status_code == 404
 
     def test_the_next_intake_starts_from_her_own_answers_not_mallorys(
-        self, client, ada, mallorys, run_after_commit
+        self, client, ada_with_a_past_session, mallorys, run_after_commit
     ):
-        sign_in_as(client, ada.email, run_after_commit)
+        sign_in_as(client, ada_with_a_past_session.email, run_after_commit)
         response = client.get(flow_urls()["intake"], {"start": local_time(4, 10).isoformat()})
         assert response.context["form"].initial["avoid_areas"] == "Left shoulder"
 
     def test_the_bookers_own_confirmation_page_proves_nothing(
-        self, client, ada, mallorys, run_after_commit
+        self, client, ada_with_a_past_session, mallorys, run_after_commit
     ):
         """Mallory was sent to the manage page right after booking: that link is not the
         mailbox's, so opening it again joins nothing."""
         bare = emailed_manage_link(mallorys).split("?")[0]
-        sign_in_as(client, ada.email, run_after_commit)
+        sign_in_as(client, ada_with_a_past_session.email, run_after_commit)
         assert client.get(bare).status_code == 200
         assert client.get(bare + "?proof=" + "0" * 32).status_code == 200
         mallorys.refresh_from_db()
         assert mallorys.client.merged_into is None and not mallorys.proven_by
 
-    def test_staff_merge_then_shows_it(self, client, ada, mallorys, front_desk, run_after_commit):
-        clients.client_merge(keep=ada, merge=mallorys.client, by=front_desk)
-        sign_in_as(client, ada.email, run_after_commit)
+    def test_staff_merge_then_shows_it(
+        self, client, ada_with_a_past_session, mallorys, front_desk, run_after_commit
+    ):
+        clients.client_merge(keep=ada_with_a_past_session, merge=mallorys.client, by=front_desk)
+        sign_in_as(client, ada_with_a_past_session.email, run_after_commit)
         assert mallorys.reference in client.get(ACCOUNT).content.decode()
 
 

@@ -12,27 +12,12 @@ from django.utils import timezone
 from bookings.privacy import client_erase, client_export, retention_purge
 from bookings.services import ClientDetails
 from outbox.models import Email, EmailStatus
-from tests.bookings.clinic import qualify
-from tests.factories import TherapistFactory, WorkingHoursFactory
-from therapists.models import CredentialKind
 from waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
 
 pytestmark = pytest.mark.django_db
 
 ADA = ClientDetails(name="Ada Waiting", email="ada@example.com", phone="+1 212 555 0101")
 BO = ClientDetails(name="Bo Waiting", email="bo@example.com", phone="+1 212 555 0102")
-
-
-@pytest.fixture
-def solo(clinic):
-    """Room for exactly one session a day: 10:00-11:00 plus the buffer."""
-    therapist = TherapistFactory(slug="solo")
-    qualify(therapist, CredentialKind.BAR_CERTIFICATION)
-    for weekday in range(7):
-        WorkingHoursFactory(
-            therapist=therapist, weekday=weekday, start=dt.time(10), end=dt.time(11, 15)
-        )
-    return therapist
 
 
 def join(run, clinic, therapist, client, **kwargs):
