@@ -3,7 +3,6 @@
 import re
 
 import pytest
-import time_machine
 from playwright.sync_api import Page, expect
 
 from bookings.screening import clear_answers
@@ -13,14 +12,6 @@ from tests.bookings.clinic import build_clinic, local_time
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "correct-horse-battery"  # UserFactory's
-
-
-@pytest.fixture
-def eight_in_the_morning():
-    """Today at 08:00 clinic time, so "today's schedule" has free time ahead of it whenever the
-    suite runs (the live server runs in this process, so it shares the clock)."""
-    with time_machine.travel(local_time(0, 8), tick=True):
-        yield
 
 
 @pytest.fixture

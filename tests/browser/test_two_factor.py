@@ -9,8 +9,6 @@ import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import Page, expect
 
-from tests.factories import TherapistFactory, UserFactory
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "ashiatsu-demo"
@@ -19,12 +17,6 @@ PASSWORD = "ashiatsu-demo"
 @pytest.fixture(autouse=True)
 def two_factor_on(settings):
     settings.STAFF_REQUIRE_2FA = True
-
-
-@pytest.fixture
-def aiko():
-    user = UserFactory(username="aiko-tanaka", password=PASSWORD, first_name="Aiko")
-    return TherapistFactory(display_name="Aiko Tanaka", slug="aiko-tanaka", user=user)
 
 
 def code_for(secret: str, steps_ahead: int = 0) -> str:
