@@ -326,7 +326,7 @@ class TestTheBookingService:
 
 class TestTheAdmin:
     def test_the_desk_cannot_book_before_the_bookable_day_and_is_told_it(
-        self, client, clinic, desk
+        self, client, clinic, front_desk
     ):
         from tests.bookings.test_admin import booking_form_data, client_for
 
@@ -338,7 +338,9 @@ class TestTheAdmin:
             pregnancy="ended",
             pregnancy_end_date=ended_so_bookable_on(bookable).isoformat(),
         )
-        response = client_for(client, desk).post(reverse("admin:bookings_appointment_add"), data)
+        response = client_for(client, front_desk).post(
+            reverse("admin:bookings_appointment_add"), data
+        )
         assert response.status_code == 200
         assert f"You can book from {bookable.day} {bookable:%B %Y}" in response.content.decode()
         assert nothing_written()

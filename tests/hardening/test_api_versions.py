@@ -9,17 +9,11 @@ import pytest
 from bookings import screening
 from bookings.models import Appointment, Intake
 from bookings.screening import QUESTIONNAIRE_VERSION, clear_answers, clear_answers_v2
-from tests.bookings.clinic import build_clinic
 from tests.bookings.test_api import book, booking, counts, get
 
 pytestmark = pytest.mark.django_db
 
 QUESTIONS = "/api/intake/questions"
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
 
 
 class TestAVersionOneClient:
