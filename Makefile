@@ -44,7 +44,7 @@ test-postgres: $(VENV)/.dev
 # restarts, two app instances sharing Redis, a supervised serve losing its worker. Each test
 # starts its own PostgreSQL, Redis, gunicorn and workers on free 127.0.0.1 ports.
 faults: $(VENV)/.dev
-	$(BIN)/pytest -m faults tests/faults $(PYTEST_ARGS)
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/pytest -m faults tests/faults $(PYTEST_ARGS)
 
 test-sqlite: $(VENV)/.dev
 	@mkdir -p var

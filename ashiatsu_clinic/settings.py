@@ -17,6 +17,8 @@ from django.contrib.messages import constants as message_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from core import field_keys
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -44,6 +46,21 @@ if not SECRET_KEY:
             "(or DEBUG=true for local development only)."
         )
     SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 - DEBUG only
+
+# Health data at rest (core/encrypted_fields.py, docs/encryption.md): comma-separated
+# base64url 32-byte keys, newest first; the first encrypts, all decrypt. Separate from
+# SECRET_KEY. Without it the clinic refuses to start, except under DEBUG (`make run`), which
+# uses a published demo key that the system check refuses outside DEBUG.
+FIELD_ENCRYPTION_DEMO_KEY = "ZGVtby1vbmx5LWZpZWxkLWtleS1ub3QtYS1zZWNyZXQ="  # noqa: S105
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+if not FIELD_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS is not set. Set it to a key made with "
+            "`manage.py rotate_field_keys --new-key` (or DEBUG=true for local development only)."
+        )
+    FIELD_ENCRYPTION_KEYS = [FIELD_ENCRYPTION_DEMO_KEY]
+field_keys.parse_keys(FIELD_ENCRYPTION_KEYS)  # a malformed key stops start-up, named
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 
@@ -243,6 +260,8 @@ if _bool("BEHIND_HTTPS_PROXY", default=False):
 # Staff and therapists see health data: a session ends after 30 idle minutes.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# A booking's draft (health answers) waits in the session: sealed with the field keys.
+SESSION_SERIALIZER = "core.session_serializer.EncryptedJSONSerializer"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -265,6 +265,7 @@ def _main() -> int:
         sys.exit("bench.reports: DATABASE_URL is not set; run it through scripts/with_postgres.py")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ashiatsu_clinic.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "YmVuY2gtb25seS1maWVsZC1rZXktbm90LXNlY3JldCE=")
     os.environ.setdefault("EMAIL_URL", "memorymail://")
     django.setup()
     from django.core.management import call_command

@@ -71,6 +71,7 @@ def _setup_django() -> None:
         )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ashiatsu_clinic.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "YmVuY2gtb25seS1maWVsZC1rZXktbm90LXNlY3JldCE=")
     # Bookings send their e-mail on commit; keep it in memory, not on the console.
     os.environ.setdefault("EMAIL_URL", "memorymail://")
     import django
@@ -239,6 +240,7 @@ def _demo_clinic() -> tuple[list[Measurement], list[Target]]:
 SERVER_ENV = {
     "DEBUG": "false",
     "SECRET_KEY": "bench-only-not-a-secret",
+    "FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1maWVsZC1rZXktbm90LXNlY3JldCE=",
     "ALLOWED_HOSTS": "127.0.0.1",
     "SECURE_SSL_REDIRECT": "false",
     "SECURE_COOKIES": "false",

@@ -22,6 +22,7 @@ from bookings.constraints import PostgresExclusionConstraint, TsTzRange
 from bookings.validators import validate_person_name
 from core import tokens
 from core.clock import local_midnight
+from core.encrypted_fields import EncryptedJSONField, EncryptedTextField
 from policy import rules
 from therapists.models import CredentialKind, Therapist
 
@@ -157,9 +158,9 @@ class Intake(models.Model):
     """A client's back-health answers for one booking and what screening decided."""
 
     questionnaire_version = models.PositiveSmallIntegerField()
-    answers = models.JSONField()
+    answers = EncryptedJSONField()
     outcome = models.CharField(max_length=20, choices=IntakeOutcome.choices)
-    reasons = models.JSONField(default=list, blank=True)
+    reasons = EncryptedJSONField(default=list, blank=True)
     effective_pressure = models.CharField(max_length=10, choices=Pressure.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -444,13 +445,13 @@ class SessionNote(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    work_done = models.TextField(
+    work_done = EncryptedTextField(
         "What was done",
         max_length=NOTE_MAX_LENGTH,
         validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
     )
     pressure_used = models.CharField(max_length=10, choices=Pressure.choices)
-    client_response = models.TextField(
+    client_response = EncryptedTextField(
         "Client's response",
         max_length=NOTE_MAX_LENGTH,
         blank=True,
@@ -465,7 +466,8 @@ class SessionNote(models.Model):
 
 
 class AppointmentEvent(models.Model):
-    """One line of an appointment's history: who did what, when. No health data here."""
+    """One line of an appointment's history: who did what, when. Its `details` may carry the
+    reviewer's note to the client, so they are encrypted at rest."""
 
     class Kind(models.TextChoices):
         CREATED = "created", "Booked"
@@ -492,7 +494,8 @@ class AppointmentEvent(models.Model):
     staff_override = models.BooleanField(
         default=False, help_text="Staff acted inside the window in which clients may not."
     )
-    details = models.JSONField(default=dict, blank=True)
+    # The reviewer's note to the client can name a condition: kept encrypted like the intake.
+    details = EncryptedJSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["appointment", "at", "id"]
@@ -710,25 +713,28 @@ class ClearanceScope(models.TextChoices):
 class Clearance(models.Model):
     """A health professional's clearance for walk-on-back massage, kept on the client's
     record (bookings/clearances.py has the rules). Health data: who cleared, for which
-    intake conditions, with which restrictions, and the letter itself. The letter is stored
-    sealed (AES-GCM) in private storage, never under a public URL; only its storage name,
-    type and size are here."""
+    intake conditions, with which restrictions, and the letter itself. Who, their role, the
+    scope, restrictions and conditions are encrypted at rest (core/encrypted_fields.py). The
+    letter is stored sealed (AES-GCM) in private storage, never under a public URL; only its
+    storage name, type and size are here."""
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="clearances")
-    cleared_by_name = models.CharField("Cleared by", max_length=200)
-    cleared_by_role = models.CharField("Their role", max_length=20, choices=ClearanceRole.choices)
+    cleared_by_name = EncryptedTextField(
+        "Cleared by", max_length=200, validators=[MaxLengthValidator(200)]
+    )
+    cleared_by_role = EncryptedTextField("Their role", max_length=20, choices=ClearanceRole.choices)
     cleared_on = models.DateField("Date of clearance")
     valid_until = models.DateField(
         help_text="The last session date it covers (default: 12 months after the clearance)."
     )
-    scope = models.CharField(max_length=20, choices=ClearanceScope.choices)
-    restrictions = models.TextField(
+    scope = EncryptedTextField(max_length=20, choices=ClearanceScope.choices)
+    restrictions = EncryptedTextField(
         blank=True,
         max_length=1000,
         validators=[MaxLengthValidator(1000)],
         help_text="Anything else the professional restricted (areas, positions).",
     )
-    conditions = models.JSONField(
+    conditions = EncryptedJSONField(
         default=list, help_text="The intake conditions (question keys) it clears."
     )
     recorded_by = models.ForeignKey(
@@ -749,7 +755,7 @@ class Clearance(models.Model):
         editable=False,
         related_name="+",
     )
-    withdrawn_reason = models.TextField(blank=True, max_length=1000, editable=False)
+    withdrawn_reason = EncryptedTextField(blank=True, max_length=1000, editable=False)
 
     class Meta:
         ordering = ["-valid_until", "-pk"]

@@ -86,8 +86,12 @@ def manage_url(appointment: Appointment, token: str) -> str:
 
 
 def _review_note(appointment: Appointment) -> str:
-    """The reviewer's note to the client, from the appointment's latest review event."""
-    event = appointment.events.filter(details__has_key="review").order_by("-at", "-id").first()
+    """The reviewer's note to the client, from the appointment's latest review event.
+
+    An event's details are encrypted at rest, so the review events are picked in Python
+    (an appointment has a handful of events)."""
+    events = appointment.events.order_by("-at", "-id")
+    event = next((e for e in events if "review" in e.details), None)
     return (event.details.get("note") or "") if event else ""
 
 

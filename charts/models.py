@@ -7,7 +7,8 @@ signed note older than 24 hours cannot be deleted by anyone. `charts.services` e
 and on PostgreSQL (and SQLite) database triggers (migration 0002) refuse it too, whatever
 code or console tries.
 
-Region names come from `bookings.body_regions`, the one catalogue.
+Region names come from `bookings.body_regions`, the one catalogue. The SOAP texts, regions,
+responses and addenda are encrypted at rest (core/encrypted_fields.py).
 """
 
 import datetime as dt
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from bookings import body_regions
 from bookings.models import Appointment, Pressure
+from core.encrypted_fields import EncryptedTextField
 
 SOAP_MAX_LENGTH = 4000
 RESPONSE_MAX_LENGTH = 500
@@ -35,8 +37,8 @@ class Technique(models.TextChoices):
     FLOOR = "floor", "Floor work"
 
 
-def _soap_field(label: str, help_text: str) -> models.TextField:
-    return models.TextField(
+def _soap_field(label: str, help_text: str) -> EncryptedTextField:
+    return EncryptedTextField(
         label,
         blank=True,
         max_length=SOAP_MAX_LENGTH,
@@ -111,13 +113,16 @@ class ChartNote(models.Model):
 
 
 class RegionEntry(models.Model):
-    """What was done on one region of the body in the session."""
+    """What was done on one region of the body in the session. The region and the response
+    are encrypted at rest, so "one entry per region" is kept by `charts.services` (which
+    replaces a note's entries whole, under the appointment's row lock), not by a unique
+    index."""
 
     note = models.ForeignKey(ChartNote, on_delete=models.CASCADE, related_name="entries")
-    region = models.CharField(max_length=40, choices=body_regions.CHOICES)
+    region = EncryptedTextField(max_length=40, choices=body_regions.CHOICES)
     technique = models.CharField(max_length=10, choices=Technique.choices)
     pressure = models.CharField(max_length=10, choices=Pressure.choices)
-    client_response = models.CharField(
+    client_response = EncryptedTextField(
         "Client's response",
         max_length=RESPONSE_MAX_LENGTH,
         blank=True,
@@ -127,9 +132,6 @@ class RegionEntry(models.Model):
     class Meta:
         ordering = ["note", "id"]
         verbose_name_plural = "region entries"
-        constraints = [
-            models.UniqueConstraint(fields=["note", "region"], name="regionentry_one_per_region")
-        ]
 
     def __str__(self) -> str:
         return f"{self.get_region_display()}: {self.get_technique_display()}"
@@ -147,7 +149,7 @@ class Addendum(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    text = models.TextField(
+    text = EncryptedTextField(
         max_length=ADDENDUM_MAX_LENGTH, validators=[MaxLengthValidator(ADDENDUM_MAX_LENGTH)]
     )
 

@@ -52,6 +52,7 @@ THROUGHPUT_TARGET = 150.0  # requests per second at 200 users (issue #12), repor
 SERVER_ENV = {
     "DEBUG": "false",
     "SECRET_KEY": "loadtest-only-not-a-secret",
+    "FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1maWVsZC1rZXktbm90LXNlY3JldCE=",
     "ALLOWED_HOSTS": "127.0.0.1",
     "SECURE_SSL_REDIRECT": "false",
     "SECURE_COOKIES": "false",

@@ -90,6 +90,10 @@ class CardOnFile(models.Model):
     consent_text = models.TextField()
     consented_at = models.DateTimeField()
 
+    class Meta:
+        verbose_name = "card on file"
+        verbose_name_plural = "cards on file"
+
     def __str__(self) -> str:
         return f"{self.brand or 'Card'} ····{self.last4} of {self.client}"
 

@@ -18,7 +18,7 @@
 # Ctrl-C or SIGTERM stops all three (gracefully; SIGKILL after STOP_SECONDS).
 #
 # Environment:
-#   DATABASE_URL, SECRET_KEY   required (production never falls back to SQLite or a dev key)
+#   DATABASE_URL, SECRET_KEY, FIELD_ENCRYPTION_KEYS   required (production never falls back to SQLite or a dev key)
 #   BIND                       address gunicorn listens on, default 127.0.0.1:8000
 #   WEB_CONCURRENCY            gunicorn worker processes, default 3
 #   GUNICORN_THREADS           threads per worker, default 1 (sync workers); over 1 uses
@@ -42,6 +42,7 @@ cd "$(dirname "$0")/.."
 missing=()
 [[ -n "${DATABASE_URL:-}" ]] || missing+=("DATABASE_URL (e.g. postgres://user:password@host:5432/ashiatsu)")
 [[ -n "${SECRET_KEY:-}" ]] || missing+=("SECRET_KEY (a long random string)")
+[[ -n "${FIELD_ENCRYPTION_KEYS:-}" ]] || missing+=("FIELD_ENCRYPTION_KEYS (manage.py rotate_field_keys --new-key; docs/encryption.md)")
 if ((${#missing[@]})); then
     echo "serve: refusing to start, these must be set in the environment:" >&2
     printf '  %s\n' "${missing[@]}" >&2

@@ -62,29 +62,42 @@ def _english_after_each_test():
     translation.deactivate()
 
 
-# --- Shared fixtures: a bookable clinic and the staff who run it ------------------------------
-# A module that needs a different clinic or person defines its own fixture of the same name.
+# --- The cast: one clinic and the people in it -------------------------------------------------
+# Every test that says `clinic`, `manager`, `front_desk`... means these (docs/testing.md). A test
+# that needs someone or something different gives it its own name (`clinic_with_deposits`,
+# `superuser_client`), so a fixture name means one thing everywhere; test_fixture_cast.py
+# refuses a second definition of a cast name.
 
 
 @pytest.fixture
 def clinic():
-    """A small, fully bookable clinic (`tests.bookings.clinic.build_clinic`)."""
+    """A small, fully bookable clinic (`tests.bookings.clinic.build_clinic`): two therapists
+    qualified for bar and floor work plus one floor-only, two bar rooms, every day open."""
     from tests.bookings.clinic import build_clinic
 
     return build_clinic()
 
 
 @pytest.fixture
-def staff():
-    """A staff login without a role (the services' `actor.is_staff` checks)."""
-    from tests.factories import UserFactory
+def one_therapist_clinic():
+    """`clinic` at its smallest: one therapist for bar and floor work (plus the floor-only
+    one), one bar room."""
+    from tests.bookings.clinic import build_clinic
 
-    return UserFactory(username="desk", is_staff=True)
+    return build_clinic(therapists=1, bar_rooms=1)
 
 
 @pytest.fixture
-def desk():
-    """A front-desk login."""
+def staff_without_role():
+    """A staff login in no role group (the services' `actor.is_staff` checks)."""
+    from tests.people import staff_member
+
+    return staff_member("temp", None)
+
+
+@pytest.fixture
+def front_desk():
+    """A front-desk login (the "Front desk" role)."""
     from tests.people import FRONT_DESK, staff_member
 
     return staff_member("desk", FRONT_DESK)
@@ -92,10 +105,50 @@ def desk():
 
 @pytest.fixture
 def manager():
-    """A clinic-manager login."""
+    """A clinic-manager login (the "Clinic manager" role)."""
     from tests.people import CLINIC_MANAGER, staff_member
 
     return staff_member("boss", CLINIC_MANAGER)
+
+
+@pytest.fixture
+def signed_in_superuser_manager(client, manager):
+    """`manager`, made superuser (every admin change permission: the input is the point, not
+    the role) and signed in on the test's client."""
+    manager.is_superuser = True
+    manager.save()
+    client.force_login(manager)
+    return manager
+
+
+@pytest.fixture
+def therapist_user(clinic):
+    """The login of the clinic's first therapist: signed in, but not staff."""
+    return clinic.therapists[0].user
+
+
+@pytest.fixture
+def alice():
+    """A therapist of her own, outside `clinic`: Alice Walker (`alice-walker`), no hours."""
+    from tests.factories import TherapistFactory
+
+    return TherapistFactory(display_name="Alice Walker", slug="alice-walker")
+
+
+@pytest.fixture
+def bob():
+    """A second therapist outside `clinic`: Bob Stepper (`bob-stepper`), no hours."""
+    from tests.factories import TherapistFactory
+
+    return TherapistFactory(display_name="Bob Stepper", slug="bob-stepper")
+
+
+@pytest.fixture
+def ada():
+    """A client record: Ada Lovelace, ada@example.com, no bookings yet."""
+    from tests.factories import ClientFactory
+
+    return ClientFactory(name="Ada Lovelace", email="ada@example.com")
 
 
 @pytest.fixture
@@ -110,14 +163,12 @@ def run_after_commit(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def people(clinic, desk, manager):
+def people(front_desk, manager, therapist_user, staff_without_role):
     """Everyone a permission matrix logs in as; None is the anonymous visitor."""
-    from tests.people import staff_member
-
     return {
-        "desk": desk,
+        "desk": front_desk,
         "manager": manager,
-        "therapist": clinic.therapists[0].user,  # a login, but not staff
-        "no_role": staff_member("temp", None),
+        "therapist": therapist_user,
+        "no_role": staff_without_role,
         "anonymous": None,
     }

@@ -32,19 +32,10 @@ EVIL = ["https://evil.example/", "//evil.example/", "/\\evil.example/", "https:e
 
 
 @pytest.fixture
-def ada():
-    ada = ClientFactory(name="Ada Lovelace", email="ada@example.com")
+def ada_with_a_booking(ada):
+    """`ada` with a session five days ahead (so she has an account to sign in to)."""
     AppointmentFactory(client=ada, start=local_time(5, 10))
     return ada
-
-
-@pytest.fixture
-def run_after_commit(django_capture_on_commit_callbacks):
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
 
 
 def _page(response, typed: str) -> bytes:
@@ -61,7 +52,7 @@ def queries_of(action) -> tuple[object, list[str]]:
 
 class TestEnumeration:
     def test_sign_in_answers_and_works_alike_for_known_and_unknown_addresses(
-        self, client, ada, django_capture_on_commit_callbacks
+        self, client, ada_with_a_booking, django_capture_on_commit_callbacks
     ):
         """The page does the same work for either (the look-up is the worker's), so
         neither the answer nor its timing says who has booked with the clinic."""
@@ -74,14 +65,14 @@ class TestEnumeration:
         assert answers[0] == answers[1]
         assert work[0] == work[1]
 
-    def test_a_gift_card_code_unknown_or_wrong_gets_one_answer(self, client, desk):
+    def test_a_gift_card_code_unknown_or_wrong_gets_one_answer(self, client, front_desk):
         """A mistyped real code and a made-up one: the same page, the same work."""
         _card, code = gift_cards.gift_card_issue(
             amount_cents=5000,
             recipient_name="Grace",
             purchaser_email="g@example.com",
             method=Method.CASH,
-            actor=desk,
+            actor=front_desk,
         )
         url = reverse("payments:gift_card_balance")
         mistyped = code[:-1] + ("A" if code[-1] != "A" else "B")
@@ -95,11 +86,13 @@ class TestEnumeration:
 
 
 class TestLinks:
-    def test_a_mailbox_proof_works_for_its_own_booking_only(self, client, ada, run_after_commit):
+    def test_a_mailbox_proof_works_for_its_own_booking_only(
+        self, client, ada_with_a_booking, run_after_commit
+    ):
         build_clinic()
         other = ClientFactory(name="Mallory", email="ada@example.com")
         hers = AppointmentFactory(client=other, start=local_time(6, 10), proven_by="")
-        theirs = AppointmentFactory(client=ada, start=local_time(7, 10))
+        theirs = AppointmentFactory(client=ada_with_a_booking, start=local_time(7, 10))
         token = hers.set_manage_token()
         hers.save()
         proof_of_another = clients.mailbox_proof(theirs)
@@ -114,10 +107,12 @@ class TestLinks:
         hers.refresh_from_db()
         assert not hers.proven_by
 
-    def test_a_used_or_expired_sign_in_link_signs_nobody_in(self, client, ada, run_after_commit):
+    def test_a_used_or_expired_sign_in_link_signs_nobody_in(
+        self, client, ada_with_a_booking, run_after_commit
+    ):
         from accounts.models import SignInLink
 
-        token = sign_in_as(client, ada.email, run_after_commit)
+        token = sign_in_as(client, ada_with_a_booking.email, run_after_commit)
         client.post(reverse("accounts:sign_out"))
         assert client.post(reverse("accounts:sign_in_link", args=[token])).status_code == 400
         SignInLink.objects.update(used_at=None, expires_at=timezone.now() - dt.timedelta(1))
@@ -126,7 +121,9 @@ class TestLinks:
 
 
 class TestOtherPeoplesObjects:
-    def test_another_clients_series_and_booking_are_404(self, client, ada, run_after_commit):
+    def test_another_clients_series_and_booking_are_404(
+        self, client, ada_with_a_booking, run_after_commit
+    ):
         from bookings.models import TreatmentPlan
 
         grace = ClientFactory(name="Grace", email="grace@example.com")
@@ -139,20 +136,20 @@ class TestOtherPeoplesObjects:
             session_count=2,
             first_start=theirs.start,
         )
-        sign_in_as(client, ada.email, run_after_commit)
+        sign_in_as(client, ada_with_a_booking.email, run_after_commit)
         assert client.post(reverse("accounts:manage", args=[theirs.reference])).status_code == 404
         assert client.post(reverse("accounts:series_cancel", args=[plan.pk])).status_code == 404
         assert client.get(reverse("accounts:series", args=[theirs.reference])).status_code == 404
 
-    def test_a_receipt_by_id_is_for_money_staff_only(self, client, desk, ada):
+    def test_a_receipt_by_id_is_for_money_staff_only(self, client, front_desk, ada_with_a_booking):
         payment = ledger.desk_payment_record(
-            amount_cents=1000, method=Method.CASH, actor=desk, note="", payer_name="Ada"
+            amount_cents=1000, method=Method.CASH, actor=front_desk, note="", payer_name="Ada"
         )
         url = reverse("payments:receipt_pdf", args=[payment.pk])
         assert client.get(url).status_code == 302  # anonymous: the admin login
         client.force_login(TherapistFactory().user)
         assert client.get(url).status_code in (302, 403)
-        client.force_login(desk)
+        client.force_login(front_desk)
         assert client.get(url).status_code == 200
 
 
@@ -213,9 +210,9 @@ class TestCsvExports:
         ).content.decode()
         assert f"'{start}=HYPERLINK(1)" in body
 
-    def test_the_ledger_defuses_every_text_cell(self, client, manager, desk):
+    def test_the_ledger_defuses_every_text_cell(self, client, manager, front_desk):
         ledger.desk_payment_record(
-            amount_cents=1234, method=Method.CASH, actor=desk, note="@SUM(A1)", payer_name="x"
+            amount_cents=1234, method=Method.CASH, actor=front_desk, note="@SUM(A1)", payer_name="x"
         )
         today = timezone.localdate().isoformat()
         client.force_login(manager)
@@ -243,23 +240,25 @@ class TestCsvExports:
 
 class TestHeadersAndCookies:
     @pytest.fixture
-    def pages(self, client, ada, manager, desk, run_after_commit):
+    def pages(self, client, ada_with_a_booking, manager, front_desk, run_after_commit):
         """(kind of page, browser, url, private?) for each page type."""
         clinic = build_clinic()
         therapist = clinic.therapists[0]
-        session = AppointmentFactory(client=ada, therapist=therapist, start=local_time(2, 10))
+        session = AppointmentFactory(
+            client=ada_with_a_booking, therapist=therapist, start=local_time(2, 10)
+        )
         token = session.set_manage_token()
         session.save()
         from django.test import Client as Browser
 
         anonymous, signed_in, portal, money, boss = (Browser() for _ in range(5))
-        sign_in_as(signed_in, ada.email, run_after_commit)
+        sign_in_as(signed_in, ada_with_a_booking.email, run_after_commit)
         portal.force_login(therapist.user)
-        money.force_login(desk)
+        money.force_login(front_desk)
         boss.force_login(manager)
         today = timezone.localdate().isoformat()
         receipt = ledger.desk_payment_record(
-            amount_cents=1000, method=Method.CASH, actor=desk, note="", payer_name="Ada"
+            amount_cents=1000, method=Method.CASH, actor=front_desk, note="", payer_name="Ada"
         )
         return [
             ("public page", anonymous, reverse("bookings:home"), False),
@@ -307,7 +306,7 @@ class TestHeadersAndCookies:
         assert missing == []
 
     def test_the_client_session_cookie_is_http_only_same_site_and_secure(
-        self, ada, run_after_commit, settings
+        self, ada_with_a_booking, run_after_commit, settings
     ):
         from django.test import Client as Browser
 
@@ -316,7 +315,7 @@ class TestHeadersAndCookies:
         before = None
         browser.get(SIGN_IN)
         before = browser.cookies.get("sessionid")
-        sign_in_as(browser, ada.email, run_after_commit)
+        sign_in_as(browser, ada_with_a_booking.email, run_after_commit)
         cookie = browser.cookies["sessionid"]
         assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Lax"
         assert before is None or before.value != cookie.value  # a new id at sign-in

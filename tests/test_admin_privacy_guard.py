@@ -33,6 +33,7 @@ from core.admin_privacy import (
     is_sensitive,
     path_is_sensitive,
 )
+from core.encrypted_fields import EncryptedJSONField
 from core.model_admin import ClinicModelAdmin
 from outbox.models import Email
 from tests.factories import (
@@ -80,7 +81,7 @@ def sensitive_paths(model, depth: int = MAX_DEPTH, prefix: str = "", seen=()):
     for field in model._meta.get_fields():
         path = prefix + field.name
         if is_sensitive(model, field.name):
-            if isinstance(field, models.JSONField):
+            if isinstance(field, models.JSONField | EncryptedJSONField):
                 yield f"{path}__other_conditions__icontains"
             elif field.is_relation:
                 yield f"{path}__isnull"

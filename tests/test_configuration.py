@@ -35,6 +35,8 @@ def _start(*, without: frozenset[str] = frozenset(), **environment: str):
         ({"SECRET_KEY": "x", "DEBUG": "maybe"}, "DEBUG must be true or false"),
         ({"SECRET_KEY": "x", "EMAIL_URL": "pigeon://coop"}, "EMAIL_URL"),
         ({"SECRET_KEY": "x", "STRIPE_SECRET_KEY": "sk_test_x"}, "STRIPE_WEBHOOK_SECRET"),
+        ({"SECRET_KEY": "x", "FIELD_ENCRYPTION_KEYS": ""}, "FIELD_ENCRYPTION_KEYS is not set"),
+        ({"SECRET_KEY": "x", "FIELD_ENCRYPTION_KEYS": "hunter2"}, "key 1 is not a base64url"),
     ],
 )
 def test_bad_configuration_stops_start_up_with_one_clear_message(environment, message):

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": "a-long-random-production-secret-" + "x" * 40,
+    "FIELD_ENCRYPTION_KEYS": "cHJvZC10ZXN0LWZpZWxkLWtleS0zMi1ieXRlcy14eCE=",
     "ALLOWED_HOSTS": "clinic.example.com",
     "EMAIL_URL": "smtp+tls://user:password@smtp.example.com:587",
     "DATABASE_URL": "postgres://clinic@db.example.com:5432/clinic",
@@ -47,6 +48,13 @@ def test_the_deploy_check_refuses_a_development_mail_backend():
     result = _deploy_check(**{**PRODUCTION, "EMAIL_URL": "consolemail://"})
     assert result.returncode != 0
     assert "mail.E001" in result.stdout + result.stderr
+
+
+def test_the_deploy_check_refuses_the_public_demo_field_encryption_key(settings):
+    demo = settings.FIELD_ENCRYPTION_DEMO_KEY
+    result = _deploy_check(**{**PRODUCTION, "FIELD_ENCRYPTION_KEYS": demo})
+    assert result.returncode != 0
+    assert "core.E001" in result.stdout + result.stderr
 
 
 def test_pages_send_a_strict_content_security_policy(client):

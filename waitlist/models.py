@@ -20,6 +20,7 @@ from bookings import screening
 from bookings.models import Appointment, Room, Service
 from bookings.validators import validate_person_name
 from core import tokens
+from core.encrypted_fields import EncryptedJSONField
 from therapists.models import Therapist
 
 
@@ -63,7 +64,7 @@ class WaitlistEntry(models.Model):
     name = models.CharField(max_length=200, validators=[validate_person_name])
     email = models.EmailField()
     phone = models.CharField(max_length=40)
-    answers = models.JSONField()
+    answers = EncryptedJSONField()  # health answers: encrypted at rest
     # The questionnaire the answers were given under: an entry from before version 3 is
     # still booked by its own rules when an offer comes (`bookings.screening`).
     questionnaire_version = models.PositiveSmallIntegerField(default=screening.current_version)

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ada():
+def ada_with_a_clearance():
     """Ada booked once before (so a sign-in link can be sent) and has a clearance on file
     for her disc condition, light pressure only."""
     build_clinic()
@@ -35,18 +35,27 @@ def book_through_the_pages(web, run, contact=None):
 
 
 def test_signed_in_a_clearance_on_record_confirms_the_booking_at_light_pressure(
-    client, ada, run_after_commit
+    client, ada_with_a_clearance, run_after_commit
 ):
-    sign_in_as(client, ada.email, run_after_commit)
+    sign_in_as(client, ada_with_a_clearance.email, run_after_commit)
     booked = book_through_the_pages(client, run_after_commit)
-    assert booked.client == ada
+    assert booked.client == ada_with_a_clearance
     assert booked.status == AppointmentStatus.CONFIRMED
     assert booked.intake.effective_pressure == "light"
-    assert booked.events.get(kind="created").details["clearance"] == ada.clearances.get().pk
+    assert (
+        booked.events.get(kind="created").details["clearance"]
+        == ada_with_a_clearance.clearances.get().pk
+    )
 
 
-def test_signed_out_the_same_address_typed_is_held_for_review(client, ada, run_after_commit):
-    contact = {"name": "Ada Lovelace", "email": ada.email, "phone": ada.phone}
+def test_signed_out_the_same_address_typed_is_held_for_review(
+    client, ada_with_a_clearance, run_after_commit
+):
+    contact = {
+        "name": "Ada Lovelace",
+        "email": ada_with_a_clearance.email,
+        "phone": ada_with_a_clearance.phone,
+    }
     booked = book_through_the_pages(client, run_after_commit, contact)
-    assert booked.client != ada
+    assert booked.client != ada_with_a_clearance
     assert booked.status == AppointmentStatus.PENDING_REVIEW

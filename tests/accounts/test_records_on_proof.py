@@ -18,7 +18,7 @@ from bookings import clearances, clients
 from bookings.models import Appointment, AppointmentStatus, Client, SessionNote
 from bookings.screening import clear_answers
 from tests.accounts.test_views import ACCOUNT, sign_in_as
-from tests.bookings.clinic import build_clinic, local_time
+from tests.bookings.clinic import local_time
 from tests.bookings.test_booking_pages import flow_urls, form_answers
 from tests.factories import AppointmentFactory, ClientFactory, IntakeFactory
 
@@ -31,11 +31,6 @@ SECRET = "Mallory's own knee"
 def letters_root(settings, tmp_path):
     settings.CLEARANCE_LETTERS_ROOT = tmp_path / "letters"
     settings.ADMIN_REQUIRE_2FA = settings.STAFF_REQUIRE_2FA = False
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
 
 
 @pytest.fixture
@@ -120,12 +115,12 @@ class TestATherapistsBookingUnderAClientsAddress:
         assert page.status_code == 200 and "Bob's private note" not in page.content.decode()
 
     def test_her_portal_and_the_letter_stay_closed_even_after_a_mistaken_merge(
-        self, aikos_booking, client3, letter, desk
+        self, aikos_booking, client3, letter, front_desk
     ):
         """Staff merged her row into client3's record: the booking is hers, not a session
         that treats client3, so no earlier notes and no clearance letter."""
         aiko_web, booking = aikos_booking
-        clients.client_merge(keep=client3, merge=booking.client, by=desk)
+        clients.client_merge(keep=client3, merge=booking.client, by=front_desk)
         page = aiko_web.get(reverse("therapists:appointment", args=[booking.reference]))
         assert page.status_code == 200 and "Bob's private note" not in page.content.decode()
         response = aiko_web.get(reverse("bookings:clearance_letter", args=[letter.pk]))
@@ -134,7 +129,8 @@ class TestATherapistsBookingUnderAClientsAddress:
 
 class TestATypedAddressShowsOnlyThatABookingExists:
     @pytest.fixture
-    def ada(self, clinic):
+    def ada_with_a_past_session(self, clinic):
+        """Ada, with a phone number and a completed, charted session a month ago."""
         ada = ClientFactory(name="Ada Lovelace", email="ada@example.com", phone="+1 212 555 0199")
         AppointmentFactory(
             client=ada,
@@ -145,7 +141,7 @@ class TestATypedAddressShowsOnlyThatABookingExists:
         return ada
 
     @pytest.fixture
-    def mallorys(self, clinic, ada, run_after_commit):
+    def mallorys(self, clinic, ada_with_a_past_session, run_after_commit):
         """Mallory books signed out under ADA@EXAMPLE.COM, with answers of her own."""
         return run_after_commit(
             book_on_the_pages,
@@ -156,9 +152,9 @@ class TestATypedAddressShowsOnlyThatABookingExists:
         )
 
     def test_the_account_shows_its_day_and_service_never_its_answers(
-        self, client, ada, mallorys, run_after_commit
+        self, client, ada_with_a_past_session, mallorys, run_after_commit
     ):
-        sign_in_as(client, ada.email, run_after_commit)
+        sign_in_as(client, ada_with_a_past_session.email, run_after_commit)
         page = client.get(ACCOUNT).content.decode()
         assert "Other bookings under your address" in page
         assert mallorys.service.name in page and SECRET not in page
@@ -168,27 +164,29 @@ class TestATypedAddressShowsOnlyThatABookingExists:
         assert client.post(reverse("accounts:manage", args=[mallorys.reference])).status_code == 404
 
     def test_the_next_intake_starts_from_her_own_answers_not_mallorys(
-        self, client, ada, mallorys, run_after_commit
+        self, client, ada_with_a_past_session, mallorys, run_after_commit
     ):
-        sign_in_as(client, ada.email, run_after_commit)
+        sign_in_as(client, ada_with_a_past_session.email, run_after_commit)
         response = client.get(flow_urls()["intake"], {"start": local_time(4, 10).isoformat()})
         assert response.context["form"].initial["avoid_areas"] == "Left shoulder"
 
     def test_the_bookers_own_confirmation_page_proves_nothing(
-        self, client, ada, mallorys, run_after_commit
+        self, client, ada_with_a_past_session, mallorys, run_after_commit
     ):
         """Mallory was sent to the manage page right after booking: that link is not the
         mailbox's, so opening it again joins nothing."""
         bare = emailed_manage_link(mallorys).split("?")[0]
-        sign_in_as(client, ada.email, run_after_commit)
+        sign_in_as(client, ada_with_a_past_session.email, run_after_commit)
         assert client.get(bare).status_code == 200
         assert client.get(bare + "?proof=" + "0" * 32).status_code == 200
         mallorys.refresh_from_db()
         assert mallorys.client.merged_into is None and not mallorys.proven_by
 
-    def test_staff_merge_then_shows_it(self, client, ada, mallorys, desk, run_after_commit):
-        clients.client_merge(keep=ada, merge=mallorys.client, by=desk)
-        sign_in_as(client, ada.email, run_after_commit)
+    def test_staff_merge_then_shows_it(
+        self, client, ada_with_a_past_session, mallorys, front_desk, run_after_commit
+    ):
+        clients.client_merge(keep=ada_with_a_past_session, merge=mallorys.client, by=front_desk)
+        sign_in_as(client, ada_with_a_past_session.email, run_after_commit)
         assert mallorys.reference in client.get(ACCOUNT).content.decode()
 
 
@@ -208,12 +206,14 @@ class TestAMergeKeepsTheVerifiedTruth:
         contact = client.get(flow_urls()["contact"]).context
         assert contact is None or "Mallory" not in str(contact.get("form").initial)
 
-    def test_a_staff_merge_into_an_unverified_row_takes_the_verified_details(self, clinic, desk):
+    def test_a_staff_merge_into_an_unverified_row_takes_the_verified_details(
+        self, clinic, front_desk
+    ):
         first = ClientFactory(name="Mallory", email="ada@example.com", phone="+1 212 555 0111")
         AppointmentFactory(client=first, start=local_time(2, 10), proven_by="")
         ada = ClientFactory(name="Ada Lovelace", email="ada@example.com", phone="+1 212 555 0199")
         AppointmentFactory(client=ada, start=local_time(5, 10))
-        clients.client_merge(keep=first, merge=ada, by=desk)
+        clients.client_merge(keep=first, merge=ada, by=front_desk)
         first.refresh_from_db()
         assert (first.name, first.phone) == ("Ada Lovelace", "+1 212 555 0199")
 

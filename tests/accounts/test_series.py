@@ -14,11 +14,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ada():
-    return ClientFactory(name="Ada Lovelace", email="ada@example.com")
-
-
-@pytest.fixture
 def allowed(clinic):
     clinic.bar_60.allows_series = True
     clinic.bar_60.save()

@@ -37,11 +37,6 @@ def book(client_row, start, **kwargs):
 
 
 @pytest.fixture
-def ada():
-    return ClientFactory(name="Ada Lovelace", email="ada@example.com")
-
-
-@pytest.fixture
 def ada_sessions(ada):
     return (
         book(ada, local_time(5, 10)),
@@ -227,10 +222,6 @@ class TestAccountPage:
 
 
 class TestBookingAndTheRecord:
-    @pytest.fixture
-    def clinic(self):
-        return build_clinic()
-
     def walk(self, web, run, contact=None):
         """The booking pages, up to review; returns the contact form's initial data."""
         urls = flow_urls()

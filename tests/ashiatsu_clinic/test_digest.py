@@ -25,7 +25,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def manager():
+def digest_recipient():
+    """A clinic manager with an e-mail address the digest can be checked against."""
     user = UserFactory(username="manager", email="manager@example.com")
     user.groups.add(Group.objects.get(name=CLINIC_MANAGER))
     return user
@@ -73,7 +74,7 @@ def test_a_verified_renewal_means_no_session_is_affected(lapsing):
     assert row.credential == credential and row.appointments == []
 
 
-def test_managers_get_it_once_a_week_from_monday_morning(manager, lapsing):
+def test_managers_get_it_once_a_week_from_monday_morning(digest_recipient, lapsing):
     credential, _, after = lapsing
     assert manager_digest_send_if_due(now=next_monday(6)) == 0  # too early
     assert manager_digest_send_if_due(now=next_monday(8)) == 1
@@ -87,7 +88,7 @@ def test_managers_get_it_once_a_week_from_monday_morning(manager, lapsing):
     assert manager_digest_send_if_due(now=next_monday(8) + dt.timedelta(days=7)) == 1
 
 
-def test_with_nothing_expiring_it_says_so(manager):
+def test_with_nothing_expiring_it_says_so(digest_recipient):
     manager_digest_send_if_due(now=next_monday(8))
     emails_deliver_due(now=next_monday(8))
     (message,) = mail.outbox

@@ -13,7 +13,7 @@ from bookings.models import AppointmentStatus, ClosedDay
 from tests.bookings.clinic import build_clinic, local_time, qualify, work_every_day
 from tests.bookings.test_admin import booking_form_data
 from tests.factories import AppointmentFactory, ClientFactory, TherapistFactory
-from tests.people import FRONT_DESK, request_queries, staff_member
+from tests.people import request_queries
 from therapists.models import TimeOff
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +23,10 @@ SCHEDULE = "admin:bookings_appointment_schedule"
 
 
 @pytest.fixture
-def desk(client):
-    user = staff_member("desk", FRONT_DESK)
-    client.force_login(user)
-    return user
+def signed_in_front_desk(client, front_desk):
+    """The shared front-desk login, signed in on the test's client."""
+    client.force_login(front_desk)
+    return front_desk
 
 
 def appointment_at(clinic, start, *, therapist=None, room=None, **kwargs):
@@ -127,7 +127,9 @@ class TestColumn:
 
 
 class TestDayView:
-    def test_shows_every_therapist_with_bookings_rooms_and_free_time(self, client, clinic, desk):
+    def test_shows_every_therapist_with_bookings_rooms_and_free_time(
+        self, client, clinic, signed_in_front_desk
+    ):
         appointment = appointment_at(
             clinic, local_time(1, 10), client=ClientFactory(name="Mei Sato")
         )
@@ -145,13 +147,15 @@ class TestDayView:
         assert "Free 09:00–10:00" in content
         assert "Free 11:15–17:00" in content
 
-    def test_cancelled_bookings_leave_their_time_free(self, client, clinic, desk):
+    def test_cancelled_bookings_leave_their_time_free(self, client, clinic, signed_in_front_desk):
         appointment_at(clinic, local_time(1, 10), status=AppointmentStatus.CANCELLED)
         response = client.get(reverse(SCHEDULE) + f"?date={local_time(1, 0):%Y-%m-%d}")
         assert "10:00–11:00" not in response.content.decode()
         assert "Free 09:00–17:00" in response.content.decode()
 
-    def test_today_is_the_default_and_the_arrows_move_a_day(self, client, clinic, desk):
+    def test_today_is_the_default_and_the_arrows_move_a_day(
+        self, client, clinic, signed_in_front_desk
+    ):
         response = client.get(reverse(SCHEDULE))
         today = timezone.localdate()
         assert response.context["day"] == today
@@ -160,20 +164,20 @@ class TestDayView:
 
     @pytest.mark.parametrize("bad", ["tomorrow", "2026-02-30", "1066-10-14", ""])
     def test_a_bad_date_is_a_400_with_a_message_and_the_grid_of_today(
-        self, client, clinic, desk, bad
+        self, client, clinic, signed_in_front_desk, bad
     ):
         response = client.get(reverse(SCHEDULE), {"date": bad})
         assert response.status_code == 400
         assert response.context["date_form"].errors
         assert response.context["day"] == timezone.localdate()
 
-    def test_a_closed_day_says_so(self, client, clinic, desk):
+    def test_a_closed_day_says_so(self, client, clinic, signed_in_front_desk):
         ClosedDay.objects.create(date=local_time(2, 0).date(), reason="Public holiday")
         response = client.get(reverse(SCHEDULE) + f"?date={local_time(2, 0):%Y-%m-%d}")
         assert "Clinic closed" in response.content.decode()
         assert "Free 09:00" not in response.content.decode()
 
-    def test_time_off_is_shown(self, client, clinic, desk):
+    def test_time_off_is_shown(self, client, clinic, signed_in_front_desk):
         TimeOff.objects.create(
             therapist=clinic.therapists[0], start=local_time(1, 12), end=local_time(1, 14)
         )
@@ -181,7 +185,7 @@ class TestDayView:
         column = response.context["grid"].columns[0]
         assert (AWAY, "12:00", 8) in blocks(column)
 
-    def test_free_time_links_to_a_prefilled_booking(self, client, clinic, desk):
+    def test_free_time_links_to_a_prefilled_booking(self, client, clinic, signed_in_front_desk):
         day = local_time(2, 0)
         response = client.get(reverse(SCHEDULE) + f"?date={day:%Y-%m-%d}")
         column = response.context["grid"].columns[0]
@@ -211,7 +215,7 @@ class TestBookLinksOnlyWhereTheServiceAccepts:
     def day_view(self, client, day):
         return client.get(reverse(SCHEDULE) + f"?date={day:%Y-%m-%d}")
 
-    def test_no_link_when_no_suitable_room_is_free(self, client, desk):
+    def test_no_link_when_no_suitable_room_is_free(self, client, signed_in_front_desk):
         clinic = build_clinic(bar_rooms=1)
         clinic.floor_60.active = False  # only bar sessions, and one bar room
         clinic.floor_60.save()
@@ -227,7 +231,9 @@ class TestBookLinksOnlyWhereTheServiceAccepts:
         response = self.day_view(client, local_time(1, 0))
         assert book_links(response, idle) == []
 
-    def test_no_link_when_the_therapist_is_not_certified_for_any_service(self, client, desk):
+    def test_no_link_when_the_therapist_is_not_certified_for_any_service(
+        self, client, signed_in_front_desk
+    ):
         clinic = build_clinic()
         licensed_only = TherapistFactory(display_name="Aaron Licence-Only")
         qualify(licensed_only)  # a massage licence, no Ashiatsu certification
@@ -238,7 +244,7 @@ class TestBookLinksOnlyWhereTheServiceAccepts:
         assert book_links(response, licensed_only) == []
         assert book_links(response, clinic.therapists[0])  # a certified colleague: yes
 
-    def test_no_link_when_the_daily_cap_is_reached(self, client, desk):
+    def test_no_link_when_the_daily_cap_is_reached(self, client, signed_in_front_desk):
         clinic = build_clinic()
         capped = clinic.therapists[0]
         capped.daily_session_cap = 1
@@ -249,14 +255,16 @@ class TestBookLinksOnlyWhereTheServiceAccepts:
         assert book_links(response, capped_colleague := clinic.therapists[1])
         assert capped_colleague != capped
 
-    def test_a_floor_only_therapist_is_offered_the_floor_service(self, client, desk):
+    def test_a_floor_only_therapist_is_offered_the_floor_service(
+        self, client, signed_in_front_desk
+    ):
         clinic = build_clinic()
         response = self.day_view(client, local_time(1, 0))
         assert {service for _, service in book_links(response, clinic.floor_only)} == {
             clinic.floor_60.pk
         }
 
-    def test_every_offered_link_books(self, client, desk):
+    def test_every_offered_link_books(self, client, signed_in_front_desk):
         """The links the grid offers are exactly bookable: following one books."""
         clinic = build_clinic(bar_rooms=1)
         appointment_at(clinic, local_time(1, 10))
@@ -271,7 +279,7 @@ class TestBookLinksOnlyWhereTheServiceAccepts:
 
 
 class TestWeekView:
-    def test_shows_the_therapists_week_monday_to_sunday(self, client, clinic, desk):
+    def test_shows_the_therapists_week_monday_to_sunday(self, client, clinic, signed_in_front_desk):
         mine = appointment_at(clinic, local_time(3, 10))
         theirs = appointment_at(
             clinic, local_time(3, 10), therapist=clinic.therapists[1], room=clinic.bar_rooms[1]
@@ -288,7 +296,7 @@ class TestWeekView:
         assert mine.reference in content
         assert theirs.reference not in content
 
-    def test_an_unknown_therapist_is_a_404(self, client, clinic, desk):
+    def test_an_unknown_therapist_is_a_404(self, client, clinic, signed_in_front_desk):
         response = client.get(reverse("admin:bookings_appointment_schedule_week", args=[99999]))
         assert response.status_code == 404
 
@@ -321,7 +329,7 @@ WEEK_VIEW_QUERIES = 6 + BOOKING_RULE_QUERIES
 
 @pytest.mark.parametrize(("therapists", "bookings"), [(1, 1), (8, 8), (8, 32)])
 def test_the_day_view_query_count_does_not_grow(
-    client, desk, django_assert_num_queries, therapists, bookings
+    client, signed_in_front_desk, django_assert_num_queries, therapists, bookings
 ):
     clinic = build_clinic(therapists=therapists, bar_rooms=8)
     _fill_day(clinic, 1, bookings)
@@ -332,7 +340,9 @@ def test_the_day_view_query_count_does_not_grow(
 
 
 @pytest.mark.parametrize("bookings", [1, 8])
-def test_the_week_view_query_count_does_not_grow(client, desk, django_assert_num_queries, bookings):
+def test_the_week_view_query_count_does_not_grow(
+    client, signed_in_front_desk, django_assert_num_queries, bookings
+):
     clinic = build_clinic(therapists=1, bar_rooms=2)
     for day in range(bookings):
         appointment_at(clinic, local_time(1 + day, 10))

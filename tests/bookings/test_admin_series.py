@@ -83,22 +83,22 @@ def test_only_the_desk_and_the_manager_can_book_a_series(client, clinic, people,
         assert not Appointment.objects.exists()
 
 
-def test_the_preview_lists_every_date_and_books_nothing(client, clinic, desk, record):
-    response = login(client, desk).post(reverse(ADD), series_data(clinic, record, sessions=3))
+def test_the_preview_lists_every_date_and_books_nothing(client, clinic, front_desk, record):
+    response = login(client, front_desk).post(reverse(ADD), series_data(clinic, record, sessions=3))
     assert response.status_code == 200
     assert [p.refusal for p in response.context["planned"]] == [None, None, None]
     assert b"Book all 3 sessions" in response.content
     assert not Appointment.objects.exists()
 
 
-def test_a_taken_date_books_none_and_offers_alternatives(client, clinic, desk, record):
+def test_a_taken_date_books_none_and_offers_alternatives(client, clinic, front_desk, record):
     taken = local_time(3 + 14, 10)
     AppointmentFactory(
         therapist=clinic.therapists[0], service=clinic.bar_60, room=clinic.bar_rooms[0],
         start=taken,
     )  # fmt: skip
     data = series_data(clinic, record, step="book")
-    response = login(client, desk).post(reverse(ADD), data)
+    response = login(client, front_desk).post(reverse(ADD), data)
     assert response.status_code == 409
     assert Appointment.objects.count() == 1
     assert b"Nothing was booked" in response.content
@@ -112,9 +112,9 @@ def test_a_taken_date_books_none_and_offers_alternatives(client, clinic, desk, r
     assert TreatmentPlan.objects.get().appointments.filter(start=alternative).exists()
 
 
-def test_a_declined_intake_books_none(client, clinic, desk, record):
+def test_a_declined_intake_books_none(client, clinic, front_desk, record):
     data = series_data(clinic, record, step="book", osteoporosis=True)
-    response = login(client, desk).post(reverse(ADD), data)
+    response = login(client, front_desk).post(reverse(ADD), data)
     assert response.status_code == 400
     assert b"osteoporosis" in response.content
     assert not Appointment.objects.exists()
@@ -135,8 +135,8 @@ def test_a_declined_intake_books_none(client, clinic, desk, record):
         {"replace-2": "2027-01-01T10:00"},
     ],
 )
-def test_bad_input_is_a_400_with_a_message(client, clinic, desk, record, bad):
-    response = login(client, desk).post(
+def test_bad_input_is_a_400_with_a_message(client, clinic, front_desk, record, bad):
+    response = login(client, front_desk).post(
         reverse(ADD), {**series_data(clinic, record, step="book"), **bad}
     )
     assert response.status_code == 400
@@ -146,7 +146,7 @@ def test_bad_input_is_a_400_with_a_message(client, clinic, desk, record, bad):
 
 class TestThePlanPage:
     @pytest.fixture
-    def plan(self, clinic, record, desk):
+    def plan(self, clinic, record, front_desk):
         return series_book(
             client=record,
             service=clinic.bar_60,
@@ -155,7 +155,7 @@ class TestThePlanPage:
             interval_weeks=1,
             sessions=3,
             answers=clear_answers(),
-            actor=desk,
+            actor=front_desk,
         ).plan
 
     @pytest.mark.parametrize("who", list(STAFF_PAGE))
@@ -177,40 +177,42 @@ class TestThePlanPage:
             _check(response, STAFF_PAGE[who])
             assert statuses == {AppointmentStatus.CONFIRMED}
 
-    def test_each_session_says_in_its_history_that_it_belongs_to_the_plan(self, client, desk, plan):
+    def test_each_session_says_in_its_history_that_it_belongs_to_the_plan(
+        self, client, front_desk, plan
+    ):
         first = plan.appointments.order_by("start").first()
         url = reverse("admin:bookings_appointment_history", args=[first.pk])
-        response = login(client, desk).get(url)
+        response = login(client, front_desk).get(url)
         assert f"session 1 of 3 of treatment plan {plan.pk}".encode() in response.content
 
-    def test_a_missing_reason_cancels_nothing(self, client, desk, plan):
+    def test_a_missing_reason_cancels_nothing(self, client, front_desk, plan):
         url = reverse("admin:bookings_treatmentplan_cancel", args=[plan.pk])
-        response = login(client, desk).post(url, {"reason": ""})
+        response = login(client, front_desk).post(url, {"reason": ""})
         assert response.status_code == 302
         assert not plan.appointments.filter(status=AppointmentStatus.CANCELLED).exists()
 
-    def test_an_unknown_plan_redirects_to_the_list(self, client, desk):
-        response = login(client, desk).get(
+    def test_an_unknown_plan_redirects_to_the_list(self, client, front_desk):
+        response = login(client, front_desk).get(
             reverse("admin:bookings_treatmentplan_change", args=[424242])
         )
         assert response.status_code == 302
 
 
-def test_the_first_session_may_be_within_the_notice_for_staff(client, clinic, desk, record):
+def test_the_first_session_may_be_within_the_notice_for_staff(client, clinic, front_desk, record):
     soon = local_time(0, 0) + dt.timedelta(days=1, hours=9)  # tomorrow 09:00
-    response = login(client, desk).post(
+    response = login(client, front_desk).post(
         reverse(ADD), series_data(clinic, record, start=soon, step="book", sessions=2)
     )
     assert response.status_code == 302
 
 
-def test_a_client_record_links_its_plans_and_books_a_new_one(client, clinic, desk, record):
+def test_a_client_record_links_its_plans_and_books_a_new_one(client, clinic, front_desk, record):
     plan = series_book(
         client=record, service=clinic.bar_60, therapist=clinic.therapists[0],
         first_start=local_time(3, 10), interval_weeks=1, sessions=2,
-        answers=clear_answers(), actor=desk,
+        answers=clear_answers(), actor=front_desk,
     ).plan  # fmt: skip
-    page = login(client, desk).get(reverse("admin:bookings_client_change", args=[record.pk]))
+    page = login(client, front_desk).get(reverse("admin:bookings_client_change", args=[record.pk]))
     assert reverse("admin:bookings_treatmentplan_change", args=[plan.pk]) in page.content.decode()
     add = f"{reverse(ADD)}?client={record.pk}"
     assert add in page.content.decode()

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from bookings.models import Appointment, Client, Intake
 from bookings.questionnaires import QUESTIONS
-from tests.bookings.clinic import build_clinic, local_time
+from tests.bookings.clinic import local_time
 
 pytestmark = pytest.mark.django_db
 
@@ -34,18 +34,13 @@ FUZZ = settings(
 )
 
 
-@pytest.fixture
-def clinic():
-    return build_clinic(therapists=1, bar_rooms=1)
-
-
 def _nothing_written():
     return not (Appointment.objects.exists() or Intake.objects.exists() or Client.objects.exists())
 
 
 @FUZZ
 @given(data=junk_form, start=starts, step=st.sampled_from(["intake", "contact", "review"]))
-def test_junk_at_any_step_is_never_a_server_error(clinic, data, start, step):
+def test_junk_at_any_step_is_never_a_server_error(one_therapist_clinic, data, start, step):
     browser = WebClient(raise_request_exception=False)
     base = f"/book/bar-60/any/{step}/"
     query = {"start": start} if start is not None else {}
@@ -57,7 +52,7 @@ def test_junk_at_any_step_is_never_a_server_error(clinic, data, start, step):
 @FUZZ
 @given(date=st.text(max_size=30), service=st.text(max_size=20), therapist=st.text(max_size=20))
 def test_junk_in_slot_page_urls_and_query_strings_is_never_a_server_error(
-    clinic, date, service, therapist
+    one_therapist_clinic, date, service, therapist
 ):
     browser = WebClient(raise_request_exception=False)
     for url in (f"/book/{service}/{therapist}/", "/book/bar-60/any/"):
@@ -67,7 +62,7 @@ def test_junk_in_slot_page_urls_and_query_strings_is_never_a_server_error(
 
 @FUZZ
 @given(reference=st.text(max_size=30), token=st.text(max_size=60), data=junk_form)
-def test_junk_manage_links_are_never_a_server_error(clinic, reference, token, data):
+def test_junk_manage_links_are_never_a_server_error(one_therapist_clinic, reference, token, data):
     browser = WebClient(raise_request_exception=False)
     for suffix in ("", "cancel/", "reschedule/"):
         url = f"/manage/{reference}/{token}/{suffix}"
@@ -75,7 +70,7 @@ def test_junk_manage_links_are_never_a_server_error(clinic, reference, token, da
         assert browser.post(url, data).status_code < 500
 
 
-def test_a_valid_session_with_junk_review_post_books_at_most_once(clinic):
+def test_a_valid_session_with_junk_review_post_books_at_most_once(one_therapist_clinic):
     """The session draft is the only source of the booking; posted fields are ignored."""
     browser = WebClient(raise_request_exception=False)
     browser.get("/book/bar-60/any/intake/", {"start": local_time(3, 10).isoformat()})

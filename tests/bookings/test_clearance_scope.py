@@ -278,9 +278,9 @@ class TestWithdrawal:
         again = client.post(withdraw_url(clearance), {"reason": "Error"})
         assert again.status_code == 400 and "already withdrawn" in again.content.decode()
 
-    def test_the_front_desk_may_not_withdraw(self, client, desk, clinic, manager):
+    def test_the_front_desk_may_not_withdraw(self, client, front_desk, clinic, manager):
         _appointment, clearance = approved(clinic, manager)
-        client.force_login(desk)
+        client.force_login(front_desk)
         assert client.post(withdraw_url(clearance), {"reason": "x"}).status_code == 403
         clearance.refresh_from_db()
         assert clearance.withdrawn_at is None

@@ -214,15 +214,15 @@ class TestRecording:
         assert "cannot end before the day it was given" in response.content.decode()
         assert not Clearance.objects.exists()
 
-    def test_the_front_desk_may_not_record_or_list_clearances(self, client, desk, record):
-        client.force_login(desk)
+    def test_the_front_desk_may_not_record_or_list_clearances(self, client, front_desk, record):
+        client.force_login(front_desk)
         assert client.get(ADD_URL).status_code == 403
         assert client.post(ADD_URL, add_form(record)).status_code == 403
         assert client.get("/admin/bookings/clearance/").status_code == 403
         assert not Clearance.objects.exists()
 
     def test_the_clearance_page_is_for_readers_only_and_each_view_logged(
-        self, client, manager, desk, clinic
+        self, client, manager, front_desk, clinic
     ):
         on_file = ClearanceFactory(restrictions="No work over the sacrum")
         page = reverse("admin:bookings_clearance_change", args=[on_file.pk])
@@ -230,7 +230,7 @@ class TestRecording:
         assert client.get(page)["Location"].startswith("/admin/login/")
         client.force_login(clinic.therapists[0].user)  # not staff: the admin's login
         assert client.get(page)["Location"].startswith("/admin/login/")
-        client.force_login(desk)
+        client.force_login(front_desk)
         assert client.get(page).status_code == 403
         assert client.get(log).status_code == 403
         assert not ClearanceAccess.objects.exists()
@@ -242,7 +242,7 @@ class TestRecording:
         assert ClearanceAccess.objects.get().where == "admin: clearance page"
         assert client.get(log).status_code == 200
 
-    def test_the_service_refuses_anyone_without_the_permission(self, desk, record):
+    def test_the_service_refuses_anyone_without_the_permission(self, front_desk, record):
         details = clearances.ClearanceDetails(
             cleared_by_name="Dr Lee",
             cleared_by_role="physician",
@@ -250,7 +250,7 @@ class TestRecording:
             scope="full",
             conditions=["implant"],
         )
-        for who in (desk, AnonymousUser()):
+        for who in (front_desk, AnonymousUser()):
             with pytest.raises(clearances.PermissionDenied):
                 clearances.clearance_record(client=record, details=details, by=who)
 
@@ -323,8 +323,10 @@ class TestLetter:
         assert not ClearanceAccess.objects.exists()
 
     @pytest.mark.parametrize("who", ["desk", "no_role"])
-    def test_the_front_desk_gets_403_and_nothing_is_logged(self, client, on_record, desk, who):
-        client.force_login(desk if who == "desk" else staff_member("temp", None))
+    def test_the_front_desk_gets_403_and_nothing_is_logged(
+        self, client, on_record, front_desk, who
+    ):
+        client.force_login(front_desk if who == "desk" else staff_member("temp", None))
         assert client.get(letter_url(on_record)).status_code == 403
         assert not ClearanceAccess.objects.exists()
 
@@ -402,7 +404,7 @@ class TestApproval:
         assert event.details["clearance"] == on_file.pk
 
     def test_the_review_queue_tells_the_reviewer_a_clearance_is_missing(
-        self, client, clinic, manager, desk
+        self, client, clinic, manager, front_desk
     ):
         held = book(clinic, disc_condition=True).appointment
         client.force_login(manager)
@@ -412,7 +414,7 @@ class TestApproval:
         assert f"/admin/bookings/clearance/add/?client={held.client_id}" in page
         ClearanceFactory(client=held.client)
         assert "A clearance on record covers this session" in client.get(queue).content.decode()
-        client.force_login(desk)
+        client.force_login(front_desk)
         assert "clearance on record" not in client.get(queue).content.decode().lower()
 
     def test_the_review_page_says_why_approval_was_refused(self, client, clinic, manager):
@@ -518,10 +520,10 @@ class TestLaterBookings:
 
 
 class TestRecordLifecycle:
-    def test_a_merge_takes_the_clearances_along(self, desk, record):
+    def test_a_merge_takes_the_clearances_along(self, front_desk, record):
         other = ClientFactory(name=ADA.name, email="ada@old.example")
         on_file = ClearanceFactory(client=other)
-        clients.client_merge(keep=record, merge=other, by=desk)
+        clients.client_merge(keep=record, merge=other, by=front_desk)
         on_file.refresh_from_db()
         assert on_file.client == record
 
@@ -583,11 +585,11 @@ class TestRecordPage:
         assert "Record a clearance" in page
 
     def test_the_front_desk_sees_outcomes_and_that_a_clearance_exists_nothing_more(
-        self, client, desk, record, charted, on_record
+        self, client, front_desk, record, charted, on_record
     ):
         from charts.models import ChartAccess
 
-        response = record_page(client, desk, record)
+        response = record_page(client, front_desk, record)
         assert response.status_code == 200
         page = response.content.decode()
         assert "Needs clearance" in page and "A clearance is on record" in page

@@ -4,14 +4,14 @@ what the therapist sees afterwards (bookings/clients.py, the Clients admin)."""
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import AnonymousUser, Group, Permission
+from django.contrib.auth.models import AnonymousUser, Permission
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
 from bookings import clients
 from bookings.models import AppointmentEvent, AppointmentStatus, Client, ClientMerge
-from bookings.roles import CLINIC_MANAGER, FRONT_DESK, ensure_roles
+from bookings.roles import CLINIC_MANAGER, FRONT_DESK
 from bookings.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.factories import (
@@ -19,40 +19,11 @@ from tests.factories import (
     ClientFactory,
     IntakeFactory,
     ServiceFactory,
-    TherapistFactory,
-    UserFactory,
 )
+from tests.people import staff_member
 from waitlist.models import WaitlistEntry
 
 pytestmark = pytest.mark.django_db
-
-
-def staff(username: str, group: str | None):
-    ensure_roles()
-    user = UserFactory(username=username, is_staff=True)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-@pytest.fixture
-def manager():
-    return staff("boss", CLINIC_MANAGER)
-
-
-@pytest.fixture
-def desk():
-    return staff("desk", FRONT_DESK)
-
-
-@pytest.fixture
-def alice():
-    return TherapistFactory(display_name="Alice Walker", slug="alice-walker")
-
-
-@pytest.fixture
-def bob():
-    return TherapistFactory(display_name="Bob Stepper", slug="bob-stepper")
 
 
 def book(therapist, start, client, **kwargs):
@@ -76,9 +47,9 @@ def two_records(alice, bob):
 
 
 class TestClientMerge:
-    def test_it_moves_the_bookings_writes_history_and_an_audit_row(self, two_records, desk):
+    def test_it_moves_the_bookings_writes_history_and_an_audit_row(self, two_records, front_desk):
         old, new, past, today = two_records
-        audit = clients.client_merge(keep=new, merge=old, by=desk)
+        audit = clients.client_merge(keep=new, merge=old, by=front_desk)
         past.refresh_from_db()
         old.refresh_from_db()
         new.refresh_from_db()
@@ -86,20 +57,28 @@ class TestClientMerge:
         assert old.merged_into == new
         assert new.is_confirmed and new.confirmed_by == Client.ConfirmedBy.CLINIC
         event = AppointmentEvent.objects.get(appointment=past, kind="merged")
-        assert event.actor == desk and event.details == {"from_client": old.pk, "to_client": new.pk}
-        assert (audit.kept, audit.merged, audit.by, audit.appointments_moved) == (new, old, desk, 1)
+        assert event.actor == front_desk and event.details == {
+            "from_client": old.pk,
+            "to_client": new.pk,
+        }
+        assert (audit.kept, audit.merged, audit.by, audit.appointments_moved) == (
+            new,
+            old,
+            front_desk,
+            1,
+        )
 
     @pytest.mark.parametrize("role", [CLINIC_MANAGER, FRONT_DESK])
     def test_clinic_managers_and_the_front_desk_may_merge(self, two_records, role):
         old, new, *_ = two_records
-        clients.client_merge(keep=new, merge=old, by=staff("someone", role))
+        clients.client_merge(keep=new, merge=old, by=staff_member("someone", role))
         assert ClientMerge.objects.count() == 1
 
     @pytest.mark.parametrize("who", ["staff_without_role", "therapist", "anonymous"])
     def test_anyone_else_is_refused_and_nothing_moves(self, two_records, who):
         old, new, past, _ = two_records
         by = {
-            "staff_without_role": lambda: staff("plain", None),
+            "staff_without_role": lambda: staff_member("plain", None),
             "therapist": lambda: past.therapist.user,
             "anonymous": AnonymousUser,
         }[who]()
@@ -172,26 +151,26 @@ class TestClientAdmin:
     def changelist(self):
         return reverse("admin:bookings_client_changelist")
 
-    def test_the_front_desk_finds_a_client_by_name_or_email(self, client, two_records, desk):
+    def test_the_front_desk_finds_a_client_by_name_or_email(self, client, two_records, front_desk):
         old, new, *_ = two_records
         ClientFactory(name="Someone Else", email="else@example.com")
-        client.force_login(desk)
+        client.force_login(front_desk)
         for q in ["lovelace", "ada@old"]:
             response = client.get(self.changelist(), {"q": q})
             assert response.status_code == 200
             assert set(response.context["cl"].result_list) >= {old}
             assert "Someone Else" not in response.content.decode()
 
-    def test_the_record_page_lists_every_visit(self, client, two_records, desk):
+    def test_the_record_page_lists_every_visit(self, client, two_records, front_desk):
         old, new, past, today = two_records
-        clients.client_merge(keep=new, merge=old, by=desk)
-        client.force_login(desk)
+        clients.client_merge(keep=new, merge=old, by=front_desk)
+        client.force_login(front_desk)
         page = client.get(reverse("admin:bookings_client_change", args=[new.pk])).content.decode()
         assert past.reference in page and today.reference in page
 
-    def test_the_merge_action_asks_which_to_keep_then_merges(self, client, two_records, desk):
+    def test_the_merge_action_asks_which_to_keep_then_merges(self, client, two_records, front_desk):
         old, new, past, _ = two_records
-        client.force_login(desk)
+        client.force_login(front_desk)
         data = {"action": "merge_records", "_selected_action": [old.pk, new.pk]}
         ask = client.post(self.changelist(), data)
         assert ask.status_code == 200 and b"same person" in ask.content
@@ -201,11 +180,11 @@ class TestClientAdmin:
         assert past.client == new
 
     def test_merging_one_or_three_records_is_refused_with_a_message(
-        self, client, two_records, desk
+        self, client, two_records, front_desk
     ):
         old, new, *_ = two_records
         third = ClientFactory()
-        client.force_login(desk)
+        client.force_login(front_desk)
         response = client.post(
             self.changelist(),
             {
@@ -219,7 +198,7 @@ class TestClientAdmin:
 
     def test_staff_without_the_role_do_not_get_the_action(self, client, two_records):
         old, new, *_ = two_records
-        plain = staff("plain", None)
+        plain = staff_member("plain", None)
         plain.user_permissions.add(
             *Permission.objects.filter(codename__in=["view_client", "change_client"])
         )
@@ -230,9 +209,9 @@ class TestClientAdmin:
         )
         assert response.status_code in (200, 302) and not ClientMerge.objects.exists()
 
-    def test_confirm_identity_marks_the_record(self, client, two_records, desk):
+    def test_confirm_identity_marks_the_record(self, client, two_records, front_desk):
         old, *_ = two_records
-        client.force_login(desk)
+        client.force_login(front_desk)
         client.post(self.changelist(), {"action": "confirm_identity", "_selected_action": [old.pk]})
         old.refresh_from_db()
         assert old.confirmed_by == Client.ConfirmedBy.CLINIC and old.confirmed_at

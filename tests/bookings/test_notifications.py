@@ -93,18 +93,28 @@ class TestClientEmails:
         assert "review" in message.body.lower()
         assert message.attachments == []
 
-    def test_approved_carries_the_note_and_an_ics(self, send, clinic, staff):
+    def test_approved_carries_the_note_and_an_ics(self, send, clinic, staff_without_role):
         appointment = book(send, clinic, disc_condition=True).appointment
         ClearanceFactory(client=appointment.client)
-        send(intake_approve, appointment=appointment, actor=staff, note="Cleared by Dr Lee.")
+        send(
+            intake_approve,
+            appointment=appointment,
+            actor=staff_without_role,
+            note="Cleared by Dr Lee.",
+        )
         (message,) = to("ada@example.com")
         assert message.subject.startswith("Good news: your Ashiatsu session is confirmed")
         assert "Cleared by Dr Lee." in message.body and "Cleared by Dr Lee." in html(message)
         assert calendar_event(message)[1].decoded("dtstart") == appointment.start
 
-    def test_declined_review_explains_and_gives_the_phone(self, send, clinic, staff):
+    def test_declined_review_explains_and_gives_the_phone(self, send, clinic, staff_without_role):
         appointment = book(send, clinic, implant=True).appointment
-        send(intake_decline, appointment=appointment, actor=staff, note="Your stimulator.")
+        send(
+            intake_decline,
+            appointment=appointment,
+            actor=staff_without_role,
+            note="Your stimulator.",
+        )
         (message,) = to("ada@example.com")
         assert message.subject == f"About your Ashiatsu booking request ({appointment.reference})"
         assert "Your stimulator." in message.body and "+1 212 555 0142" in message.body
@@ -192,9 +202,9 @@ class TestTherapistEmails:
         )
         assert "the time is free again" in message.body
 
-    def test_a_declined_review_tells_the_therapist(self, send, clinic, staff):
+    def test_a_declined_review_tells_the_therapist(self, send, clinic, staff_without_role):
         appointment = book(send, clinic, implant=True).appointment
-        send(intake_decline, appointment=appointment, actor=staff)
+        send(intake_decline, appointment=appointment, actor=staff_without_role)
         assert to(clinic.therapists[0].user.email)[0].subject.startswith("Session cancelled")
 
     def test_a_therapist_without_an_e_mail_address_is_skipped(self, send, clinic):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from bookings.models import Appointment, Client, Intake
 from bookings.questionnaires import QUESTIONS
-from tests.bookings.clinic import build_clinic, local_time
+from tests.bookings.clinic import local_time
 from tests.bookings.test_booking_pages import (  # noqa: F401 (the autouse fixture)
     CONTACT,
     _commit_hooks,
@@ -19,11 +19,6 @@ from tests.bookings.test_booking_pages import (  # noqa: F401 (the autouse fixtu
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
 
 
 def day_label(day: dt.date) -> str:

@@ -130,7 +130,7 @@ class TestNothingLeftBehind:
     session notes and the contact details."""
 
     @pytest.fixture
-    def ada(self):
+    def ada_and_her_session(self):
         from bookings.screening import clear_answers
         from tests.factories import ClientFactory, IntakeFactory
 
@@ -154,8 +154,8 @@ class TestNothingLeftBehind:
             change_message="Moved for Ada Lovelace",
         )
 
-    def test_erasure_blanks_the_admin_log_of_the_clients_records(self, ada):
-        client, appointment = ada
+    def test_erasure_blanks_the_admin_log_of_the_clients_records(self, ada_and_her_session):
+        client, appointment = ada_and_her_session
         manager = _member("Clinic manager")
         logs = [self._log(appointment, manager), self._log(client, manager)]
         someone_else = self._log(AppointmentFactory(), manager)
@@ -168,10 +168,10 @@ class TestNothingLeftBehind:
         someone_else.refresh_from_db()
         assert someone_else.change_message == "Moved for Ada Lovelace"
 
-    def test_erasure_blanks_the_outbox_rows_about_and_to_the_client(self, ada):
+    def test_erasure_blanks_the_outbox_rows_about_and_to_the_client(self, ada_and_her_session):
         from outbox.models import Email, EmailStatus
 
-        client, appointment = ada
+        client, appointment = ada_and_her_session
         sent = Email.objects.create(
             kind="confirmed",
             builder="x.y",
@@ -202,7 +202,9 @@ class TestNothingLeftBehind:
         not_hers.refresh_from_db()
         assert not_hers.recipients == "bada@example.com"
 
-    def test_retention_removes_old_notes_and_contact_details_and_keeps_recent_ones(self, ada):
+    def test_retention_removes_old_notes_and_contact_details_and_keeps_recent_ones(
+        self, ada_and_her_session
+    ):
         import datetime as dt
 
         from django.utils import timezone
@@ -211,7 +213,7 @@ class TestNothingLeftBehind:
         from bookings.privacy import retention_purge
         from tests.factories import ClientFactory
 
-        recent_client, recent = ada
+        recent_client, recent = ada_and_her_session
         now = timezone.now()
         eight_years_ago = now - dt.timedelta(days=365 * 8)
         old_client = ClientFactory(name="Old Timer", email="old@example.com", phone="+1 555 0199")
@@ -249,7 +251,7 @@ class TestNothingLeftBehind:
         # A second run finds nothing more to do.
         assert set(retention_purge(years=7, now=now).values()) == {0}
 
-    def test_the_purge_command_runs_the_whole_retention_rule(self, ada):
+    def test_the_purge_command_runs_the_whole_retention_rule(self, ada_and_her_session):
         import datetime as dt
         import io
 

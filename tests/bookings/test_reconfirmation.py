@@ -364,14 +364,16 @@ def admin_url(appointment, name="change"):
 
 
 class TestAtTheDesk:
-    def test_the_front_desk_records_it_without_seeing_any_answer(self, client, desk, today_session):
-        client.force_login(desk)
+    def test_the_front_desk_records_it_without_seeing_any_answer(
+        self, client, front_desk, today_session
+    ):
+        client.force_login(front_desk)
         page = client.get(admin_url(today_session)).content.decode()
         assert 'id="desk-reconfirm"' in page and "Desk must not see this" not in page
         response = client.post(admin_url(today_session, "reconfirm"))
         assert response.status_code == 302
         (event,) = events(today_session)
-        assert event.actor == desk and event.details["via"] == "front desk"
+        assert event.actor == front_desk and event.details["via"] == "front desk"
         assert abs(event.at - timezone.now()) < dt.timedelta(minutes=1)
         history = client.get(admin_url(today_session)).content.decode()
         assert "Re-confirmed at check-in: the client said nothing changed" in history
@@ -379,15 +381,17 @@ class TestAtTheDesk:
         assert not IntakeAccess.objects.exists()  # no health read was needed
         assert client.get(admin_url(today_session, "health")).status_code == 403
 
-    def test_the_list_action_beside_check_in_records_it_too(self, client, desk, today_session):
-        client.force_login(desk)
+    def test_the_list_action_beside_check_in_records_it_too(
+        self, client, front_desk, today_session
+    ):
+        client.force_login(front_desk)
         response = client.post(
             reverse("admin:bookings_appointment_changelist"),
             {"action": "reconfirm_at_desk", "_selected_action": [today_session.pk]},
         )
         assert response.status_code == 302
         (event,) = events(today_session)
-        assert event.actor == desk and event.details["via"] == "front desk"
+        assert event.actor == front_desk and event.details["via"] == "front desk"
 
     def test_a_therapist_cannot_record_it(self, client, clinic, today_session):
         other_therapist = clinic.therapists[1]
@@ -398,14 +402,14 @@ class TestAtTheDesk:
             reconfirmation.reconfirm_at_desk(appointment=today_session, actor=other_therapist.user)
         assert not events(today_session)
 
-    def test_staff_without_a_role_cannot_record_it(self, client, today_session, staff):
-        client.force_login(staff)
+    def test_staff_without_a_role_cannot_record_it(self, client, today_session, staff_without_role):
+        client.force_login(staff_without_role)
         assert client.post(admin_url(today_session, "reconfirm")).status_code == 403
         assert not events(today_session)
 
-    def test_only_on_the_day_of_the_session(self, desk, session):
+    def test_only_on_the_day_of_the_session(self, front_desk, session):
         with pytest.raises(BookingError, match="on the day of the session"):
-            reconfirmation.reconfirm_at_desk(appointment=session, actor=desk)
+            reconfirmation.reconfirm_at_desk(appointment=session, actor=front_desk)
 
 
 # --- The therapist's pre-brief -----------------------------------------------------------
@@ -437,13 +441,15 @@ class TestForTheTherapist:
         assert 'id="prebrief-changes"' in brief and "Medium → Deep" in brief
 
 
-def test_the_manager_sees_the_changes_beside_the_answers(client, session, token, manager, desk):
+def test_the_manager_sees_the_changes_beside_the_answers(
+    client, session, token, manager, front_desk
+):
     client.post(link_url(token, change=True), form_answers(pressure="deep"))
     client.force_login(manager)
     page = client.get(admin_url(session, "health")).content.decode()
     assert 'id="reconfirmation"' in page and "<td>Medium</td><td>Deep</td>" in page
     assert IntakeAccess.objects.filter(user=manager, where="admin: health answers").count() == 3
-    client.force_login(desk)
+    client.force_login(front_desk)
     assert client.get(admin_url(session, "health")).status_code == 403
 
 
@@ -461,12 +467,12 @@ def test_erasure_blanks_the_replaced_intakes_too(client, session, token, manager
 # --- The status change: through the one rule --------------------------------------------
 
 
-def test_back_to_review_is_a_transition_of_the_one_rule_but_never_set_by_hand(session, desk):
+def test_back_to_review_is_a_transition_of_the_one_rule_but_never_set_by_hand(session, front_desk):
     assert allowed_status_changes(appointment=session, among=[AppointmentStatus.PENDING_REVIEW])
     assert AppointmentStatus.PENDING_REVIEW not in allowed_status_changes(appointment=session)
     with pytest.raises(BookingError):
         appointment_set_status(
-            appointment=session, status=AppointmentStatus.PENDING_REVIEW, actor=desk
+            appointment=session, status=AppointmentStatus.PENDING_REVIEW, actor=front_desk
         )
     after_start = session.start + dt.timedelta(minutes=1)
     assert not allowed_status_changes(

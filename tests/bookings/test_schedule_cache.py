@@ -28,13 +28,19 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def clinic():
+def one_bar_room_clinic():
+    """Two therapists who can work at once, but only one bar room for them."""
     return build_clinic(therapists=2, bar_rooms=1)
 
 
-def _params(clinic, therapist: str = "any") -> dict:
+def _params(one_bar_room_clinic, therapist: str = "any") -> dict:
     day = local_time(3, 0).date().isoformat()
-    return {"service": clinic.bar_60.slug, "date": day, "days": 2, "therapist": therapist}
+    return {
+        "service": one_bar_room_clinic.bar_60.slug,
+        "date": day,
+        "days": 2,
+        "therapist": therapist,
+    }
 
 
 def _get(client, params) -> dict:
@@ -58,9 +64,9 @@ def _client(n: int = 1) -> ClientDetails:
     return ClientDetails(name=f"Client {n}", email=f"c{n}@example.com", phone="+1 212 555 0100")
 
 
-def _book(clinic, start, therapist=None) -> Appointment:
+def _book(one_bar_room_clinic, start, therapist=None) -> Appointment:
     return booking_create(
-        service=clinic.bar_60,
+        service=one_bar_room_clinic.bar_60,
         therapist=therapist,
         start=start,
         client=_client(),
@@ -68,19 +74,19 @@ def _book(clinic, start, therapist=None) -> Appointment:
     ).appointment
 
 
-def _booked(clinic):
+def _booked(one_bar_room_clinic):
     return AppointmentFactory(
-        therapist=clinic.therapists[0],
-        service=clinic.bar_60,
-        room=clinic.bar_rooms[0],
+        therapist=one_bar_room_clinic.therapists[0],
+        service=one_bar_room_clinic.bar_60,
+        room=one_bar_room_clinic.bar_rooms[0],
         start=local_time(3, 13),
     )
 
 
-def _waitlist_hold(clinic):
+def _waitlist_hold(one_bar_room_clinic):
     WaitlistEntry.objects.create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[0],
+        service=one_bar_room_clinic.bar_60,
+        therapist=one_bar_room_clinic.therapists[0],
         first_day=local_time(3, 0).date(),
         last_day=local_time(4, 0).date(),
         name="Wanda Waiting",
@@ -94,8 +100,8 @@ def _waitlist_hold(clinic):
     assert offers_make() == 1
 
 
-def _one_therapist(clinic) -> Therapist:
-    return clinic.therapists[0]
+def _one_therapist(one_bar_room_clinic) -> Therapist:
+    return one_bar_room_clinic.therapists[0]
 
 
 # Each change: (setup before the answer is cached, the change itself).
@@ -177,16 +183,21 @@ CHANGES = {
 
 @pytest.mark.parametrize("change", CHANGES)
 @pytest.mark.parametrize("therapist", ["any", "named"])
-def test_a_cached_answer_is_never_stale_after_a_change(client, clinic, settings, change, therapist):
+def test_a_cached_answer_is_never_stale_after_a_change(
+    client, one_bar_room_clinic, settings, change, therapist
+):
     setup, apply = CHANGES[change]
-    before = setup(clinic) if setup else None
-    params = _params(clinic, therapist if therapist == "any" else clinic.therapists[0].slug)
+    before = setup(one_bar_room_clinic) if setup else None
+    params = _params(
+        one_bar_room_clinic,
+        therapist if therapist == "any" else one_bar_room_clinic.therapists[0].slug,
+    )
     cached = _get(client, params)
     assert _get(client, params) == cached  # the second answer comes from the cache
 
-    apply(clinic, before)
+    apply(one_bar_room_clinic, before)
 
-    clinic.bar_60.refresh_from_db()
+    one_bar_room_clinic.bar_60.refresh_from_db()
     if therapist == "named" and change == "therapist deactivated":
         # Clients cannot ask for an inactive therapist at all (looked up outside the cache).
         assert client.get("/api/availability", params).status_code == 404
@@ -197,21 +208,25 @@ def test_a_cached_answer_is_never_stale_after_a_change(client, clinic, settings,
 
 
 def test_the_second_identical_request_is_answered_from_the_cache(
-    client, clinic, django_assert_num_queries
+    client, one_bar_room_clinic, django_assert_num_queries
 ):
-    params = _params(clinic)
+    params = _params(one_bar_room_clinic)
     _get(client, params)
     # service, schedule version; the answer from memory: no loader queries.
     with django_assert_num_queries(2):
         _get(client, params)
 
 
-def test_the_version_moves_inside_the_writing_transaction_and_rolls_back_with_it(clinic):
-    _book(clinic, local_time(3, 10))
+def test_the_version_moves_inside_the_writing_transaction_and_rolls_back_with_it(
+    one_bar_room_clinic,
+):
+    _book(one_bar_room_clinic, local_time(3, 10))
     before = schedule_cache.schedule_version()
     with pytest.raises(RuntimeError), transaction.atomic():
         TimeOff.objects.create(
-            therapist=clinic.therapists[0], start=local_time(3, 9), end=local_time(3, 12)
+            therapist=one_bar_room_clinic.therapists[0],
+            start=local_time(3, 9),
+            end=local_time(3, 12),
         )
         assert schedule_cache.schedule_version() != before  # same transaction
         raise RuntimeError("roll back")
@@ -220,12 +235,19 @@ def test_the_version_moves_inside_the_writing_transaction_and_rolls_back_with_it
 
 
 @pytest.mark.parametrize("second", [0, 1, 30, 59])
-def test_every_moment_of_a_minute_offers_what_its_representative_offers(clinic, second):
+def test_every_moment_of_a_minute_offers_what_its_representative_offers(
+    one_bar_room_clinic, second
+):
     from bookings.schedules import available_slots
 
     now = local_time(1, 7, 0).replace(second=second, microsecond=500_000 if second else 0)
     for days in (1, 3):
-        args = {"service": clinic.bar_60, "therapist": None, "first_day": now.date(), "days": days}
+        args = {
+            "service": one_bar_room_clinic.bar_60,
+            "therapist": None,
+            "first_day": now.date(),
+            "days": days,
+        }
         assert available_slots(**args, now=now) == available_slots(
             **args, now=schedule_cache.moment(now)
         )
@@ -236,18 +258,18 @@ def _tokens() -> tuple[str, str]:
 
 
 @pytest.mark.db_integrity
-def test_bookings_move_only_the_token_and_catalog_writes_move_both(clinic):
+def test_bookings_move_only_the_token_and_catalog_writes_move_both(one_bar_room_clinic):
     """The in-memory catalog (`bookings.schedule_catalog`) stands while only appointments and
     holds change, and is read again after any write to the tables it holds (both vendors'
     triggers)."""
-    appointment = _book(clinic, local_time(3, 10))
+    appointment = _book(one_bar_room_clinic, local_time(3, 10))
     token, config = _tokens()
     assert config
     booking_cancel(appointment=appointment, reason="test")
     after_cancel = _tokens()
     assert after_cancel[0] != token and after_cancel[1] == config
     TimeOff.objects.create(
-        therapist=clinic.therapists[0], start=local_time(4, 9), end=local_time(4, 12)
+        therapist=one_bar_room_clinic.therapists[0], start=local_time(4, 9), end=local_time(4, 12)
     )
     after_time_off = _tokens()
     assert after_time_off[0] != after_cancel[0] and after_time_off[1] != config
@@ -294,14 +316,14 @@ def test_every_table_availability_reads_has_its_triggers():
 
 
 def test_a_miss_after_a_booking_reads_both_tokens_at_once_and_the_catalog_from_memory(
-    client, clinic, django_assert_num_queries
+    client, one_bar_room_clinic, django_assert_num_queries
 ):
     """On a busy day nearly every question misses (each booking moves the version); the
     miss costs the service, both tokens (one query), and appointments and holds: the
     catalog, therapists' names included, comes from memory."""
-    params = _params(clinic)
+    params = _params(one_bar_room_clinic)
     _get(client, params)
-    _booked(clinic)  # occupancy only: the catalog stands
+    _booked(one_bar_room_clinic)  # occupancy only: the catalog stands
     with django_assert_num_queries(3):
         answer = _get(client, params)
     assert answer["slots"]

@@ -18,7 +18,7 @@ from bookings.models import Appointment, Client, Intake
 from bookings.screening import clear_answers
 from bookings.services import BookingError, ClientDetails, booking_create
 from bookings.validators import NAME_MESSAGE, validate_person_name
-from tests.bookings.clinic import build_clinic, local_time
+from tests.bookings.clinic import local_time
 from tests.bookings.test_admin import booking_form_data
 from tests.bookings.test_api import booking as api_booking
 from tests.bookings.test_booking_pages import flow_urls, form_answers
@@ -41,12 +41,8 @@ HOSTILE_NAMES = [
 
 
 @pytest.fixture
-def clinic():
-    return build_clinic()
-
-
-@pytest.fixture
-def manager():
+def superuser():
+    """A superuser in no role group: every admin permission, by the flag alone."""
     return UserFactory(username="boss", is_staff=True, is_superuser=True)
 
 
@@ -104,8 +100,8 @@ def test_the_api_refuses_a_name_with_line_breaks(client, clinic, name):
     assert nothing_written()
 
 
-def test_the_admin_booking_form_refuses_a_name_with_line_breaks(client, clinic, manager):
-    client.force_login(manager)
+def test_the_admin_booking_form_refuses_a_name_with_line_breaks(client, clinic, superuser):
+    client.force_login(superuser)
     data = booking_form_data(clinic, start=local_time(3, 11))
     data["client-name"] = PHISHING
     response = client.post(reverse("admin:bookings_appointment_add"), data)
@@ -114,9 +110,9 @@ def test_the_admin_booking_form_refuses_a_name_with_line_breaks(client, clinic, 
     assert nothing_written()
 
 
-def test_the_admin_client_form_refuses_a_name_with_line_breaks(client, manager):
+def test_the_admin_client_form_refuses_a_name_with_line_breaks(client, superuser):
     ada = ClientFactory(name="Ada Client")
-    client.force_login(manager)
+    client.force_login(superuser)
     response = client.post(
         reverse("admin:bookings_client_change", args=[ada.pk]),
         {"name": PHISHING, "email": ada.email, "phone": ada.phone},
@@ -136,7 +132,7 @@ def test_the_waitlist_page_refuses_a_name_with_line_breaks(client, clinic):
     assert not WaitlistEntry.objects.exists()
 
 
-def test_the_waitlist_admin_refuses_a_name_with_line_breaks(client, clinic, manager):
+def test_the_waitlist_admin_refuses_a_name_with_line_breaks(client, clinic, superuser):
     day = local_time(3, 0).date()
     entry = waitlist_join(
         service=clinic.bar_60,
@@ -146,7 +142,7 @@ def test_the_waitlist_admin_refuses_a_name_with_line_breaks(client, clinic, mana
         client=ClientDetails(name="Ada Waiting", email="ada@example.com", phone="+1 212 555 0101"),
         answers=clear_answers(),
     )
-    client.force_login(manager)
+    client.force_login(superuser)
     response = client.post(
         reverse("admin:waitlist_waitlistentry_change", args=[entry.pk]),
         {

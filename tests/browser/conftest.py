@@ -115,3 +115,24 @@ def steps(request, page):
     if failed or os.environ.get("KEEP_SCREENSHOTS") == "1":
         name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
         recorder.save(request.config.rootpath / ARTIFACTS / name)
+
+
+@pytest.fixture
+def aiko():
+    """A therapist with a login like the demo's: Aiko Tanaka, password `ashiatsu-demo`."""
+    from tests.factories import TherapistFactory, UserFactory
+
+    user = UserFactory(username="aiko-tanaka", password="ashiatsu-demo", first_name="Aiko")
+    return TherapistFactory(display_name="Aiko Tanaka", slug="aiko-tanaka", user=user)
+
+
+@pytest.fixture
+def eight_in_the_morning():
+    """Today at 08:00 clinic time, so "today's schedule" has free time ahead of it whenever the
+    suite runs (the live server runs in this process, so it shares the clock)."""
+    import time_machine
+
+    from tests.bookings.clinic import local_time
+
+    with time_machine.travel(local_time(0, 8), tick=True):
+        yield

@@ -3,14 +3,11 @@
 import re
 
 import pytest
-import time_machine
 from playwright.sync_api import Page, expect
 
 from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from tests.bookings.clinic import build_clinic, local_time
-from tests.factories import UserFactory
-from tests.people import FRONT_DESK, role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,22 +15,7 @@ PASSWORD = "correct-horse-battery"  # UserFactory's
 
 
 @pytest.fixture
-def eight_in_the_morning():
-    """Today at 08:00 clinic time, so "today's schedule" has free time ahead of it whenever the
-    suite runs (the live server runs in this process, so it shares the clock)."""
-    with time_machine.travel(local_time(0, 8), tick=True):
-        yield
-
-
-@pytest.fixture
-def desk():
-    user = UserFactory(username="felix", is_staff=True, password=PASSWORD)
-    user.groups.add(role(FRONT_DESK))
-    return user
-
-
-@pytest.fixture
-def todays_booking(eight_in_the_morning, desk):
+def todays_booking(eight_in_the_morning, front_desk):
     clinic = build_clinic(therapists=2, bar_rooms=2)
     return booking_create(
         service=clinic.bar_60,
@@ -41,7 +23,7 @@ def todays_booking(eight_in_the_morning, desk):
         start=local_time(0, 10),
         client=ClientDetails(name="Mei Sato", email="mei@example.com", phone="+1 212 555 0199"),
         answers=clear_answers(back_pain_now="mild"),
-        actor=desk,  # booked by phone this morning, inside the two hours' online notice
+        actor=front_desk,  # booked by phone this morning, inside the two hours' online notice
     ).appointment
 
 
@@ -50,10 +32,10 @@ def booking_link(page: Page):
 
 
 def test_the_front_desk_moves_an_appointment_to_a_free_slot_on_todays_schedule(
-    page: Page, steps, desk, todays_booking
+    page: Page, steps, front_desk, todays_booking
 ):
     page.goto("/admin/login/")
-    page.get_by_label("Username").fill(desk.username)
+    page.get_by_label("Username").fill(front_desk.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("link", name="Today's schedule").click()
@@ -88,17 +70,19 @@ def test_the_front_desk_moves_an_appointment_to_a_free_slot_on_todays_schedule(
 
     todays_booking.refresh_from_db()
     assert todays_booking.start == local_time(0, 14)
-    assert todays_booking.events.get(kind="rescheduled").actor == desk
+    assert todays_booking.events.get(kind="rescheduled").actor == front_desk
 
 
-def test_six_therapists_fit_the_schedule_grid_at_1280_px(new_context, steps, desk, todays_booking):
+def test_six_therapists_fit_the_schedule_grid_at_1280_px(
+    new_context, steps, front_desk, todays_booking
+):
     """Issue 15: a clinic with six therapists reads the day without scrolling sideways."""
     build_clinic(therapists=2, bar_rooms=1)  # three more (one floor-only): six who work today
     page = new_context(viewport={"width": 1280, "height": 900}).new_page()
     page.set_default_timeout(10_000)
     steps.page = page
     page.goto("/admin/login/")
-    page.get_by_label("Username").fill(desk.username)
+    page.get_by_label("Username").fill(front_desk.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("link", name="Today's schedule").click()

@@ -8,20 +8,11 @@ from bookings.models import AppointmentStatus, ClearanceAccess
 from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from tests.bookings.clinic import build_clinic, local_time
-from tests.factories import UserFactory
-from tests.people import CLINIC_MANAGER, role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "correct-horse-battery"  # UserFactory's
 LETTER = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def manager():
-    user = UserFactory(username="maya", is_staff=True, password=PASSWORD)
-    user.groups.add(role(CLINIC_MANAGER))
-    return user
 
 
 @pytest.fixture

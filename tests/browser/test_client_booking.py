@@ -9,18 +9,12 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from bookings.models import Appointment, AppointmentStatus, Client, Intake
-from tests.bookings.clinic import build_clinic
 from tests.browser.flow import CLIENT, answer_intake, give_contact_details, slot_name
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Far enough ahead that the client may still cancel online (24 h before the start).
 DAYS_AHEAD = 3
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic(therapists=2, bar_rooms=2)
 
 
 def day_ahead(days: int) -> dt.date:

@@ -72,12 +72,6 @@ def test_the_autumn_night_shows_edt_and_est_on_the_page_and_in_the_email(page: P
     steps("confirmation-email-text")
 
 
-@pytest.fixture
-def eight_in_the_morning():
-    with time_machine.travel(local_time(0, 8), tick=True):
-        yield
-
-
 def test_the_schedule_offers_book_only_where_the_service_would_accept(
     page: Page, steps, eight_in_the_morning
 ):

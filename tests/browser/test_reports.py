@@ -8,22 +8,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from bookings.roles import CLINIC_MANAGER
-from tests.bookings.test_admin import role
 from tests.browser.conftest import ARTIFACTS
-from tests.factories import UserFactory
 from tests.reports.fixture import build
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "correct-horse-battery"  # UserFactory's
-
-
-@pytest.fixture
-def manager():
-    user = UserFactory(username="maria", is_staff=True, password=PASSWORD)
-    user.groups.add(role(CLINIC_MANAGER))
-    return user
 
 
 def _section_shots(page: Page, width: int) -> None:

@@ -16,8 +16,7 @@ from bookings import questionnaires, screening
 from bookings.models import AppointmentStatus, TreatmentPlan
 from tests.bookings.clinic import build_clinic, local_time
 from tests.browser.flow import answer_intake, choose_time
-from tests.factories import AppointmentFactory, ClientFactory, UserFactory
-from tests.people import FRONT_DESK, role
+from tests.factories import AppointmentFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,23 +32,16 @@ def late_february():
 
 
 @pytest.fixture
-def clinic(late_february):
-    clinic = build_clinic(therapists=2, bar_rooms=2)
+def clinic_with_a_taken_slot(late_february):
+    clinic_with_a_taken_slot = build_clinic(therapists=2, bar_rooms=2)
     # The second session's 10:00 is already taken by someone else.
     AppointmentFactory(
-        therapist=clinic.therapists[0],
-        service=clinic.bar_60,
-        room=clinic.bar_rooms[0],
+        therapist=clinic_with_a_taken_slot.therapists[0],
+        service=clinic_with_a_taken_slot.bar_60,
+        room=clinic_with_a_taken_slot.bar_rooms[0],
         start=dt.datetime(2027, 3, 16, 10, tzinfo=NEW_YORK),
     )
-    return clinic
-
-
-@pytest.fixture
-def desk(late_february):
-    user = UserFactory(username="felix", is_staff=True, password=PASSWORD)
-    user.groups.add(role(FRONT_DESK))
-    return user
+    return clinic_with_a_taken_slot
 
 
 def answer_admin_intake(page: Page) -> None:
@@ -68,10 +60,12 @@ def answer_admin_intake(page: Page) -> None:
             page.get_by_label(str(question.text)).check()
 
 
-def test_the_front_desk_books_a_series_across_the_dst_change(page: Page, steps, clinic, desk):
+def test_the_front_desk_books_a_series_across_the_dst_change(
+    page: Page, steps, clinic_with_a_taken_slot, front_desk
+):
     ClientFactory(name="Mei Sato", email="mei@example.com")
     page.goto("/admin/login/")
-    page.get_by_label("Username").fill(desk.username)
+    page.get_by_label("Username").fill(front_desk.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.goto("/admin/bookings/treatmentplan/add/")
@@ -81,7 +75,9 @@ def test_the_front_desk_books_a_series_across_the_dst_change(page: Page, steps, 
     page.locator(".field-client .select2-selection").click()
     page.locator(".select2-search__field").fill("Mei")
     page.get_by_role("option", name="Mei Sato").click()
-    page.get_by_label("Therapist").select_option(label=clinic.therapists[0].display_name)
+    page.get_by_label("Therapist").select_option(
+        label=clinic_with_a_taken_slot.therapists[0].display_name
+    )
     page.get_by_label("First session").fill("2027-03-02")
     page.get_by_label("Time").select_option("10:00")
     page.get_by_label("Every").select_option(label="2 weeks")
@@ -118,13 +114,13 @@ PHONE = {"width": 390, "height": 844}
 
 
 def test_a_signed_in_client_books_their_session_as_a_series_at_phone_width(page: Page, steps):
-    clinic = build_clinic(therapists=1, bar_rooms=1)
-    clinic.bar_60.allows_series = True
-    clinic.bar_60.save()
-    therapist = clinic.therapists[0]
+    clinic_with_a_taken_slot = build_clinic(therapists=1, bar_rooms=1)
+    clinic_with_a_taken_slot.bar_60.allows_series = True
+    clinic_with_a_taken_slot.bar_60.save()
+    therapist = clinic_with_a_taken_slot.therapists[0]
     mei = ClientFactory(name="Mei Sato", email="mei@example.com", phone="+1 212 555 0199")
     AppointmentFactory(
-        client=mei, therapist=therapist, service=clinic.bar_60, room=clinic.bar_rooms[0],
+        client=mei, therapist=therapist, service=clinic_with_a_taken_slot.bar_60, room=clinic_with_a_taken_slot.bar_rooms[0],
         start=local_time(-30, 10), status=AppointmentStatus.COMPLETED,
     )  # fmt: skip
     page.set_viewport_size(PHONE)
@@ -139,7 +135,7 @@ def test_a_signed_in_client_books_their_session_as_a_series_at_phone_width(page:
     page.get_by_role("link", name="Book", exact=True).click()
     choose_time(
         page,
-        service=clinic.bar_60.name,
+        service=clinic_with_a_taken_slot.bar_60.name,
         therapist=therapist.display_name,
         days_ahead=3,
         time="10:00 AM",

@@ -7,22 +7,18 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from bookings import questionnaires, screening
-from tests.bookings.clinic import build_clinic
 from tests.browser.flow import day_label, slot_name, tab_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def clinic():
-    return build_clinic(therapists=1, bar_rooms=1)
-
-
-def test_a_keyboard_user_chooses_a_slot_and_answers_the_intake(page: Page, steps, clinic):
-    therapist = clinic.therapists[0]
+def test_a_keyboard_user_chooses_a_slot_and_answers_the_intake(
+    page: Page, steps, one_therapist_clinic
+):
+    therapist = one_therapist_clinic.therapists[0]
     day = timezone.localdate() + dt.timedelta(days=3)
     # The week starting on `day`, as the "Later →" link would show it.
-    page.goto(f"/book/{clinic.bar_60.slug}/{therapist.slug}/?date={day:%Y-%m-%d}")
+    page.goto(f"/book/{one_therapist_clinic.bar_60.slug}/{therapist.slug}/?date={day:%Y-%m-%d}")
 
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
@@ -81,7 +77,7 @@ def test_a_keyboard_user_chooses_a_slot_and_answers_the_intake(page: Page, steps
     steps("contact")
 
 
-def test_the_slot_page_fits_a_phone_screen(new_context, steps, clinic):
+def test_the_slot_page_fits_a_phone_screen(new_context, steps, one_therapist_clinic):
     phone = new_context(
         viewport={"width": 390, "height": 844},
         is_mobile=True,
@@ -90,7 +86,7 @@ def test_the_slot_page_fits_a_phone_screen(new_context, steps, clinic):
     ).new_page()
     steps.page = phone
     phone.goto("/book/")
-    phone.get_by_role("link", name=clinic.bar_60.name).click()
+    phone.get_by_role("link", name=one_therapist_clinic.bar_60.name).click()
     phone.get_by_role("link", name="Any certified therapist").click()
     expect(phone.get_by_role("heading", name="Choose a day and time")).to_be_visible()
     steps("slots")
@@ -101,11 +97,11 @@ def test_the_slot_page_fits_a_phone_screen(new_context, steps, clinic):
     assert overflow[0] <= overflow[1], f"scrollWidth {overflow[0]} > clientWidth {overflow[1]}"
 
 
-def test_the_date_input_shows_times_from_the_chosen_day(page: Page, steps, clinic):
+def test_the_date_input_shows_times_from_the_chosen_day(page: Page, steps, one_therapist_clinic):
     """With /api/availability the page redraws itself; without it the form is submitted. Either
     way the client sees the week starting on the day they picked, named as the server names it."""
-    therapist = clinic.therapists[0]
-    page.goto(f"/book/{clinic.bar_60.slug}/{therapist.slug}/")
+    therapist = one_therapist_clinic.therapists[0]
+    page.goto(f"/book/{one_therapist_clinic.bar_60.slug}/{therapist.slug}/")
     day = timezone.localdate() + dt.timedelta(days=10)
 
     page.get_by_label("Show times from").fill(f"{day:%Y-%m-%d}")

@@ -16,19 +16,11 @@ from tests.factories import (
     ClientFactory,
     IntakeFactory,
     TherapistFactory,
-    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "ashiatsu-demo"
-
-
-@pytest.fixture
-def aiko():
-    """A therapist with a login, like the demo's; her session today has already started."""
-    user = UserFactory(username="aiko-tanaka", password=PASSWORD, first_name="Aiko")
-    return TherapistFactory(display_name="Aiko Tanaka", slug="aiko-tanaka", user=user)
 
 
 @pytest.fixture

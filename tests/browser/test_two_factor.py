@@ -9,8 +9,6 @@ import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import Page, expect
 
-from tests.factories import TherapistFactory, UserFactory
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "ashiatsu-demo"
@@ -19,12 +17,6 @@ PASSWORD = "ashiatsu-demo"
 @pytest.fixture(autouse=True)
 def two_factor_on(settings):
     settings.STAFF_REQUIRE_2FA = True
-
-
-@pytest.fixture
-def aiko():
-    user = UserFactory(username="aiko-tanaka", password=PASSWORD, first_name="Aiko")
-    return TherapistFactory(display_name="Aiko Tanaka", slug="aiko-tanaka", user=user)
 
 
 def code_for(secret: str, steps_ahead: int = 0) -> str:
@@ -153,10 +145,10 @@ def test_a_therapist_enrols_a_passkey_and_signs_in_with_it(
     assert session_id() != before  # a new session id once verified
 
 
-def test_the_front_desk_enrols_on_the_way_to_the_money_page(page: Page, steps, desk):
+def test_the_front_desk_enrols_on_the_way_to_the_money_page(page: Page, steps, front_desk):
     """Staff sign in at the admin's login; the page they asked for opens after enrolment."""
     page.goto("/staff/money/")
-    page.get_by_label("Username").fill(desk.username)
+    page.get_by_label("Username").fill(front_desk.username)
     page.get_by_label("Password").fill("correct-horse-battery")  # tests.factories.UserFactory
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()

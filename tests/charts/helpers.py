@@ -2,11 +2,9 @@
 
 import datetime as dt
 
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentStatus
-from bookings.roles import CLINIC_MANAGER, FRONT_DESK
 from bookings.screening import clear_answers
 from tests.factories import (
     AppointmentFactory,
@@ -14,7 +12,6 @@ from tests.factories import (
     ClientFactory,
     IntakeFactory,
     RegionEntryFactory,
-    UserFactory,
 )
 
 SOAP = {
@@ -51,17 +48,3 @@ def signed_note(appointment, *, hours_ago: float = 1, regions=(), **fields):
     note.signed_by = appointment.therapist.user
     note.save(update_fields=["signed_at", "signed_by"])
     return note
-
-
-def staff_user(username: str, role: str):
-    user = UserFactory(username=username, is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
-def manager():
-    return staff_user("manager", CLINIC_MANAGER)
-
-
-def front_desk():
-    return staff_user("frontdesk", FRONT_DESK)

@@ -10,16 +10,6 @@ from tests.factories import ChartNoteFactory, ClientFactory, TherapistFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def alice():
-    return TherapistFactory(display_name="Alice Walker")
-
-
-@pytest.fixture
-def ada():
-    return ClientFactory(name="Ada", email="ada@example.com")
-
-
 def test_it_brings_the_last_signed_notes_plan_pressure_and_responses(alice, ada):
     bob = TherapistFactory(display_name="Bob Stepper")
     older = session(bob, hours_ago=24 * 20, client=ada)

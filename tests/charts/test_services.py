@@ -18,7 +18,7 @@ from charts.services import (
     chart_note_save,
     chart_note_sign,
 )
-from tests.charts.helpers import SOAP, manager, session, signed_note
+from tests.charts.helpers import SOAP, session, signed_note
 from tests.factories import ChartNoteFactory, ClientFactory, TherapistFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,11 +27,6 @@ WORK = [
     RegionWork("lower_back_left", "two_foot", "light", "Relaxed"),
     RegionWork("glute_right", "bar", "medium", ""),
 ]
-
-
-@pytest.fixture
-def alice():
-    return TherapistFactory(display_name="Alice Walker")
 
 
 @pytest.fixture
@@ -211,26 +206,27 @@ class TestDeletion:
         chart_note_delete(note=note, user=appointment.therapist.user)
         assert not ChartNote.objects.exists() and not RegionEntry.objects.exists()
 
-    def test_a_note_signed_within_24_hours_can_be_deleted_by_the_manager(self, appointment):
+    def test_a_note_signed_within_24_hours_can_be_deleted_by_the_manager(
+        self, appointment, manager
+    ):
         note = signed_note(appointment, hours_ago=23, regions=[("neck", "bar", "light", "")])
-        chart_note_delete(note=note, user=manager())
+        chart_note_delete(note=note, user=manager)
         assert not ChartNote.objects.exists()
 
-    def test_the_front_desk_cannot_delete_a_note(self, appointment):
-        from tests.charts.helpers import front_desk
+    def test_the_front_desk_cannot_delete_a_note(self, appointment, front_desk):
 
         note = signed_note(appointment, hours_ago=1)
         with pytest.raises(ChartError):
-            chart_note_delete(note=note, user=front_desk())
+            chart_note_delete(note=note, user=front_desk)
         assert ChartNote.objects.exists()
 
     @pytest.mark.db_integrity
     def test_a_note_signed_more_than_24_hours_ago_cannot_be_deleted_by_anyone(
-        self, appointment, django_user_model
+        self, appointment, django_user_model, manager
     ):
         note = signed_note(appointment, hours_ago=25)
         superuser = django_user_model.objects.create_superuser("root", "r@example.com", "pw")
-        for user in (appointment.therapist.user, manager(), superuser):
+        for user in (appointment.therapist.user, manager, superuser):
             with pytest.raises(ChartError, match="older than 24 hours"):
                 chart_note_delete(note=note, user=user)
         # ... nor by the database, whatever code asks.
@@ -247,14 +243,14 @@ class TestDeletion:
 
 class TestClientRights:
     @pytest.mark.db_integrity
-    def test_erasure_empties_signed_notes_keeps_the_row_and_deletes_drafts(self, alice):
+    def test_erasure_empties_signed_notes_keeps_the_row_and_deletes_drafts(self, alice, manager):
         client = ClientFactory(email="ada@example.com")
         old = session(alice, hours_ago=24 * 30, client=client)
         note = signed_note(old, hours_ago=24 * 30, regions=[("neck", "bar", "light", "Sore")])
         chart_addendum_add(note=note, author=alice.user, text="Neck was sore next day")
         recent = session(alice, hours_ago=1, client=client)
         ChartNoteFactory(appointment=recent)  # a draft
-        client_erase(email="ada@example.com", user=manager())
+        client_erase(email="ada@example.com", user=manager)
         note.refresh_from_db()
         assert note.erased_at is not None and note.is_signed
         assert (note.subjective, note.objective, note.assessment, note.plan) == ("", "", "", "")
@@ -262,20 +258,20 @@ class TestClientRights:
         assert list(Addendum.objects.values_list("text", flat=True)) == [""]
         assert not ChartNote.objects.filter(appointment=recent).exists()
 
-    def test_an_erased_note_cannot_be_refilled(self, alice):
+    def test_an_erased_note_cannot_be_refilled(self, alice, manager):
         client = ClientFactory(email="ada@example.com")
         note = signed_note(session(alice, client=client), hours_ago=30)
-        client_erase(email="ada@example.com", user=manager())
+        client_erase(email="ada@example.com", user=manager)
         with pytest.raises(IntegrityError), transaction.atomic():
             ChartNote.objects.filter(pk=note.pk).update(plan="Back again", erased_at=None)
 
-    def test_the_export_includes_the_clients_charts_and_is_logged(self, alice):
+    def test_the_export_includes_the_clients_charts_and_is_logged(self, alice, manager):
         from charts.models import ChartAccess
 
         client = ClientFactory(email="ada@example.com")
         appointment = session(alice, client=client)
         signed_note(appointment, regions=[("neck", "bar", "light", "Sore")])
-        user = manager()
+        user = manager
         export = client_export(email="ada@example.com", user=user)
         (chart,) = export["session_charts"]
         assert chart["appointment"] == appointment.reference

@@ -8,27 +8,12 @@ import pytest
 from django.urls import reverse
 
 from charts.models import Addendum, ChartAccess, ChartNote
-from tests.charts.helpers import SOAP, front_desk, manager, session, signed_note
-from tests.factories import ChartNoteFactory, ClientFactory, TherapistFactory
+from tests.charts.helpers import SOAP, session, signed_note
+from tests.factories import ChartNoteFactory
 
 pytestmark = pytest.mark.django_db
 
 SESSION_SAVE = 3  # SAVEPOINT, UPDATE django_session, RELEASE (sessions idle out)
-
-
-@pytest.fixture
-def alice():
-    return TherapistFactory(display_name="Alice Walker", slug="alice-walker")
-
-
-@pytest.fixture
-def bob():
-    return TherapistFactory(display_name="Bob Stepper", slug="bob-stepper")
-
-
-@pytest.fixture
-def ada():
-    return ClientFactory(name="Ada Lovelace", email="ada@example.com")
 
 
 @pytest.fixture
@@ -151,9 +136,9 @@ class TestTheAppointmentPage:
 
 
 class TestStaff:
-    def test_the_front_desk_sees_only_that_a_note_exists(self, client, today):
+    def test_the_front_desk_sees_only_that_a_note_exists(self, client, today, front_desk):
         note = signed_note(today, plan="Secret plan")
-        client.force_login(front_desk())
+        client.force_login(front_desk)
         listing = client.get(reverse("admin:charts_chartnote_changelist"))
         assert listing.status_code == 200
         assert today.reference in listing.content.decode()
@@ -165,11 +150,11 @@ class TestStaff:
         assert client.get(page(today)).status_code == 404  # no portal for staff
         assert not ChartAccess.objects.exists()
 
-    def test_the_manager_reads_the_note_and_the_read_is_logged(self, client, today):
+    def test_the_manager_reads_the_note_and_the_read_is_logged(self, client, today, manager):
         note = signed_note(
             today, plan="Manager can read this", regions=[("neck", "bar", "light", "ok")]
         )
-        user = manager()
+        user = manager
         client.force_login(user)
         detail = client.get(reverse("admin:charts_chartnote_change", args=[note.pk]))
         text = detail.content.decode()
@@ -178,8 +163,8 @@ class TestStaff:
             appointment=today, user=user, where="admin chart page"
         ).exists()
 
-    def test_the_read_log_is_for_managers_only(self, client):
-        client.force_login(front_desk())
+    def test_the_read_log_is_for_managers_only(self, client, front_desk):
+        client.force_login(front_desk)
         assert client.get(reverse("admin:charts_chartaccess_changelist")).status_code == 403
 
 

@@ -4,11 +4,9 @@ Real processes throughout: `manage.py db_worker` per queue (and the scheduler th
 production setup runs it) against the test database, a real SMTP server on 127.0.0.1
 (tests/faults/smtp_server.py), and mail counted by Message-ID where it arrives.
 
-Times are scaled down through the environment (tests/faults/conftest.py `FAST`): retries
-start at 1 s and double to 4 s instead of 60 s to 2 h, so a 15 s outage spans four or more
-retry intervals at their ceiling, as a 60 s outage spans the first retries in production;
-the property tested, that retries outlast the outage and end in exactly one delivery, does
-not depend on the length.
+The mail server stays down for a real minute. Retry times are scaled down through the
+environment (tests/faults/mail_fixtures.py `FAST`: 1 s doubling to 4 s instead of 60 s to
+2 h), so the minute spans many retries and recovery is seen within seconds.
 """
 
 import time
@@ -29,7 +27,7 @@ from tests.faults.mails import note
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
-OUTAGE_SECONDS = 15
+OUTAGE_SECONDS = 60
 
 
 def book_eight(clinic) -> list:
@@ -50,17 +48,22 @@ def book_eight(clinic) -> list:
     ]
 
 
-def all_sent(count: int):
+def all_sent(count: int, among=None):
     def check():
         """every e-mail sent"""
-        return Email.objects.filter(status=EmailStatus.SENT).count() == count
+        emails = Email.objects.all() if among is None else among
+        return emails.filter(status=EmailStatus.SENT).count() == count
 
     return check
 
 
-def assert_each_delivered_once(smtp, emails) -> None:
+def assert_each_delivered_once(smtp, emails, others=()) -> None:
+    """Each of `emails` arrived exactly once, and nothing else did but those of `others`
+    (the scheduler's own mail) that were sent."""
     arrived = smtp.message_ids()
-    assert sorted(arrived) == sorted(message_id(e) for e in emails), "lost or foreign mail"
+    expected = [message_id(e) for e in emails]
+    expected += [message_id(e) for e in others if e.status == EmailStatus.SENT]
+    assert sorted(arrived) == sorted(expected), "lost or foreign mail"
     doubled = {mid: n for mid, n in arrived.items() if n > 1}
     assert not doubled, f"delivered more than once: {doubled}"
 
@@ -68,9 +71,11 @@ def assert_each_delivered_once(smtp, emails) -> None:
 def test_mail_queued_while_the_mail_server_is_down_arrives_once_when_it_is_back(
     clinic, smtp, workers
 ):
-    """Only two mail workers run (no sweep): each failed try schedules its own retry, and
-    the two never send one e-mail twice."""
+    """The processes `make serve` runs (the default queue's worker with the scheduler, and a
+    mail worker; here two, to show they never send one e-mail twice): each failed try
+    schedules its own retry, nothing is given up during a minute's outage."""
     smtp.down()
+    workers.sweep()
     workers.worker("mail-1", "mail")
     workers.worker("mail-2", "mail")
     book_eight(clinic)
@@ -85,13 +90,14 @@ def test_mail_queued_while_the_mail_server_is_down_arrives_once_when_it_is_back(
     wait_until(retrying, timeout=OUTAGE_SECONDS + 30)  # (+ the worker's start on a busy box)
     time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - outage_began)))
     assert not smtp.received()
-    assert not Email.objects.exclude(status__in=[EmailStatus.PENDING, EmailStatus.SENDING]).exists()
+    booked = Email.objects.filter(pk__in=[e.pk for e in emails])  # not the scheduler's digest
+    assert not booked.exclude(status__in=[EmailStatus.PENDING, EmailStatus.SENDING]).exists()
     smtp.up()
     back = time.monotonic()
-    wait_until(all_sent(16), timeout=30)
+    wait_until(all_sent(16, among=booked), timeout=30)
     print(f"\nall 16 delivered {time.monotonic() - back:.1f} s after the server came back")
     time.sleep(2)  # a late duplicate would arrive now
-    assert_each_delivered_once(smtp, emails)
+    assert_each_delivered_once(smtp, emails, others=Email.objects.exclude(pk__in=booked))
     assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
 
 

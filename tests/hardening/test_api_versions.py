@@ -10,17 +10,11 @@ from bookings import answer_translation, questionnaires, screening
 from bookings.models import Appointment, Intake
 from bookings.questionnaires import QUESTIONNAIRE_VERSION
 from bookings.screening import clear_answers, clear_answers_v2
-from tests.bookings.clinic import build_clinic
 from tests.bookings.test_api import book, booking, counts, get
 
 pytestmark = pytest.mark.django_db
 
 QUESTIONS = "/api/intake/questions"
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
 
 
 class TestAVersionOneClient:

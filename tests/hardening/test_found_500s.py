@@ -6,22 +6,13 @@ import pytest
 from django.urls import reverse
 
 from bookings.models import Clearance, TreatmentPlan
-from bookings.roles import CLINIC_MANAGER, FRONT_DESK
+from bookings.roles import FRONT_DESK
 from tests.factories import ClientFactory, ServiceFactory, TherapistFactory
 from tests.people import staff_member
 
 pytestmark = pytest.mark.django_db
 
 NOT_KEYS = ["x", "2026-01-01", "9" * 40, "-1", "1,2"]  # NUL: test_nul_in_address.py
-
-
-@pytest.fixture
-def manager(client):
-    user = staff_member("boss", CLINIC_MANAGER)
-    user.is_superuser = True
-    user.save()
-    client.force_login(user)
-    return user
 
 
 @pytest.mark.parametrize(
@@ -34,13 +25,15 @@ def manager(client):
     ],
 )
 @pytest.mark.parametrize("value", NOT_KEYS)
-def test_an_add_page_ignores_a_preselection_that_is_no_key(client, manager, url, param, value):
+def test_an_add_page_ignores_a_preselection_that_is_no_key(
+    client, signed_in_superuser_manager, url, param, value
+):
     response = client.get(reverse(url), {param: value})
     assert response.status_code == 200
     assert not Clearance.objects.exists() and not TreatmentPlan.objects.exists()
 
 
-def test_a_real_key_is_still_preselected(client, manager):
+def test_a_real_key_is_still_preselected(client, signed_in_superuser_manager):
     ada = ClientFactory(name="Ada Lovelace")
     response = client.get(reverse("admin:bookings_clearance_add"), {"client": ada.pk})
     assert response.status_code == 200

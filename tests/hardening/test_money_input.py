@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from bookings.models import Service
-from bookings.roles import CLINIC_MANAGER, FRONT_DESK
+from bookings.roles import FRONT_DESK
 from core.amounts import NO_COMMAS, TOO_PRECISE, AmountError, parse_amount
 from payments.models import LedgerEntry, PackagePlan, PaymentPolicy
 from tests.factories import AppointmentFactory
@@ -97,14 +97,6 @@ class TestDeskPages:
 
 @pytest.mark.django_db
 class TestAdmin:
-    @pytest.fixture
-    def manager(self, client):
-        user = staff_member("boss", CLINIC_MANAGER)
-        user.is_superuser = True  # the admin's change permissions; the fields are the point
-        user.save()
-        client.force_login(user)
-        return user
-
     def service_data(self, service, price):
         return {
             "style": service.style_id, "name": service.name, "slug": service.slug,
@@ -113,7 +105,9 @@ class TestAdmin:
         }  # fmt: skip
 
     @pytest.mark.parametrize("typed", ["1e3", "12,50"])
-    def test_a_service_price_of_an_ambiguous_amount_is_refused(self, client, manager, typed):
+    def test_a_service_price_of_an_ambiguous_amount_is_refused(
+        self, client, signed_in_superuser_manager, typed
+    ):
         service = AppointmentFactory().service
         url = reverse("admin:bookings_service_change", args=[service.pk])
         response = client.post(url, self.service_data(service, typed))
@@ -121,14 +115,16 @@ class TestAdmin:
         assert "Enter an amount" in response.text or "without commas" in response.text
         assert Service.objects.get(pk=service.pk).price == service.price
 
-    def test_a_service_price_in_dollars_is_saved(self, client, manager):
+    def test_a_service_price_in_dollars_is_saved(self, client, signed_in_superuser_manager):
         service = AppointmentFactory().service
         url = reverse("admin:bookings_service_change", args=[service.pk])
         assert client.get(url).status_code == 200
         assert client.post(url, self.service_data(service, "95.50")).status_code == 302
         assert Service.objects.get(pk=service.pk).price == Decimal("95.50")
 
-    def test_fees_and_package_prices_are_typed_in_dollars(self, client, manager):
+    def test_fees_and_package_prices_are_typed_in_dollars(
+        self, client, signed_in_superuser_manager
+    ):
         service = AppointmentFactory().service
         response = client.post(
             reverse("admin:payments_paymentpolicy_add"),

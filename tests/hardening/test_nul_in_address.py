@@ -3,19 +3,7 @@ each); now every page's address with one is a clear 400 (the API names the field
 
 import pytest
 
-from bookings.roles import CLINIC_MANAGER
-from tests.people import staff_member
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def manager(client):
-    user = staff_member("boss", CLINIC_MANAGER)
-    user.is_superuser = True
-    user.save()
-    client.force_login(user)
-    return user
 
 
 @pytest.mark.parametrize(
@@ -29,7 +17,7 @@ def manager(client):
         "/admin/bookings/appointment/?%00=1",
     ],
 )
-def test_an_admin_list_filtered_by_a_nul_is_a_400(client, manager, url):
+def test_an_admin_list_filtered_by_a_nul_is_a_400(client, signed_in_superuser_manager, url):
     response = client.get(url)
     assert response.status_code == 400
     assert "NUL" in response.text
@@ -46,6 +34,6 @@ def test_the_api_keeps_its_own_422_naming_the_field(client, db):
     assert set(response.json()["errors"]) == {"service"}
 
 
-def test_addresses_without_nul_are_untouched(client, manager):
+def test_addresses_without_nul_are_untouched(client, signed_in_superuser_manager):
     assert client.get("/admin/bookings/appointment/?status__exact=confirmed").status_code == 200
     assert client.get("/api/services").status_code == 200

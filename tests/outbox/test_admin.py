@@ -57,9 +57,9 @@ def test_staff_see_dead_letters_and_send_them_again(
     assert "dead letter" not in client.get(CHANGELIST).content.decode()
 
 
-def test_a_sent_e_mail_is_never_sent_again(client, desk, dead_letter):
+def test_a_sent_e_mail_is_never_sent_again(client, front_desk, dead_letter):
     Email.objects.filter(pk=dead_letter.pk).update(status=EmailStatus.SENT)
-    client.force_login(desk)
+    client.force_login(front_desk)
     assert "left alone: already sent" in send_again(client, dead_letter).content.decode()
     assert mail.outbox == []
 

@@ -189,7 +189,7 @@ class TestRetry:
             assert len(delays) > 1  # jittered: a backlog does not retry in one second
 
     def test_after_the_last_try_it_is_a_dead_letter_and_staff_are_alerted(
-        self, settings, caplog, desk, manager
+        self, settings, caplog, front_desk, manager
     ):
         settings.MAILERS = BROKEN
         settings.OUTBOX_MAX_ATTEMPTS = 3
@@ -213,7 +213,9 @@ class TestRetry:
         settings.MAILERS = LOCMEM
         assert email_deliver(alert.pk) == EmailStatus.SENT
         (message,) = mail.outbox
-        assert sorted(message.to) == sorted({settings.CLINIC_EMAIL, desk.email, manager.email})
+        assert sorted(message.to) == sorted(
+            {settings.CLINIC_EMAIL, front_desk.email, manager.email}
+        )
         assert "2 e-mail(s) could not be sent" in message.body and "hello: 2" in message.body
         assert "/admin/outbox/email/?status__exact=dead" in message.body
         assert email_send_again(email=email) is True

@@ -64,7 +64,7 @@ def stripe_on(settings, localstripe_url):
 
 
 @pytest.fixture
-def clinic(db):
+def clinic_with_deposits(db):
     clinic = build_clinic()
     # $120 bar session: 25 % deposit ($30), no-show fee $80, late-cancellation fee $50.
     PaymentPolicy.objects.create(
@@ -75,18 +75,6 @@ def clinic(db):
         late_cancel_fee_cents=5000,
     )
     return clinic
-
-
-@pytest.fixture
-def after_commit(django_capture_on_commit_callbacks):
-    """Run an action and what it asked to happen after commit (e-mails, refunds), as the
-    worker would."""
-
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
 
 
 def to(address: str):

@@ -13,7 +13,6 @@ from bookings.services import ClientDetails, booking_create
 from payments import packages, services
 from payments.models import LedgerEntry, LedgerKind, Method, PackagePlan, PackageRedemption
 from tests.bookings.clinic import local_time
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,20 +20,22 @@ ADA = ClientDetails(name="Ada Client", email="ada@example.com", phone="+1 212 55
 
 
 @pytest.fixture
-def desk():
-    return UserFactory(username="desk", is_staff=True)
-
-
-@pytest.fixture
-def paid_with_package(clinic, stripe_on, desk):
+def paid_with_package(clinic_with_deposits, stripe_on, staff_without_role):
     plan = PackagePlan.objects.create(
-        name="3 bar sessions", style=clinic.bar_60.style, sessions=3, price_cents=30000
+        name="3 bar sessions",
+        style=clinic_with_deposits.bar_60.style,
+        sessions=3,
+        price_cents=30000,
     )
     package, code = packages.package_sell(
-        plan=plan, client_name="Ada", client_email=ADA.email, method=Method.CASH, actor=desk
+        plan=plan,
+        client_name="Ada",
+        client_email=ADA.email,
+        method=Method.CASH,
+        actor=staff_without_role,
     )
     appointment = booking_create(
-        service=clinic.bar_60, therapist=clinic.therapists[0], start=local_time(3, 10),
+        service=clinic_with_deposits.bar_60, therapist=clinic_with_deposits.therapists[0], start=local_time(3, 10),
         client=ADA, answers=clear_answers(),
     ).appointment  # fmt: skip
     assert appointment.status == AppointmentStatus.AWAITING_DEPOSIT
@@ -45,9 +46,9 @@ def paid_with_package(clinic, stripe_on, desk):
     return appointment, package
 
 
-def test_cancelling_in_time_gives_the_session_back_once(paid_with_package, after_commit):
+def test_cancelling_in_time_gives_the_session_back_once(paid_with_package, run_after_commit):
     appointment, package = paid_with_package
-    after_commit(booking_cancel, appointment=appointment, reason="Cannot come")
+    run_after_commit(booking_cancel, appointment=appointment, reason="Cannot come")
     package.refresh_from_db()
     assert package.sessions_left == 3
     back = LedgerEntry.objects.get(kind=LedgerKind.REFUND)
@@ -67,10 +68,14 @@ def test_cancelling_in_time_gives_the_session_back_once(paid_with_package, after
     assert sum(e.amount_cents for e in LedgerEntry.objects.filter(method=Method.PACKAGE)) == 0
 
 
-def test_a_late_cancellation_keeps_the_session(paid_with_package, after_commit, desk):
+def test_a_late_cancellation_keeps_the_session(
+    paid_with_package, run_after_commit, staff_without_role
+):
     appointment, package = paid_with_package
     with time_machine.travel(appointment.start - dt.timedelta(hours=5)):
-        after_commit(booking_cancel, appointment=appointment, actor=desk, reason="Ill")
+        run_after_commit(
+            booking_cancel, appointment=appointment, actor=staff_without_role, reason="Ill"
+        )
     package.refresh_from_db()
     assert package.sessions_left == 2
     assert not LedgerEntry.objects.filter(kind=LedgerKind.REFUND).exists()

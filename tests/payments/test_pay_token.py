@@ -24,7 +24,7 @@ def loads_third_party_js(response) -> bool:
 
 
 def test_booking_on_the_web_never_puts_the_manage_token_where_stripe_js_runs(
-    client, clinic, stripe_on
+    client, clinic_with_deposits, stripe_on
 ):
     booked = go_through(client, local_time(3, 10))
     assert booked.status_code == 302
@@ -52,8 +52,10 @@ def test_booking_on_the_web_never_puts_the_manage_token_where_stripe_js_runs(
     assert appointment.status == AppointmentStatus.CONFIRMED
 
 
-def test_the_pay_token_cannot_see_move_or_cancel_the_booking(client, clinic, stripe_on):
-    booked = held(clinic)
+def test_the_pay_token_cannot_see_move_or_cancel_the_booking(
+    client, clinic_with_deposits, stripe_on
+):
+    booked = held(clinic_with_deposits)
     appointment = booked.appointment
     pay_token = appointment.pay_token
     ref = appointment.reference
@@ -71,9 +73,9 @@ def test_the_pay_token_cannot_see_move_or_cancel_the_booking(client, clinic, str
 
 
 def test_the_manage_token_or_another_bookings_pay_token_do_not_open_the_deposit_page(
-    client, clinic, stripe_on
+    client, clinic_with_deposits, stripe_on
 ):
-    booked = held(clinic)
+    booked = held(clinic_with_deposits)
     ref = booked.appointment.reference
     assert (
         client.get(reverse("payments:deposit", args=[ref, booked.manage_token])).status_code == 404

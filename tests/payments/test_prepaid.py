@@ -28,25 +28,24 @@ from tests.factories import AppointmentFactory, StyleFactory, UserFactory
 ADA = ClientDetails(name="Ada Client", email="ada@example.com", phone="+1 212 555 0199")
 
 
-@pytest.fixture
-def desk(db):
-    return UserFactory(username="desk", is_staff=True)
-
-
-def sell_package(desk, sessions=3):
+def sell_package(staff_without_role, sessions=3):
     plan = PackagePlan.objects.create(
         name=f"{sessions} bar sessions", style=StyleFactory(slug="bar"), sessions=sessions,
         price_cents=30000,
     )  # fmt: skip
     return packages.package_sell(
-        plan=plan, client_name="Ada", client_email="ada@example.com", method=Method.CASH, actor=desk
+        plan=plan,
+        client_name="Ada",
+        client_email="ada@example.com",
+        method=Method.CASH,
+        actor=staff_without_role,
     )
 
 
 @pytest.mark.django_db
 class TestPackages:
-    def test_a_sale_records_the_money_and_keeps_only_a_hash_of_the_code(self, desk):
-        package, code = sell_package(desk)
+    def test_a_sale_records_the_money_and_keeps_only_a_hash_of_the_code(self, staff_without_role):
+        package, code = sell_package(staff_without_role)
         assert package.code_hash == hash_code(code) and code not in package.code_hash
         assert package.sessions_left == 3
         sale = LedgerEntry.objects.get(kind=LedgerKind.PACKAGE_SALE)
@@ -58,12 +57,12 @@ class TestPackages:
         )
 
     def test_a_held_booking_paid_with_a_package_counts_and_the_balance_goes_down(
-        self, clinic, stripe_on, desk
+        self, clinic_with_fixed_deposit, stripe_on, staff_without_role
     ):
-        package, code = sell_package(desk)
+        package, code = sell_package(staff_without_role)
         appointment = booking_create(
-            service=clinic.bar_60,
-            therapist=clinic.therapists[0],
+            service=clinic_with_fixed_deposit.bar_60,
+            therapist=clinic_with_fixed_deposit.therapists[0],
             start=local_time(3, 10),
             client=ADA,
             answers=clear_answers(),
@@ -80,8 +79,10 @@ class TestPackages:
         with pytest.raises(PaymentError, match="already paid"):
             packages.package_redeem(code=code, appointment=appointment)
 
-    def test_it_refuses_another_style_an_unknown_code_and_an_empty_package(self, desk):
-        package, code = sell_package(desk, sessions=1)
+    def test_it_refuses_another_style_an_unknown_code_and_an_empty_package(
+        self, staff_without_role
+    ):
+        package, code = sell_package(staff_without_role, sessions=1)
         floor = AppointmentFactory(service__style=StyleFactory(slug="floor"))
         with pytest.raises(PaymentError, match="for Bar"):
             packages.package_redeem(code=code, appointment=floor)
@@ -96,10 +97,10 @@ class TestPackages:
 
 @pytest.mark.django_db
 class TestGiftCards:
-    def test_issue_then_partial_redemptions_until_it_is_used_up(self, desk):
+    def test_issue_then_partial_redemptions_until_it_is_used_up(self, staff_without_role):
         card, code = gift_cards.gift_card_issue(
             amount_cents=5000, recipient_name="Bo", purchaser_email="ada@example.com",
-            method=Method.CARD_TERMINAL, actor=desk,
+            method=Method.CARD_TERMINAL, actor=staff_without_role,
         )  # fmt: skip
         assert card.code_hash == hash_code(code)
         assert gift_cards.gift_card_balance(code) == 5000
@@ -115,13 +116,15 @@ class TestGiftCards:
             (LedgerKind.GIFT_CARD_REDEMPTION, 2000),
         ]
 
-    def test_a_gift_card_pays_part_of_a_deposit_and_a_card_the_rest(self, clinic, stripe_on, desk):
+    def test_a_gift_card_pays_part_of_a_deposit_and_a_card_the_rest(
+        self, clinic_with_fixed_deposit, stripe_on, staff_without_role
+    ):
         card, code = gift_cards.gift_card_issue(
             amount_cents=1000, recipient_name="", purchaser_email="ada@example.com",
-            method=Method.CASH, actor=desk,
+            method=Method.CASH, actor=staff_without_role,
         )  # fmt: skip
         appointment = booking_create(
-            service=clinic.bar_60, therapist=clinic.therapists[0], start=local_time(3, 10),
+            service=clinic_with_fixed_deposit.bar_60, therapist=clinic_with_fixed_deposit.therapists[0], start=local_time(3, 10),
             client=ADA, answers=clear_answers(),
         ).appointment  # fmt: skip
         payment = services.deposit_pay(
@@ -136,13 +139,15 @@ class TestGiftCards:
             (Method.STRIPE, 2000),
         ]
 
-    def test_a_refunded_gift_card_deposit_goes_back_on_the_card(self, clinic, stripe_on, desk):
+    def test_a_refunded_gift_card_deposit_goes_back_on_the_card(
+        self, clinic_with_fixed_deposit, stripe_on, staff_without_role
+    ):
         card, code = gift_cards.gift_card_issue(
             amount_cents=5000, recipient_name="", purchaser_email="ada@example.com",
-            method=Method.CASH, actor=desk,
+            method=Method.CASH, actor=staff_without_role,
         )  # fmt: skip
         appointment = booking_create(
-            service=clinic.bar_60, therapist=clinic.therapists[0], start=local_time(3, 10),
+            service=clinic_with_fixed_deposit.bar_60, therapist=clinic_with_fixed_deposit.therapists[0], start=local_time(3, 10),
             client=ADA, answers=clear_answers(),
         ).appointment  # fmt: skip
         assert (
@@ -184,8 +189,8 @@ class TestConcurrentRedemptions:
     def test_ten_bookings_racing_for_a_three_session_package_leave_three_winners(
         self, postgres_only
     ):
-        desk = UserFactory(username="desk", is_staff=True)
-        package, code = sell_package(desk, sessions=3)
+        staff_without_role = UserFactory(username="desk", is_staff=True)
+        package, code = sell_package(staff_without_role, sessions=3)
         appointments = [
             AppointmentFactory(service__style=package.plan.style) for i in range(THREADS)
         ]
@@ -201,10 +206,10 @@ class TestConcurrentRedemptions:
     def test_ten_spends_racing_on_one_gift_card_never_take_more_than_its_balance(
         self, postgres_only
     ):
-        desk = UserFactory(username="desk", is_staff=True)
+        staff_without_role = UserFactory(username="desk", is_staff=True)
         card, code = gift_cards.gift_card_issue(
             amount_cents=10000, recipient_name="", purchaser_email="a@example.com",
-            method=Method.CASH, actor=desk,
+            method=Method.CASH, actor=staff_without_role,
         )  # fmt: skip
         outcomes = _race(lambda i: gift_cards.gift_card_redeem(code=code, amount_cents=3000))
         taken = [o for o in outcomes if isinstance(o, int)]
@@ -225,12 +230,12 @@ class TestConcurrentRedemptions:
 
 
 @pytest.fixture
-def clinic(db):
+def clinic_with_fixed_deposit(db):
     from payments.models import DepositKind, PaymentPolicy
 
-    clinic = build_clinic()
+    clinic_with_fixed_deposit = build_clinic()
     PaymentPolicy.objects.create(
-        service=clinic.bar_60, deposit_kind=DepositKind.FIXED, deposit_value=3000,
+        service=clinic_with_fixed_deposit.bar_60, deposit_kind=DepositKind.FIXED, deposit_value=3000,
         no_show_fee_cents=8000, late_cancel_fee_cents=5000,
     )  # fmt: skip
-    return clinic
+    return clinic_with_fixed_deposit

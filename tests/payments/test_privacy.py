@@ -13,10 +13,12 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_erasure_forgets_the_payer_and_the_card_but_keeps_the_amounts(clinic, stripe_on):
+def test_erasure_forgets_the_payer_and_the_card_but_keeps_the_amounts(
+    clinic_with_deposits, stripe_on
+):
     appointment = booking_create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[0],
+        service=clinic_with_deposits.bar_60,
+        therapist=clinic_with_deposits.therapists[0],
         start=local_time(3, 10),
         client=ClientDetails(name="Ada Client", email="Ada@Example.com", phone="+1 212 555 0199"),
         answers=clear_answers(),

@@ -36,15 +36,10 @@ pytestmark = pytest.mark.django_db
 ADA = ClientDetails(name="Ada Client", email="ada@example.com", phone="+1 212 555 0199")
 
 
-@pytest.fixture
-def desk():
-    return UserFactory(username="desk", is_staff=True)
-
-
-def book(clinic, start=None, **kwargs):
+def book(clinic_with_deposits, start=None, **kwargs):
     return booking_create(
-        service=kwargs.pop("service", clinic.bar_60),
-        therapist=clinic.therapists[0],
+        service=kwargs.pop("service", clinic_with_deposits.bar_60),
+        therapist=clinic_with_deposits.therapists[0],
         start=start or local_time(3, 10),
         client=ADA,
         answers=clear_answers(),
@@ -65,18 +60,23 @@ def pdf_text(message) -> str:
 
 class TestWithoutStripeKeys:
     def test_the_clinic_runs_as_before_bookings_are_confirmed_and_nothing_is_asked(
-        self, clinic, settings
+        self, clinic_with_deposits, settings
     ):
         settings.PAYMENTS_ENABLED = False
-        appointment = book(clinic)
+        appointment = book(clinic_with_deposits)
         assert appointment.status == AppointmentStatus.CONFIRMED
         assert not Payment.objects.exists()
 
-    def test_a_desk_payment_still_goes_in_the_ledger(self, clinic, settings, desk):
+    def test_a_desk_payment_still_goes_in_the_ledger(
+        self, clinic_with_deposits, settings, staff_without_role
+    ):
         settings.PAYMENTS_ENABLED = False
-        appointment = book(clinic)
+        appointment = book(clinic_with_deposits)
         ledger.desk_payment_record(
-            amount_cents=12000, method=Method.CASH, appointment=appointment, actor=desk
+            amount_cents=12000,
+            method=Method.CASH,
+            appointment=appointment,
+            actor=staff_without_role,
         )
         (entry,) = LedgerEntry.objects.all()
         assert (entry.kind, entry.method, entry.amount_cents) == (
@@ -88,28 +88,35 @@ class TestWithoutStripeKeys:
 
 class TestDeposit:
     def test_an_online_booking_waits_for_the_deposit_and_holds_its_slot(
-        self, clinic, stripe_on, after_commit
+        self, clinic_with_deposits, stripe_on, run_after_commit
     ):
-        appointment = after_commit(book, clinic)
+        appointment = run_after_commit(book, clinic_with_deposits)
         assert appointment.status == AppointmentStatus.AWAITING_DEPOSIT
         assert services.deposit_due(appointment) == 3000  # 25 % of $120
         (message,) = to("ada@example.com")
         assert "pay the deposit" in message.subject
         with pytest.raises(BookingError) as refused:
-            book(clinic)
+            book(clinic_with_deposits)
         assert refused.value.code == TAKEN
 
-    def test_staff_bookings_and_services_without_a_deposit_are_confirmed(self, clinic, stripe_on):
-        assert book(clinic, actor=UserFactory(is_staff=True)).status == AppointmentStatus.CONFIRMED
-        floor = book(clinic, service=clinic.floor_60, start=local_time(3, 14))
+    def test_staff_bookings_and_services_without_a_deposit_are_confirmed(
+        self, clinic_with_deposits, stripe_on
+    ):
+        assert (
+            book(clinic_with_deposits, actor=UserFactory(is_staff=True)).status
+            == AppointmentStatus.CONFIRMED
+        )
+        floor = book(
+            clinic_with_deposits, service=clinic_with_deposits.floor_60, start=local_time(3, 14)
+        )
         assert floor.status == AppointmentStatus.CONFIRMED
 
     def test_deposit_paid_confirms_the_booking_records_it_and_emails_a_receipt(
-        self, clinic, stripe_on, after_commit
+        self, clinic_with_deposits, stripe_on, run_after_commit
     ):
-        appointment = book(clinic)
+        appointment = book(clinic_with_deposits)
         mail.outbox.clear()
-        payment = after_commit(
+        payment = run_after_commit(
             services.deposit_pay,
             appointment=appointment,
             payment_method="pm_card_visa",
@@ -138,9 +145,9 @@ class TestDeposit:
         assert "$30.00" in text and appointment.reference in text and "Receipt R-" in text
 
     def test_a_card_is_saved_only_with_consent_and_keeps_the_words_agreed_to(
-        self, clinic, stripe_on
+        self, clinic_with_deposits, stripe_on
     ):
-        appointment = book(clinic)
+        appointment = book(clinic_with_deposits)
         services.deposit_pay(appointment=appointment, payment_method="pm_card_visa", save_card=True)
         card = CardOnFile.objects.get(client=appointment.client)
         assert card.stripe_customer.startswith("cus_")
@@ -149,9 +156,9 @@ class TestDeposit:
         assert "never automatically" in card.consent_text
 
     def test_a_declined_card_records_the_failure_books_nothing_and_may_be_retried(
-        self, clinic, stripe_on
+        self, clinic_with_deposits, stripe_on
     ):
-        appointment = book(clinic)
+        appointment = book(clinic_with_deposits)
         with pytest.raises(PaymentError) as declined:
             services.deposit_pay(
                 appointment=appointment,
@@ -170,8 +177,10 @@ class TestDeposit:
         appointment.refresh_from_db()
         assert appointment.status == AppointmentStatus.CONFIRMED
 
-    def test_a_second_deposit_for_the_same_booking_is_refused(self, clinic, stripe_on):
-        appointment = book(clinic)
+    def test_a_second_deposit_for_the_same_booking_is_refused(
+        self, clinic_with_deposits, stripe_on
+    ):
+        appointment = book(clinic_with_deposits)
         services.deposit_pay(
             appointment=appointment, payment_method="pm_card_visa", save_card=False
         )
@@ -183,26 +192,26 @@ class TestDeposit:
         assert LedgerEntry.objects.count() == 1
 
     def test_a_deposit_never_paid_releases_the_slot_at_the_sweep(
-        self, clinic, stripe_on, after_commit, settings
+        self, clinic_with_deposits, stripe_on, run_after_commit, settings
     ):
-        appointment = book(clinic)
+        appointment = book(clinic_with_deposits)
         assert clinic_sweep()["deposit_holds"] == 0  # still inside the hold
         mail.outbox.clear()
         later = timezone.now() + dt.timedelta(minutes=settings.DEPOSIT_HOLD_MINUTES + 1)
-        done = after_commit(clinic_sweep, now=later)
+        done = run_after_commit(clinic_sweep, now=later)
         assert done["deposit_holds"] == 1
         appointment.refresh_from_db()
         assert appointment.status == AppointmentStatus.CANCELLED
         assert any("released" in m.subject for m in to("ada@example.com"))
         assert not LedgerEntry.objects.exists()
-        again = book(clinic)  # the slot is free again, and the new hold starts now
+        again = book(clinic_with_deposits)  # the slot is free again, and the new hold starts now
         assert again.status == AppointmentStatus.AWAITING_DEPOSIT
-        assert after_commit(clinic_sweep)["deposit_holds"] == 0
+        assert run_after_commit(clinic_sweep)["deposit_holds"] == 0
 
     def test_a_deposit_that_arrives_after_the_hold_ran_out_is_refunded_at_once(
-        self, clinic, stripe_on, settings
+        self, clinic_with_deposits, stripe_on, settings
     ):
-        appointment = book(clinic)
+        appointment = book(clinic_with_deposits)
         services.deposit_holds_expire(
             now=timezone.now() + dt.timedelta(minutes=settings.DEPOSIT_HOLD_MINUTES + 1)
         )
@@ -219,14 +228,14 @@ class TestDeposit:
 
 class TestCancellation:
     def test_cancelling_before_the_cutoff_refunds_the_deposit_in_full(
-        self, clinic, stripe_on, after_commit
+        self, clinic_with_deposits, stripe_on, run_after_commit
     ):
-        appointment = book(clinic)
+        appointment = book(clinic_with_deposits)
         payment = services.deposit_pay(
             appointment=appointment, payment_method="pm_card_visa", save_card=False
         )
         mail.outbox.clear()
-        after_commit(booking_cancel, appointment=appointment, reason="Cannot come")
+        run_after_commit(booking_cancel, appointment=appointment, reason="Cannot come")
         payment.refresh_from_db()
         assert payment.refunded_cents == 3000
         assert refunds_at_stripe(stripe_on, payment.stripe_payment_intent) == [3000]
@@ -239,26 +248,28 @@ class TestCancellation:
         assert any("Refund receipt" in m.subject for m in to("ada@example.com"))
 
     def test_a_late_cancellation_keeps_the_deposit_and_staff_may_charge_the_rest_of_the_fee(
-        self, clinic, stripe_on, after_commit, desk
+        self, clinic_with_deposits, stripe_on, run_after_commit, staff_without_role
     ):
-        appointment = book(clinic, start=local_time(3, 10))
+        appointment = book(clinic_with_deposits, start=local_time(3, 10))
         services.deposit_pay(appointment=appointment, payment_method="pm_card_visa", save_card=True)
         with time_machine.travel(appointment.start - dt.timedelta(hours=5)):
-            after_commit(booking_cancel, appointment=appointment, actor=desk, reason="Ill")
+            run_after_commit(
+                booking_cancel, appointment=appointment, actor=staff_without_role, reason="Ill"
+            )
         assert not LedgerEntry.objects.filter(kind=LedgerKind.REFUND).exists()
         appointment.refresh_from_db()
         assert services.fee_charge_options(appointment) == [(PaymentKind.LATE_CANCEL_FEE, 2000)]
         mail.outbox.clear()
-        fee = after_commit(
+        fee = run_after_commit(
             services.fee_charge,
             appointment=appointment,
             kind=PaymentKind.LATE_CANCEL_FEE,
-            actor=desk,
+            actor=staff_without_role,
         )
         assert (fee.status, fee.amount_cents, fee.recorded_by) == (
             PaymentStatus.SUCCEEDED,
             2000,
-            desk,
+            staff_without_role,
         )
         entry = LedgerEntry.objects.get(kind=LedgerKind.FEE)
         assert entry.amount_cents == 2000 and entry.payment == fee
@@ -267,54 +278,63 @@ class TestCancellation:
 
 class TestNoShowFee:
     def test_never_charged_until_staff_click_then_once_minus_the_deposit(
-        self, clinic, stripe_on, after_commit, desk
+        self, clinic_with_deposits, stripe_on, run_after_commit, staff_without_role
     ):
-        appointment = book(clinic)
+        appointment = book(clinic_with_deposits)
         services.deposit_pay(appointment=appointment, payment_method="pm_card_visa", save_card=True)
         with time_machine.travel(appointment.start + dt.timedelta(minutes=20)):
             appointment_set_status(
-                appointment=appointment, status=AppointmentStatus.NO_SHOW, actor=desk
+                appointment=appointment, status=AppointmentStatus.NO_SHOW, actor=staff_without_role
             )
         assert not Payment.objects.filter(kind=PaymentKind.NO_SHOW_FEE).exists()
         appointment.refresh_from_db()
         mail.outbox.clear()
-        fee = after_commit(
-            services.fee_charge, appointment=appointment, kind=PaymentKind.NO_SHOW_FEE, actor=desk
+        fee = run_after_commit(
+            services.fee_charge,
+            appointment=appointment,
+            kind=PaymentKind.NO_SHOW_FEE,
+            actor=staff_without_role,
         )
         assert fee.amount_cents == 5000  # $80 fee less the $30 deposit kept
         (receipt,) = to("ada@example.com")
         assert "$50.00" in receipt.body and "No-show fee" in pdf_text(receipt)
         with pytest.raises(PaymentError):
-            services.fee_charge(appointment=appointment, kind=PaymentKind.NO_SHOW_FEE, actor=desk)
+            services.fee_charge(
+                appointment=appointment, kind=PaymentKind.NO_SHOW_FEE, actor=staff_without_role
+            )
         assert LedgerEntry.objects.filter(kind=LedgerKind.FEE).count() == 1
 
     def test_no_fee_for_a_session_that_was_not_missed_or_without_a_card(
-        self, clinic, stripe_on, desk
+        self, clinic_with_deposits, stripe_on, staff_without_role
     ):
-        appointment = book(clinic)
+        appointment = book(clinic_with_deposits)
         services.deposit_pay(
             appointment=appointment, payment_method="pm_card_visa", save_card=False
         )
         appointment.refresh_from_db()
         with pytest.raises(PaymentError, match="does not apply"):
-            services.fee_charge(appointment=appointment, kind=PaymentKind.NO_SHOW_FEE, actor=desk)
+            services.fee_charge(
+                appointment=appointment, kind=PaymentKind.NO_SHOW_FEE, actor=staff_without_role
+            )
         with time_machine.travel(appointment.start + dt.timedelta(minutes=20)):
             appointment_set_status(
-                appointment=appointment, status=AppointmentStatus.NO_SHOW, actor=desk
+                appointment=appointment, status=AppointmentStatus.NO_SHOW, actor=staff_without_role
             )
         appointment.refresh_from_db()
         with pytest.raises(PaymentError, match="no card on file"):
-            services.fee_charge(appointment=appointment, kind=PaymentKind.NO_SHOW_FEE, actor=desk)
+            services.fee_charge(
+                appointment=appointment, kind=PaymentKind.NO_SHOW_FEE, actor=staff_without_role
+            )
 
 
 def test_the_exclusion_constraint_counts_a_held_booking_as_occupying_its_slot(
-    clinic, stripe_on, postgres_only
+    clinic_with_deposits, stripe_on, postgres_only
 ):
     from django.db import IntegrityError, transaction
 
     from tests.factories import AppointmentFactory
 
-    held = book(clinic)
+    held = book(clinic_with_deposits)
     with pytest.raises(IntegrityError), transaction.atomic():
         AppointmentFactory(
             therapist=held.therapist,

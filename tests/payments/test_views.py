@@ -34,10 +34,10 @@ ADA = ClientDetails(name="Ada Client", email="ada@example.com", phone="+1 212 55
 WEBHOOK = "/payments/stripe/webhook/"
 
 
-def held(clinic):
+def held(clinic_with_deposits):
     return booking_create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[0],
+        service=clinic_with_deposits.bar_60,
+        therapist=clinic_with_deposits.therapists[0],
         start=local_time(3, 10),
         client=ADA,
         answers=clear_answers(),
@@ -58,8 +58,10 @@ def staff_user(role: str | None, **fields):
 
 
 class TestDepositPage:
-    def test_it_shows_the_amount_the_hold_and_the_consent_words(self, client, clinic, stripe_on):
-        booked = held(clinic)
+    def test_it_shows_the_amount_the_hold_and_the_consent_words(
+        self, client, clinic_with_deposits, stripe_on
+    ):
+        booked = held(clinic_with_deposits)
         response = client.get(deposit_url(booked))
         assert response.status_code == 200
         page = response.text
@@ -71,14 +73,16 @@ class TestDepositPage:
         # Stripe's element is allowed by the CSP only because keys are configured.
         assert "https://js.stripe.com" in response.headers["Content-Security-Policy"]
 
-    def test_a_wrong_token_or_reference_is_404(self, client, clinic, stripe_on):
-        booked = held(clinic)
+    def test_a_wrong_token_or_reference_is_404(self, client, clinic_with_deposits, stripe_on):
+        booked = held(clinic_with_deposits)
         ref = booked.appointment.reference
         assert client.get(reverse("payments:deposit", args=[ref, "wrong"])).status_code == 404
         assert client.get(reverse("payments:deposit", args=["<b>", "x"])).status_code == 404
 
-    def test_paying_by_card_confirms_and_lands_on_the_booking(self, client, clinic, stripe_on):
-        booked = held(clinic)
+    def test_paying_by_card_confirms_and_lands_on_the_booking(
+        self, client, clinic_with_deposits, stripe_on
+    ):
+        booked = held(clinic_with_deposits)
         response = client.post(
             deposit_url(booked), {"payment_method": "pm_card_visa", "save_card": "on"}
         )
@@ -91,8 +95,10 @@ class TestDepositPage:
         assert done.status_code == 200 and "You are booked" in done.text
         assert "js.stripe.com" not in done.text and booked.manage_token not in done.text
 
-    def test_a_declined_card_says_so_with_a_400_and_keeps_the_hold(self, client, clinic, stripe_on):
-        booked = held(clinic)
+    def test_a_declined_card_says_so_with_a_400_and_keeps_the_hold(
+        self, client, clinic_with_deposits, stripe_on
+    ):
+        booked = held(clinic_with_deposits)
         response = client.post(
             deposit_url(booked), {"payment_method": "pm_card_chargeCustomerFail"}
         )
@@ -105,31 +111,33 @@ class TestDepositPage:
         "data",
         [{}, {"payment_method": "<script>"}, {"gift_code": "x"}, {"payment_method": "x" * 500}],
     )
-    def test_bad_input_is_a_400_that_writes_nothing(self, client, clinic, stripe_on, data):
-        booked = held(clinic)
+    def test_bad_input_is_a_400_that_writes_nothing(
+        self, client, clinic_with_deposits, stripe_on, data
+    ):
+        booked = held(clinic_with_deposits)
         assert client.post(deposit_url(booked), data).status_code == 400
         assert not Payment.objects.exists()
 
-    def test_a_package_session_pays_for_the_booking(self, client, clinic, stripe_on):
+    def test_a_package_session_pays_for_the_booking(self, client, clinic_with_deposits, stripe_on):
         from payments.models import PackagePlan
 
         plan = PackagePlan.objects.create(
-            name="Three", style=clinic.bar_60.style, sessions=3, price_cents=30000
+            name="Three", style=clinic_with_deposits.bar_60.style, sessions=3, price_cents=30000
         )
         _package, code = packages.package_sell(
             plan=plan, client_name="Ada", client_email="ada@example.com", method=Method.CASH,
             actor=UserFactory(is_staff=True),
         )  # fmt: skip
-        booked = held(clinic)
+        booked = held(clinic_with_deposits)
         response = client.post(deposit_url(booked), {"action": "package", "package-code": code})
         assert response.status_code == 302
         booked.appointment.refresh_from_db()
         assert booked.appointment.status == AppointmentStatus.CONFIRMED
 
     def test_the_manage_page_of_a_held_booking_links_to_the_deposit(
-        self, client, clinic, stripe_on
+        self, client, clinic_with_deposits, stripe_on
     ):
-        booked = held(clinic)
+        booked = held(clinic_with_deposits)
         manage = reverse(
             "bookings:manage", args=[booked.appointment.reference, booked.manage_token]
         )
@@ -137,9 +145,9 @@ class TestDepositPage:
         assert "Awaiting deposit" in page and deposit_url(booked) in page
 
 
-def _deposit_paid_at_stripe_only(clinic):
+def _deposit_paid_at_stripe_only(clinic_with_deposits):
     """A deposit Stripe charged but whose page never came back (the browser closed)."""
-    booked = held(clinic)
+    booked = held(clinic_with_deposits)
     payment = Payment.objects.create(
         kind=PaymentKind.DEPOSIT, method=Method.STRIPE, amount_cents=3000,
         appointment=booked.appointment, payer_email="ada@example.com",
@@ -165,9 +173,9 @@ class TestWebhook:
         )
 
     def test_a_signed_event_confirms_the_payment_once_and_a_redelivery_changes_nothing(
-        self, client, clinic, stripe_on
+        self, client, clinic_with_deposits, stripe_on
     ):
-        booked, payment = _deposit_paid_at_stripe_only(clinic)
+        booked, payment = _deposit_paid_at_stripe_only(clinic_with_deposits)
         payload = _event_for(stripe_on, payment.stripe_payment_intent)
         first = self.post(client, payload, sign(payload))
         assert first.status_code == 200 and first.text == "OK"
@@ -181,9 +189,9 @@ class TestWebhook:
         assert StripeEvent.objects.count() == 1
 
     def test_the_page_and_the_webhook_together_record_the_payment_once(
-        self, client, clinic, stripe_on
+        self, client, clinic_with_deposits, stripe_on
     ):
-        booked = held(clinic)
+        booked = held(clinic_with_deposits)
         payment = services.deposit_pay(
             appointment=booked.appointment, payment_method="pm_card_visa", save_card=False
         )
@@ -193,9 +201,9 @@ class TestWebhook:
 
     @pytest.mark.parametrize("forgery", ["none", "garbage", "wrong secret", "too old"])
     def test_a_forged_or_unsigned_event_is_400_and_does_nothing(
-        self, client, clinic, stripe_on, forgery
+        self, client, clinic_with_deposits, stripe_on, forgery
     ):
-        _booked, payment = _deposit_paid_at_stripe_only(clinic)
+        _booked, payment = _deposit_paid_at_stripe_only(clinic_with_deposits)
         payload = _event_for(stripe_on, payment.stripe_payment_intent)
         signature = {
             "none": "",
@@ -208,14 +216,18 @@ class TestWebhook:
         payment.refresh_from_db()
         assert payment.status == PaymentStatus.PENDING
 
-    def test_a_tampered_body_with_a_once_valid_signature_is_400(self, client, clinic, stripe_on):
-        _booked, payment = _deposit_paid_at_stripe_only(clinic)
+    def test_a_tampered_body_with_a_once_valid_signature_is_400(
+        self, client, clinic_with_deposits, stripe_on
+    ):
+        _booked, payment = _deposit_paid_at_stripe_only(clinic_with_deposits)
         payload = _event_for(stripe_on, payment.stripe_payment_intent)
         signature = sign(payload)
         assert self.post(client, payload.replace(b"3000", b"1"), signature).status_code == 400
 
-    def test_a_failed_payment_event_marks_the_attempt_failed(self, client, clinic, stripe_on):
-        booked = held(clinic)
+    def test_a_failed_payment_event_marks_the_attempt_failed(
+        self, client, clinic_with_deposits, stripe_on
+    ):
+        booked = held(clinic_with_deposits)
         payment = Payment.objects.create(
             kind=PaymentKind.DEPOSIT, method=Method.STRIPE, amount_cents=3000,
             appointment=booked.appointment, stripe_payment_intent="pi_test_failed",
@@ -267,9 +279,9 @@ class TestGiftCardBalance:
 
 
 @pytest.fixture
-def no_show(clinic, stripe_on):
+def no_show(clinic_with_deposits, stripe_on):
     """A booking whose deposit was paid with the card saved, then missed."""
-    booked = held(clinic)
+    booked = held(clinic_with_deposits)
     services.deposit_pay(
         appointment=booked.appointment, payment_method="pm_card_visa", save_card=True
     )
@@ -357,9 +369,9 @@ class TestStaffAppointmentPage:
 
 
 class TestDayTakingsAndCsv:
-    def test_the_days_takings_add_up_by_method(self, client, clinic, stripe_on):
+    def test_the_days_takings_add_up_by_method(self, client, clinic_with_deposits, stripe_on):
         desk = staff_user(FRONT_DESK)
-        booked = held(clinic)
+        booked = held(clinic_with_deposits)
         services.deposit_pay(
             appointment=booked.appointment, payment_method="pm_card_visa", save_card=False
         )
@@ -435,7 +447,7 @@ class TestDayTakingsAndCsv:
 
 class TestBankCheck:
     def test_a_card_that_needs_3d_secure_waits_then_the_webhook_confirms_it(
-        self, client, clinic, stripe_on
+        self, client, clinic_with_deposits, stripe_on
     ):
         import urllib.parse
         import urllib.request
@@ -456,7 +468,7 @@ class TestBankCheck:
                 },
             }
         )  # Stripe's 3-D Secure test card (test set-up only: Stripe.js makes this in production)
-        booked = held(clinic)
+        booked = held(clinic_with_deposits)
         response = client.post(deposit_url(booked), {"payment_method": card.id})
         assert response.status_code == 200
         assert "Your bank asks you to confirm" in response.text

@@ -36,8 +36,10 @@ def delivering(stripe_on, live_server):
     time.sleep(1.5)
 
 
-def test_a_payment_the_page_never_confirmed_is_confirmed_by_stripes_webhook(delivering, clinic):
-    booked, payment = _deposit_paid_at_stripe_only(clinic)
+def test_a_payment_the_page_never_confirmed_is_confirmed_by_stripes_webhook(
+    delivering, clinic_with_deposits
+):
+    booked, payment = _deposit_paid_at_stripe_only(clinic_with_deposits)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         payment.refresh_from_db()

@@ -31,8 +31,10 @@ def unchanged(payment: Payment) -> bool:
 
 @pytest.mark.django_db
 class TestForgeries:
-    def test_a_signature_whose_timestamp_was_moved_is_400(self, client, clinic, stripe_on):
-        _booked, payment = _deposit_paid_at_stripe_only(clinic)
+    def test_a_signature_whose_timestamp_was_moved_is_400(
+        self, client, clinic_with_deposits, stripe_on
+    ):
+        _booked, payment = _deposit_paid_at_stripe_only(clinic_with_deposits)
         payload = _event_for(stripe_on, payment.stripe_payment_intent)
         old = int(time.time()) - 3600
         digest = sign(payload, timestamp=old).split("v1=")[1]
@@ -41,17 +43,17 @@ class TestForgeries:
         assert unchanged(payment)
 
     def test_an_old_delivery_replayed_with_its_own_signature_is_400(
-        self, client, clinic, stripe_on
+        self, client, clinic_with_deposits, stripe_on
     ):
-        _booked, payment = _deposit_paid_at_stripe_only(clinic)
+        _booked, payment = _deposit_paid_at_stripe_only(clinic_with_deposits)
         payload = _event_for(stripe_on, payment.stripe_payment_intent)
         signature = sign(payload, timestamp=int(time.time()) - 301)  # past the 5 min tolerance
         assert post(client, payload, signature).status_code == 400
         assert unchanged(payment)
 
     @pytest.mark.parametrize("scheme", ["v0", "v2", "V1"])
-    def test_only_the_v1_scheme_counts(self, client, clinic, stripe_on, scheme):
-        _booked, payment = _deposit_paid_at_stripe_only(clinic)
+    def test_only_the_v1_scheme_counts(self, client, clinic_with_deposits, stripe_on, scheme):
+        _booked, payment = _deposit_paid_at_stripe_only(clinic_with_deposits)
         payload = _event_for(stripe_on, payment.stripe_payment_intent)
         signature = sign(payload).replace("v1=", f"{scheme}=")
         assert post(client, payload, signature).status_code == 400
@@ -62,10 +64,10 @@ class TestForgeries:
         assert not StripeEvent.objects.exists()
 
     def test_a_signed_success_stripe_does_not_confirm_changes_nothing(
-        self, client, clinic, stripe_on
+        self, client, clinic_with_deposits, stripe_on
     ):
         """The body is never trusted alone: the handler asks Stripe for the intent."""
-        booked = held(clinic)
+        booked = held(clinic_with_deposits)
         payment = Payment.objects.create(
             kind="deposit", method="stripe", amount_cents=3000, appointment=booked.appointment,
             stripe_payment_intent="pi_never_paid",
@@ -95,8 +97,10 @@ class TestForgeries:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_ten_simultaneous_deliveries_of_one_event_confirm_it_once(clinic, stripe_on, postgres_only):
-    _booked, payment = _deposit_paid_at_stripe_only(clinic)
+def test_ten_simultaneous_deliveries_of_one_event_confirm_it_once(
+    clinic_with_deposits, stripe_on, postgres_only
+):
+    _booked, payment = _deposit_paid_at_stripe_only(clinic_with_deposits)
     payload = _event_for(stripe_on, payment.stripe_payment_intent)
     signature = sign(payload)
     barrier = Barrier(10)

@@ -16,7 +16,6 @@ from tests.factories import (
     AppointmentFactory,
     ClientFactory,
     IntakeFactory,
-    TherapistFactory,
     UserFactory,
 )
 
@@ -43,16 +42,6 @@ def book(therapist, start, *, client=None, **kwargs) -> Appointment:
         intake=intake,
         **kwargs,
     )
-
-
-@pytest.fixture
-def alice():
-    return TherapistFactory(display_name="Alice Walker", slug="alice-walker")
-
-
-@pytest.fixture
-def bob():
-    return TherapistFactory(display_name="Bob Stepper", slug="bob-stepper")
 
 
 def feed_url_for(therapist) -> str:

@@ -14,11 +14,6 @@ pytestmark = pytest.mark.django_db
 WHY = "A disc condition needs our clinical staff to review the booking first"
 
 
-@pytest.fixture
-def alice():
-    return TherapistFactory(display_name="Alice Walker", slug="alice-walker")
-
-
 def needing_clearance(therapist, status):
     intake = IntakeFactory(outcome="needs_clearance", reasons=[WHY], effective_pressure="medium")
     return AppointmentFactory(

@@ -13,13 +13,15 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def clinic():
+def reported_clinic():
     return build()
 
 
 @pytest.fixture
-def report(clinic):
-    return clinic_report(Period.covering(WEEK_1, WEEK_2 + dt.timedelta(days=6)), now=clinic.now)
+def report(reported_clinic):
+    return clinic_report(
+        Period.covering(WEEK_1, WEEK_2 + dt.timedelta(days=6)), now=reported_clinic.now
+    )
 
 
 def _by(lines, *keys):
@@ -112,9 +114,9 @@ def test_review_queue_waiting_time_by_week_booked_and_the_queue_now(report):
     assert report.oldest_waiting_hours == 72.0  # Tue 10:00 to Fri 10:00
 
 
-def test_load_against_budget_uses_the_style_weights(clinic, settings):
+def test_load_against_budget_uses_the_style_weights(reported_clinic, settings):
     settings.LOAD_STYLE_WEIGHTS = {"bar": 150, "floor": 100}
-    report = clinic_report(Period.covering(WEEK_1, WEEK_2), now=clinic.now)
+    report = clinic_report(Period.covering(WEEK_1, WEEK_2), now=reported_clinic.now)
     loads = {load.name: load for load in report.loads}
     ana, ben = loads["Ana"], loads["Ben"]
     # Ana: 60 bar x 1.5 + 90 floor = 180; 90 + 90 + 90 = 270. Ben: 90 + 90 and 90 + 90.
@@ -124,12 +126,12 @@ def test_load_against_budget_uses_the_style_weights(clinic, settings):
     assert (ben.peak_minutes, ben.budget_minutes, ben.weeks_over) == (180, 170, 2)
 
 
-def test_the_query_count_does_not_grow_with_the_range(clinic, django_assert_num_queries):
+def test_the_query_count_does_not_grow_with_the_range(reported_clinic, django_assert_num_queries):
     """QUERIES: therapists, rooms, working hours, time off, closed days, booked per
     therapist-week, booked per room-week, rates, clients, services, review waits, queue."""
     for first, last in [(WEEK_1, WEEK_1), (WEEK_1 - dt.timedelta(weeks=50), WEEK_2)]:
         with django_assert_num_queries(QUERIES):
-            clinic_report(Period.covering(first, last), now=clinic.now)
+            clinic_report(Period.covering(first, last), now=reported_clinic.now)
 
 
 def test_an_empty_clinic_reports_zeros_not_errors():

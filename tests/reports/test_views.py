@@ -8,15 +8,15 @@ import io
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.urls import reverse
 
 from ashiatsu_clinic.digest import manager_digest_send_if_due
-from bookings.roles import CLINIC_MANAGER, FRONT_DESK
+from bookings.roles import FRONT_DESK
 from outbox.services import emails_deliver_due
 from reports.queries import QUERIES
-from tests.factories import TherapistFactory, UserFactory
+from tests.factories import TherapistFactory
+from tests.people import staff_member
 from tests.reports.fixture import build, local
 
 pytestmark = pytest.mark.django_db
@@ -25,18 +25,6 @@ JUNE = {"start": "2026-06-01", "end": "2026-06-14"}
 # Each admin request: session, user, the user's own and their groups' permissions (has_perm,
 # then cached), and the session saved (idle timeout): SAVEPOINT, UPDATE, RELEASE.
 REQUEST_QUERIES = 7
-
-
-def staff(username: str, group: str | None = None):
-    user = UserFactory(username=username, is_staff=True)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-@pytest.fixture
-def manager():
-    return staff("manager", CLINIC_MANAGER)
 
 
 def test_the_clinic_manager_sees_the_report(client, manager):
@@ -55,7 +43,7 @@ def test_the_clinic_manager_sees_the_report(client, manager):
 
 @pytest.mark.parametrize("who", ["front_desk", "staff_without_role"])
 def test_weaker_staff_roles_are_refused(client, who):
-    user = staff(who, FRONT_DESK if who == "front_desk" else None)
+    user = staff_member(who, FRONT_DESK if who == "front_desk" else None)
     client.force_login(user)
 
     for url in (reverse("reports:page"), reverse("reports:csv", args=["services"])):
@@ -75,7 +63,7 @@ def test_a_therapist_and_an_anonymous_visitor_are_sent_to_the_admin_login(client
 def test_a_superuser_sees_the_report_and_the_admin_home_links_to_it(client, manager):
     client.force_login(manager)
     assert reverse("reports:page") in client.get(reverse("admin:index")).content.decode()
-    desk = staff("desk", FRONT_DESK)
+    desk = staff_member("desk", FRONT_DESK)
     client.force_login(desk)
     assert reverse("reports:page") not in client.get(reverse("admin:index")).content.decode()
 

@@ -157,12 +157,12 @@ class TestVerify:
         assert "already verified" in response.content.decode()
 
     def test_the_verify_button_shows_only_to_the_manager_and_only_when_needed(
-        self, client, clinic, manager, desk
+        self, client, clinic, manager, front_desk
     ):
         credential = CredentialFactory(therapist=clinic.therapists[0], verified_at=None)
         url = reverse("admin:therapists_credential_change", args=[credential.pk])
         assert b"Verify credential" in as_user(client, manager).get(url).content
-        assert b"Verify credential" not in as_user(client, desk).get(url).content
+        assert b"Verify credential" not in as_user(client, front_desk).get(url).content
 
     def test_verify_is_a_post(self, client, clinic, manager):
         credential = CredentialFactory(therapist=clinic.therapists[0], verified_at=None)
@@ -189,9 +189,9 @@ class TestVerify:
             )
         ) == {manager.pk}
 
-    def test_the_front_desk_has_no_verify_action(self, client, clinic, desk):
+    def test_the_front_desk_has_no_verify_action(self, client, clinic, front_desk):
         credential = CredentialFactory(therapist=clinic.therapists[0], verified_at=None)
-        response = as_user(client, desk).post(
+        response = as_user(client, front_desk).post(
             reverse("admin:therapists_credential_changelist"),
             {"action": "verify_selected", "_selected_action": [credential.pk], "index": 0},
         )
@@ -257,7 +257,7 @@ class TestExpiring:
         }
 
     def test_names_the_bookings_left_without_a_qualified_therapist(
-        self, client, clinic, desk, expiring
+        self, client, clinic, front_desk, expiring
     ):
         therapist = expiring.therapist
         after_expiry = booked(clinic, therapist, local_time(15, 10))
@@ -270,7 +270,7 @@ class TestExpiring:
         colleague = booked(
             clinic, clinic.therapists[0], local_time(15, 10), room=clinic.bar_rooms[1]
         )
-        assert self.affected(client, desk) == {
+        assert self.affected(client, front_desk) == {
             "Aiko Tanaka: Bar therapy certification": [after_expiry.reference]
         }
         content = client.get(reverse("admin:therapists_credential_expiring")).content.decode()
@@ -279,7 +279,7 @@ class TestExpiring:
             assert other.reference not in content
 
     def test_a_verified_renewal_on_file_leaves_nothing_affected(
-        self, client, clinic, desk, expiring
+        self, client, clinic, front_desk, expiring
     ):
         booked(clinic, expiring.therapist, local_time(15, 10))
         CredentialFactory(
@@ -288,13 +288,13 @@ class TestExpiring:
             issued_on=timezone.localdate(),
             expires_on=timezone.localdate() + dt.timedelta(days=700),
         )
-        assert self.affected(client, desk) == {"Aiko Tanaka: Bar therapy certification": []}
+        assert self.affected(client, front_desk) == {"Aiko Tanaka: Bar therapy certification": []}
         assert (
             b"Renewal on file"
             in client.get(reverse("admin:therapists_credential_expiring")).content
         )
 
-    def test_an_unverified_renewal_does_not_count(self, client, clinic, desk, expiring):
+    def test_an_unverified_renewal_does_not_count(self, client, clinic, front_desk, expiring):
         appointment = booked(clinic, expiring.therapist, local_time(15, 10))
         CredentialFactory(
             therapist=expiring.therapist,
@@ -303,7 +303,7 @@ class TestExpiring:
             expires_on=timezone.localdate() + dt.timedelta(days=700),
             verified_at=None,
         )
-        assert self.affected(client, desk) == {
+        assert self.affected(client, front_desk) == {
             "Aiko Tanaka: Bar therapy certification": [appointment.reference]
         }
 
@@ -320,7 +320,7 @@ class TestExpiring:
             f"{therapist}: Massage licence": [bar.reference, floor.reference]
         }
 
-    def test_lists_only_the_next_30_days_of_verified_expiries(self, client, clinic, desk):
+    def test_lists_only_the_next_30_days_of_verified_expiries(self, client, clinic, front_desk):
         therapist = clinic.therapists[0]
         CredentialFactory(
             therapist=therapist, expires_on=timezone.localdate() + dt.timedelta(days=31)
@@ -333,7 +333,7 @@ class TestExpiring:
             expires_on=timezone.localdate() + dt.timedelta(days=5),
             verified_at=None,
         )
-        assert self.affected(client, desk) == {}
+        assert self.affected(client, front_desk) == {}
 
     # Besides the request (see `request_queries`): the expiring credentials with therapist and
     # verifier (1); every verified credential of those therapists (1); their future bookings
@@ -342,7 +342,7 @@ class TestExpiring:
 
     @pytest.mark.parametrize("therapists", [1, 5])
     def test_the_query_count_does_not_grow(
-        self, client, clinic, desk, django_assert_num_queries, therapists
+        self, client, clinic, front_desk, django_assert_num_queries, therapists
     ):
         for index in range(therapists):
             therapist = TherapistFactory()
@@ -351,7 +351,7 @@ class TestExpiring:
                 expires_on=timezone.localdate() + dt.timedelta(days=5)
             )
             booked(clinic, therapist, local_time(10, 9 + index), room=clinic.bar_rooms[index % 2])
-        as_user(client, desk)
+        as_user(client, front_desk)
         with django_assert_num_queries(request_queries() + self.QUERIES):
             response = client.get(reverse("admin:therapists_credential_expiring"))
         assert sum(len(row["affected"]) for row in response.context["rows"]) == therapists
@@ -362,11 +362,11 @@ class TestExpiring:
 
 class TestTherapistPage:
     def test_the_front_desk_adds_working_hours_but_cannot_change_the_therapist(
-        self, client, clinic, desk
+        self, client, clinic, front_desk
     ):
         therapist = clinic.therapists[0]
         url = reverse("admin:therapists_therapist_change", args=[therapist.pk])
-        data = submitted(as_user(client, desk).get(url), "therapist_form")
+        data = submitted(as_user(client, front_desk).get(url), "therapist_form")
         assert "display_name" not in data
         assert not any(key.startswith("credentials-0-") and key.endswith("number") for key in data)
         count = int(data["working_hours-TOTAL_FORMS"])
@@ -422,10 +422,10 @@ class TestTherapistPage:
         changed = Credential.objects.get(number="NEW-123")
         assert changed.verified_at is None
 
-    def test_time_off_over_a_booking_warns_with_a_link(self, client, clinic, desk):
+    def test_time_off_over_a_booking_warns_with_a_link(self, client, clinic, front_desk):
         therapist = clinic.therapists[0]
         appointment = booked(clinic, therapist, local_time(3, 10))
-        response = as_user(client, desk).post(
+        response = as_user(client, front_desk).post(
             reverse("admin:therapists_timeoff_add"),
             {
                 "therapist": therapist.pk,
@@ -448,11 +448,11 @@ class TestTherapistPage:
 
     @pytest.mark.parametrize("extra", [0, 10])
     def test_the_list_query_count_does_not_grow(
-        self, client, desk, django_assert_num_queries, extra
+        self, client, front_desk, django_assert_num_queries, extra
     ):
         clinic = build_clinic(therapists=1 + extra)
         assert WorkingHours.objects.exists() and clinic
-        as_user(client, desk)
+        as_user(client, front_desk)
         with django_assert_num_queries(request_queries() + self.LIST_QUERIES):
             response = client.get(reverse("admin:therapists_therapist_changelist"))
         assert "floor, bar" in response.content.decode()

@@ -22,8 +22,8 @@ PROTECTED = [
 
 
 @pytest.fixture
-def users(clinic, desk, manager):
-    return {"therapist": clinic.therapists[0].user, "desk": desk, "manager": manager}
+def users(clinic, front_desk, manager):
+    return {"therapist": clinic.therapists[0].user, "desk": front_desk, "manager": manager}
 
 
 @pytest.mark.parametrize("role", ["therapist", "desk", "manager"])

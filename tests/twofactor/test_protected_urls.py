@@ -85,8 +85,8 @@ def test_the_exemptions_are_the_reviewed_ones():
     assert policy.EXEMPT_VIEWS == EXPECTED_EXEMPT_VIEWS
 
 
-def test_every_other_url_sends_a_password_only_session_to_the_second_step(client, desk):
-    client.force_login(desk)
+def test_every_other_url_sends_a_password_only_session_to_the_second_step(client, front_desk):
+    client.force_login(front_desk)
     protected, exempt = [], []
     for path, (namespaces, name) in sorted(every_path().items()):
         view = ":".join((*namespaces, name or ""))

@@ -4,14 +4,9 @@ import datetime as dt
 
 import pytest
 
-from tests.bookings.clinic import build_clinic, qualify
+from tests.bookings.clinic import qualify
 from tests.factories import TherapistFactory, WorkingHoursFactory
 from therapists.models import CredentialKind
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
 
 
 def _therapist(slug: str, end: dt.time):

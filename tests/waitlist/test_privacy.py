@@ -5,7 +5,6 @@ import datetime as dt
 
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.utils import timezone
@@ -13,9 +12,6 @@ from django.utils import timezone
 from bookings.privacy import client_erase, client_export, retention_purge
 from bookings.services import ClientDetails
 from outbox.models import Email, EmailStatus
-from tests.bookings.clinic import build_clinic, qualify
-from tests.factories import TherapistFactory, UserFactory, WorkingHoursFactory
-from therapists.models import CredentialKind
 from waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
 
 pytestmark = pytest.mark.django_db
@@ -24,35 +20,11 @@ ADA = ClientDetails(name="Ada Waiting", email="ada@example.com", phone="+1 212 5
 BO = ClientDetails(name="Bo Waiting", email="bo@example.com", phone="+1 212 555 0102")
 
 
-@pytest.fixture
-def clinic():
-    return build_clinic()
-
-
-@pytest.fixture
-def solo(clinic):
-    """Room for exactly one session a day: 10:00-11:00 plus the buffer."""
-    therapist = TherapistFactory(slug="solo")
-    qualify(therapist, CredentialKind.BAR_CERTIFICATION)
-    for weekday in range(7):
-        WorkingHoursFactory(
-            therapist=therapist, weekday=weekday, start=dt.time(10), end=dt.time(11, 15)
-        )
-    return therapist
-
-
 def join(run, clinic, therapist, client, **kwargs):
     """Join and confirm the address, as the waitlist tests do."""
     from tests.waitlist.test_waitlist import join as join_and_confirm
 
     return join_and_confirm(run, clinic, therapist, client, **kwargs)
-
-
-@pytest.fixture
-def manager():
-    user = UserFactory(is_staff=True)
-    user.groups.add(Group.objects.get(name="Clinic manager"))
-    return user
 
 
 def _log(obj, user) -> LogEntry:
