@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "outbox",
     "waitlist",
     "payments",
+    "checkout",
     "charts",
     "portal",
     "reports",
@@ -559,3 +560,9 @@ DEPOSIT_HOLD_MINUTES = env.int("DEPOSIT_HOLD_MINUTES", default=20)
 GIFT_CARD_BALANCE_RATE = env.str("GIFT_CARD_BALANCE_RATE", default="10/m")
 # Stripe's card element (served by and talking to Stripe) is allowed by the CSP of the deposit
 # page only, and only when keys are configured: see payments.views.stripe_csp.
+
+# Checkout: a session's bill, tips, sales tax, promo codes, payroll (docs/checkout.md).
+# The suggested tips (percent of the menu price) on the desk's screen and the client's tip page.
+CHECKOUT_TIP_PERCENTS = tuple(env.list("CHECKOUT_TIP_PERCENTS", cast=int, default=[15, 18, 20]))
+# The largest tip accepted, as a percentage of the service's menu price (a typing slip guard).
+CHECKOUT_TIP_MAX_PERCENT = env.int("CHECKOUT_TIP_MAX_PERCENT", default=100)
