@@ -8,6 +8,7 @@ for the first to commit, then counts its use and is refused.
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from bookings.models import Appointment
@@ -37,7 +38,12 @@ def promo_refusal(promo: PromoCode | None, *, appointment: Appointment, on: dt.d
     if promo.max_uses is not None and uses >= promo.max_uses:
         return _("This code has been used as many times as it may be.")
     if promo.max_uses_per_client is not None:
-        mine = promo.redemptions.filter(client_id=appointment.client_id).count()
+        # The same record, or a record under the same address (a client who books without
+        # signing in may have several): a limit per client is not dodged by a new booking.
+        mine = promo.redemptions.filter(
+            Q(client_id=appointment.client_id)
+            | Q(appointment__client__email__iexact=appointment.client.email)
+        ).count()
         if mine >= promo.max_uses_per_client:
             return _("This client has already used this code as many times as it may be.")
     return ""
