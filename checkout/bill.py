@@ -73,7 +73,7 @@ class Bill:
     def tip_cents(self) -> int:
         return sum(line.cents for line in self.lines if line.kind == "tip")
 
-    def __getitem__(self, kind: str) -> int:
+    def sum_of(self, kind: str) -> int:
         return sum(line.cents for line in self.lines if line.kind == kind)
 
 

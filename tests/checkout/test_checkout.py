@@ -127,7 +127,7 @@ class TestPromoCodes:
         self.code()
         bill = services.checkout_update(appointment=paid_booking, tip_cents=0, code="spring")
         # 120 − 15 = 105; tax 8.875 % of 105 = 9.31875 → 9.32.
-        assert (bill["discount"], bill["tax"], bill.total_cents) == (-1500, 932, 11432)
+        assert (bill.sum_of("discount"), bill.sum_of("tax"), bill.total_cents) == (-1500, 932, 11432)
 
     def test_a_code_before_or_after_its_dates_is_refused_with_the_date(self, paid_booking):
         today = clinic_today()
@@ -139,9 +139,7 @@ class TestPromoCodes:
             services.checkout_update(appointment=paid_booking, tip_cents=None, code="LATER")
         assert not PromoRedemption.objects.exists()
 
-    def test_a_code_past_its_total_or_per_client_limit_is_refused(
-        self, paid_booking, taxed_clinic
-    ):
+    def test_a_code_past_its_total_or_per_client_limit_is_refused(self, paid_booking, taxed_clinic):
         self.code(max_uses=1)
         services.checkout_update(appointment=paid_booking, tip_cents=None, code="SPRING")
         other = book_paid(taxed_clinic, days=4)
@@ -171,5 +169,3 @@ class TestPromoCodes:
         paid_booking.save(update_fields=["status"])
         with pytest.raises(CheckoutError, match="cancelled booking cannot be checked out"):
             services.checkout_update(appointment=paid_booking, tip_cents=0)
-
-
