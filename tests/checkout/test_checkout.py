@@ -127,7 +127,11 @@ class TestPromoCodes:
         self.code()
         bill = services.checkout_update(appointment=paid_booking, tip_cents=0, code="spring")
         # 120 − 15 = 105; tax 8.875 % of 105 = 9.31875 → 9.32.
-        assert (bill.sum_of("discount"), bill.sum_of("tax"), bill.total_cents) == (-1500, 932, 11432)
+        assert (bill.sum_of("discount"), bill.sum_of("tax"), bill.total_cents) == (
+            -1500,
+            932,
+            11432,
+        )
 
     def test_a_code_before_or_after_its_dates_is_refused_with_the_date(self, paid_booking):
         today = clinic_today()
