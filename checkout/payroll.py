@@ -154,3 +154,22 @@ def takings_by_method(start: dt.date, end: dt.date) -> dict[str, int]:
         elif row["method"] in (Method.STRIPE, Method.CASH, Method.CARD_TERMINAL):
             totals[row["method"]] += row["cents"]
     return dict(totals)
+
+
+def takings_headlines(*, today: dt.date) -> list[tuple[str, str]]:
+    """The weekly digest's money lines: last full ISO week's takings by method and the
+    tips (the therapists'), from the ledger."""
+    from payments.money import format_cents
+
+    monday = today - dt.timedelta(days=today.weekday() + 7)
+    totals = takings_by_method(monday, monday + dt.timedelta(days=6))
+    taken = sum(cents for method, cents in totals.items() if method != "tip")
+    return [
+        ("Money taken (card online, cash, terminal)", format_cents(taken)),
+        *[
+            (f"  {Method(method).label}", format_cents(totals[method]))
+            for method in (Method.STRIPE, Method.CASH, Method.CARD_TERMINAL)
+            if method in totals
+        ],
+        ("Tips (the therapists')", format_cents(totals.get("tip", 0))),
+    ]

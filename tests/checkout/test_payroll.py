@@ -133,3 +133,12 @@ def test_csv_cells_are_formula_safe(client, manager, pay_period):
     today = clinic_today().isoformat()
     response = client.get(reverse("checkout:payroll_csv"), {"start": today, "end": today})
     assert b"\n=HYPERLINK" not in response.content and b"'=HYPERLINK(1)" in response.content
+
+
+def test_the_weekly_digest_shows_last_weeks_takings(pay_period):
+    from ashiatsu_clinic.digest import headlines
+
+    next_monday = clinic_today() + dt.timedelta(days=7 - clinic_today().weekday())
+    lines = dict(headlines(next_monday))
+    assert lines["Money taken (card online, cash, terminal)"] == "$248.24"  # 30+87.59+130.65
+    assert lines["Tips (the therapists')"] == "$31.60"
