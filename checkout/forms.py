@@ -19,6 +19,7 @@ class TakeForm(forms.Form):
             ("cash", "Cash"),
             ("card_terminal", "Card terminal"),
         ],
+        widget=forms.RadioSelect(attrs={"class": "radio-list"}),
     )
     card_agreed = forms.BooleanField(
         label="The client agrees to pay this bill with the card on file", required=False

@@ -87,7 +87,7 @@ def _applied(appointment: Appointment, *, before_tip: int) -> list[Applied]:
         if row.kind == LedgerKind.REFUND:
             label = _("Refund (%(method)s)") % {"method": method}
         elif row.payment_id:
-            label = f"{PaymentKind(row.payment.kind).label} ({method})"
+            label = f"{PaymentKind(row.payment.kind).label} · {method}"
         else:
             label = method
         applied.append(Applied(str(label), row.amount_cents))
