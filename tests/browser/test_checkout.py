@@ -85,8 +85,8 @@ def test_the_desk_checks_a_session_out_from_the_day_view(
 def test_a_client_tips_online_on_a_phone(
     new_context,
     steps,
-    paid_booking,
-    live_server,  # noqa: F811
+    paid_booking,  # noqa: F811 - the fixture imported above
+    live_server,
 ):
     desk = UserFactory(is_staff=True)
     services.checkout_take(appointment=paid_booking, method=Method.CASH, actor=desk)
