@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from checkout.models import Checkout
+from checkout.statement import bill_for
 from checkout.tips import tip_open
 from core.tokens import purpose_token
 from outbox.render import clinic_context, render_message
@@ -34,7 +35,9 @@ def receipt_number(checkout: Checkout) -> str:
 
 def receipt_context(checkout: Checkout) -> dict[str, Any]:
     appointment = checkout.appointment
-    lines = checkout.lines
+    # The bill read again in the language being written (the client's, or English for the
+    # PDF); `checkout.lines` keeps the words as they were at the desk, for the record.
+    lines = [line.as_dict() for line in bill_for(appointment).lines]
     return {
         **clinic_context(),
         "checkout": checkout,

@@ -12,7 +12,6 @@ double click or two desks cannot charge the same bill twice; a claim older than
 """
 
 import datetime as dt
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -22,15 +21,16 @@ from django.utils.translation import gettext as _
 
 from bookings.models import Appointment, AppointmentStatus
 from checkout import receipts
-from checkout.bill import Applied, Bill, bill_compute, discount_cents, percent_of
-from checkout.models import Checkout, PromoRedemption, ServiceTax
+from checkout.bill import Bill, percent_of
+from checkout.models import Checkout
 from checkout.promos import PromoError, promo_redeem
+from checkout.statement import bill_for, price_cents
 from checkout.tips import tip_open, tips_paid
 from payments import ledger as payments_ledger
 from payments import services as payments_services
 from payments.ledger import PaymentError
 from payments.models import LedgerEntry, LedgerKind, Method, PaymentKind
-from payments.money import cents, format_cents
+from payments.money import format_cents
 
 CHECKOUT_STATUSES = (
     AppointmentStatus.CONFIRMED,
@@ -48,10 +48,6 @@ class CheckoutError(Exception):
         self.message = message
 
 
-def price_cents(appointment: Appointment) -> int:
-    return cents(appointment.service.price)
-
-
 def tip_limit_cents(appointment: Appointment) -> int:
     """The largest tip accepted, on the desk and online: a share of the menu price
     (CHECKOUT_TIP_MAX_PERCENT) so that a typing slip cannot charge a card hundreds."""
@@ -62,67 +58,6 @@ def suggested_tips(appointment: Appointment) -> list[tuple[int, int]]:
     """(percent, cents) for the suggested tips, of the service's menu price."""
     price = price_cents(appointment)
     return [(p, percent_of(price, p)) for p in settings.CHECKOUT_TIP_PERCENTS]
-
-
-# --- The bill --------------------------------------------------------------------------
-
-
-def _applied(appointment: Appointment, *, before_tip: int) -> list[Applied]:
-    """What has been paid towards the bill, read from the ledger (refunds count negative).
-    A package session pays for the whole session, its tax included; the tip stays owed."""
-    applied = []
-    rows = (
-        appointment.ledger.exclude(kind=LedgerKind.FEE)
-        .select_related("payment")
-        .order_by("at", "id")
-    )
-    for row in rows:
-        if row.kind == LedgerKind.PACKAGE_REDEMPTION:
-            applied.append(Applied(_("Package session"), before_tip))
-            continue
-        if row.kind == LedgerKind.REFUND and row.package_id:
-            applied.append(Applied(_("Package session returned"), -before_tip))
-            continue
-        method = Method(row.method).label
-        if row.kind == LedgerKind.REFUND:
-            label = _("Refund (%(method)s)") % {"method": method}
-        elif row.payment_id:
-            label = f"{PaymentKind(row.payment.kind).label} · {method}"
-        else:
-            label = method
-        applied.append(Applied(str(label), row.amount_cents))
-    return applied
-
-
-def bill_for(appointment: Appointment) -> Bill:
-    """The bill as it stands: service, code, tax, tip and what is paid."""
-    price = price_cents(appointment)
-    redemption = PromoRedemption.objects.filter(appointment=appointment).first()
-    discount = ("", 0)
-    if redemption:
-        promo = redemption.promo
-        discount = (
-            _("Code %(code)s") % {"code": promo.code},
-            discount_cents(price_cents=price, kind=promo.kind, value=promo.value),
-        )
-    tax = ServiceTax.objects.filter(service_id=appointment.service_id).first()
-    rate = tax.rate_percent if tax else Decimal(0)
-    included = bool(tax and tax.included_in_price)
-    checkout = Checkout.objects.filter(appointment=appointment).first()
-    tip = checkout.tip_cents if checkout else 0
-    labels = {"tax": _("Sales tax"), "tax_included": _("Sales tax included"), "tip": _("Tip")}
-    common = {
-        "service_label": appointment.service.name,
-        "price_cents": price,
-        "discount": discount,
-        "tax_rate": rate,
-        "tax_included": included,
-        "labels": labels,
-    }
-    before_tip = bill_compute(**common).total_cents
-    return bill_compute(
-        **common, tip_cents=tip, applied=_applied(appointment, before_tip=before_tip)
-    )
 
 
 # --- The desk -------------------------------------------------------------------------

@@ -173,3 +173,19 @@ class TestPromoCodes:
         paid_booking.save(update_fields=["status"])
         with pytest.raises(CheckoutError, match="cancelled booking cannot be checked out"):
             services.checkout_update(appointment=paid_booking, tip_cents=0)
+
+
+def test_the_receipt_reads_in_the_clients_language(paid_booking, run_after_commit):
+    paid_booking.language = "es"
+    paid_booking.save(update_fields=["language"])
+    desk = UserFactory(is_staff=True)
+    services.checkout_update(appointment=paid_booking, tip_cents=1000, code="TENOFF")
+    mail.outbox.clear()
+    run_after_commit(
+        services.checkout_take, appointment=paid_booking, method=Method.CASH, actor=desk
+    )
+    (receipt,) = [m for m in mail.outbox if m.to == ["mei@example.com"]]
+    assert "Gracias por su visita" in receipt.body
+    assert "Propina: $10.00" in receipt.body and "Impuesto sobre las ventas: $9.59" in receipt.body
+    assert "Código TENOFF" in receipt.body and "Efectivo" in receipt.body
+    assert "Sales tax" in pdf_text(receipt)  # the PDF stays in the clinic's accounting language
