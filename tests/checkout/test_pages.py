@@ -198,3 +198,11 @@ def test_commission_rate_constraint_needs_someone(db):
 
     with pytest.raises(IntegrityError):
         CommissionRate.objects.create(percent=10)
+
+
+def test_the_days_takings_show_the_tips_apart(client, front_desk, paid_booking):
+    services.checkout_update(appointment=paid_booking, tip_cents=2160)
+    services.checkout_take(appointment=paid_booking, method=Method.CASH, actor=front_desk)
+    client.force_login(front_desk)
+    page = client.get(reverse("payments:day"))
+    assert b"of which tips" in page.content and b"$21.60" in page.content
