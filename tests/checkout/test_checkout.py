@@ -189,3 +189,64 @@ def test_the_receipt_reads_in_the_clients_language(paid_booking, run_after_commi
     assert "Propina: $10.00" in receipt.body and "Impuesto sobre las ventas: $9.59" in receipt.body
     assert "Código TENOFF" in receipt.body and "Efectivo" in receipt.body
     assert "Sales tax" in pdf_text(receipt)  # the PDF stays in the clinic's accounting language
+
+
+def staff_booking(clinic, desk, hour=10):
+    from bookings.screening import clear_answers
+    from bookings.services import ClientDetails, booking_create
+    from tests.bookings.clinic import local_time
+
+    return booking_create(
+        service=clinic.bar_60,
+        therapist=clinic.therapists[1],
+        start=local_time(3, hour),
+        client=ClientDetails(name="Kai", email="kai@example.com", phone="+1 212 555 0101"),
+        answers=clear_answers(),
+        actor=desk,
+    ).appointment
+
+
+def test_a_gift_card_spent_at_the_desk_is_a_payment_on_the_bill(taxed_clinic, front_desk):
+    from payments.gift_cards import gift_card_issue, gift_card_redeem
+
+    appointment = staff_booking(taxed_clinic, front_desk)
+    _card, code = gift_card_issue(
+        amount_cents=5000,
+        recipient_name="Kai",
+        purchaser_email="kai@example.com",
+        method=Method.CASH,
+        actor=front_desk,
+    )
+    gift_card_redeem(code=code, amount_cents=5000, appointment=appointment, actor=front_desk)
+    bill = services.bill_for(appointment)
+    assert bill.lines[-1].label == "Gift card" and bill.lines[-1].cents == -5000
+    assert bill.owed_cents == 12000 + 1065 - 5000
+    services.checkout_take(appointment=appointment, method=Method.CARD_TERMINAL, actor=front_desk)
+    assert services.ledger_total(appointment) == 13065 == services.bill_for(appointment).total_cents
+
+
+def test_a_package_session_pays_the_session_and_its_tax_not_the_tip(taxed_clinic, front_desk):
+    from payments.models import PackagePlan
+    from payments.packages import package_redeem, package_sell
+
+    appointment = staff_booking(taxed_clinic, front_desk)
+    plan = PackagePlan.objects.create(
+        name="Three bar", style=taxed_clinic.bar_60.style, sessions=3, price_cents=30000
+    )
+    _package, code = package_sell(
+        plan=plan, client_name="Kai", client_email="kai@example.com", method=Method.CASH,
+        actor=front_desk,
+    )  # fmt: skip
+    package_redeem(code=code, appointment=appointment, actor=front_desk)
+    services.checkout_update(appointment=appointment, tip_cents=1800)
+    bill = services.bill_for(appointment)
+    assert [(line.kind, line.cents) for line in bill.lines] == [
+        ("service", 12000),
+        ("tax", 1065),
+        ("tip", 1800),
+        ("payment", -13065),
+    ]
+    assert bill.owed_cents == 1800
+    services.checkout_take(appointment=appointment, method=Method.CASH, actor=front_desk)
+    (tip,) = LedgerEntry.objects.filter(appointment=appointment, kind=LedgerKind.TIP)
+    assert tip.amount_cents == 1800

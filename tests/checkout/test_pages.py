@@ -206,3 +206,21 @@ def test_the_days_takings_show_the_tips_apart(client, front_desk, paid_booking):
     client.force_login(front_desk)
     page = client.get(reverse("payments:day"))
     assert b"of which tips" in page.content and b"$21.60" in page.content
+
+
+def test_the_receipt_pdf_is_the_front_desks_and_managers(client, people, closed_checkout):
+    url = reverse("checkout:receipt_pdf", args=[closed_checkout.reference])
+    seen = {name: status_as(client, user, url) for name, user in people.items()}
+    assert seen == {
+        "desk": 200,
+        "manager": 200,
+        "therapist": "login",
+        "no_role": 403,
+        "anonymous": "login",
+    }
+
+
+def test_an_open_bill_has_no_receipt_yet(client, front_desk, paid_booking):
+    client.force_login(front_desk)
+    url = reverse("checkout:receipt_pdf", args=[paid_booking.reference])
+    assert client.get(url).status_code == 404
