@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from bookings.models import Appointment, Client, Service
+from bookings.models import Appointment, Service
 from therapists.models import Therapist
 
 
@@ -85,7 +85,6 @@ class PromoRedemption(models.Model):
     appointment = models.OneToOneField(
         Appointment, on_delete=models.PROTECT, related_name="promo_redemption"
     )
-    client = models.ForeignKey(Client, on_delete=models.SET_NULL, null=True, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

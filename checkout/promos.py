@@ -41,7 +41,7 @@ def promo_refusal(promo: PromoCode | None, *, appointment: Appointment, on: dt.d
         # The same record, or a record under the same address (a client who books without
         # signing in may have several): a limit per client is not dodged by a new booking.
         mine = promo.redemptions.filter(
-            Q(client_id=appointment.client_id)
+            Q(appointment__client_id=appointment.client_id)
             | Q(appointment__client__email__iexact=appointment.client.email)
         ).count()
         if mine >= promo.max_uses_per_client:
@@ -62,8 +62,6 @@ def promo_redeem(*, code: str, appointment: Appointment) -> PromoRedemption:
             raise PromoError(refusal)
         try:
             with transaction.atomic():
-                return PromoRedemption.objects.create(
-                    promo=promo, appointment=appointment, client_id=appointment.client_id
-                )
+                return PromoRedemption.objects.create(promo=promo, appointment=appointment)
         except IntegrityError as error:
             raise PromoError(_("A code is already applied to this booking.")) from error
