@@ -36,17 +36,8 @@ from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
 
-from bookings import (
-    answer_translation,
-    api_intake,
-    availability,
-    booking_changes,
-    questionnaires,
-    schedule_cache,
-    schedule_catalog,
-    screening,
-    services,
-)
+from bookings import availability, booking_changes, schedule_cache, schedule_catalog, services
+from health import answer_translation, api_intake, questionnaires, screening
 from bookings.api_errors import (
     ApiError,
     _field_name,

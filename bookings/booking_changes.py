@@ -16,12 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings import clearances, notifications, reminders, signals, wording
-from bookings.models import (
-    Appointment,
-    AppointmentEvent,
-    AppointmentStatus,
-    IntakeOutcome,
-)
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
+from health.models import IntakeOutcome
 from bookings.schedules import clinic_rules
 from bookings.services import (
     NOT_CHANGEABLE,

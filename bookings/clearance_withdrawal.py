@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings import clearances, session_status
-from bookings.models import Appointment, AppointmentStatus, Clearance
+from bookings.models import Appointment, AppointmentStatus
+from health.models import Clearance
 from core.clock import localise
 
 REASON_MAX = 1000

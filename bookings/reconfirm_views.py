@@ -18,10 +18,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from bookings import questionnaires, reconfirmation, screening
+from bookings import reconfirmation
+from health import questionnaires, screening
 from bookings.forms import IntakeForm
-from bookings.intake_currency import intake_currency
-from bookings.models import AppointmentEvent, ReconfirmationLink
+from health.intake_currency import intake_currency
+from bookings.models import AppointmentEvent
+from health.models import ReconfirmationLink
 from bookings.reconfirmation_links import reconfirmation_link_find
 from bookings.services import BookingError
 from core import rate_limits

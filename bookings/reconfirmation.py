@@ -38,18 +38,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import clearances, notifications, privacy, questionnaires, screening
+from bookings import clearances, notifications, privacy
+from health import questionnaires, screening
 from bookings.booking_changes import booking_cancel_for_safety
-from bookings.intake_currency import intake_currency
-from bookings.models import (
-    Appointment,
-    AppointmentEvent,
-    AppointmentStatus,
-    Intake,
-    IntakeAccess,
-    IntakeRevision,
-    ReconfirmationLink,
-)
+from health.intake_currency import intake_currency
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
+from health.models import Intake, IntakeAccess, IntakeRevision, ReconfirmationLink
 from bookings.services import BookingError
 from bookings.session_status import appointment_status_change
 from core.clock import clinic_today

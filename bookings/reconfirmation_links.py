@@ -10,7 +10,8 @@ without importing the booking services (which import the reminders).
 from django.db import transaction
 
 from bookings import notifications
-from bookings.models import Appointment, ReconfirmationLink
+from bookings.models import Appointment
+from health.models import ReconfirmationLink
 from core import tokens
 
 

@@ -50,16 +50,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import availability, clearances, screening
+from bookings import availability, clearances
+from health import screening
 from bookings.booking_changes import booking_cancel_locked
-from bookings.models import (
-    Appointment,
-    AppointmentEvent,
-    AppointmentStatus,
-    Client,
-    Service,
-    TreatmentPlan,
-)
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Service, TreatmentPlan
+from clients.models import Client
 from bookings.schedules import available_slots, clinic_rules
 from bookings.services import (
     INVALID_REQUEST,

@@ -31,27 +31,26 @@ from bookings import (
     clearances,
     clients,
     notifications,
-    questionnaires,
     reminders,
     schedule_catalog,
-    screening,
     signals,
     wording,
 )
+from health import questionnaires, screening
 from bookings.models import (
     Appointment,
     AppointmentEvent,
     AppointmentStatus,
     BookingProof,
-    Client,
-    Intake,
     Room,
     Service,
     TreatmentPlan,
 )
+from clients.models import Client
+from health.models import Intake
 from bookings.occupancy import Hold
 from bookings.schedules import clinic_rules, load_window, service_spec
-from bookings.validators import name_problem
+from clients.validators import name_problem
 from core.clock import clinic_today
 from core.languages import client_language
 from therapists.clinic_time import moment_within_reach

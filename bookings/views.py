@@ -23,16 +23,10 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from bookings import (
-    schedule_cache,
-    schedule_catalog,
-    screening,
-)
+from bookings import schedule_cache, schedule_catalog
+from health import screening
 from bookings.forms import DateForm
-from bookings.models import (
-    Service,
-    Style,
-)
+from bookings.models import Service, Style
 from bookings.schedules import available_slots, clinic_rules, last_bookable_day
 from core.clock import clinic_today
 from therapists import qualifications

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from bookings import body_regions
-from bookings.models import Pressure
+from health import body_regions
+from health.models import Pressure
 from charts.models import ADDENDUM_MAX_LENGTH, RESPONSE_MAX_LENGTH, ChartNote, Technique
 from charts.services import RegionWork
 

@@ -20,8 +20,10 @@ from django.utils import timezone
 
 import ashiatsu_clinic.urls  # noqa: F401 - every app's admin registered
 from ashiatsu_clinic.admin_site import ClinicAdminSite
-from bookings.models import Appointment, Client, IntakeAccess
-from bookings.screening import clear_answers
+from bookings.models import Appointment
+from clients.models import Client
+from health.models import IntakeAccess
+from health.screening import clear_answers
 from core import admin_privacy
 from core.admin_privacy import (
     HEALTH_DERIVED,
@@ -178,9 +180,9 @@ def test_no_role_can_filter_any_admin_list_on_a_sensitive_field(roles):
     # The walk reached what the hostile tester used, and the related paths.
     json_key = "answers__other_conditions__icontains"
     assert {
-        ("bookings.Intake", json_key),
+        ("health.Intake", json_key),
         ("bookings.Appointment", "intake__" + json_key),
-        ("bookings.Client", "appointments__intake__" + json_key),
+        ("clients.Client", "appointments__intake__" + json_key),
         ("bookings.Appointment", "notes__isnull"),
         ("outbox.Email", "secret__startswith"),
         ("waitlist.WaitlistEntry", json_key),
@@ -299,7 +301,7 @@ def test_manage_token_hashes_passwords_and_notes_cannot_be_filtered(client):
         "/admin/bookings/appointment/?manage_token_hash__startswith=a",
         "/admin/bookings/appointment/export/?manage_token_hash__startswith=a",  # the CSV
         "/admin/bookings/appointment/?notes__work_done__icontains=sciatica",
-        "/admin/bookings/client/?appointments__intake__answers__pregnant=true",
+        "/admin/clients/client/?appointments__intake__answers__pregnant=true",
         "/admin/therapists/therapist/?calendar_token_hash__startswith=a",
         "/admin/auth/user/?password__startswith=md5",
         "/admin/bookings/appointmentevent/?details__reason__icontains=pain",
@@ -323,5 +325,5 @@ def test_a_health_narrowed_list_is_logged_as_a_read_of_each_intake(client, diabe
 def test_a_plain_search_still_works(client, diabetic):
     client.force_login(_staff("Front desk"))
     ClientFactory(name="Grace Hopper")
-    response = client.get("/admin/bookings/client/?q=Grace")
+    response = client.get("/admin/clients/client/?q=Grace")
     assert response.status_code == 200 and b"Grace Hopper" in response.content

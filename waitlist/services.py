@@ -31,8 +31,9 @@ from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
 
-from bookings import questionnaires, screening
-from bookings.models import Client, Service
+from health import questionnaires, screening
+from bookings.models import Service
+from clients.models import Client
 from bookings.schedules import available_slots, last_bookable_day
 from bookings.services import (
     BOOKABLE_LATER,

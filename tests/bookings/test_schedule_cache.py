@@ -14,7 +14,8 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import schedule_cache, screening
+from bookings import schedule_cache
+from health import screening
 from bookings.booking_changes import booking_cancel, booking_reschedule
 from bookings.models import Appointment, ClosedDay, Room, ScheduleVersion, Service
 from bookings.services import ClientDetails, booking_create

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 import pytest
 from django.db import connection
 
-from bookings import screening
+from health import screening
 from bookings.models import Appointment, TreatmentPlan
 from bookings.series import series_book
 from bookings.services import BookingError, ClientDetails, booking_create

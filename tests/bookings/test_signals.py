@@ -7,7 +7,7 @@ from django.db import transaction
 
 from bookings import occupancy, signals
 from bookings.booking_changes import booking_cancel
-from bookings.screening import clear_answers
+from health.screening import clear_answers
 from bookings.services import TAKEN, BookingError, ClientDetails, booking_create
 from tests.bookings.clinic import local_time
 

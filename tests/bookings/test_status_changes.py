@@ -5,8 +5,9 @@ import datetime as dt
 
 import pytest
 
-from bookings.models import AppointmentStatus, IntakeOutcome
-from bookings.screening import light_pressure_only
+from bookings.models import AppointmentStatus
+from health.models import IntakeOutcome
+from health.screening import light_pressure_only
 from bookings.services import BookingError
 from bookings.session_status import allowed_status_changes, appointment_set_status
 from tests.factories import AppointmentFactory, UserFactory

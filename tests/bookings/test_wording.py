@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from bookings import availability, wording
 from bookings.booking_changes import booking_cancel
-from bookings.screening import clear_answers
+from health.screening import clear_answers
 from bookings.services import TOO_LATE_TO_CHANGE, BookingError, ClientDetails, booking_create
 from tests.bookings.clinic import local_time
 

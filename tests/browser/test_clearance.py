@@ -4,8 +4,9 @@ in real Chromium (issue #13, clearance on record)."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from bookings.models import AppointmentStatus, ClearanceAccess
-from bookings.screening import clear_answers
+from bookings.models import AppointmentStatus
+from health.models import ClearanceAccess
+from health.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from tests.bookings.clinic import build_clinic, local_time
 

@@ -14,7 +14,7 @@ import time_machine
 from playwright.sync_api import Page, expect
 
 from bookings.models import AppointmentStatus
-from bookings.screening import clear_answers
+from health.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from bookings.session_status import appointment_set_status
 from payments.models import DepositKind, PaymentPolicy

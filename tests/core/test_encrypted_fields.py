@@ -13,15 +13,10 @@ from django.utils import timezone
 from bookings import clearances
 from bookings.clearance_withdrawal import clearance_withdraw
 from bookings.intake_review import intake_decline
-from bookings.models import (
-    AppointmentEvent,
-    ClearanceRole,
-    ClearanceScope,
-    Client,
-    Intake,
-    SessionNote,
-)
-from bookings.screening import clear_answers
+from bookings.models import AppointmentEvent, SessionNote
+from clients.models import Client
+from health.models import ClearanceRole, ClearanceScope, Intake
+from health.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from bookings.session_status import session_note_add
 from charts.models import Addendum, ChartNote, RegionEntry

@@ -15,7 +15,7 @@ import pytest
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from bookings.screening import clear_answers
+from health.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from outbox.delivery import message_id
 from outbox.models import Email, EmailStatus

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from bookings import clients
 from bookings.models import AppointmentStatus
-from bookings.screening import clear_answers
+from health.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from bookings.session_status import appointment_set_status
 from payments import services

@@ -8,7 +8,7 @@ import time_machine
 
 from bookings.booking_changes import booking_cancel
 from bookings.models import AppointmentStatus
-from bookings.screening import clear_answers
+from health.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from payments import packages, services
 from payments.models import LedgerEntry, LedgerKind, Method, PackagePlan, PackageRedemption

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from bookings.models import AppointmentStatus
-from bookings.screening import clear_answers
+from health.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from payments import gift_cards, packages, services
 from payments.ledger import PaymentError

@@ -3,7 +3,7 @@
 import pytest
 
 from bookings.privacy import ERASED_NAME, client_erase
-from bookings.screening import clear_answers
+from health.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from payments import gift_cards, services
 from payments.models import CardOnFile, LedgerEntry, Method, Payment

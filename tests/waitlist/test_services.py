@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ashiatsu_clinic.sweep import clinic_sweep
 from bookings.privacy import client_erase
-from bookings.screening import clear_answers
+from health.screening import clear_answers
 from bookings.services import ClientDetails
 from tests.bookings.clinic import local_time
 from tests.factories import UserFactory

@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import translation
 
 from bookings.booking_changes import booking_cancel
-from bookings.screening import clear_answers
+from health.screening import clear_answers
 from bookings.services import booking_create
 from tests.bookings.clinic import local_time
 from tests.waitlist.test_waitlist import ADA, CY

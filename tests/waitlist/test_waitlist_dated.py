@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from bookings.booking_changes import booking_cancel
 from bookings.models import Appointment
-from bookings.screening import clear_answers, clear_answers_v2
+from health.screening import clear_answers, clear_answers_v2
 from bookings.services import INVALID_REQUEST, booking_create
 from tests.bookings.clinic import local_time
 from tests.waitlist.test_waitlist import ADA, CY, join

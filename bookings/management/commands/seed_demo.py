@@ -17,17 +17,10 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import screening
-from bookings.models import (
-    Appointment,
-    AppointmentStatus,
-    Client,
-    Intake,
-    Room,
-    Service,
-    Style,
-    hash_manage_token,
-)
+from health import screening
+from bookings.models import Appointment, AppointmentStatus, Room, Service, Style, hash_manage_token
+from clients.models import Client
+from health.models import Intake
 from bookings.roles import CLINIC_MANAGER, FRONT_DESK
 from therapists.models import Credential, CredentialKind, Therapist, WorkingHours
 
