@@ -16,9 +16,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from health import screening
 from bookings.models import Appointment, AppointmentStatus, Room, Service, Style
 from clients.models import Client
+from health import screening
 from health.models import Intake
 from therapists.models import Credential, CredentialKind, Therapist, WorkingHours
 

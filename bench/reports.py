@@ -112,9 +112,9 @@ def _planned_sessions(rng, tz, team, services, rooms, first_monday: dt.date, wee
 def _write_sessions(rows, rng, token: str) -> list:
     """A client (some addresses repeat, a few in capitals), an intake (a twentieth needing
     clearance) and an appointment per planned session, in bulk."""
-    from health import questionnaires, screening
     from bookings.models import Appointment
     from clients.models import Client
+    from health import questionnaires, screening
     from health.models import Intake, IntakeOutcome
 
     people = [f"person{n}@example.com" for n in range(PEOPLE)]

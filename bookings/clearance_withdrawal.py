@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from bookings import clearances, session_status
 from bookings.models import Appointment, AppointmentStatus
-from health.models import Clearance
 from core.clock import localise
+from health.models import Clearance
 
 REASON_MAX = 1000
 # The sessions a withdrawal looks at again: every one still to happen.

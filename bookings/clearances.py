@@ -50,12 +50,12 @@ from django.core.files.storage import FileSystemStorage
 from django.db import connection, transaction
 from PIL import Image, UnidentifiedImageError
 
-from health import questionnaires, screening
 from bookings.models import Appointment
-from clients.models import Client
-from health.models import Clearance, ClearanceAccess, ClearanceScope
 from bookings.treating import treats_client
+from clients.models import Client
 from core.clock import clinic_today, clinic_tz
+from health import questionnaires, screening
+from health.models import Clearance, ClearanceAccess, ClearanceScope
 from outbox.sealing import open_bytes, seal_bytes
 
 RECORD_PERMISSION = "health.add_clearance"

@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from bookings import clearances
 from bookings.models import Appointment, AppointmentEvent, SessionNote
+from bookings.treating import treating_sessions, treats_client  # noqa: F401 - the rule's parts
 from clients.models import Client
 from health.models import Intake, IntakeAccess
-from bookings.treating import treating_sessions, treats_client  # noqa: F401 - the rule's parts
 from outbox.models import Email
 from outbox.services import emails_forget, emails_to
 

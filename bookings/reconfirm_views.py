@@ -19,14 +19,14 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from bookings import reconfirmation
-from health import questionnaires, screening
 from bookings.forms import IntakeForm
-from health.intake_currency import intake_currency
 from bookings.models import AppointmentEvent
-from health.models import ReconfirmationLink
 from bookings.reconfirmation_links import reconfirmation_link_find
 from bookings.services import BookingError
 from core import rate_limits
+from health import questionnaires, screening
+from health.intake_currency import intake_currency
+from health.models import ReconfirmationLink
 
 NOT_A_LINK = "This link is not valid. Please use the link in your latest e-mail from us."
 

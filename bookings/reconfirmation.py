@@ -39,14 +39,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings import clearances, notifications, privacy
-from health import questionnaires, screening
 from bookings.booking_changes import booking_cancel_for_safety
-from health.intake_currency import intake_currency
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
-from health.models import Intake, IntakeAccess, IntakeRevision, ReconfirmationLink
 from bookings.services import BookingError
 from bookings.session_status import appointment_status_change
 from core.clock import clinic_today
+from health import questionnaires, screening
+from health.intake_currency import intake_currency
+from health.models import Intake, IntakeAccess, IntakeRevision, ReconfirmationLink
 
 VIA_LINK = "client link"
 VIA_DESK = "front desk"

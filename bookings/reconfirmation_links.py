@@ -11,8 +11,8 @@ from django.db import transaction
 
 from bookings import notifications
 from bookings.models import Appointment
-from health.models import ReconfirmationLink
 from core import tokens
+from health.models import ReconfirmationLink
 
 
 @transaction.atomic

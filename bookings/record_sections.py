@@ -25,12 +25,12 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from bookings import clearances
-from health import questionnaires, screening
 from bookings.models import Appointment
-from clients.models import Client
-from health.models import IntakeAccess
 from bookings.privacy import may_read_full_intake
+from clients.models import Client
 from core.clock import clinic_tz
+from health import questionnaires, screening
+from health.models import IntakeAccess
 
 WHERE = "admin: client record page"
 

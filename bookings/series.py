@@ -51,10 +51,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings import availability, clearances
-from health import screening
 from bookings.booking_changes import booking_cancel_locked
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Service, TreatmentPlan
-from clients.models import Client
 from bookings.schedules import available_slots, clinic_rules
 from bookings.services import (
     INVALID_REQUEST,
@@ -72,7 +70,9 @@ from bookings.services import (
     intake_screen,
     slot_find,
 )
+from clients.models import Client
 from core.clock import clinic_today, clinic_tz, localise
+from health import screening
 from therapists.models import Therapist
 
 MIN_SESSIONS, MAX_SESSIONS = 2, 12

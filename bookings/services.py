@@ -36,7 +36,6 @@ from bookings import (
     signals,
     wording,
 )
-from health import questionnaires, screening
 from bookings.models import (
     Appointment,
     AppointmentEvent,
@@ -46,13 +45,14 @@ from bookings.models import (
     Service,
     TreatmentPlan,
 )
-from clients.models import Client
-from health.models import Intake
 from bookings.occupancy import Hold
 from bookings.schedules import clinic_rules, load_window, service_spec
+from clients.models import Client
 from clients.validators import name_problem
 from core.clock import clinic_today
 from core.languages import client_language
+from health import questionnaires, screening
+from health.models import Intake
 from therapists.clinic_time import moment_within_reach
 from therapists.models import Therapist
 

@@ -19,10 +19,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from health import body_regions
 from bookings.models import Appointment
-from health.models import Pressure
 from core.encrypted_fields import EncryptedTextField
+from health import body_regions
+from health.models import Pressure
 
 SOAP_MAX_LENGTH = 4000
 RESPONSE_MAX_LENGTH = 500

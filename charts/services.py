@@ -19,9 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from health import body_regions
 from bookings.models import Appointment, AppointmentStatus
-from health.models import Pressure
 from charts.models import (
     ADDENDUM_MAX_LENGTH,
     Addendum,
@@ -29,6 +27,8 @@ from charts.models import (
     RegionEntry,
     Technique,
 )
+from health import body_regions
+from health.models import Pressure
 
 NOT_CHARTABLE = {
     AppointmentStatus.CANCELLED,

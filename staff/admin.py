@@ -16,12 +16,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from staff import (  # noqa: F401 (admin_clients, admin_therapists and admin_clearances register)
-    admin_clearances,
-    admin_clients,
-    admin_therapists,
-    admin_views,
-)
 from bookings.models import (
     Appointment,
     AppointmentEvent,
@@ -33,10 +27,16 @@ from bookings.models import (
     Style,
 )
 from clients.models import ClientMerge
-from health.models import Intake, IntakeAccess
 from core.amounts import PriceField
 from core.clock import clinic_tz
 from core.model_admin import ClinicModelAdmin
+from health.models import Intake, IntakeAccess
+from staff import (  # noqa: F401 (admin_clients, admin_therapists and admin_clearances register)
+    admin_clearances,
+    admin_clients,
+    admin_therapists,
+    admin_views,
+)
 
 APPOINTMENT_RELATED = ["client", "therapist", "service__style", "room", "intake"]
 

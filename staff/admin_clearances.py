@@ -21,12 +21,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from bookings import clearance_withdrawal, clearances
-from staff.admin_forms import DateInput
 from bookings.models import Appointment
 from clients.models import Client
-from health.models import Clearance, ClearanceAccess
 from core.clock import localise
 from core.model_admin import ClinicModelAdmin
+from health.models import Clearance, ClearanceAccess
+from staff.admin_forms import DateInput
 
 ADMIN_PAGE = "admin: clearance page"
 
@@ -203,7 +203,7 @@ class ClearanceAdmin(ClinicModelAdmin):
             path(
                 "<path:object_id>/withdraw/",
                 self.admin_site.admin_view(self.withdraw_view),
-                name="bookings_clearance_withdraw",
+                name="health_clearance_withdraw",
             ),
             *super().get_urls(),
         ]

@@ -14,11 +14,11 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from bookings import clients, privacy, record_sections
-from staff import admin_views
 from bookings.models import TreatmentPlan
 from clients.models import Client
 from core.clock import clinic_tz
 from core.model_admin import ClinicModelAdmin
+from staff import admin_views
 
 
 @admin.register(Client)

@@ -11,9 +11,9 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from staff.admin_views.credentials import expiring_credentials
 from bookings.models import Appointment, Style
 from core.clock import clinic_today
+from staff.admin_views.credentials import expiring_credentials
 from therapists import admin as therapists_admin
 from therapists.models import Credential, CredentialKind, Therapist, TimeOff
 from therapists.qualifications import licensed_on, span_of, styles_on

@@ -7,9 +7,9 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from health import questionnaires, screening
 from bookings.models import Appointment, AppointmentStatus, Room, Service, Style, hash_manage_token
 from clients.models import Client
+from health import questionnaires, screening
 from health.models import Intake
 from therapists.models import Credential, CredentialKind, Therapist, WorkingHours
 

@@ -22,8 +22,6 @@ import ashiatsu_clinic.urls  # noqa: F401 - every app's admin registered
 from ashiatsu_clinic.admin_site import ClinicAdminSite
 from bookings.models import Appointment
 from clients.models import Client
-from health.models import IntakeAccess
-from health.screening import clear_answers
 from core import admin_privacy
 from core.admin_privacy import (
     HEALTH_DERIVED,
@@ -37,6 +35,8 @@ from core.admin_privacy import (
 )
 from core.encrypted_fields import EncryptedJSONField
 from core.model_admin import ClinicModelAdmin
+from health.models import IntakeAccess
+from health.screening import clear_answers
 from outbox.models import Email
 from tests.factories import (
     AppointmentFactory,
@@ -252,7 +252,7 @@ def diabetic():
 @pytest.mark.parametrize("role", ["Front desk", "Clinic manager", None])
 def test_intake_answers_cannot_be_filtered_in_the_admin(client, diabetic, role):
     client.force_login(_staff(role, is_superuser=role is None))
-    base = "/admin/bookings/intake/"
+    base = "/admin/health/intake/"
     assert client.get(base).status_code == 200
     for query in (
         "?answers__other_conditions__icontains=diabetes",
@@ -313,9 +313,9 @@ def test_a_health_narrowed_list_is_logged_as_a_read_of_each_intake(client, diabe
     manager = _staff("Clinic manager")
     declined = AppointmentFactory(intake=IntakeFactory(outcome="declined"))
     client.force_login(manager)
-    client.get("/admin/bookings/intake/")  # not narrowed by health: nothing to log
+    client.get("/admin/health/intake/")  # not narrowed by health: nothing to log
     assert not IntakeAccess.objects.exists()
-    response = client.get("/admin/bookings/intake/?outcome__exact=declined")
+    response = client.get("/admin/health/intake/?outcome__exact=declined")
     assert response.status_code == 200 and b"1 intake" in response.content
     (access,) = IntakeAccess.objects.all()
     assert (access.user, access.intake_id) == (manager, declined.intake_id)

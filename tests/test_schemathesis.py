@@ -34,9 +34,9 @@ from schemathesis.checks import (
 )
 
 from bookings import services
-from health import screening
 from bookings.models import Appointment, AppointmentEvent
 from clients.models import Client
+from health import screening
 from health.models import Intake
 from tests.bookings.clinic import build_clinic, local_time
 

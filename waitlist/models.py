@@ -16,11 +16,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 
-from health import screening
 from bookings.models import Appointment, Room, Service
 from clients.validators import validate_person_name
 from core import tokens
 from core.encrypted_fields import EncryptedJSONField
+from health import screening
 from therapists.models import Therapist
 
 

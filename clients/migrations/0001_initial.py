@@ -1,9 +1,10 @@
 """The client record moves out of `bookings`: Client and ClientMerge, tables unchanged."""
 
-import clients.validators
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+
+import clients.validators
 
 
 def content_types_follow(apps, schema_editor):

@@ -1,11 +1,12 @@
 """Health data moves out of `bookings`: intakes, their revisions and re-confirmation links,
 clearances, and the logs of their reads. Tables and ciphertexts unchanged."""
 
-import core.encrypted_fields
 import django.core.validators
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+
+import core.encrypted_fields
 
 
 def content_types_follow(apps, schema_editor):

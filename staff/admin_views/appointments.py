@@ -17,8 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from staff.admin_forms import AppointmentMoveForm, CancelForm
-from staff.admin_views.common import _change_url, _context, _with_appointment, local
 from bookings.booking_changes import booking_cancel, booking_reschedule
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
 from bookings.privacy import intake_list_read, may_read_full_intake
@@ -29,6 +27,8 @@ from bookings.reconfirmation import (
 )
 from bookings.services import BookingError
 from bookings.session_status import allowed_status_changes, appointment_set_status
+from staff.admin_forms import AppointmentMoveForm, CancelForm
+from staff.admin_views.common import _change_url, _context, _with_appointment, local
 from therapists.models import Therapist
 
 STATUS_ACTIONS = {

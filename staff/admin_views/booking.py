@@ -14,11 +14,11 @@ from django.http import (
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from staff.admin_forms import AppointmentBookForm
-from staff.admin_views.common import _change_url, _context, local
 from bookings.forms import ContactForm, IntakeForm
 from bookings.services import BookingError, ClientDetails, booking_create
 from core.clock import clinic_today, clinic_tz
+from staff.admin_forms import AppointmentBookForm
+from staff.admin_views.common import _change_url, _context, local
 
 
 def appointment_add(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:

@@ -15,9 +15,9 @@ from django.http import (
 from django.urls import reverse
 from django.utils import timezone
 
-from staff.admin_forms import ScheduleDateForm
 from bookings.models import Appointment
 from core.clock import clinic_tz
+from staff.admin_forms import ScheduleDateForm
 
 
 def _require(request: HttpRequest, *permissions: str) -> None:

@@ -12,9 +12,9 @@ from django.http import (
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from staff.admin_views.common import _context, local
 from bookings.credentials import expiring_credentials as expiring_credentials_affecting
 from core.clock import clinic_tz
+from staff.admin_views.common import _context, local
 from therapists.qualifications import EXPIRING_WITHIN_DAYS
 
 

@@ -15,8 +15,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from staff.admin_views.common import local
 from core.csv_cells import csv_writer
+from staff.admin_views.common import local
 
 # What the CSV holds: contact and planning data; never the intake answers.
 CSV_COLUMNS = [

@@ -7,11 +7,11 @@ from django.http import (
 )
 from django.template.response import TemplateResponse
 
-from health import screening
-from staff.admin_views.common import _context, _with_appointment, local
 from bookings.models import Appointment
 from bookings.privacy import read_intake_answers
 from bookings.reconfirmation import reconfirmation_summary
+from health import screening
+from staff.admin_views.common import _context, _with_appointment, local
 
 
 @_with_appointment(None)

@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bookings import clearances
-from staff.admin_forms import ReviewForm
-from staff.admin_views.common import _context, _require, local
 from bookings.intake_review import intake_approve, intake_decline
 from bookings.models import Appointment, AppointmentStatus
 from bookings.services import BookingError
+from staff.admin_forms import ReviewForm
+from staff.admin_views.common import _context, _require, local
 
 
 def review_queue(

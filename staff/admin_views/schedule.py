@@ -12,9 +12,9 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from core.clock import clinic_tz
 from staff import admin_schedule
 from staff.admin_views.common import _context, _parse_day, local
-from core.clock import clinic_tz
 from therapists.models import Therapist
 
 

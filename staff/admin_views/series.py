@@ -23,12 +23,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bookings import series
-from staff.admin_forms import CancelForm, SeriesForm
-from staff.admin_views.common import _context, local
 from bookings.forms import IntakeForm
 from bookings.models import TreatmentPlan
 from bookings.services import TAKEN, BookingError
 from core.clock import clinic_tz
+from staff.admin_forms import CancelForm, SeriesForm
+from staff.admin_views.common import _context, local
 
 REPLACE_PREFIX = "replace-"
 

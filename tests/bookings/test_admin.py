@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, ClosedDay
+from bookings.services import ClientDetails, booking_create
 from clients.models import Client
 from health.models import Intake, IntakeAccess
 from health.screening import clear_answers
-from bookings.services import ClientDetails, booking_create
 from tests.bookings.clinic import build_clinic, local_time
 from tests.factories import AppointmentFactory, ClearanceFactory, IntakeFactory
 from tests.people import CLINIC_MANAGER, FRONT_DESK, request_queries, role, staff_member  # noqa: F401
@@ -754,10 +754,10 @@ class TestReviewQueue:
 LIST_PAGES = [
     "bookings_appointment",
     "bookings_appointmentevent",
-    "bookings_client",
+    "clients_client",
     "bookings_closedday",
-    "bookings_intake",
-    "bookings_intakeaccess",
+    "health_intake",
+    "health_intakeaccess",
     "bookings_room",
     "bookings_service",
     "bookings_style",

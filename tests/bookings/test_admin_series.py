@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from bookings.models import Appointment, AppointmentStatus, TreatmentPlan
-from health.screening import clear_answers
 from bookings.series import series_book
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.factories import AppointmentFactory, ClientFactory
 

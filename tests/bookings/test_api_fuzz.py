@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from health import questionnaires
 from bookings.models import Appointment
 from clients.models import Client
+from health import questionnaires
 from health.models import Intake
 from health.screening import clear_answers
 from tests.bookings.clinic import local_time

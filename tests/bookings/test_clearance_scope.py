@@ -10,16 +10,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings import clearances, privacy
-from health import questionnaires, screening
 from bookings.booking_changes import booking_reschedule
 from bookings.intake_review import intake_approve
 from bookings.models import AppointmentEvent, AppointmentStatus
-from clients.models import Client
-from health.models import Clearance, ClearanceScope
 from bookings.reconfirmation_links import reconfirmation_link_issue
-from health.screening import clear_answers
 from bookings.series import series_book
 from bookings.services import ClientDetails, booking_create
+from clients.models import Client
+from health import questionnaires, screening
+from health.models import Clearance, ClearanceScope
+from health.screening import clear_answers
 from outbox.services import emails_deliver_due
 from tests.bookings.clinic import local_time
 from tests.bookings.test_booking_pages import form_answers

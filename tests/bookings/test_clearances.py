@@ -13,13 +13,13 @@ from django.utils import timezone
 from PIL import Image
 
 from bookings import clearances, clients, privacy
-from health import questionnaires
 from bookings.intake_review import intake_approve
 from bookings.models import AppointmentStatus
+from bookings.services import CLEARANCE_MISSING, BookingError, ClientDetails, booking_create
 from clients.models import Client
+from health import questionnaires
 from health.models import Clearance, ClearanceAccess, ClearanceScope, IntakeAccess
 from health.screening import clear_answers
-from bookings.services import CLEARANCE_MISSING, BookingError, ClientDetails, booking_create
 from tests.bookings.clinic import local_time
 from tests.factories import ChartNoteFactory, ClearanceFactory, ClientFactory, TherapistFactory
 from tests.people import staff_member
@@ -606,7 +606,7 @@ def test_the_client_search_box_tells_two_clients_of_the_same_name_apart(client, 
         "/admin/autocomplete/",
         {
             "term": record.name.split()[0],
-            "app_label": "bookings",
+            "app_label": "health",
             "model_name": "clearance",
             "field_name": "client",
         },
@@ -622,7 +622,7 @@ def test_the_client_search_box_is_closed_to_anonymous_visitors(client, record):
         "/admin/autocomplete/",
         {
             "term": record.name,
-            "app_label": "bookings",
+            "app_label": "health",
             "model_name": "clearance",
             "field_name": "client",
         },

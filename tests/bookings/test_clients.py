@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from bookings import clients
 from bookings.models import AppointmentEvent, AppointmentStatus
-from clients.models import Client, ClientMerge
 from bookings.roles import CLINIC_MANAGER, FRONT_DESK
+from clients.models import Client, ClientMerge
 from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.factories import (

@@ -4,7 +4,6 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, Group
 from django.core.exceptions import PermissionDenied
 
-from health.models import IntakeAccess
 from bookings.privacy import (
     client_erase,
     client_export,
@@ -12,6 +11,7 @@ from bookings.privacy import (
     purge_old_intake_answers,
     read_intake_answers,
 )
+from health.models import IntakeAccess
 from tests.factories import AppointmentFactory, TherapistFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -210,8 +210,8 @@ class TestNothingLeftBehind:
         from django.utils import timezone
 
         from bookings.models import AppointmentEvent, SessionNote
-        from clients.models import Client
         from bookings.privacy import retention_purge
+        from clients.models import Client
         from tests.factories import ClientFactory
 
         recent_client, recent = ada_and_her_session

@@ -15,11 +15,11 @@ from django.urls import reverse
 
 from bookings import notifications
 from bookings.models import Appointment
+from bookings.services import BookingError, ClientDetails, booking_create
 from clients.models import Client
+from clients.validators import NAME_MESSAGE, validate_person_name
 from health.models import Intake
 from health.screening import clear_answers
-from bookings.services import BookingError, ClientDetails, booking_create
-from clients.validators import NAME_MESSAGE, validate_person_name
 from tests.bookings.clinic import local_time
 from tests.bookings.test_admin import booking_form_data
 from tests.bookings.test_api import booking as api_booking

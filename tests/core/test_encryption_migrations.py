@@ -9,9 +9,9 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from bookings.models import AppointmentEvent, SessionNote
+from charts.models import Addendum, ChartNote, RegionEntry
 from health.models import Clearance, Intake
 from health.screening import clear_answers
-from charts.models import Addendum, ChartNote, RegionEntry
 from tests.core.test_encrypted_fields import assert_no_clear_text
 from tests.factories import AppointmentFactory, UserFactory
 from waitlist.models import WaitlistEntry

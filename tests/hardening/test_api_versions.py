@@ -6,8 +6,8 @@ document says so."""
 
 import pytest
 
-from health import answer_translation, questionnaires, screening
 from bookings.models import Appointment
+from health import answer_translation, questionnaires, screening
 from health.models import Intake
 from health.questionnaires import QUESTIONNAIRE_VERSION
 from health.screening import clear_answers, clear_answers_v2

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from bookings.models import TreatmentPlan
-from health.models import Clearance
 from bookings.roles import FRONT_DESK
+from health.models import Clearance
 from tests.factories import ClientFactory, ServiceFactory, TherapistFactory
 from tests.people import staff_member
 
