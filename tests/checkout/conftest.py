@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from bookings.session_status import appointment_set_status
 from checkout.models import PromoCode, PromoKind, ServiceTax
+from health.screening import clear_answers
 from payments import services as payments_services
 from payments.models import DepositKind, PaymentPolicy
 from tests.bookings.clinic import local_time

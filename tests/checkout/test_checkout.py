@@ -192,8 +192,8 @@ def test_the_receipt_reads_in_the_clients_language(paid_booking, run_after_commi
 
 
 def staff_booking(clinic, desk, hour=10):
-    from bookings.screening import clear_answers
     from bookings.services import ClientDetails, booking_create
+    from health.screening import clear_answers
     from tests.bookings.clinic import local_time
 
     return booking_create(

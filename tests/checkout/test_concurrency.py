@@ -6,10 +6,10 @@ import threading
 import pytest
 from django.db import connection
 
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from checkout.models import PromoCode, PromoKind, PromoRedemption
 from checkout.promos import PromoError, promo_redeem
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,12 +11,12 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from checkout import services
 from checkout.models import CommissionRate
 from checkout.payroll import payroll, takings_by_method
 from core.clock import clinic_today
+from health.screening import clear_answers
 from payments import ledger as payments_ledger
 from payments.models import Method, Payment, PaymentKind
 from payments.services import payment_refund
