@@ -224,3 +224,24 @@ def test_an_open_bill_has_no_receipt_yet(client, front_desk, paid_booking):
     client.force_login(front_desk)
     url = reverse("checkout:receipt_pdf", args=[paid_booking.reference])
     assert client.get(url).status_code == 404
+
+
+def test_managers_set_codes_taxes_and_commissions_the_desk_only_reads_codes(
+    client, people, taxed_clinic
+):
+    pages = {
+        "codes": reverse("admin:checkout_promocode_add"),
+        "taxes": reverse("admin:checkout_servicetax_add"),
+        "commissions": reverse("admin:checkout_commissionrate_changelist"),
+        "code list": reverse("admin:checkout_promocode_changelist"),
+    }
+    seen = {
+        name: {page: status_as(client, user, url) for page, url in pages.items()}
+        for name, user in people.items()
+        if name in ("desk", "manager", "no_role")
+    }
+    assert seen == {
+        "desk": {"codes": 403, "taxes": 403, "commissions": 403, "code list": 200},
+        "manager": {"codes": 200, "taxes": 200, "commissions": 200, "code list": 200},
+        "no_role": {"codes": 403, "taxes": 403, "commissions": 403, "code list": 403},
+    }
