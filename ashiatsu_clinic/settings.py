@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "reports",
     "accounts",
     "twofactor",
+    "desk_calendar",  # the front desk's calendar (/staff/calendar/)
 ]
 
 MIDDLEWARE = [
