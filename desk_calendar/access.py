@@ -25,15 +25,17 @@ def is_desk(user) -> bool:
 
 
 def desk_page(view: Callable) -> Callable:
-    """A calendar page: the admin's login first, then the desk roles (403 otherwise)."""
+    """A calendar page: anonymous visitors go to the admin's login (and its two-factor
+    check); anyone signed in without a desk role (a therapist, say) gets 403."""
+    through_admin = admin.site.admin_view(view)
 
     @wraps(view)
     def check(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not is_desk(request.user):
+        if request.user.is_authenticated and not is_desk(request.user):
             raise PermissionDenied
-        return view(request, *args, **kwargs)
+        return through_admin(request, *args, **kwargs)
 
-    return admin.site.admin_view(check)
+    return check
 
 
 def desk_json(view: Callable) -> Callable:

@@ -6,6 +6,7 @@ click (`desk_calendar.actions`), with plain forms and messages instead of a scri
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -109,6 +110,7 @@ def day_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "book_form": BookForm(initial={"date": day}),
             "now": dt.datetime.now(dt.UTC),
+            "clinic_time_zone": settings.CLINIC_TIME_ZONE,
         },
     )
 

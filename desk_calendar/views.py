@@ -8,6 +8,7 @@ service refuses is 409 with the service's own reason, and the calendar snaps bac
 import datetime as dt
 import json
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -60,7 +61,12 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "desk_calendar/calendar.html",
-        {"title": "Calendar", "config": config, "list_day": _day(request)},
+        {
+            "title": "Calendar",
+            "config": config,
+            "list_day": _day(request),
+            "clinic_time_zone": settings.CLINIC_TIME_ZONE,
+        },
     )
 
 
