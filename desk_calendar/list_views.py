@@ -7,7 +7,7 @@ import datetime as dt
 
 from django import forms
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -102,6 +102,8 @@ def day_list(request: HttpRequest) -> HttpResponse:
         request,
         "desk_calendar/list.html",
         {
+            **admin.site.each_context(request),
+            "is_nav_sidebar_enabled": False,  # the calendar needs the page's width
             "title": f"Calendar list: {day:%A %d %B %Y}",
             "day": day,
             "previous": _list_url(day - dt.timedelta(days=1)),

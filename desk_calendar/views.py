@@ -9,6 +9,7 @@ import datetime as dt
 import json
 
 from django.conf import settings
+from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -62,6 +63,8 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         request,
         "desk_calendar/calendar.html",
         {
+            **admin.site.each_context(request),
+            "is_nav_sidebar_enabled": False,  # the calendar needs the page's width
             "title": "Calendar",
             "config": config,
             "list_day": _day(request),

@@ -20,7 +20,8 @@ await build({
   legalComments: "inline",
   outfile: `${out}/event-calendar.min.js`,
   define: { "process.env.NODE_ENV": '"production"' },
-  conditions: ["production", "browser"],
+  platform: "browser",
+  conditions: ["production"],
 });
 copyFileSync(`${core}/dist/index.css`, `${out}/event-calendar.min.css`);
 

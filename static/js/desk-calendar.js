@@ -75,11 +75,17 @@
       return undefined;
     }
     var box = document.createElement("div");
-    box.appendChild(text("span", "session-line", info.timeText));
+    var week = info.view.type === "resourceTimeGridWeek";
+    box.className = week ? "session-box is-compact" : "session-box";
+    if (!week) {
+      box.appendChild(text("span", "session-line", info.timeText));
+    }
     box.appendChild(text("span", "session-line session-name", props.client));
-    box.appendChild(text("span", "session-line", props.service));
-    box.appendChild(text("span", "session-line", props.status + " · " +
-      (by === "rooms" ? props.therapist : props.room)));
+    if (!week) {
+      box.appendChild(text("span", "session-line", props.service));
+      box.appendChild(text("span", "session-line", props.status + " · " +
+        (by === "rooms" ? props.therapist : props.room)));
+    }
     props.flags.forEach(function (flag) {
       box.appendChild(text("span", "session-flag", flag));
     });
@@ -237,10 +243,12 @@
         center: "title",
         end: "resourceTimeGridDay,resourceTimeGridWeek"
       },
-      buttonText: {
-        today: "Today",
-        resourceTimeGridDay: "Day",
-        resourceTimeGridWeek: "Week"
+      buttonText: function (defaults) {
+        return Object.assign({}, defaults, {
+          today: "Today",
+          resourceTimeGridDay: "Day",
+          resourceTimeGridWeek: "Week"
+        });
       },
       resources: config.therapists,
       datesAboveResources: true,
@@ -280,6 +288,35 @@
       }
     }
   );
+
+  // The component marks its grid up as an ARIA table whose rows and cells do not nest as
+  // a table's must (axe: aria-required-children/-parent), which misleads screen readers.
+  // Its table roles are taken off as it renders; the region is labelled, each session
+  // carries a full label, and the list view is the screen reader's way through the day.
+  var TABLE_ROLES = ["table", "row", "rowgroup", "columnheader", "rowheader", "cell", "gridcell"];
+  var TABLE_ATTRIBUTES = [
+    "aria-colindex", "aria-rowindex", "aria-colcount", "aria-rowcount", "aria-colspan",
+    "aria-rowspan"
+  ];
+  function untable() {
+    root.querySelectorAll("[role]").forEach(function (node) {
+      if (TABLE_ROLES.indexOf(node.getAttribute("role")) !== -1) {
+        node.removeAttribute("role");
+      }
+    });
+    TABLE_ATTRIBUTES.forEach(function (name) {
+      root.querySelectorAll("[" + name + "]").forEach(function (node) {
+        node.removeAttribute(name);
+      });
+    });
+  }
+  untable();
+  new MutationObserver(untable).observe(root, {
+    subtree: true,
+    childList: true,
+    attributes: true,
+    attributeFilter: ["role"].concat(TABLE_ATTRIBUTES)
+  });
 
   document.querySelectorAll("[data-by]").forEach(function (button) {
     button.addEventListener("click", function () {
