@@ -106,7 +106,10 @@
   }
 
   function moved(info) {
-    var resource = info.newResource ? info.newResource.id : "";
+    // A new column names the therapist or room; by room, a move in time keeps its room
+    // (by therapist, the therapist is kept and the service picks a free room).
+    var resource = info.newResource ? info.newResource.id :
+      (by === "rooms" ? info.event.resourceIds[0] : "");
     say("Moving " + info.event.extendedProps.client + "…", true);
     send(config.move, {
       session: info.event.id,

@@ -36,6 +36,9 @@ def desk_day(eight_in_the_morning, front_desk):
     clinic.therapists[1].save()
     clinic.floor_only.display_name = "Cy Floor"
     clinic.floor_only.save()
+    for room, name in zip([*clinic.bar_rooms, clinic.mat_room], ["Bar A", "Bar B", "Mat room"]):
+        room.name = name
+        room.save()
     zora = TherapistFactory(display_name="Zora Lapsed")
     qualify(zora, CredentialKind.BAR_CERTIFICATION)
     zora.credentials.filter(kind=CredentialKind.BAR_CERTIFICATION).update(
@@ -154,15 +157,32 @@ def test_the_desk_drags_refuses_and_books_on_the_calendar(new_context, steps, fr
     assert errors == []
 
 
-def test_axe_finds_nothing_serious_on_the_room_view_and_the_list(
+def test_by_room_a_drag_changes_the_room_and_axe_finds_nothing_serious(
     new_context, steps, front_desk, desk_day
 ):
+    clinic, _zora, appointment = desk_day
     page = new_context(viewport={"width": 1280, "height": 900}).new_page()
     page.set_default_timeout(10_000)
     steps.page = page
     sign_in(page, front_desk)
     page.get_by_role("button", name="By room").click()
-    expect(page.locator(".ec-event.session", has_text="Mei")).to_be_visible()
+    session = page.locator(".ec-event.session", has_text="Mei")
+    expect(session).to_contain_text("Ana First")
+    other = next(r for r in clinic.bar_rooms if r.pk != appointment.room_id)
+    box = session.bounding_box()
+    drag(page, session, column_x(page, other.name), box["y"] + 8)
+    message = page.locator("#desk-calendar-message")
+    expect(message).to_contain_text(f"in {other.name}")
+    appointment.refresh_from_db()
+    assert appointment.room == other
+    assert appointment.therapist == clinic.therapists[0]
+    session = page.locator(".ec-event.session", has_text="Mei")
+    box = session.bounding_box()
+    drag(page, session, column_x(page, "Mat room"), box["y"] + 8)
+    expect(message).to_contain_text("Not moved: Mat room is not equipped for")
+    steps("rooms-refused")
+    appointment.refresh_from_db()
+    assert appointment.room == other
     page.get_by_role("button", name="Week").click()
     expect(page.locator(".ec-event.session", has_text="Mei")).to_be_visible()
     steps("rooms-week")
