@@ -66,6 +66,16 @@ class TestWhoMayUseIt:
         assert response["Location"].startswith(reverse("admin:login"))
         assert client.get(reverse("desk_calendar:list")).status_code == 302
 
+    def test_a_signed_in_client_is_not_staff(self, client, ada, run_after_commit):
+        from tests.accounts.test_views import sign_in_as
+
+        sign_in_as(client, ada.email, run_after_commit)
+        assert client.get(reverse("accounts:account")).status_code == 200
+        page = client.get(reverse("desk_calendar:calendar"))
+        assert page.status_code == 302
+        assert page["Location"].startswith(reverse("admin:login"))
+        assert client.get(reverse("desk_calendar:events"), window()).status_code == 403
+
     @pytest.mark.parametrize("who", ["therapist", "no_role", "anonymous"])
     def test_the_json_endpoints_refuse_everyone_else_with_a_message(
         self, client, clinic, people, who
