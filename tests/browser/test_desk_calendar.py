@@ -36,7 +36,9 @@ def desk_day(eight_in_the_morning, front_desk):
     clinic.therapists[1].save()
     clinic.floor_only.display_name = "Cy Floor"
     clinic.floor_only.save()
-    for room, name in zip([*clinic.bar_rooms, clinic.mat_room], ["Bar A", "Bar B", "Mat room"]):
+    for room, name in zip(
+        [*clinic.bar_rooms, clinic.mat_room], ["Bar A", "Bar B", "Mat room"], strict=True
+    ):
         room.name = name
         room.save()
     zora = TherapistFactory(display_name="Zora Lapsed")
