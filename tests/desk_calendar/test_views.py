@@ -367,6 +367,27 @@ class TestBook:
         ).json()
         assert late["services"] == []  # a 60-minute session would end after 17:00
 
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {},
+            {"resource": "t1"},
+            {"resource": "ROOM", "start": "2026-03-02T10:00"},
+            {"resource": "t1", "start": "10:00"},
+        ],
+    )
+    def test_a_bad_slot_question_is_a_400_with_a_message(self, client, clinic, front_desk, params):
+        if params.get("resource") == "ROOM":
+            params["resource"] = f"r{clinic.mat_room.pk}"
+        response = signed_in(client, front_desk).get(reverse("desk_calendar:slot_options"), params)
+        assert response.status_code == 400
+        assert response.json()["error"]
+
+    def test_a_short_search_finds_nobody(self, client, clinic, front_desk):
+        book(clinic, start=local_time(2, 10))
+        response = signed_in(client, front_desk).get(reverse("desk_calendar:clients"), {"q": "m"})
+        assert response.json() == {"clients": []}
+
     def test_the_desk_books_a_returning_client_from_the_calendar(
         self, client, clinic, front_desk, django_capture_on_commit_callbacks
     ):
