@@ -15,6 +15,7 @@
   var csrf = root.getAttribute("data-csrf");
   var message = document.getElementById("desk-calendar-message");
   var by = "therapists";
+  var SHORT_FLAGS = { "Light pressure": "LP", "Needs clearance": "NC", "Unconfirmed": "UC" };
 
   function pad(number) {
     return (number < 10 ? "0" : "") + number;
@@ -87,7 +88,8 @@
         (by === "rooms" ? props.therapist : props.room)));
     }
     props.flags.forEach(function (flag) {
-      box.appendChild(text("span", "session-flag", flag));
+      // The week's narrow columns show the legend's short forms; the label has them in full.
+      box.appendChild(text("span", "session-flag", week ? (SHORT_FLAGS[flag] || flag) : flag));
     });
     return { domNodes: [box] };
   }

@@ -71,8 +71,21 @@ def column_x(page: Page, name: str) -> float:
     return box["x"] + box["width"] / 2
 
 
+def box_of(page: Page, locator) -> dict:
+    """The element's box once it stands still: after a move the calendar fetches its events
+    again and redraws, so the element may be replaced between two looks."""
+    for _ in range(30):
+        expect(locator).to_be_visible()
+        first = locator.bounding_box()
+        page.wait_for_timeout(100)
+        second = locator.bounding_box()
+        if first and first == second:
+            return second
+    raise AssertionError("the element kept moving")
+
+
 def drag(page: Page, source, x: float, y: float) -> None:
-    box = source.bounding_box()
+    box = box_of(page, source)
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 8)
     page.mouse.down()
     for step in range(1, 11):
@@ -106,7 +119,7 @@ def test_the_desk_drags_refuses_and_books_on_the_calendar(new_context, steps, fr
 
     # Accepted: to Ben's column at the same time.
     mail.outbox.clear()
-    box = session.bounding_box()
+    box = box_of(page, session)
     drag(page, session, column_x(page, "Ben Second"), box["y"] + 8)
     message = page.locator("#desk-calendar-message")
     expect(message).to_contain_text("Moved")
@@ -122,7 +135,7 @@ def test_the_desk_drags_refuses_and_books_on_the_calendar(new_context, steps, fr
     session = page.locator(".ec-event.session", has_text="Mei")
     expect(session).to_be_visible()
     ben_x = column_x(page, "Ben Second")
-    box = session.bounding_box()
+    box = box_of(page, session)
     assert box["x"] < ben_x < box["x"] + box["width"]
     mail.outbox.clear()
     drag(page, session, column_x(page, "Zora Lapsed"), box["y"] + 8)
@@ -130,7 +143,7 @@ def test_the_desk_drags_refuses_and_books_on_the_calendar(new_context, steps, fr
         "Not moved: The therapist cannot offer this treatment on this day."
     )
     steps("refused-zora")
-    box = page.locator(".ec-event.session", has_text="Mei").bounding_box()
+    box = box_of(page, page.locator(".ec-event.session", has_text="Mei"))
     assert box["x"] < ben_x < box["x"] + box["width"]  # back in Ben's column
     appointment.refresh_from_db()
     assert appointment.therapist == clinic.therapists[1]
@@ -138,7 +151,7 @@ def test_the_desk_drags_refuses_and_books_on_the_calendar(new_context, steps, fr
 
     # A click on an empty time (14:00 in Ana's column) books it.
     page.evaluate("window.scrollBy(0, 400)")
-    box = page.locator(".ec-event.session", has_text="Mei").bounding_box()
+    box = box_of(page, page.locator(".ec-event.session", has_text="Mei"))
     hour = box["height"]  # the session is 60 minutes long
     page.mouse.click(column_x(page, "Ana First"), box["y"] + 4 * hour + 4)
     dialog = page.get_by_role("dialog")
@@ -171,7 +184,7 @@ def test_by_room_a_drag_changes_the_room_and_axe_finds_nothing_serious(
     session = page.locator(".ec-event.session", has_text="Mei")
     expect(session).to_contain_text("Ana First")
     other = next(r for r in clinic.bar_rooms if r.pk != appointment.room_id)
-    box = session.bounding_box()
+    box = box_of(page, session)
     drag(page, session, column_x(page, other.name), box["y"] + 8)
     message = page.locator("#desk-calendar-message")
     expect(message).to_contain_text(f"in {other.name}")
@@ -179,7 +192,7 @@ def test_by_room_a_drag_changes_the_room_and_axe_finds_nothing_serious(
     assert appointment.room == other
     assert appointment.therapist == clinic.therapists[0]
     session = page.locator(".ec-event.session", has_text="Mei")
-    box = session.bounding_box()
+    box = box_of(page, session)
     drag(page, session, column_x(page, "Mat room"), box["y"] + 8)
     expect(message).to_contain_text("Not moved: Mat room is not equipped for")
     steps("rooms-refused")
@@ -188,7 +201,10 @@ def test_by_room_a_drag_changes_the_room_and_axe_finds_nothing_serious(
     page.get_by_role("button", name="Week").click()
     expect(page.locator(".ec-event.session", has_text="Mei")).to_be_visible()
     steps("rooms-week")
-    for where in ("rooms-week", "list"):
+    page.get_by_role("button", name="By therapist").click()
+    expect(page.locator(".ec-event.session", has_text="Mei")).to_be_visible()
+    steps("therapists-week")
+    for where in ("therapists-week", "list"):
         if where == "list":
             page.get_by_role("link", name="List view (keyboard and screen reader)").click()
             expect(page.get_by_role("heading", name="Book a slot")).to_be_visible()
