@@ -14,12 +14,14 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q
 from django.utils import timezone
 
-from bookings import availability, intake_currency
+from bookings import availability
 from bookings.booking_changes import booking_reschedule
-from bookings.models import Appointment, Client, Room, Service
+from bookings.models import Appointment, Room, Service
 from bookings.schedules import clinic_rules, load_window, service_spec
 from bookings.services import BookingResult, ClientDetails, booking_create
+from clients.models import Client
 from desk_calendar.feed import FeedError, parse_local
+from health import intake_currency
 from therapists.models import Therapist
 
 

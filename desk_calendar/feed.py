@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from bookings import schedule_catalog
-from bookings.models import Appointment, AppointmentStatus, IntakeOutcome, Room
+from bookings.models import Appointment, AppointmentStatus, Room
+from health.models import IntakeOutcome
 
 THERAPISTS = "therapists"
 ROOMS = "rooms"

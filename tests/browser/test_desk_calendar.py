@@ -12,8 +12,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from bookings.models import Appointment
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
+from health.screening import clear_answers
 from tests.bookings.clinic import build_clinic, local_time, qualify, work_every_day
 from tests.factories import TherapistFactory
 from therapists.models import CredentialKind

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentStatus
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
+from health.screening import clear_answers
 from outbox.models import Email
 from tests.bookings.clinic import build_clinic, local_time, qualify, work_every_day
 from tests.factories import TherapistFactory
