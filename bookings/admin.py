@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from bookings import (  # noqa: F401 (admin_clients, admin_therapists and admin_clearances register)
     admin_clearances,
     admin_clients,
+    admin_hours,
     admin_therapists,
     admin_views,
 )

@@ -66,6 +66,9 @@ SENSITIVE: dict[str, set[str]] = {
     "axes.AccessLog": {"session_hash"},
     "django_tasks_database.DBTaskResult": {"args_kwargs", "return_value", "traceback"},
     "therapists.Therapist": {"calendar_token_hash"},
+    # A therapist's own calendar: the app password (sealed); why its server failed.
+    "therapists.CalendarConnection": {"password", "last_error"},
+    "therapists.HoursChange": {"note", "decision_note"},  # free text about a private life
     "bookings.Intake": {"answers", "reasons"},
     "bookings.Appointment": {"manage_token_hash"},
     "bookings.SessionNote": {WHOLE_MODEL},
