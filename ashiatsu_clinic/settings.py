@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "payments",
     "charts",
     "portal",
+    "caldav_sync",
     "reports",
     "accounts",
     "twofactor",
@@ -559,3 +560,11 @@ DEPOSIT_HOLD_MINUTES = env.int("DEPOSIT_HOLD_MINUTES", default=20)
 GIFT_CARD_BALANCE_RATE = env.str("GIFT_CARD_BALANCE_RATE", default="10/m")
 # Stripe's card element (served by and talking to Stripe) is allowed by the CSP of the deposit
 # page only, and only when keys are configured: see payments.views.stripe_csp.
+
+# Therapists' own hours and calendars (docs/therapist-hours.md): how often a connected CalDAV
+# calendar is read and written, how long one request may take, and whether a plain http://
+# calendar address is accepted (only for a local test server: the app password would travel
+# in clear).
+THERAPIST_CALENDAR_SYNC_MINUTES = env.int("THERAPIST_CALENDAR_SYNC_MINUTES", default=5)
+THERAPIST_CALENDAR_TIMEOUT_SECONDS = env.int("THERAPIST_CALENDAR_TIMEOUT_SECONDS", default=20)
+THERAPIST_CALENDAR_ALLOW_HTTP = env.bool("THERAPIST_CALENDAR_ALLOW_HTTP", default=False)

@@ -147,6 +147,15 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
+class WorkingHoursQuerySet(models.QuerySet):
+    def in_force_between(self, first_day: dt.date, last_day: dt.date):
+        """Rows in force on at least one day of first_day .. last_day (inclusive)."""
+        return self.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=last_day),
+            Q(valid_until__isnull=True) | Q(valid_until__gte=first_day),
+        )
+
+
 class WorkingHours(models.Model):
     """One working interval on a weekday, in the clinic's local time; several a day allowed.
 
@@ -166,6 +175,8 @@ class WorkingHours(models.Model):
     valid_until = models.DateField(
         null=True, blank=True, help_text="Last day these hours apply; empty: until changed."
     )
+
+    objects = WorkingHoursQuerySet.as_manager()
 
     class Meta:
         ordering = ["therapist", "weekday", "start"]
