@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentStatus
@@ -223,7 +224,7 @@ def failing_email(params: dict, *, secret: str = "") -> EmailMessage:
             "Private busy times from that calendar are not up to date, and new sessions are "
             "not written into it. The clinic keeps trying every few minutes. Reconnect it "
             "in the therapist portal:",
-            settings.SITE_URL + "/therapist/hours/calendar/",
+            settings.SITE_URL + reverse("therapists:own_calendar"),
         ],
     )
 
