@@ -108,6 +108,7 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "django_tasks_database.DBTaskResult": {"task_path", "worker_ids", "exception_class_path"},
     "therapists.Therapist": {"bio"},  # public on the booking pages
     "therapists.TimeOff": {"reason"},  # staff write "holiday", "training"; searched by them
+    "therapists.HoursChange": {"hours"},  # a proposed week: weekdays and times
     "bookings.Style": {"description"},  # public
     "bookings.Service": {"description"},  # public
     "bookings.ClosedDay": {"reason"},  # public holiday names

@@ -1,6 +1,6 @@
 """Therapists' own hours and time off: proposed by the therapist, decided by a manager.
 
-A proposal changes nothing by itself. Approving new hours ends the therapist's hours in force
+Staff-facing (the portal and the admin are in English). A proposal changes nothing by itself. Approving new hours ends the therapist's hours in force
 on the proposal's first day the day before (rows that would only have started on or after it
 are dropped: they never applied) and adds the proposed week from that day, so every earlier
 date keeps the hours it had (availability and past reports read them per date). Approving
@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from therapists.models import (
     ChangeKind,
@@ -36,13 +35,13 @@ def _check_week(hours: Sequence[tuple[int, dt.time, dt.time]]) -> list[list]:
     rows = []
     for weekday, start, end in sorted(hours):
         if not 0 <= weekday <= 6:
-            raise ValidationError(_("A weekday must be Monday to Sunday."))
+            raise ValidationError("A weekday must be Monday to Sunday.")
         if start >= end:
-            raise ValidationError(_("Each working interval must end after it starts."))
+            raise ValidationError("Each working interval must end after it starts.")
         rows.append([weekday, start.strftime("%H:%M"), end.strftime("%H:%M")])
     for (day_a, _a, end_a), (day_b, start_b, _b) in zip(rows, rows[1:], strict=False):
         if day_a == day_b and start_b < end_a:
-            raise ValidationError(_("Two working intervals on one day overlap."))
+            raise ValidationError("Two working intervals on one day overlap.")
     return rows
 
 
@@ -57,9 +56,9 @@ def hours_propose(
     """A therapist asks for a new weekly pattern from `valid_from` (tomorrow at the earliest:
     today's sessions are already planned around today's hours)."""
     if valid_from <= today:
-        raise ValidationError(_("New hours can start tomorrow at the earliest."))
+        raise ValidationError("New hours can start tomorrow at the earliest.")
     if valid_from > today + MAX_AHEAD:
-        raise ValidationError(_("New hours can start at most a year ahead."))
+        raise ValidationError("New hours can start at most a year ahead.")
     return HoursChange.objects.create(
         therapist=therapist,
         kind=ChangeKind.HOURS,
@@ -74,11 +73,11 @@ def time_off_request(
 ) -> HoursChange:
     """A therapist asks for time off (a holiday, a course, an appointment of their own)."""
     if start >= end:
-        raise ValidationError(_("Time off must end after it starts."))
+        raise ValidationError("Time off must end after it starts.")
     if start < timezone.now():
-        raise ValidationError(_("Time off cannot start in the past."))
+        raise ValidationError("Time off cannot start in the past.")
     if end - start > MAX_TIME_OFF:
-        raise ValidationError(_("Ask for at most three months of time off at once."))
+        raise ValidationError("Ask for at most three months of time off at once.")
     return HoursChange.objects.create(
         therapist=therapist, kind=ChangeKind.TIME_OFF, start=start, end=end, note=note
     )
