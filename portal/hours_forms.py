@@ -14,11 +14,12 @@ class HoursProposalForm(forms.Form):
     """A whole week from a date: each day's start and end, both empty for a day off."""
 
     valid_from = forms.DateField(
-        label="From", widget=forms.DateInput(attrs={"type": "date"}), help_text="First day."
+        label="New hours start on", widget=forms.DateInput(attrs={"type": "date"})
     )
     note = forms.CharField(label="Note for the manager", max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "hours_%s")  # two forms share the page: distinct ids
         super().__init__(*args, **kwargs)
         for day, name in Weekday.choices:
             self.fields[f"start_{day}"] = forms.TimeField(label=name, required=False, widget=TIME)
@@ -45,12 +46,16 @@ class HoursProposalForm(forms.Form):
 
 class TimeOffForm(forms.Form):
     start = forms.DateTimeField(
-        label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label="Time off from", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     end = forms.DateTimeField(
-        label="Until", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label="Time off until", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     note = forms.CharField(label="Reason (optional)", max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "off_%s")
+        super().__init__(*args, **kwargs)
 
     def clean(self):
         data = super().clean()
@@ -87,3 +92,21 @@ def week_rows(rows) -> list[tuple[str, str]]:
             start, end = dt.time.fromisoformat(start), dt.time.fromisoformat(end)
         by_day.setdefault(int(day), []).append(f"{start:%H:%M}–{end:%H:%M}")
     return [(names[d], ", ".join(by_day.get(d, [])) or "—") for d in range(7)]
+
+
+def change_summary(change, tz) -> str:
+    """One line for a request: "New hours from Mon 14 Dec 2026" / "Time off Sun 20 Dec 2026
+    09:00–13:00" (both dates when it spans days)."""
+    if change.valid_from is not None and change.start is None:
+        return f"New hours from {change.valid_from:%a %d %b %Y}"
+    start, end = change.start.astimezone(tz), change.end.astimezone(tz)
+    if start.date() == end.date():
+        return f"Time off {start:%a %d %b %Y %H:%M}–{end:%H:%M}"
+    return f"Time off {start:%a %d %b %Y %H:%M} – {end:%a %d %b %Y %H:%M}"
+
+
+def week_line(rows) -> str:
+    """The working days of a proposed week: "Monday 10:00–15:00; Tuesday 10:00–15:00"."""
+    return "; ".join(f"{day} {spans}" for day, spans in week_rows(rows) if spans != "—") or (
+        "No working hours"
+    )

@@ -8,10 +8,12 @@ profile get 404 too (the desk sees proposals in the admin).
 """
 
 import datetime as dt
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,8 +22,16 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from caldav_sync.client import CalendarError
 from caldav_sync.sync import calendar_connect, calendar_disconnect
+from caldav_sync.tasks import calendar_sync_task
 from core.clock import clinic_today, clinic_tz
-from portal.hours_forms import CalendarConnectForm, HoursProposalForm, TimeOffForm, week_rows
+from portal.hours_forms import (
+    CalendarConnectForm,
+    HoursProposalForm,
+    TimeOffForm,
+    change_summary,
+    week_line,
+    week_rows,
+)
 from portal.views import _therapist_for
 from therapists.hours_changes import change_withdraw, hours_propose, time_off_request
 from therapists.models import CalendarConnection, ChangeKind, HoursChange, WorkingHours
@@ -30,7 +40,7 @@ SHOWN = 20  # proposals listed, newest first
 
 
 def _hours_context(therapist, **extra) -> dict:
-    today = clinic_today()
+    today, tz = clinic_today(), clinic_tz()
     in_force = WorkingHours.objects.filter(therapist=therapist).in_force_between(today, today)
     later = (
         WorkingHours.objects.filter(therapist=therapist, valid_from__gt=today)
@@ -47,11 +57,11 @@ def _hours_context(therapist, **extra) -> dict:
         "current": week_rows(in_force.values_list("weekday", "start", "end")),
         "upcoming": [(first, week_rows(rows)) for first, rows in upcoming.items()],
         "changes": [
-            (c, week_rows(c.hours) if c.kind == ChangeKind.HOURS else None) for c in changes
+            (c, change_summary(c, tz), week_line(c.hours) if c.kind == ChangeKind.HOURS else "")
+            for c in changes
         ],
         "hours_form": HoursProposalForm(initial={"valid_from": today + dt.timedelta(days=7)}),
         "time_off_form": TimeOffForm(),
-        "tz": clinic_tz(),
         **extra,
     }
 
@@ -139,15 +149,17 @@ def own_calendar(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                calendar_connect(therapist=therapist, **form.cleaned_data)
+                connection = calendar_connect(therapist=therapist, **form.cleaned_data)
             except (CalendarError, ValidationError) as error:
                 said = error.messages[0] if isinstance(error, ValidationError) else str(error)
                 form.add_error(None, said)
             else:
+                # The first sync at once, in the worker (a slow calendar never holds the page).
+                transaction.on_commit(partial(calendar_sync_task.enqueue, connection.pk))
                 messages.success(
                     request,
                     "Your calendar is connected. Busy times in it block your bookable times "
-                    "from the next sync (within a few minutes); your sessions appear in it.",
+                    "from the first sync (within a few minutes); your sessions appear in it.",
                 )
                 return redirect("therapists:own_calendar")
         status = 400

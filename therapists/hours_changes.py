@@ -1,11 +1,12 @@
 """Therapists' own hours and time off: proposed by the therapist, decided by a manager.
 
-Staff-facing (the portal and the admin are in English). A proposal changes nothing by itself. Approving new hours ends the therapist's hours in force
+A proposal changes nothing by itself. Approving new hours ends the therapist's hours in force
 on the proposal's first day the day before (rows that would only have started on or after it
 are dropped: they never applied) and adds the proposed week from that day, so every earlier
 date keeps the hours it had (availability and past reports read them per date). Approving
 time off adds a `TimeOff` row. Neither cancels a booked session: the manager sees the
 sessions left uncovered before deciding (`bookings.hours_review`) and the desk moves them.
+Messages are in English, like the rest of the therapist portal and the admin.
 """
 
 import datetime as dt
