@@ -22,7 +22,7 @@ WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 @admin.register(HoursChange)
 class HoursChangeAdmin(ClinicModelAdmin):
-    list_display = ["therapist", "kind", "summary", "status", "created_at", "uncovered"]
+    list_display = ["therapist", "summary", "status", "created_at", "uncovered"]
     list_filter = ["status", "kind"]
     list_select_related = ["therapist"]
     ordering = ["status", "-created_at"]
@@ -31,6 +31,7 @@ class HoursChangeAdmin(ClinicModelAdmin):
         "therapist",
         "kind",
         "summary",
+        "week",
         "note",
         "status",
         "created_at",
@@ -58,9 +59,16 @@ class HoursChangeAdmin(ClinicModelAdmin):
         if change.kind == ChangeKind.TIME_OFF:
             tz = clinic_tz()
             start, end = change.start.astimezone(tz), change.end.astimezone(tz)
-            return f"{start:%a %d %b %Y %H:%M} – {end:%a %d %b %Y %H:%M}"
-        week = ", ".join(f"{WEEKDAYS[d]} {a}–{b}" for d, a, b in change.hours) or "no hours"
-        return f"from {change.valid_from:%a %d %b %Y}: {week}"
+            if start.date() == end.date():
+                return f"Time off {start:%a %d %b %Y %H:%M}–{end:%H:%M}"
+            return f"Time off {start:%a %d %b %Y %H:%M} – {end:%a %d %b %Y %H:%M}"
+        return f"New hours from {change.valid_from:%a %d %b %Y}"
+
+    @admin.display(description="Proposed week")
+    def week(self, change: HoursChange) -> str:
+        if change.kind == ChangeKind.TIME_OFF:
+            return "—"
+        return ", ".join(f"{WEEKDAYS[d]} {a}–{b}" for d, a, b in change.hours) or "No hours"
 
     @admin.display(description="Sessions left uncovered")
     def uncovered(self, change: HoursChange) -> str:

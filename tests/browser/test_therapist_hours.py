@@ -3,6 +3,7 @@ phone's width), and connects their own calendar (a real CalDAV server, Radicale)
 have no serious accessibility violation."""
 
 import datetime as dt
+import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -89,3 +90,38 @@ def test_a_therapist_connects_their_own_calendar_and_a_wrong_password_is_said(
     results = Axe().run(page)
     serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert not serious, [v["id"] for v in serious]
+
+
+def test_a_manager_sees_the_uncovered_session_and_approves_in_the_admin(
+    page: Page, steps, aiko, manager
+):
+    from tests.factories import AppointmentFactory
+    from therapists.hours_changes import hours_propose
+
+    work_every_day(aiko)
+    today = timezone.localdate()
+    monday = today + dt.timedelta(days=7 - today.weekday())
+    tz = timezone.get_current_timezone()
+    early = AppointmentFactory(therapist=aiko, start=dt.datetime.combine(monday, dt.time(9), tz))
+    hours_propose(
+        therapist=aiko,
+        valid_from=monday,
+        hours=[(d, dt.time(12), dt.time(18)) for d in range(5)],
+        today=today,
+        note="Mornings with my kids",
+    )
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill(manager.username)
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
+    page.goto("/admin/therapists/hourschange/")
+    expect(page.get_by_role("link", name=re.compile(early.reference))).to_be_visible()
+    steps("proposals")
+    page.locator("input[name=_selected_action]").first.check()
+    page.locator("select[name=action]").select_option("approve")
+    page.get_by_role("button", name="Run").click()
+    expect(page.get_by_text("1 proposal(s) approved.")).to_be_visible()
+    expect(page.get_by_text("booked session(s) are now outside the hours")).to_be_visible()
+    steps("approved")
+    assert HoursChange.objects.get().status == ChangeStatus.APPROVED
