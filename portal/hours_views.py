@@ -1,7 +1,7 @@
 """The therapist's own hours, time off and calendar, in the portal (/therapist/hours/).
 
 A therapist proposes a new week of working hours from a date, or asks for time off; a
-manager decides in the admin (`bookings.admin_hours`). They also connect their own calendar
+manager decides in the admin (`staff.admin_hours`). They also connect their own calendar
 by CalDAV (`caldav_sync.sync`). Every page and action is the signed-in therapist's own:
 proposals are looked up by therapist, so another's answers 404; staff without a therapist
 profile get 404 too (the desk sees proposals in the admin).
