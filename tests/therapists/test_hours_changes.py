@@ -278,3 +278,28 @@ def test_the_desk_views_proposals_and_only_a_manager_decides(client, clinic, fro
 def test_anonymous_is_sent_to_the_admin_login(client):
     response = client.get(reverse("admin:therapists_hourschange_changelist"))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_the_desk_sees_calendar_connections_but_never_the_app_password(
+    client, clinic, front_desk, staff_without_role
+):
+    from therapists.models import CalendarConnection
+
+    connection = CalendarConnection.objects.create(
+        therapist=clinic.therapists[0],
+        url="https://cal.example.com/dav/work/",
+        username="t0",
+        password="sealed-app-password",
+        failing_since=timezone.now(),
+        last_error="The calendar server did not answer.",
+    )
+    client.force_login(front_desk)
+    listing = client.get(reverse("admin:therapists_calendarconnection_changelist"))
+    assert listing.status_code == 200
+    assert "Not answering since" in listing.content.decode()
+    page = client.get(reverse("admin:therapists_calendarconnection_change", args=[connection.pk]))
+    assert page.status_code == 200
+    assert "sealed-app-password" not in listing.content.decode() + page.content.decode()
+    client.force_login(staff_without_role)
+    assert client.get(reverse("admin:therapists_calendarconnection_changelist")).status_code == 403
+    assert client.get(reverse("admin:therapists_hourschange_changelist")).status_code == 403
