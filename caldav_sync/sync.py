@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -118,25 +119,30 @@ def _store_busy(
 
 
 def _flag_clashes(connection: CalendarConnection, new: set, now: dt.datetime) -> int:
-    """E-mail the desk about confirmed future sessions that new private events overlap."""
-    clashes = []
-    for start, end in sorted(new):
-        clashes.extend(
-            Appointment.objects.filter(
-                therapist_id=connection.therapist_id,
-                status=AppointmentStatus.CONFIRMED,
-                start__gte=now,
-            )
-            .overlapping(start, end)
-            .values_list("pk", flat=True)
+    """E-mail the desk about confirmed future sessions that new private events overlap
+    (one query however many events are new)."""
+    if not new:
+        return 0
+    overlaps = Q()
+    for start, end in new:
+        overlaps |= Q(start__lt=end, occupied_until__gt=start)
+    clashes = list(
+        Appointment.objects.filter(
+            overlaps,
+            therapist_id=connection.therapist_id,
+            status=AppointmentStatus.CONFIRMED,
+            start__gte=now,
         )
+        .order_by("start")
+        .values_list("pk", flat=True)
+    )
     if clashes:
         email_queue(
             kind="calendar_clash",
             builder=clash_email,
-            params={"therapist": connection.therapist_id, "appointments": sorted(set(clashes))},
+            params={"therapist": connection.therapist_id, "appointments": clashes},
         )
-    return len(set(clashes))
+    return len(clashes)
 
 
 def _push(calendar, connection: CalendarConnection, ours: dict, start, end) -> None:
