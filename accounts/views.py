@@ -20,7 +20,7 @@ from accounts.forms import SignInForm
 from accounts.tasks import sign_in_link_task
 from bookings import clients, privacy, questionnaires, screening, series
 from bookings.models import Appointment, AppointmentStatus
-from core import rate_limits
+from core import account_sections, rate_limits
 
 
 def _signed_in(view):
@@ -149,6 +149,8 @@ def account(request: HttpRequest) -> HttpResponse:
             "answers": _answers(latest, record),
             "unproven": list(clients.unproven_bookings(record)),
             "erase_requested": record.erasure_requests.filter(handled_at=None).exists(),
+            # What other apps show the client of their own (payments: balances)
+            "sections": account_sections.sections_render(request, record),
         },
     )
 

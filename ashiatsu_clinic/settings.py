@@ -559,3 +559,17 @@ DEPOSIT_HOLD_MINUTES = env.int("DEPOSIT_HOLD_MINUTES", default=20)
 GIFT_CARD_BALANCE_RATE = env.str("GIFT_CARD_BALANCE_RATE", default="10/m")
 # Stripe's card element (served by and talking to Stripe) is allowed by the CSP of the deposit
 # page only, and only when keys are configured: see payments.views.stripe_csp.
+
+# Online sales and money formatting (docs/online-sales.md): gift cards and packages bought
+# online, and how amounts are written (Babel, CLDR locale such as en_US or es_ES).
+PAYMENTS_LOCALE = env.str("PAYMENTS_LOCALE", default="en_US")
+# Gift cards sold online: the smallest and largest value, in cents.
+GIFT_CARD_MIN_CENTS = env.int("GIFT_CARD_MIN_CENTS", default=1000)
+GIFT_CARD_MAX_CENTS = env.int("GIFT_CARD_MAX_CENTS", default=50000)
+# How long a gift card is valid from its issue. US federal law (the CARD Act, 15 U.S.C.
+# 1693l-1) forbids less than 5 years; some states forbid any expiry: 0 means never.
+GIFT_CARD_VALID_YEARS = env.int("GIFT_CARD_VALID_YEARS", default=5)
+# A gift card sent on a chosen day reaches the recipient from this local hour of the clinic.
+GIFT_CARD_DELIVERY_HOUR = env.int("GIFT_CARD_DELIVERY_HOUR", default=9)
+# How far ahead a buyer may choose the day of delivery.
+GIFT_CARD_MAX_DELIVERY_DAYS = env.int("GIFT_CARD_MAX_DELIVERY_DAYS", default=366)

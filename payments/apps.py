@@ -10,11 +10,13 @@ class PaymentsConfig(AppConfig):
 
         from bookings import privacy as bookings_privacy
         from bookings import signals
-        from payments import privacy, receivers, roles
+        from core import account_sections
+        from payments import account, privacy, receivers, roles
 
         signals.deposit_required.connect(receivers.deposit_required, dispatch_uid="payments")
         signals.appointment_cancelled.connect(
             receivers.appointment_cancelled, dispatch_uid="payments"
         )
         bookings_privacy.client_erased.connect(privacy.on_client_erased, dispatch_uid="payments")
+        account_sections.section_register("payments", account.balances_section)
         post_migrate.connect(roles.grant_payment_permissions, sender=self)

@@ -7,6 +7,9 @@ are read by `core.amounts` (strictly: "12,50" is refused, never read as 1,250).
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.numbers import format_currency
+from django.conf import settings
+
 from bookings.models import REFERENCE_ALPHABET, hash_manage_token
 
 CODE_GROUPS = 3
@@ -18,9 +21,31 @@ def cents(price: Decimal) -> int:
     return int((price * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def format_cents(amount: int) -> str:
-    sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(amount) // 100:,}.{abs(amount) % 100:02d}"
+def format_cents(amount: int, *, currency: str | None = None, locale: str | None = None) -> str:
+    """Integer cents written for people by Babel (CLDR): the clinic's locale
+    (`PAYMENTS_LOCALE`) and currency (`PAYMENTS_CURRENCY`) unless given. The one money
+    formatter of the project: "$1,234.56" in en_US, "1.234,56 €" in es_ES with EUR.
+    (Cents are hundredths of the unit: every currency the clinic may set has two decimals.)"""
+    return format_currency(
+        Decimal(int(amount)).scaleb(-2),
+        (currency or settings.PAYMENTS_CURRENCY).upper(),
+        locale=locale or settings.PAYMENTS_LOCALE,
+    )
+
+
+def allocate_cents(total: int, parts: int) -> list[int]:
+    """Split `total` cents into `parts` shares that always add up to it: the remainder cents
+    go one each to the first shares ($100 over three sessions: 33.34 + 33.33 + 33.33).
+    The one allocation rule: package sessions are valued with it everywhere."""
+    if parts < 1:
+        raise ValueError("Allocate over at least one part.")
+    share, remainder = divmod(total, parts)
+    return [share + 1 if index < remainder else share for index in range(parts)]
+
+
+def session_value(*, price_cents: int, sessions: int, index: int) -> int:
+    """The value of the package session at position `index` (0 = the first one used)."""
+    return allocate_cents(price_cents, sessions)[index]
 
 
 def deposit_cents(*, kind: str, value: int, price_cents: int) -> int:
