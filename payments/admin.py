@@ -22,10 +22,8 @@ from payments.models import (
 class PaymentPolicyForm(forms.ModelForm):
     """Fees typed in dollars and read strictly (`core.amounts`), kept in cents."""
 
-    no_show_fee_cents = AmountField(allow_zero=True, label="No-show fee ($)", initial=0)
-    late_cancel_fee_cents = AmountField(
-        allow_zero=True, label="Late-cancellation fee ($)", initial=0
-    )
+    no_show_fee_cents = AmountField(allow_zero=True, label="No-show fee", initial=0)
+    late_cancel_fee_cents = AmountField(allow_zero=True, label="Late-cancellation fee", initial=0)
 
     class Meta:
         model = PaymentPolicy
@@ -36,7 +34,7 @@ class PaymentPolicyForm(forms.ModelForm):
 
 
 class PackagePlanForm(forms.ModelForm):
-    price_cents = AmountField(label="Price ($)")
+    price_cents = AmountField(label="Price")
 
     class Meta:
         model = PackagePlan

@@ -14,7 +14,7 @@ from payments.money import normalise_code
 from therapists.clinic_time import DayField
 
 # What Stripe.js hands back for a card (pm_...), or a test token localstripe knows.
-PAYMENT_METHOD_ID = re.compile(r"^pm_[A-Za-z0-9_]{1,100}$")
+PAYMENT_METHOD_ID = re.compile(r"pm_[A-Za-z0-9_]{1,100}")  # used with fullmatch
 DESK_CHOICES = [(m.value, m.label) for m in Method if m in DESK_METHODS]
 
 
@@ -58,7 +58,7 @@ class DepositForm(forms.Form):
 
     def clean_payment_method(self) -> str:
         value = self.cleaned_data["payment_method"].strip()
-        if value and not PAYMENT_METHOD_ID.match(value):
+        if value and not PAYMENT_METHOD_ID.fullmatch(value):
             raise ValidationError(
                 _("The card details did not come through. Please enter them again.")
             )
@@ -114,7 +114,7 @@ class CardPaymentMixin:
 
     def clean_payment_method(self) -> str:
         value = self.cleaned_data["payment_method"].strip()
-        if not PAYMENT_METHOD_ID.match(value):
+        if not PAYMENT_METHOD_ID.fullmatch(value):
             raise ValidationError(
                 _("The card details did not come through. Please enter them again.")
             )

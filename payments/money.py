@@ -24,7 +24,8 @@ def cents(price: Decimal) -> int:
 def format_cents(amount: int, *, currency: str | None = None, locale: str | None = None) -> str:
     """Integer cents written for people by Babel (CLDR): the clinic's locale
     (`PAYMENTS_LOCALE`) and currency (`PAYMENTS_CURRENCY`) unless given. The one money
-    formatter of the project: "$1,234.56" in en_US, "1.234,56 €" in es_ES with EUR.
+    formatter of the project: "1.234,56 €" in es_ES with EUR, the dollar sign before
+    "1,234.56" in en_US with USD.
     (Cents are hundredths of the unit: every currency the clinic may set has two decimals.)"""
     return format_currency(
         Decimal(int(amount)).scaleb(-2),
@@ -35,7 +36,7 @@ def format_cents(amount: int, *, currency: str | None = None, locale: str | None
 
 def allocate_cents(total: int, parts: int) -> list[int]:
     """Split `total` cents into `parts` shares that always add up to it: the remainder cents
-    go one each to the first shares ($100 over three sessions: 33.34 + 33.33 + 33.33).
+    go one each to the first shares (100.00 over three sessions: 33.34 + 33.33 + 33.33).
     The one allocation rule: package sessions are valued with it everywhere."""
     if parts < 1:
         raise ValueError("Allocate over at least one part.")

@@ -1,4 +1,4 @@
-"""`{{ cents|money }}`: integer cents shown as $1,234.50."""
+"""`{{ cents|money }}`: integer cents written by `payments.money.format_cents` (Babel)."""
 
 from django import template
 
