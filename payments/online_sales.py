@@ -94,7 +94,7 @@ def gift_card_buy(
             amount_cents=amount_cents,
             payer_name=purchaser_name[:200],
             payer_email=purchaser_email,
-            note=_("Gift card bought online"),
+            note="Gift card bought online",
         )
         GiftCard.objects.create(
             payment=payment,

@@ -286,3 +286,13 @@ class TestPackagesOnline:
 
 def _in_days(days: int) -> dt.datetime:
     return at(days, 10)
+
+
+class TestInSpanish:
+    def test_the_page_and_its_refusals_are_in_spanish(self, client, stripe_on, settings):
+        settings.PAYMENTS_CURRENCY, settings.PAYMENTS_LOCALE = "eur", "es_ES"
+        page = client.get(BUY, HTTP_ACCEPT_LANGUAGE="es")
+        assert "Comprar una tarjeta regalo" in page.text
+        refused = client.post(BUY, gift(amount="5000"), HTTP_ACCEPT_LANGUAGE="es")
+        assert refused.status_code == 400
+        assert "Una tarjeta regalo vale de 10,00\xa0€ a 500,00\xa0€." in refused.text
