@@ -573,3 +573,5 @@ GIFT_CARD_VALID_YEARS = env.int("GIFT_CARD_VALID_YEARS", default=5)
 GIFT_CARD_DELIVERY_HOUR = env.int("GIFT_CARD_DELIVERY_HOUR", default=9)
 # How far ahead a buyer may choose the day of delivery.
 GIFT_CARD_MAX_DELIVERY_DAYS = env.int("GIFT_CARD_MAX_DELIVERY_DAYS", default=366)
+# Card payments on those two pages per client address (django-ratelimit rate).
+ONLINE_PURCHASE_RATE = env.str("ONLINE_PURCHASE_RATE", default="10/h")

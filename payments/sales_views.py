@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
 
+from core import rate_limits
 from payments import online_sales
 from payments.forms import GiftCardBuyForm, PackageBuyForm
 from payments.ledger import PaymentError
@@ -48,7 +50,16 @@ def _paid_message(request: HttpRequest, payment) -> bool:
     return False
 
 
+PURCHASE_LIMIT = {
+    "group": rate_limits.ONLINE_PURCHASE,
+    "key": "ip",
+    "rate": rate_limits.online_purchase_rate,
+    "method": "POST",
+}
+
+
 @never_cache
+@ratelimit(**PURCHASE_LIMIT)
 @require_http_methods(["GET", "POST"])
 def gift_card_buy(request: HttpRequest) -> HttpResponse:
     """Buy a gift card: value, from, to, a message, and the day it arrives."""
@@ -98,6 +109,7 @@ def gift_card_bought(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@ratelimit(**PURCHASE_LIMIT)
 @require_http_methods(["GET", "POST"])
 def packages(request: HttpRequest) -> HttpResponse:
     """The package plans on sale; buying one needs a signed-in client (it joins their

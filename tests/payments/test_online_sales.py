@@ -296,3 +296,18 @@ class TestInSpanish:
         refused = client.post(BUY, gift(amount="5000"), HTTP_ACCEPT_LANGUAGE="es")
         assert refused.status_code == 400
         assert "Una tarjeta regalo vale de 10,00\xa0€ a 500,00\xa0€." in refused.text
+
+
+class TestRateLimit:
+    def test_card_payments_from_one_address_are_limited(self, client, stripe_on, settings):
+        from django.core.cache import cache
+
+        cache.clear()
+        settings.RATELIMIT_ENABLE = True
+        settings.ONLINE_PURCHASE_RATE = "2/m"
+        answers = [
+            client.post(BUY, gift(payment_method="pm_card_chargeDeclined")).status_code
+            for _ in range(3)
+        ]
+        assert answers == [400, 400, 429]
+        cache.clear()
