@@ -7,10 +7,8 @@ are read by `core.amounts` (strictly: "12,50" is refused, never read as 1,250).
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
-from babel.numbers import format_currency
-from django.conf import settings
-
 from bookings.models import REFERENCE_ALPHABET, hash_manage_token
+from core.money import format_cents  # noqa: F401 - the one formatter, re-exported
 
 CODE_GROUPS = 3
 CODE_GROUP_LENGTH = 4  # 12 characters of 32 symbols: 60 bits, and look-ups are rate-limited
@@ -19,19 +17,6 @@ CODE_GROUP_LENGTH = 4  # 12 characters of 32 symbols: 60 bits, and look-ups are 
 def cents(price: Decimal) -> int:
     """A Decimal price in the currency's units (120.00) as integer cents (12000)."""
     return int((price * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def format_cents(amount: int, *, currency: str | None = None, locale: str | None = None) -> str:
-    """Integer cents written for people by Babel (CLDR): the clinic's locale
-    (`PAYMENTS_LOCALE`) and currency (`PAYMENTS_CURRENCY`) unless given. The one money
-    formatter of the project: "1.234,56 €" in es_ES with EUR, the dollar sign before
-    "1,234.56" in en_US with USD.
-    (Cents are hundredths of the unit: every currency the clinic may set has two decimals.)"""
-    return format_currency(
-        Decimal(int(amount)).scaleb(-2),
-        (currency or settings.PAYMENTS_CURRENCY).upper(),
-        locale=locale or settings.PAYMENTS_LOCALE,
-    )
 
 
 def allocate_cents(total: int, parts: int) -> list[int]:

@@ -1,6 +1,8 @@
 """Money written by Babel in the clinic's locale and currency, and the one allocation rule
 that splits a price into parts that always add up to it."""
 
+from decimal import Decimal
+
 import pytest
 from django.template import Context, Template
 from hypothesis import given
@@ -34,21 +36,25 @@ class TestFormatting:
         )
         assert rendered == f"1.234,56{NBSP}€"
 
-    def test_no_dollar_sign_is_written_by_hand_in_the_payments_app(self):
+    def test_no_dollar_sign_is_written_by_hand_in_payments_or_any_template(self):
         from pathlib import Path
 
         root = Path(__file__).resolve().parents[2]
-        files = [*(root / "payments").rglob("*.py"), *(root / "templates" / "payments").rglob("*")]
-        files += [
-            *(root / "templates" / "emails").glob("receipt*"),
-            root / "templates/emails/gift_card.txt",
-        ]
+        files = [*(root / "payments").rglob("*.py"), root / "core" / "money.py"]
+        files += [*(root / "templates").rglob("*.html"), *(root / "templates").rglob("*.txt")]
         offenders = [
             str(path.relative_to(root))
             for path in files
-            if path.is_file() and "migrations" not in path.parts and "$" in path.read_text()
+            if "migrations" not in path.parts and "$" in path.read_text()
         ]
         assert offenders == []
+
+    def test_a_service_price_is_written_the_same_way(self, settings):
+        settings.PAYMENTS_CURRENCY, settings.PAYMENTS_LOCALE = "eur", "es_ES"
+        rendered = Template("{% load money %}{{ price|price }}").render(
+            Context({"price": Decimal("1234.50")})
+        )
+        assert rendered == f"1.234,50{NBSP}€"
 
 
 class TestAllocation:
