@@ -20,7 +20,7 @@ from accounts.forms import SignInForm
 from accounts.tasks import sign_in_link_task
 from bookings import clients, privacy, questionnaires, screening, series
 from bookings.models import Appointment, AppointmentStatus
-from core import account_sections, rate_limits
+from core import client_sections, rate_limits
 
 
 def _signed_in(view):
@@ -150,7 +150,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "unproven": list(clients.unproven_bookings(record)),
             "erase_requested": record.erasure_requests.filter(handled_at=None).exists(),
             # What other apps show the client of their own (payments: balances)
-            "sections": account_sections.sections_render(request, record),
+            "sections": client_sections.sections_render(client_sections.ACCOUNT, request, record),
         },
     )
 

@@ -36,7 +36,7 @@ from bookings.views import (
     _shown,
     _slot_days,
 )
-from core import rate_limits
+from core import client_sections, rate_limits
 from therapists.clinic_time import ics_utc
 
 # --- Manage my booking ------------------------------------------------------------------
@@ -113,6 +113,8 @@ def manage(request: HttpRequest, reference: str, token: str) -> HttpResponse:
         # A signed-in client may repeat their own session as a plan (bookings/series.py).
         can_repeat_as_series=record is not None
         and not series.repeat_refusal(appointment=appointment, record=record, now=timezone.now()),
+        # What apps above add for the signed-in client (payments: their package's session)
+        sections=client_sections.sections_render(client_sections.MANAGE, request, appointment),
     )
     return render(request, "bookings/manage.html", context)
 

@@ -8,19 +8,22 @@ is a message and a 400, never a 500; a code is never shown on a page.
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from bookings.models import Appointment, is_reference
 from core import rate_limits
 from payments import online_sales
+from payments import packages as package_rules
+from payments.account import package_may_pay
 from payments.forms import GiftCardBuyForm, PackageBuyForm
 from payments.ledger import PaymentError
-from payments.views import stripe_csp
+from payments.views import _posted_id, stripe_csp
 
 
 def _card_page(request: HttpRequest, template: str, context: dict, status: int) -> HttpResponse:
@@ -148,3 +151,44 @@ def packages(request: HttpRequest) -> HttpResponse:
         "next_action_secret": next_action_secret,
     }
     return _card_page(request, "payments/packages.html", context, status)
+
+
+@never_cache
+@require_POST
+def package_use(request: HttpRequest, reference: str) -> HttpResponse:
+    """One session of the signed-in client's own package pays for their own booking (the
+    offer on its manage page). Someone else's booking or package: 404 or 400, nothing used."""
+    record = request.client_record
+    if record is None:
+        return redirect(reverse("accounts:sign_in"))
+    reference = reference.upper()
+    appointment = (
+        Appointment.objects.select_related("service")
+        .filter(reference=reference, client=record)
+        .first()
+        if is_reference(reference)
+        else None
+    )
+    if appointment is None:
+        raise Http404("No booking of yours has this reference.")
+    try:
+        if not package_may_pay(appointment):
+            raise PaymentError(_("This booking cannot be paid with a package now."))
+        package = package_rules.package_redeem(
+            appointment=appointment,
+            owned_by=record,
+            package_id=_posted_id(request.POST.get("package")),
+        )
+    except PaymentError as error:
+        messages.error(request, error.message)
+        return render(request, "payments/package_use_refused.html", status=400)
+    messages.success(
+        request,
+        _("One session of %(name)s pays for booking %(reference)s; %(left)s left.")
+        % {
+            "name": package.plan.name,
+            "reference": appointment.reference,
+            "left": package.sessions_left,
+        },
+    )
+    return redirect(reverse("accounts:account"))

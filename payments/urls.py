@@ -11,6 +11,7 @@ urlpatterns = [
     path("gift-cards/buy/", sales_views.gift_card_buy, name="gift_card_buy"),
     path("gift-cards/bought/", sales_views.gift_card_bought, name="gift_card_bought"),
     path("packages/", sales_views.packages, name="packages"),
+    path("packages/use/<str:reference>/", sales_views.package_use, name="package_use"),
     path("staff/money/", views.day_takings, name="day"),
     path("staff/money/ledger.csv", views.ledger_csv, name="ledger_csv"),
     path("staff/money/gift-cards/sell/", views.gift_card_issue, name="gift_card_issue"),

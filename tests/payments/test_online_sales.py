@@ -311,3 +311,74 @@ class TestRateLimit:
         ]
         assert answers == [400, 400, 429]
         cache.clear()
+
+
+def manage_url(booked):
+    return reverse("bookings:manage", args=[booked.appointment.reference, booked.manage_token])
+
+
+class TestPackageOnAServiceWithoutDeposit:
+    """A service with no deposit never reaches the deposit page: the booking's manage page
+    offers the signed-in client's package instead."""
+
+    @pytest.fixture
+    def floor_plan(self, clinic_with_deposits):
+        return PackagePlan.objects.create(
+            name="Floor trio", style=clinic_with_deposits.floor_60.style, sessions=3,
+            price_cents=10000,
+        )  # fmt: skip
+
+    def book_floor(self, clinic, record):
+        booked = booking_create(
+            service=clinic.floor_60,
+            therapist=None,
+            start=at(5, 11),
+            client=ClientDetails(name=record.name, email=record.email, phone="+1 212 555 0199"),
+            answers=clear_answers(),
+            record=record,
+        )
+        clients.client_join_signed_in(record=record, appointment=booked.appointment)
+        booked.appointment.refresh_from_db()
+        return booked
+
+    def test_the_manage_page_offers_the_package_and_one_tap_uses_a_session(
+        self, client, clinic_with_deposits, floor_plan, stripe_on
+    ):
+        ada = ClientFactory(name="Ada Client", email="ada@example.com")
+        sign_in(client, ada)
+        client.post(PACKAGES, {"plan": floor_plan.pk, "payment_method": "pm_card_visa"})
+        booked = self.book_floor(clinic_with_deposits, ada)
+        assert booked.appointment.status == AppointmentStatus.CONFIRMED
+        page = client.get(manage_url(booked)).text
+        assert "Use a session of Floor trio (3 left)" in page
+        package = Package.objects.get()
+        use = reverse("payments:package_use", args=[booked.appointment.reference])
+        assert client.post(use, {"package": package.pk}).status_code == 302
+        package.refresh_from_db()
+        assert package.sessions_left == 2
+        assert "Use a session of" not in client.get(manage_url(booked)).text
+        again = client.post(use, {"package": package.pk})
+        assert again.status_code == 400
+        package.refresh_from_db()
+        assert package.sessions_left == 2
+
+    def test_signed_out_or_someone_else_gets_no_offer_and_cannot_use_it(
+        self, client, clinic_with_deposits, floor_plan, stripe_on
+    ):
+        ada = ClientFactory(name="Ada Client", email="ada@example.com")
+        sign_in(client, ada)
+        client.post(PACKAGES, {"plan": floor_plan.pk, "payment_method": "pm_card_visa"})
+        package = Package.objects.get()
+        booked = self.book_floor(clinic_with_deposits, ada)
+        use = reverse("payments:package_use", args=[booked.appointment.reference])
+        stranger = type(client)()
+        assert "Use a session of" not in stranger.get(manage_url(booked)).text
+        assert stranger.post(use, {"package": package.pk}).status_code == 302  # to sign in
+        grace = ClientFactory(name="Grace Hopper", email="grace@example.com")
+        sign_in(stranger, grace)
+        assert "Use a session of" not in stranger.get(manage_url(booked)).text
+        assert stranger.post(use, {"package": package.pk}).status_code == 404
+        bad = client.post(reverse("payments:package_use", args=["not a ref"]), {"package": "x"})
+        assert bad.status_code == 404
+        package.refresh_from_db()
+        assert package.sessions_left == 3
