@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings.models import Client
+from clients.models import Client
 from payments import gateway, services
 from payments.ledger import PaymentError
 from payments.models import GiftCard, Method, Package, PackagePlan, Payment, PaymentKind

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings import booking_changes
-from bookings.models import Appointment, AppointmentStatus, Client
+from bookings.models import Appointment, AppointmentStatus
+from clients.models import Client
 from core.clock import local_midnight
 from payments import receipts
 from payments.ledger import PaymentError, _ledger, desk_payment_record

@@ -14,8 +14,8 @@ from accounts.session import SESSION_KEY
 from ashiatsu_clinic.sweep import clinic_sweep
 from bookings import clients
 from bookings.models import AppointmentStatus
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
+from health.screening import clear_answers
 from payments.models import (
     GiftCard,
     LedgerEntry,
