@@ -115,7 +115,7 @@ def gift_card_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAl
         "code": secret,
         "for_someone_else": bool(card.recipient_email),
         "amount_cents": card.initial_cents,
-        "expires_on": timezone.localdate(card.expires_at) if card.expires_at else None,
+        "expires_on": card.last_day,
     }
     subject = _("A gift card for %(clinic)s") % {"clinic": settings.CLINIC_NAME}
     return render_message(GIFT_CARD_EMAIL, context, subject=subject, to=[to])

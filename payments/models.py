@@ -9,6 +9,8 @@ left on a package, a gift card's balance) are guarded by CHECK constraints as we
 row lock the services take.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -17,6 +19,14 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Appointment, Service, Style
 from clients.models import Client
+
+
+def last_valid_day(expires_at):
+    """The last clinic day something valid until `expires_at` (a local midnight) may be
+    used: the day before that midnight. None: no expiry."""
+    if expires_at is None:
+        return None
+    return timezone.localdate(expires_at - dt.timedelta(microseconds=1))
 
 
 class DepositKind(models.TextChoices):
@@ -309,6 +319,10 @@ class Package(models.Model):
         )
 
     @property
+    def last_day(self):
+        return last_valid_day(self.expires_at)
+
+    @property
     def sessions_used(self) -> int:
         return self.sessions_total - self.sessions_left
 
@@ -369,3 +383,7 @@ class GiftCard(models.Model):
 
     def __str__(self) -> str:
         return f"Gift card …{self.code_hint} ({self.balance_cents / 100:.2f} left)"
+
+    @property
+    def last_day(self):
+        return last_valid_day(self.expires_at)

@@ -45,6 +45,11 @@ def at(days_ahead: int, hour: int, minute: int = 0, second: int = 0) -> dt.datet
     return dt.datetime.combine(day, dt.time(hour, minute, second), CLINIC)
 
 
+def five_years_on(day: dt.date) -> dt.date:
+    """The same date five years later (29 February: the 28th)."""
+    return dt.date(day.year + 5, day.month, 28 if (day.month, day.day) == (2, 29) else day.day)
+
+
 # Bought this afternoon; the gift is for three days later.
 BOUGHT_AT = at(0, 15)
 GIFT_DAY = BOUGHT_AT.date() + dt.timedelta(days=3)
@@ -106,7 +111,7 @@ class TestGiftCardForAFriend:
             # Valid five years, to the end of the day (US federal law's minimum).
             expiry = card.expires_at.astimezone(CLINIC)
             assert (expiry.date(), expiry.time()) == (
-                BOUGHT_AT.date().replace(year=BOUGHT_AT.year + 5) + dt.timedelta(days=1),
+                five_years_on(BOUGHT_AT.date()) + dt.timedelta(days=1),
                 dt.time(0, 0),
             )
             sale = LedgerEntry.objects.get(kind=LedgerKind.GIFT_CARD_ISSUE)
@@ -121,6 +126,8 @@ class TestGiftCardForAFriend:
             delivered = to("fay@example.com")
             assert len(delivered) == 1
             assert "Ben Buyer" in delivered[0].body and "Happy birthday!" in delivered[0].body
+            five_years = five_years_on(BOUGHT_AT.date())
+            assert f"Valid until {five_years:%-d %B %Y}." in delivered[0].body
             code = CODE.search(delivered[0].body).group(0)
             assert card.code_hash == GiftCard.objects.get().code_hash == hash_code(code)
             clinic_sweep()

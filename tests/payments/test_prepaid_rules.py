@@ -49,6 +49,7 @@ def test_a_package_sold_at_the_desk_joins_the_one_record_with_its_address(staff_
     assert (package.client, package.price_cents) == (ada, 10000)
     last_day = timezone.localdate() + dt.timedelta(days=30)
     assert timezone.localtime(package.expires_at).date() == last_day + dt.timedelta(days=1)
+    assert package.last_day == last_day
     assert online_sales.balances(ada)["packages"] == [(package, True)]
 
 
