@@ -27,6 +27,7 @@ urlpatterns = [
     path("therapist/", include("portal.urls")),
     path("waitlist/", include("waitlist.urls")),
     path("", include("payments.urls")),
+    path("", include("checkout.urls")),
     path("account/", include("accounts.urls")),
     path("", include("bookings.urls")),
 ]

@@ -11,8 +11,8 @@ from tests.factories import ClientFactory, StyleFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.db_integrity]
 
-BEFORE = [("payments", "0005_online_sales")]
-AFTER = [("payments", "0006_packages_to_client_records")]
+BEFORE = [("payments", "0006_online_sales")]
+AFTER = [("payments", "0007_packages_to_client_records")]
 
 
 def migrate(targets):

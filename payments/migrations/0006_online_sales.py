@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("clients", "0001_initial"),
-        ("payments", "0004_card_client_moved_to_clients"),
+        ("payments", "0005_checkout_and_tip_kinds"),
     ]
 
     operations = [

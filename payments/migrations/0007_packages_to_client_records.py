@@ -24,7 +24,7 @@ def link_packages(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("payments", "0005_online_sales"),
+        ("payments", "0006_online_sales"),
     ]
 
     operations = [
