@@ -587,18 +587,14 @@ CHECKOUT_TIP_PERCENTS = tuple(env.list("CHECKOUT_TIP_PERCENTS", cast=int, defaul
 # The largest tip accepted, as a percentage of the service's menu price (a typing slip guard).
 CHECKOUT_TIP_MAX_PERCENT = env.int("CHECKOUT_TIP_MAX_PERCENT", default=100)
 
-# Online sales and money formatting (docs/online-sales.md): gift cards and packages bought
-# online, and how amounts are written (Babel, CLDR locale such as en_US or es_ES).
+# Online sales and how money is written (docs/online-sales.md, where each is explained):
+# Babel's CLDR locale; a gift card's value range in cents, validity (US federal law: at least
+# 5 years; 0: never expires), local hour of a chosen day's delivery, and how far ahead; card
+# payments on /gift-cards/buy/ and /packages/ per client address.
 PAYMENTS_LOCALE = env.str("PAYMENTS_LOCALE", default="en_US")
-# Gift cards sold online: the smallest and largest value, in cents.
 GIFT_CARD_MIN_CENTS = env.int("GIFT_CARD_MIN_CENTS", default=1000)
 GIFT_CARD_MAX_CENTS = env.int("GIFT_CARD_MAX_CENTS", default=50000)
-# How long a gift card is valid from its issue. US federal law (the CARD Act, 15 U.S.C.
-# 1693l-1) forbids less than 5 years; some states forbid any expiry: 0 means never.
 GIFT_CARD_VALID_YEARS = env.int("GIFT_CARD_VALID_YEARS", default=5)
-# A gift card sent on a chosen day reaches the recipient from this local hour of the clinic.
 GIFT_CARD_DELIVERY_HOUR = env.int("GIFT_CARD_DELIVERY_HOUR", default=9)
-# How far ahead a buyer may choose the day of delivery.
 GIFT_CARD_MAX_DELIVERY_DAYS = env.int("GIFT_CARD_MAX_DELIVERY_DAYS", default=366)
-# Card payments on those two pages per client address (django-ratelimit rate).
 ONLINE_PURCHASE_RATE = env.str("ONLINE_PURCHASE_RATE", default="10/h")
