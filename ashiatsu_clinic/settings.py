@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "staff",  # the staff admin over bookings, clients and health records
     "dbbackup",
     "backups",  # one encrypted archive of the database and the private folders
+    "desk_calendar",  # the front desk's calendar (/staff/calendar/)
 ]
 
 MIDDLEWARE = [
