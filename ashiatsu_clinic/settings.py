@@ -588,10 +588,9 @@ CHECKOUT_TIP_PERCENTS = tuple(env.list("CHECKOUT_TIP_PERCENTS", cast=int, defaul
 # The largest tip accepted, as a percentage of the service's menu price (a typing slip guard).
 CHECKOUT_TIP_MAX_PERCENT = env.int("CHECKOUT_TIP_MAX_PERCENT", default=100)
 
-# Online sales and how money is written (docs/online-sales.md, where each is explained):
-# Babel's CLDR locale; a gift card's value range in cents, validity (US federal law: at least
-# 5 years; 0: never expires), local hour of a chosen day's delivery, and how far ahead; card
-# payments on /gift-cards/buy/ and /packages/ per client address.
+# Online sales, how money is written (docs/online-sales.md): Babel's CLDR locale; gift cards'
+# value range in cents, validity (US law: at least 5 years; 0: never expires), delivery hour
+# and how far ahead; card payments on /gift-cards/buy/ and /packages/ per client address.
 PAYMENTS_LOCALE = env.str("PAYMENTS_LOCALE", default="en_US")
 GIFT_CARD_MIN_CENTS = env.int("GIFT_CARD_MIN_CENTS", default=1000)
 GIFT_CARD_MAX_CENTS = env.int("GIFT_CARD_MAX_CENTS", default=50000)
