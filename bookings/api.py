@@ -66,9 +66,9 @@ from bookings.api_schemas import (
     ServiceOut,
     TherapistOut,
 )
-from bookings.forms import ContactForm
 from bookings.models import Appointment, Service, Style, is_reference
 from bookings.schedules import available_slots
+from clients.forms import ContactForm
 from core import outage, rate_limits
 from core.clock import clinic_today, clinic_tz
 from health import answer_translation, api_intake, questionnaires, screening

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from bookings import clients, privacy
-from bookings.forms import ContactForm, IntakeForm
 from bookings.models import Service
 from bookings.schedules import available_slots
 from bookings.services import BookingError, ClientDetails, booking_create
@@ -38,9 +37,11 @@ from bookings.views import (
     _step_context,
     _therapist,
 )
+from clients.forms import ContactForm
 from core import rate_limits
 from core.clock import clinic_today
 from health import body_regions, questionnaires, screening
+from health.forms import IntakeForm
 from health.intake_currency import intake_currency
 from health.models import Pressure
 from policy import rules

@@ -50,7 +50,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import availability, clearances
+from bookings import availability
 from bookings.booking_changes import booking_cancel_locked
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Service, TreatmentPlan
 from bookings.schedules import available_slots, clinic_rules
@@ -72,7 +72,7 @@ from bookings.services import (
 )
 from clients.models import Client
 from core.clock import clinic_today, clinic_tz, localise
-from health import screening
+from health import clearances, screening
 from therapists.models import Therapist
 
 MIN_SESSIONS, MAX_SESSIONS = 2, 12

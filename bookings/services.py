@@ -28,7 +28,6 @@ from django.utils.translation import gettext as _
 
 from bookings import (
     availability,
-    clearances,
     clients,
     notifications,
     reminders,
@@ -51,7 +50,7 @@ from clients.models import Client
 from clients.validators import name_problem
 from core.clock import clinic_today
 from core.languages import client_language
-from health import questionnaires, screening
+from health import clearances, questionnaires, screening
 from health.models import Intake
 from therapists.clinic_time import moment_within_reach
 from therapists.models import Therapist
@@ -361,7 +360,7 @@ def booking_create(
     `hold`: the client takes over this held slot (an accepted waitlist offer), which the
     check leaves out and the booking claims in its transaction (`bookings.occupancy`).
     `record`: the signed-in client's verified record; a booking under its address joins it
-    in this transaction, and a clearance on it may spare the review (`bookings.clearances`).
+    in this transaction, and a clearance on it may spare the review (`health.clearances`).
     `questionnaire_version`: the version the answers were given under (new answers: the
     current one; a waitlist entry keeps the version it was answered in). Dated answers
     are judged for the session's local day.

@@ -14,9 +14,10 @@ from django.http import (
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from bookings.forms import ContactForm, IntakeForm
 from bookings.services import BookingError, ClientDetails, booking_create
+from clients.forms import ContactForm
 from core.clock import clinic_today, clinic_tz
+from health.forms import IntakeForm
 from staff.admin_forms import AppointmentBookForm
 from staff.admin_views.common import _change_url, _context, local
 

@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import clearances, privacy
+from bookings import privacy
 from bookings.booking_changes import booking_reschedule
 from bookings.intake_review import intake_approve
 from bookings.models import AppointmentEvent, AppointmentStatus
@@ -17,7 +17,7 @@ from bookings.reconfirmation_links import reconfirmation_link_issue
 from bookings.series import series_book
 from bookings.services import ClientDetails, booking_create
 from clients.models import Client
-from health import questionnaires, screening
+from health import clearances, questionnaires, screening
 from health.models import Clearance, ClearanceScope
 from health.screening import clear_answers
 from outbox.services import emails_deliver_due

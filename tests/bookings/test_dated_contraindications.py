@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.booking_changes import booking_reschedule
-from bookings.forms import IntakeForm
 from bookings.models import Appointment, AppointmentStatus
 from bookings.services import BOOKABLE_LATER, BookingError, ClientDetails, booking_create
 from clients.models import Client
 from health import questionnaires
+from health.forms import IntakeForm
 from health.models import Intake
 from health.screening import clear_answers, clear_answers_v2
 from tests.bookings.clinic import local_time

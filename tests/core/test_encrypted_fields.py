@@ -10,7 +10,6 @@ from django.core.exceptions import FieldError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from bookings import clearances
 from bookings.clearance_withdrawal import clearance_withdraw
 from bookings.intake_review import intake_decline
 from bookings.models import AppointmentEvent, SessionNote
@@ -22,6 +21,7 @@ from clients.models import Client
 from core.encrypted_fields import column_name, encrypted_fields
 from core.field_keys import FieldDecryptionError, decrypt, encrypt
 from core.key_rotation import Column
+from health import clearances
 from health.models import ClearanceRole, ClearanceScope, Intake
 from health.screening import clear_answers
 from tests.bookings.clinic import local_time

@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from bookings import clearances, clients, privacy
+from bookings import clients, privacy
 from bookings.intake_review import intake_approve
 from bookings.models import AppointmentStatus
 from bookings.services import CLEARANCE_MISSING, BookingError, ClientDetails, booking_create
 from clients.models import Client
-from health import questionnaires
+from health import clearances, questionnaires
 from health.models import Clearance, ClearanceAccess, ClearanceScope, IntakeAccess
 from health.screening import clear_answers
 from tests.bookings.clinic import local_time
