@@ -443,12 +443,14 @@ def create_booking(request: HttpRequest, payload: BookingIn):
         )
     try:
         result = services.booking_create(
-            service=service,
-            therapist=therapist,
-            start=payload.start,
-            client=services.ClientDetails(**contact.cleaned_data),
-            answers=answers,
-            language=request.LANGUAGE_CODE,  # from Accept-Language (LocaleMiddleware)
+            services.BookingRequest(
+                service=service,
+                therapist=therapist,
+                start=payload.start,
+                client=services.ClientDetails(**contact.cleaned_data),
+                answers=answers,
+                language=request.LANGUAGE_CODE,  # from Accept-Language (LocaleMiddleware)
+            )
         )
     except services.BookingError as error:
         extra = {}

@@ -21,7 +21,7 @@ from django_ratelimit.decorators import ratelimit
 from bookings import clients, privacy
 from bookings.models import Service
 from bookings.schedules import available_slots
-from bookings.services import BookingError, ClientDetails, booking_create
+from bookings.services import BookingError, BookingRequest, ClientDetails, booking_create
 from bookings.views import (
     ANY,
     DECLINED_KEY,
@@ -257,13 +257,15 @@ def _book_draft(
     record = None if by_staff else getattr(request, "client_record", None)
     try:
         booked = booking_create(
-            service=service,
-            therapist=therapist,
-            start=start,
-            client=ClientDetails(**draft["contact"]),
-            answers=draft["answers"],
-            record=record,
-            language=request.LANGUAGE_CODE,
+            BookingRequest(
+                service=service,
+                therapist=therapist,
+                start=start,
+                client=ClientDetails(**draft["contact"]),
+                answers=draft["answers"],
+                record=record,
+                language=request.LANGUAGE_CODE,
+            )
         )
     except BookingError as failure:
         return failure
