@@ -1,5 +1,5 @@
 """Clearance on record (issue #13): recording with a letter, reading it, approving with it,
-and later bookings that it spares the review (bookings/clearances.py and its entry points)."""
+and later bookings that it spares the review (health/clearances.py and its entry points)."""
 
 import datetime as dt
 import io
