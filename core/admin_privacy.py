@@ -117,6 +117,7 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "bookings.ScheduleVersion": {"token", "config_token"},  # cache keys moved by writes
     "payments.CardOnFile": {"consent_text"},  # the clinic's own words the client agreed to
     "payments.Payment": {"failure_message"},  # Stripe's decline reason ("card declined")
+    "checkout.Checkout": {"lines"},  # the bill's lines: service name, code, amounts
 }
 
 # Filterable, but a list narrowed by one of these is logged as a read of its intakes.
