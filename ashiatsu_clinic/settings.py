@@ -477,7 +477,7 @@ LOGGING = {
 INTAKE_RETENTION_YEARS = env.int("INTAKE_RETENTION_YEARS", default=7)
 
 # Clearance letters (issue 13): kept sealed in this private folder, outside static and media,
-# served only through bookings.clearances' view; at most this many bytes (5 MB); a clearance
+# served only through health.clearances' view; at most this many bytes (5 MB); a clearance
 # without an end date of its own is valid this many months.
 CLEARANCE_LETTERS_ROOT = Path(
     env.str("CLEARANCE_LETTERS_ROOT", default=str(VAR_DIR / "clearance-letters"))

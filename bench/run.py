@@ -141,7 +141,7 @@ def _fresh_slot_booker(service, today, *, named: bool, days: int = 14):
     from django.utils import timezone
 
     from bookings.schedules import available_slots
-    from bookings.services import ClientDetails, booking_create
+    from bookings.services import BookingRequest, ClientDetails, booking_create
     from health import screening
     from therapists.models import Therapist
 
@@ -156,13 +156,15 @@ def _fresh_slot_booker(service, today, *, named: bool, days: int = 14):
 
     def book(slot, therapist, n: int) -> None:
         booking_create(
-            service=service,
-            therapist=therapist,
-            start=slot.start,
-            client=ClientDetails(
-                name=f"Bench client {n}", email=f"bench{n}@example.com", phone="+1 212 555 0142"
-            ),
-            answers=screening.clear_answers(),
+            BookingRequest(
+                service=service,
+                therapist=therapist,
+                start=slot.start,
+                client=ClientDetails(
+                    name=f"Bench client {n}", email=f"bench{n}@example.com", phone="+1 212 555 0142"
+                ),
+                answers=screening.clear_answers(),
+            )
         )
 
     return prepare, book

@@ -66,9 +66,9 @@ from bookings.api_schemas import (
     ServiceOut,
     TherapistOut,
 )
-from bookings.forms import ContactForm
 from bookings.models import Appointment, Service, Style, is_reference
 from bookings.schedules import available_slots
+from clients.forms import ContactForm
 from core import outage, rate_limits
 from core.clock import clinic_today, clinic_tz
 from health import answer_translation, api_intake, questionnaires, screening
@@ -443,12 +443,14 @@ def create_booking(request: HttpRequest, payload: BookingIn):
         )
     try:
         result = services.booking_create(
-            service=service,
-            therapist=therapist,
-            start=payload.start,
-            client=services.ClientDetails(**contact.cleaned_data),
-            answers=answers,
-            language=request.LANGUAGE_CODE,  # from Accept-Language (LocaleMiddleware)
+            services.BookingRequest(
+                service=service,
+                therapist=therapist,
+                start=payload.start,
+                client=services.ClientDetails(**contact.cleaned_data),
+                answers=answers,
+                language=request.LANGUAGE_CODE,  # from Accept-Language (LocaleMiddleware)
+            )
         )
     except services.BookingError as error:
         extra = {}

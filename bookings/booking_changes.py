@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings import availability, clearances, notifications, reminders, signals, wording
+from bookings import availability, notifications, reminders, signals, wording
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Room
 from bookings.schedules import clinic_rules
 from bookings.services import (
@@ -36,6 +36,7 @@ from bookings.services import (
 )
 from bookings.session_status import _apply_scope, session_restrict
 from core.clock import clinic_today
+from health import clearances
 from health.models import IntakeOutcome
 from therapists.models import Therapist
 

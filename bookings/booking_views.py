@@ -19,10 +19,9 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from bookings import clients, privacy
-from bookings.forms import ContactForm, IntakeForm
 from bookings.models import Service
 from bookings.schedules import available_slots
-from bookings.services import BookingError, ClientDetails, booking_create
+from bookings.services import BookingError, BookingRequest, ClientDetails, booking_create
 from bookings.views import (
     ANY,
     DECLINED_KEY,
@@ -38,9 +37,11 @@ from bookings.views import (
     _step_context,
     _therapist,
 )
+from clients.forms import ContactForm
 from core import rate_limits
 from core.clock import clinic_today
 from health import body_regions, questionnaires, screening
+from health.forms import IntakeForm
 from health.intake_currency import intake_currency
 from health.models import Pressure
 from policy import rules
@@ -256,13 +257,15 @@ def _book_draft(
     record = None if by_staff else getattr(request, "client_record", None)
     try:
         booked = booking_create(
-            service=service,
-            therapist=therapist,
-            start=start,
-            client=ClientDetails(**draft["contact"]),
-            answers=draft["answers"],
-            record=record,
-            language=request.LANGUAGE_CODE,
+            BookingRequest(
+                service=service,
+                therapist=therapist,
+                start=start,
+                client=ClientDetails(**draft["contact"]),
+                answers=draft["answers"],
+                record=record,
+                language=request.LANGUAGE_CODE,
+            )
         )
     except BookingError as failure:
         return failure

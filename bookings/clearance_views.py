@@ -1,6 +1,6 @@
 """The one way a clearance letter leaves the clinic's private storage: this view.
 
-The letter is health data. It is served only to those `bookings.clearances` allows (the
+The letter is health data. It is served only to those `health.clearances` allows (the
 clinic manager, a therapist with a session with the client), each read logged there first,
 as a download (`Content-Disposition: attachment`) of the type its content was checked to be,
 with `nosniff` and no caching. Anyone signed out goes to the login page; the front desk (staff
@@ -17,7 +17,8 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from bookings import clearances
+from bookings import privacy
+from health import clearances
 from health.models import Clearance
 
 
@@ -27,12 +28,12 @@ from health.models import Clearance
 def letter(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     clearance = get_object_or_404(Clearance, pk=pk)
-    if not clearances.may_read_clearance(user, clearance):
+    if not privacy.may_read_clearance(user, clearance):
         if clearances.is_therapist(user) and not user.is_staff:
             raise Http404("No such clearance.")
         raise PermissionDenied("You may not read this client's clearance letter.")
     try:
-        data, content_type = clearances.read_clearance_letter(
+        data, content_type = privacy.read_clearance_letter(
             clearance=clearance, user=user, where="clearance letter download"
         )
     except LookupError as missing:

@@ -16,9 +16,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import clearances, session_status
+from bookings import session_status
 from bookings.models import Appointment, AppointmentStatus
 from core.clock import localise
+from health import clearances
 from health.models import Clearance
 
 REASON_MAX = 1000

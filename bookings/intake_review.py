@@ -5,7 +5,7 @@ a clearance on record that covers the session) or decline (cancelled, the slot f
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from bookings import clearances, notifications, reminders, signals
+from bookings import notifications, reminders, signals
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
 from bookings.services import (
     CLEARANCE_MISSING,
@@ -15,6 +15,7 @@ from bookings.services import (
     _record,
 )
 from bookings.session_status import _apply_scope
+from health import clearances
 
 
 def _review(appointment: Appointment, actor, *, approve: bool, note: str) -> Appointment:
@@ -57,7 +58,7 @@ def intake_approve(
 ) -> Appointment:
     """Clinical staff clear a booking held for review: it becomes confirmed, the client is told.
     Only with a clearance on the client's record that covers the session
-    (`bookings.clearances.approval_refusal`); its scope (light pressure) then applies."""
+    (`health.clearances.approval_refusal`); its scope (light pressure) then applies."""
     return _review(appointment, actor, approve=True, note=note)
 
 

@@ -17,12 +17,13 @@ from django.db.models import Exists, OuterRef
 from django.dispatch import Signal
 from django.utils import timezone
 
-from bookings import clearances
 from bookings.models import Appointment, AppointmentEvent, SessionNote
-from bookings.treating import treating_sessions, treats_client  # noqa: F401 - the rule's parts
+from bookings.treating import treating_sessions, treats_client
 from clients.models import Client
-from health.models import Intake, IntakeAccess
+from health import clearances
+from health.models import Clearance, Intake, IntakeAccess
 from outbox.models import Email
+from outbox.sealing import open_bytes
 from outbox.services import emails_forget, emails_to
 
 # Apps above bookings keep personal data too (the waitlist: contact details and intake
@@ -76,6 +77,49 @@ def read_intake_answers(*, appointment: Appointment, user, where: str) -> dict[s
 
 
 # --- A client's rights: export and erasure; retention ---------------------------------
+
+# --- Clearances: the same rule, for the client's record ----------------------------------
+
+
+def may_read_clearance(user, clearance: Clearance) -> bool:
+    """The intake's rule, for a record: the clinic manager, or a therapist treating this
+    client (a confirmed, checked-in or recently completed session: `treats_client`)."""
+    if not user.is_authenticated:
+        return False
+    return user.has_perm(clearances.READ_PERMISSION) or treats_client(user, clearance.client_id)
+
+
+def read_clearances(*, client: Client, user, where: str) -> list[Clearance]:
+    """The client's clearances, newest ending first, with their details, for a reader who
+    may see them (logged); an empty list for anyone else."""
+    rows = list(client.clearances.all())
+    if not rows or not user.is_authenticated:
+        return []
+    if not (
+        user.has_perm(clearances.READ_PERMISSION) or treats_client(user, client.pk)
+    ):  # one rule per record
+        return []
+    clearances.log_clearance_reads(user=user, clearances=rows, where=where)
+    return rows
+
+
+def read_clearance_letter(*, clearance: Clearance, user, where: str) -> tuple[bytes, str]:
+    """The letter's bytes and type, logged; PermissionDenied for anyone else, LookupError
+    when the clearance has no letter (or its file is gone)."""
+    if not may_read_clearance(user, clearance):
+        raise PermissionDenied("You may not read this client's clearance letter.")
+    if not clearance.letter_file:
+        raise LookupError("This clearance has no letter.")
+    storage = clearances.letter_storage()
+    try:
+        with storage.open(clearance.letter_file, "rb") as handle:
+            sealed = handle.read()
+    except FileNotFoundError as missing:
+        raise LookupError("The letter's file is missing.") from missing
+    data = open_bytes(sealed, purpose=clearances.SEAL_PURPOSE)
+    clearances.log_clearance_reads(user=user, clearances=[clearance], where=where)
+    return data, clearance.letter_type
+
 
 ERASED_NAME = "Erased client"
 

@@ -19,12 +19,12 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from bookings import reconfirmation
-from bookings.forms import IntakeForm
 from bookings.models import AppointmentEvent
 from bookings.reconfirmation_links import reconfirmation_link_find
 from bookings.services import BookingError
 from core import rate_limits
 from health import questionnaires, screening
+from health.forms import IntakeForm
 from health.intake_currency import intake_currency
 from health.models import ReconfirmationLink
 

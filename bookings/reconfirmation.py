@@ -38,13 +38,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import clearances, notifications, privacy
+from bookings import notifications, privacy
 from bookings.booking_changes import booking_cancel_for_safety
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
 from bookings.services import BookingError
 from bookings.session_status import appointment_status_change
 from core.clock import clinic_today
-from health import questionnaires, screening
+from health import clearances, questionnaires, screening
 from health.intake_currency import intake_currency
 from health.models import Intake, IntakeAccess, IntakeRevision, ReconfirmationLink
 

@@ -24,12 +24,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from bookings import clearances
+from bookings import privacy
 from bookings.models import Appointment
 from bookings.privacy import may_read_full_intake
 from clients.models import Client
 from core.clock import clinic_tz
-from health import questionnaires, screening
+from health import clearances, questionnaires, screening
 from health.models import IntakeAccess
 
 WHERE = "admin: client record page"
@@ -83,7 +83,7 @@ def _visit_rows(user, appointments: Sequence[Appointment]) -> list[dict]:
 
 def _clearance_rows(user, client: Client) -> tuple[list[dict], bool]:
     rows = list(client.clearances.all())
-    readable = clearances.read_clearances(client=client, user=user, where=WHERE)
+    readable = privacy.read_clearances(client=client, user=user, where=WHERE)
     today = timezone.localdate(timezone=clinic_tz())
     return [
         {

@@ -50,7 +50,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import availability, clearances
+from bookings import availability
 from bookings.booking_changes import booking_cancel_locked
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Service, TreatmentPlan
 from bookings.schedules import available_slots, clinic_rules
@@ -59,7 +59,9 @@ from bookings.services import (
     NOT_CHANGEABLE,
     TAKEN,
     BookingError,
+    BookingRequest,
     BookingResult,
+    SlotDecision,
     _aware_utc,
     _deposit_required,
     _is_staff,
@@ -72,7 +74,7 @@ from bookings.services import (
 )
 from clients.models import Client
 from core.clock import clinic_today, clinic_tz, localise
-from health import screening
+from health import clearances, screening
 from therapists.models import Therapist
 
 MIN_SESSIONS, MAX_SESSIONS = 2, 12
@@ -451,19 +453,24 @@ def _book_sessions(
         try:
             booked.append(
                 booking_write_locked(
-                    service=service,
-                    therapist=therapist,
-                    room_id=room_id,
-                    start=start,
-                    client=record,
-                    answers=answers,
-                    result=result,
-                    awaiting_deposit=awaiting_deposit,
-                    actor=actor,
-                    now=now,
-                    treatment_plan=plan,
-                    history={"series": plan.pk, "session": number, "of": sessions},
-                    clearance_record=clearances.record_for_booking(record, record.email),
+                    BookingRequest(
+                        service=service,
+                        therapist=therapist,
+                        start=start,
+                        client=record,
+                        answers=answers,
+                        actor=actor,
+                        now=now,
+                    ),
+                    SlotDecision(
+                        therapist=therapist,
+                        room_id=room_id,
+                        result=result,
+                        awaiting_deposit=awaiting_deposit,
+                        treatment_plan=plan,
+                        history={"series": plan.pk, "session": number, "of": sessions},
+                        clearance_record=clearances.record_for_booking(record, record.email),
+                    ),
                 )
             )
         except BookingError as error:  # the exclusion constraint: taken meanwhile

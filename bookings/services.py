@@ -17,7 +17,7 @@ Nothing is written when a rule refuses, and e-mails go out only after commit.
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -28,7 +28,6 @@ from django.utils.translation import gettext as _
 
 from bookings import (
     availability,
-    clearances,
     clients,
     notifications,
     reminders,
@@ -51,7 +50,7 @@ from clients.models import Client
 from clients.validators import name_problem
 from core.clock import clinic_today
 from core.languages import client_language
-from health import questionnaires, screening
+from health import clearances, questionnaires, screening
 from health.models import Intake
 from therapists.clinic_time import moment_within_reach
 from therapists.models import Therapist
@@ -342,51 +341,82 @@ def _insert_guarded(write: Callable[[], Any]) -> Any:
         raise
 
 
-def booking_create(
-    *,
-    service: Service,
-    therapist: Therapist | None,
-    start: dt.datetime,
-    client: ClientDetails,
-    answers: Mapping[str, Any],
-    actor: AbstractBaseUser | None = None,
-    now: dt.datetime | None = None,
-    hold: Hold | None = None,
-    record: Client | None = None,
-    questionnaire_version: int = questionnaires.QUESTIONNAIRE_VERSION,
-    language: str = "",
-) -> BookingResult:
-    """Book `service` at `start` with `therapist` (None: any qualified, free therapist).
+@dataclass(frozen=True)
+class BookingRequest:
+    """What is asked: `service` at `start` with `therapist` (None: any qualified, free
+    therapist) for `client`, with the intake `answers`. The pages, the API, the admin and the
+    waitlist build one for `booking_create`; the series one per session.
 
-    The intake is screened first: a declined intake books nothing; one that needs clearance
-    books as pending review (the slot is held); light pressure caps the pressure. Staff
-    (`actor.is_staff`) may book inside the minimum-notice window, e.g. for a walk-in.
+    Staff (`actor.is_staff`) may book inside the minimum-notice window, e.g. for a walk-in.
     `hold`: the client takes over this held slot (an accepted waitlist offer), which the
     check leaves out and the booking claims in its transaction (`bookings.occupancy`).
     `record`: the signed-in client's verified record; a booking under its address joins it
-    in this transaction, and a clearance on it may spare the review (`bookings.clearances`).
+    in this transaction, and a clearance on it may spare the review (`health.clearances`).
     `questionnaire_version`: the version the answers were given under (new answers: the
     current one; a waitlist entry keeps the version it was answered in). Dated answers
     are judged for the session's local day.
     `language`: the client's ("es", "en"; default the clinic's), kept on the booking so that
     every e-mail about it, reminders included, is written in it.
     """
-    now = now or timezone.now()
-    language = client_language(language)
+
+    service: Service
+    therapist: Therapist | None
+    start: dt.datetime
+    client: ClientDetails | Client
+    answers: Mapping[str, Any]
+    actor: AbstractBaseUser | None = None
+    now: dt.datetime | None = None
+    hold: Hold | None = None
+    record: Client | None = None
+    questionnaire_version: int = questionnaires.QUESTIONNAIRE_VERSION
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class SlotDecision:
+    """What the checks decided for one request, under its locks: the therapist and room,
+    the screening, whether a deposit must be paid first; `joining`: the verified record the
+    booking joins (`clearances.record_for_booking`); `clearance_record`: the verified record
+    whose clearances count (`clearances.session_restriction`: one covering the session
+    spares the review, and its scope caps the pressure); a series session's plan and the
+    details its "Booked" line adds (`history`: the series and the session's number)."""
+
+    therapist: Therapist
+    room_id: int
+    result: screening.Screening
+    awaiting_deposit: bool
+    joining: Client | None = None
+    clearance_record: Client | None = None
+    treatment_plan: TreatmentPlan | None = None
+    history: Mapping[str, Any] | None = None
+
+
+def booking_create(request: BookingRequest) -> BookingResult:
+    """Book what `request` asks.
+
+    The intake is screened first: a declined intake books nothing; one that needs clearance
+    books as pending review (the slot is held); light pressure caps the pressure.
+    """
+    now = request.now or timezone.now()
+    service, client, hold = request.service, request.client, request.hold
     if problem := name_problem(client.name):  # forms check it too; this is the final say
         raise BookingError(problem, code=INVALID_REQUEST, errors={"name": problem})
-    start = _aware_utc(start)
+    start = _aware_utc(request.start)
     _within_reach(start, now)
     today = clinic_today(now)
     result = intake_screen(
-        answers=answers, on=clinic_today(start), version=questionnaire_version, today=today
+        answers=request.answers,
+        on=clinic_today(start),
+        version=request.questionnaire_version,
+        today=today,
     )
     if not service.active:
         raise BookingError(_("This service is not offered any more."), code=INVALID_REQUEST)
-    staff = _is_staff(actor)
+    staff = _is_staff(request.actor)
     rules = clinic_rules(min_notice=dt.timedelta(0) if staff else None)
-    candidates = _candidates(service, therapist)
-    awaiting_deposit = _deposit_required(service, actor)
+    candidates = _candidates(service, request.therapist)
+    awaiting_deposit = _deposit_required(service, request.actor)
+    request = replace(request, start=start, now=now, language=client_language(request.language))
 
     with transaction.atomic(durable=True):
         _lock(service, candidates)
@@ -400,77 +430,48 @@ def booking_create(
             rules=rules,
             ignore_hold=hold,
         )
-        joining = clearances.record_for_booking(record, client.email)
-        return booking_write_locked(
-            service=service,
+        joining = clearances.record_for_booking(request.record, client.email)
+        decision = SlotDecision(
             therapist=chosen,
             room_id=room_id,
-            start=start,
-            client=client,
-            answers=answers,
             result=result,
             awaiting_deposit=awaiting_deposit,
-            actor=actor,
-            now=now,
-            hold=hold,
             joining=joining,
             clearance_record=joining,
-            language=language,
         )
+        return booking_write_locked(request, decision)
 
 
-def booking_write_locked(
-    *,
-    service: Service,
-    therapist: Therapist,
-    room_id: int,
-    start: dt.datetime,
-    client: ClientDetails | Client,
-    answers: Mapping[str, Any],
-    result: screening.Screening,
-    awaiting_deposit: bool,
-    actor: AbstractBaseUser | None,
-    now: dt.datetime,
-    hold: Hold | None = None,
-    treatment_plan: TreatmentPlan | None = None,
-    history: Mapping[str, Any] | None = None,
-    joining: Client | None = None,
-    clearance_record: Client | None = None,
-    language: str = "",
-) -> BookingResult:
+def booking_write_locked(request: BookingRequest, decision: SlotDecision) -> BookingResult:
     """Write one booking whose slot was just checked (`_find_slot` / `slot_find`) inside the
     caller's open transaction, after `slot_lock`: the intake, the client row (a new one from
     `ClientDetails`, or an existing record), the appointment, its history line, e-mails and
     reminder. `booking_create` and the series (bookings/series.py) share it, so a session
-    booked in a series is written exactly as a single booking is. `history` adds details to
-    the "Booked" line (the series and the session's number in it). `joining`: the verified
-    record the booking joins (`clearances.record_for_booking`); `clearance_record`: the
-    verified record whose clearances count (`clearances.session_restriction`: one covering
-    the session spares the review, and its scope caps the pressure).
-    `language`: the client's, kept so every e-mail about the booking is written in it."""
-
+    booked in a series is written exactly as a single booking is. `request.now` is set."""
+    now, actor, start, answers = request.now, request.actor, request.start, request.answers
+    result, awaiting_deposit = decision.result, decision.awaiting_deposit
     restriction = clearances.session_restriction(
-        client=clearance_record, day=clinic_today(start), result=result, answers=answers
+        client=decision.clearance_record, day=clinic_today(start), result=result, answers=answers
     )
     clearance = restriction.clearance
     appointment, token = _insert_guarded(
         lambda: _write_appointment(
-            service=service,
-            therapist=therapist,
-            room_id=room_id,
+            service=request.service,
+            therapist=decision.therapist,
+            room_id=decision.room_id,
             start=start,
-            client=client,
+            client=request.client,
             answers=answers,
             result=result,
             restriction=restriction,
             status=_first_status(awaiting_deposit=awaiting_deposit, restriction=restriction),
             actor=actor,
             now=now,
-            treatment_plan=treatment_plan,
-            language=language,
+            treatment_plan=decision.treatment_plan,
+            language=request.language,
         )
     )
-    if hold is not None and not hold.claim(appointment=appointment, now=now):
+    if request.hold is not None and not request.hold.claim(appointment=appointment, now=now):
         raise BookingError(
             _(
                 "This offer has expired and the time was offered to the next person on "
@@ -478,15 +479,15 @@ def booking_write_locked(
             ),
             code=OFFER_EXPIRED,
         )
-    if joining is not None:
-        clients.client_join_signed_in(record=joining, appointment=appointment)
-        appointment.client = joining
+    if decision.joining is not None:
+        clients.client_join_signed_in(record=decision.joining, appointment=appointment)
+        appointment.client = decision.joining
     _record(
         appointment,
         AppointmentEvent.Kind.CREATED,
         actor,
         status=appointment.status,
-        **dict(history or {}),
+        **dict(decision.history or {}),
         **(_cleared(clearance) if clearance and not awaiting_deposit else {}),
     )
     _announce_booked(appointment, token=token, awaiting_deposit=awaiting_deposit)

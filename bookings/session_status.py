@@ -14,10 +14,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import clearances, notifications
+from bookings import notifications
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, SessionNote
 from bookings.services import INVALID_REQUEST, NOT_CHANGEABLE, BookingError, _record
 from core.clock import clinic_today
+from health import clearances
 from health.models import IntakeOutcome
 
 # Which statuses each status may be reached from. Cancelling goes through booking_cancel and

@@ -1,6 +1,6 @@
 """What makes a therapist a client's *treating* therapist, the ground of every reading right a
 therapist has over a client's record beyond their own session (bookings.privacy, the
-health-data rule, and the clearance letters in bookings.clearances use it).
+health-data rule, and the clearance letters in health.clearances use it).
 
 A booking anyone can make under anyone's address must grant nothing by itself: only a
 session the clinic holds (confirmed, checked in) or gave (completed, recently) counts, never

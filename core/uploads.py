@@ -13,7 +13,7 @@ Three limits, each refusing with a clear 413 page (`413.html`) and saving nothin
   `FILE_UPLOAD_HANDLERS`) counts each file's bytes and stops reading the moment one passes
   `FILE_UPLOAD_MAX_BYTES`, so a file over the limit is never kept whole, in memory or on
   disk;
-- the form then checks the letter's own limit and content (`bookings.clearances`).
+- the form then checks the letter's own limit and content (`health.clearances`).
 
 `BoundedUploadMiddleware` runs before the CSRF check, which is the first to read a form.
 """

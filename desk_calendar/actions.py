@@ -18,7 +18,7 @@ from bookings import availability
 from bookings.booking_changes import booking_reschedule
 from bookings.models import Appointment, Room, Service
 from bookings.schedules import clinic_rules, load_window, service_spec
-from bookings.services import BookingResult, ClientDetails, booking_create
+from bookings.services import BookingRequest, BookingResult, ClientDetails, booking_create
 from clients.models import Client
 from desk_calendar.feed import FeedError, parse_local
 from health import intake_currency
@@ -162,12 +162,14 @@ def book(
     if target.therapist is None:
         raise FeedError("Choose a therapist's column.")
     return booking_create(
-        service=service,
-        therapist=target.therapist,
-        start=parse_local(start, tz),
-        client=ClientDetails(name=client.name, email=client.email, phone=client.phone),
-        answers=intake.answers,
-        questionnaire_version=intake.questionnaire_version,
-        actor=user,
-        record=client,
+        BookingRequest(
+            service=service,
+            therapist=target.therapist,
+            start=parse_local(start, tz),
+            client=ClientDetails(name=client.name, email=client.email, phone=client.phone),
+            answers=intake.answers,
+            questionnaire_version=intake.questionnaire_version,
+            actor=user,
+            record=client,
+        )
     )

@@ -158,7 +158,7 @@ class ClearanceScope(models.TextChoices):
 
 class Clearance(models.Model):
     """A health professional's clearance for walk-on-back massage, kept on the client's
-    record (bookings/clearances.py has the rules). Health data: who cleared, for which
+    record (health/clearances.py has the rules). Health data: who cleared, for which
     intake conditions, with which restrictions, and the letter itself. Who, their role, the
     scope, restrictions and conditions are encrypted at rest (core/encrypted_fields.py). The
     letter is stored sealed (AES-GCM) in private storage, never under a public URL; only its

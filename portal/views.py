@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from bookings import clearances, workload
+from bookings import privacy, workload
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, SessionNote
 from bookings.privacy import may_read_client_history, read_intake_answers
 from bookings.services import BookingError
@@ -320,7 +320,7 @@ def _render_appointment(
         **chart_context(appointment=appointment, user=request.user, now=now),
         clearances=[
             {"clearance": c, "covers": c.covers(timezone.localdate(appointment.start))}
-            for c in clearances.read_clearances(
+            for c in privacy.read_clearances(
                 client=appointment.client, user=request.user, where=APPOINTMENT_PAGE
             )
         ],

@@ -1,7 +1,7 @@
 """Clearances in the staff admin: recorded (with the letter) by staff who may
 (`health.add_clearance`: the clinic manager), read only by those who may read health data.
 
-A clearance is recorded once through `bookings.clearances.clearance_record` and not edited
+A clearance is recorded once through `health.clearances.clearance_record` and not edited
 afterwards (a new one replaces it: the history of what was relied on stays); it can be
 withdrawn, with a reason, from its page (`bookings.clearance_withdrawal`). The letter is
 never a file field with a link: the page shows a link to the one view that checks the
@@ -20,11 +20,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from bookings import clearance_withdrawal, clearances
+from bookings import clearance_withdrawal
 from bookings.models import Appointment
 from clients.models import Client
 from core.clock import localise
 from core.model_admin import ClinicModelAdmin
+from health import clearances
 from health.models import Clearance, ClearanceAccess
 from staff.admin_forms import DateInput
 

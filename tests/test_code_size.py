@@ -2,7 +2,8 @@
 
 No application module (migrations aside) is longer than 600 lines and no function longer
 than 80: past that a module answers more than one question and a function does more than
-one step.
+one step. And no app holds more than 30 % of the application's lines (tooling, tests and
+migrations aside): past that one app is the application, and its layers are only folders.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ PACKAGES = [
 ]
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80
+MAX_APP_SHARE = 0.30
+TOOLING = {"bench", "loadtest"}  # root packages that are not the application
 
 
 def application_modules() -> list[Path]:
@@ -73,3 +76,38 @@ def test_no_function_is_over_80_lines():
 def test_the_function_rule_counts_from_def_to_last_line(body_lines, expected):
     source = "def f():\n" + "    x = 1\n" * body_lines + "    return x\n"
     assert long_functions(source) == expected
+
+
+def app_lines() -> dict[str, int]:
+    """Lines of each app of the application (not tooling), migrations aside."""
+    lines: dict[str, int] = {}
+    for path in application_modules():
+        app = path.relative_to(ROOT).parts[0]
+        if app not in TOOLING:
+            lines[app] = lines.get(app, 0) + len(path.read_text(encoding="utf-8").splitlines())
+    return lines
+
+
+def oversized_apps(lines: dict[str, int], share: float = MAX_APP_SHARE) -> dict[str, float]:
+    """Each app holding more than `share` of all the lines, with the share it holds."""
+    total = sum(lines.values())
+    return {app: round(n / total, 3) for app, n in lines.items() if n > share * total}
+
+
+def test_no_app_holds_more_than_30_percent_of_the_application():
+    lines = app_lines()
+    assert {"bookings", "clients", "health", "staff"} <= lines.keys()
+    assert not TOOLING & lines.keys()
+    assert oversized_apps(lines) == {}
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ({"a": 30, "b": 70}, {"b": 0.7}),
+        ({"a": 30, "b": 30, "c": 40}, {"c": 0.4}),
+        ({"a": 3, "b": 7, "c": 20}, {"c": 0.667}),
+    ],
+)
+def test_the_app_rule_names_every_app_past_the_share(lines, expected):
+    assert oversized_apps(lines) == expected

@@ -201,13 +201,13 @@ def clinic_with_booking(settings):
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
     settings.RATELIMIT_ENABLE = False
     clinic = build_clinic()
-    booked = services.booking_create(
+    booked = services.booking_create(services.BookingRequest(
         service=clinic.bar_60,
         therapist=clinic.therapists[1],
         start=local_time(3, 11),
         client=services.ClientDetails(name="Bo Booked", email="bo@example.com", phone="+1 212 555 0100"),
         answers=screening.clear_answers(),
-    )  # fmt: skip
+    ))  # fmt: skip
     known.services = [clinic.bar_60.slug, clinic.floor_60.slug]
     known.therapists = ["any", clinic.therapists[0].slug, clinic.floor_only.slug]
     known.starts = [local_time(d, hour).isoformat() for d in (2, 5) for hour in (10, 14)]

@@ -37,6 +37,7 @@ from bookings.services import (
     BOOKABLE_LATER,
     INVALID_REQUEST,
     BookingError,
+    BookingRequest,
     BookingResult,
     ClientDetails,
     booking_create,
@@ -398,16 +399,18 @@ def offer_accept(
         )
     entry = offer.entry
     return booking_create(
-        service=entry.service,
-        therapist=offer.therapist,
-        start=offer.start,
-        client=ClientDetails(name=entry.name, email=entry.email, phone=entry.phone),
-        answers=entry.answers,
-        now=now,
-        hold=OfferHold(offer),
-        questionnaire_version=entry.questionnaire_version,
-        language=entry.language,
-        record=record,
+        BookingRequest(
+            service=entry.service,
+            therapist=offer.therapist,
+            start=offer.start,
+            client=ClientDetails(name=entry.name, email=entry.email, phone=entry.phone),
+            answers=entry.answers,
+            now=now,
+            hold=OfferHold(offer),
+            questionnaire_version=entry.questionnaire_version,
+            language=entry.language,
+            record=record,
+        )
     )
 
 

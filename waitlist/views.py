@@ -12,10 +12,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from bookings.forms import ContactForm, IntakeForm
 from bookings.services import DECLINED, BookingError, ClientDetails
+from clients.forms import ContactForm
 from core import rate_limits
 from core.clock import clinic_today
+from health.forms import IntakeForm
 from waitlist import services
 from waitlist.forms import WaitlistForm
 from waitlist.models import WaitlistOffer

@@ -14,9 +14,10 @@ from django.http import (
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from bookings.forms import ContactForm, IntakeForm
-from bookings.services import BookingError, ClientDetails, booking_create
+from bookings.services import BookingError, BookingRequest, ClientDetails, booking_create
+from clients.forms import ContactForm
 from core.clock import clinic_today, clinic_tz
+from health.forms import IntakeForm
 from staff.admin_forms import AppointmentBookForm
 from staff.admin_views.common import _change_url, _context, local
 
@@ -41,12 +42,14 @@ def appointment_add(request: HttpRequest, model_admin: ModelAdmin) -> HttpRespon
     if request.method == "POST" and all(forms_valid):
         try:
             result = booking_create(
-                service=book_form.cleaned_data["service"],
-                therapist=book_form.cleaned_data["therapist"],
-                start=book_form.start(),
-                client=ClientDetails(**contact_form.cleaned_data),
-                answers=intake_form.answers(),
-                actor=request.user,
+                BookingRequest(
+                    service=book_form.cleaned_data["service"],
+                    therapist=book_form.cleaned_data["therapist"],
+                    start=book_form.start(),
+                    client=ClientDetails(**contact_form.cleaned_data),
+                    answers=intake_form.answers(),
+                    actor=request.user,
+                )
             )
         except BookingError as error:
             book_form.add_error(None, error.message)

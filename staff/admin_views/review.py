@@ -12,10 +12,10 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from bookings import clearances
 from bookings.intake_review import intake_approve, intake_decline
 from bookings.models import Appointment, AppointmentStatus
 from bookings.services import BookingError
+from health import clearances
 from staff.admin_forms import ReviewForm
 from staff.admin_views.common import _context, _require, local
 
@@ -46,7 +46,7 @@ def review_queue(
             "start": local(appointment.start),
             "past": appointment.start < now,
             "form": bound.get(appointment.pk) or ReviewForm(auto_id=f"id_{appointment.pk}_%s"),
-            # Approving needs a clearance on record (bookings.clearances): say so up front.
+            # Approving needs a clearance on record (health.clearances): say so up front.
             "clearance_missing": clearances.approval_refusal(appointment) if can_review else None,
         }
         for appointment in pending

@@ -23,10 +23,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bookings import series
-from bookings.forms import IntakeForm
 from bookings.models import TreatmentPlan
 from bookings.services import TAKEN, BookingError
 from core.clock import clinic_tz
+from health.forms import IntakeForm
 from staff.admin_forms import CancelForm, SeriesForm
 from staff.admin_views.common import _context, local
 

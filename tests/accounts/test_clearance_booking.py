@@ -1,5 +1,5 @@
 """Issue #13: a signed-in client with a clearance on record books through the pages and
-skips review; signed out, the same typed address is held for review (bookings/clearances.py)."""
+skips review; signed out, the same typed address is held for review (health/clearances.py)."""
 
 import pytest
 

@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from bookings import clearances, clients
+from bookings import clients
 from bookings.models import Appointment, AppointmentStatus, SessionNote
 from clients.models import Client
+from health import clearances
 from health.screening import clear_answers
 from tests.accounts.test_views import ACCOUNT, sign_in_as
 from tests.bookings.clinic import local_time

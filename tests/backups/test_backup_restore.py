@@ -24,7 +24,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
-from bookings import clearances
+from health import clearances
 from tests.factories import ChartNoteFactory, ClientFactory
 
 ROOT = Path(settings.BASE_DIR)
@@ -121,13 +121,13 @@ READ_BACK = textwrap.dedent(
     """
     import hashlib, json, os
     from django.contrib.auth import get_user_model
-    from bookings import clearances
+    from bookings import privacy
     from health.models import Clearance
     from charts.models import ChartNote
     manager = get_user_model().objects.get(pk=os.environ["READER_ID"])
     letters = {
         str(c.pk): hashlib.sha256(
-            clearances.read_clearance_letter(clearance=c, user=manager, where="restore test")[0]
+            privacy.read_clearance_letter(clearance=c, user=manager, where="restore test")[0]
         ).hexdigest()
         for c in Clearance.objects.all()
     }

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, ClosedDay
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from clients.models import Client
 from health.models import Intake, IntakeAccess
 from health.screening import clear_answers
@@ -37,12 +37,14 @@ SOMEONE = ClientDetails(name="Ada Client", email="ada@example.com", phone="+1 21
 
 def book(clinic, *, start=None, therapist=None, answers=None, actor=None):
     return booking_create(
-        service=clinic.bar_60,
-        therapist=therapist or clinic.therapists[0],
-        start=start or local_time(3, 10),
-        client=SOMEONE,
-        answers=answers or clear_answers(),
-        actor=actor,
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=therapist or clinic.therapists[0],
+            start=start or local_time(3, 10),
+            client=SOMEONE,
+            answers=answers or clear_answers(),
+            actor=actor,
+        )
     ).appointment
 
 
@@ -308,11 +310,15 @@ class TestCsvExport:
         )
         wanted = book(clinic, answers=answers)
         other = booking_create(
-            service=clinic.floor_60,
-            therapist=clinic.floor_only,
-            start=local_time(3, 10),
-            client=ClientDetails(name="Bo Other", email="bo@example.com", phone="+1 212 555 0100"),
-            answers=clear_answers(),
+            BookingRequest(
+                service=clinic.floor_60,
+                therapist=clinic.floor_only,
+                start=local_time(3, 10),
+                client=ClientDetails(
+                    name="Bo Other", email="bo@example.com", phone="+1 212 555 0100"
+                ),
+                answers=clear_answers(),
+            )
         ).appointment
         response = client_for(client, front_desk).get(
             reverse("admin:bookings_appointment_export") + "?service__style__id__exact="

@@ -1,4 +1,4 @@
-"""The treatment-plan pages in the admin (bookings/admin_views/series.py): who may book and
+"""The treatment-plan pages in the admin (staff/admin_views/series.py): who may book and
 cancel a series, the preview step, refusals with alternatives, bad input as 4xx."""
 
 import datetime as dt

@@ -9,11 +9,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from bookings import clearances
 from bookings.clearance_withdrawal import clearance_withdraw
 from bookings.models import Appointment, AppointmentStatus
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from clients.models import Client
+from health import clearances
 from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.factories import ClearanceFactory, ClientFactory
@@ -50,12 +50,14 @@ def test_a_withdrawal_waits_for_the_booking_relying_on_it_then_sends_it_to_revie
     def book():
         try:
             outcome["booked"] = booking_create(
-                service=clinic.bar_60,
-                therapist=clinic.therapists[0],
-                start=local_time(3, 10),
-                client=ADA,
-                answers=clear_answers(disc_condition=True, pressure="deep"),
-                record=record,
+                BookingRequest(
+                    service=clinic.bar_60,
+                    therapist=clinic.therapists[0],
+                    start=local_time(3, 10),
+                    client=ADA,
+                    answers=clear_answers(disc_condition=True, pressure="deep"),
+                    record=record,
+                )
             ).appointment.pk
         finally:
             connection.close()

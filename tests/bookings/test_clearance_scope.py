@@ -9,15 +9,15 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import clearances, privacy
+from bookings import privacy
 from bookings.booking_changes import booking_reschedule
 from bookings.intake_review import intake_approve
 from bookings.models import AppointmentEvent, AppointmentStatus
 from bookings.reconfirmation_links import reconfirmation_link_issue
 from bookings.series import series_book
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from clients.models import Client
-from health import questionnaires, screening
+from health import clearances, questionnaires, screening
 from health.models import Clearance, ClearanceScope
 from health.screening import clear_answers
 from outbox.services import emails_deliver_due
@@ -52,11 +52,13 @@ def approved(clinic, manager, *, days=6, scope=LIGHT, valid_until=None, **answer
     """A session held for its disc condition (deep pressure asked), then approved by staff
     under a clearance recorded on its record."""
     appointment = booking_create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[0],
-        start=local_time(days, 10),
-        client=ADA,
-        answers=clear_answers(disc_condition=True, pressure="deep", **answers),
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=clinic.therapists[0],
+            start=local_time(days, 10),
+            client=ADA,
+            answers=clear_answers(disc_condition=True, pressure="deep", **answers),
+        )
     ).appointment
     assert appointment.status == AppointmentStatus.PENDING_REVIEW
     extra = {"valid_until": valid_until} if valid_until else {}
@@ -128,11 +130,13 @@ def test_a_harmless_change_at_reconfirmation_keeps_light_pressure(client, clinic
 
 def test_reconfirmation_uses_the_clearance_on_record_for_a_new_condition(client, clinic):
     appointment = booking_create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[0],
-        start=local_time(6, 10),
-        client=ADA,
-        answers=clear_answers(pressure="deep"),
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=clinic.therapists[0],
+            start=local_time(6, 10),
+            client=ADA,
+            answers=clear_answers(pressure="deep"),
+        )
     ).appointment
     on_file = ClearanceFactory(client=appointment.client, scope=LIGHT, conditions=["implant"])
     response = client.post(reconfirm_url(appointment), form_answers(implant=True, pressure="deep"))
@@ -304,12 +308,14 @@ class TestWithdrawal:
         clearance = ClearanceFactory(client=verified, scope=LIGHT)
         clearance_withdraw(clearance=clearance, by=manager, reason="Recorded in error")
         booked = booking_create(
-            service=clinic.bar_60,
-            therapist=clinic.therapists[0],
-            start=local_time(3, 10),
-            client=ADA,
-            answers=deep_answers(),
-            record=verified,
+            BookingRequest(
+                service=clinic.bar_60,
+                therapist=clinic.therapists[0],
+                start=local_time(3, 10),
+                client=ADA,
+                answers=deep_answers(),
+                record=verified,
+            )
         )
         assert booked.appointment.status == AppointmentStatus.PENDING_REVIEW
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from bookings.booking_changes import booking_reschedule
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Room, Service, Style
-from bookings.services import TAKEN, BookingError, ClientDetails, booking_create
+from bookings.services import TAKEN, BookingError, BookingRequest, ClientDetails, booking_create
 from health import screening
 from tests.factories import (
     AppointmentFactory,
@@ -170,11 +170,13 @@ def test_concurrent_bookings_of_one_therapist_and_start_leave_exactly_one_winner
 
     outcomes = _race(
         lambda index: booking_create(
-            service=service,
-            therapist=therapist,
-            start=start,
-            client=_client(index),
-            answers=screening.clear_answers(),
+            BookingRequest(
+                service=service,
+                therapist=therapist,
+                start=start,
+                client=_client(index),
+                answers=screening.clear_answers(),
+            )
         )
     )
 
@@ -211,11 +213,13 @@ def test_concurrent_any_therapist_bookings_fill_every_free_pair_and_no_more(
 
     outcomes = _race(
         lambda index: booking_create(
-            service=service,
-            therapist=None,
-            start=start,
-            client=_client(index),
-            answers=screening.clear_answers(),
+            BookingRequest(
+                service=service,
+                therapist=None,
+                start=start,
+                client=_client(index),
+                answers=screening.clear_answers(),
+            )
         )
     )
 
@@ -246,11 +250,13 @@ def test_concurrent_bookings_at_different_times_never_exceed_the_daily_cap():
 
     outcomes = _race(
         lambda index: booking_create(
-            service=service,
-            therapist=therapist,
-            start=starts[index % len(starts)],
-            client=_client(index),
-            answers=screening.clear_answers(),
+            BookingRequest(
+                service=service,
+                therapist=therapist,
+                start=starts[index % len(starts)],
+                client=_client(index),
+                answers=screening.clear_answers(),
+            )
         )
     )
 
@@ -332,11 +338,13 @@ def test_a_reschedule_racing_new_bookings_of_the_same_therapist_never_deadlocks(
         if index == 0:
             return booking_reschedule(appointment=moving, start=_at(day, 15, 30))
         return booking_create(
-            service=service,
-            therapist=therapist,
-            start=new_starts[index % len(new_starts)],
-            client=_client(index),
-            answers=screening.clear_answers(),
+            BookingRequest(
+                service=service,
+                therapist=therapist,
+                start=new_starts[index % len(new_starts)],
+                client=_client(index),
+                answers=screening.clear_answers(),
+            )
         )
 
     outcomes = _race(task, count=6)
@@ -387,11 +395,13 @@ def test_without_the_locks_racing_bookings_break_the_daily_cap(settings):
         therapist = _bar_therapist(daily_session_cap=2)
         _race(
             lambda index: booking_create(
-                service=service,
-                therapist=therapist,
-                start=starts[index % len(starts)],
-                client=_client(index),
-                answers=screening.clear_answers(),
+                BookingRequest(
+                    service=service,
+                    therapist=therapist,
+                    start=starts[index % len(starts)],
+                    client=_client(index),
+                    answers=screening.clear_answers(),
+                )
             )
         )
         return Appointment.objects.active().filter(therapist=therapist).count() > 2
@@ -413,11 +423,13 @@ def test_without_the_locks_any_therapist_bookings_leave_free_pairs_unbooked(sett
         start = _at(_race_day() + dt.timedelta(days=7 * attempt), 10)
         _race(
             lambda index: booking_create(
-                service=service,
-                therapist=None,
-                start=start,
-                client=_client(index),
-                answers=screening.clear_answers(),
+                BookingRequest(
+                    service=service,
+                    therapist=None,
+                    start=start,
+                    client=_client(index),
+                    answers=screening.clear_answers(),
+                )
             )
         )
         return Appointment.objects.active().filter(start=start).count() != capacity
@@ -443,11 +455,13 @@ def test_concurrent_bookings_on_different_days_never_exceed_the_weekly_load_budg
 
     outcomes = _race(
         lambda index: booking_create(
-            service=service,
-            therapist=therapist,
-            start=starts[index],
-            client=_client(index),
-            answers=screening.clear_answers(),
+            BookingRequest(
+                service=service,
+                therapist=therapist,
+                start=starts[index],
+                client=_client(index),
+                answers=screening.clear_answers(),
+            )
         ),
         count=len(starts),
     )

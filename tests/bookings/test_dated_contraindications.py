@@ -12,11 +12,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.booking_changes import booking_reschedule
-from bookings.forms import IntakeForm
 from bookings.models import Appointment, AppointmentStatus
-from bookings.services import BOOKABLE_LATER, BookingError, ClientDetails, booking_create
+from bookings.services import (
+    BOOKABLE_LATER,
+    BookingError,
+    BookingRequest,
+    ClientDetails,
+    booking_create,
+)
 from clients.models import Client
 from health import questionnaires
+from health.forms import IntakeForm
 from health.models import Intake
 from health.screening import clear_answers, clear_answers_v2
 from tests.bookings.clinic import local_time
@@ -273,7 +279,9 @@ class TestTheBookingService:
         answers = clear_answers(fracture_recent=True, fracture_date=broke.isoformat())
         with pytest.raises(BookingError) as error:
             booking_create(
-                service=clinic.bar_60, therapist=None, start=start, client=ADA, answers=answers
+                BookingRequest(
+                    service=clinic.bar_60, therapist=None, start=start, client=ADA, answers=answers
+                )
             )
         assert error.value.code == BOOKABLE_LATER
         assert error.value.screening.bookable_from == questionnaires.FRACTURE_WAIT.after(broke)
@@ -281,7 +289,9 @@ class TestTheBookingService:
         ended = ended_so_bookable_on(start.date())
         answers = clear_answers(pregnancy="ended", pregnancy_end_date=ended.isoformat())
         booked = booking_create(
-            service=clinic.bar_60, therapist=None, start=start, client=ADA, answers=answers
+            BookingRequest(
+                service=clinic.bar_60, therapist=None, start=start, client=ADA, answers=answers
+            )
         ).appointment
         assert booked.status == AppointmentStatus.CONFIRMED
         with pytest.raises(BookingError) as error:
@@ -294,11 +304,13 @@ class TestTheBookingService:
 
     def test_an_appointment_with_a_version_2_intake_still_moves(self, clinic):
         booked = booking_create(
-            service=clinic.bar_60,
-            therapist=None,
-            start=local_time(3, 10),
-            client=ADA,
-            answers=clear_answers(),
+            BookingRequest(
+                service=clinic.bar_60,
+                therapist=None,
+                start=local_time(3, 10),
+                client=ADA,
+                answers=clear_answers(),
+            )
         ).appointment
         Intake.objects.filter(pk=booked.intake_id).update(
             questionnaire_version=2, answers=clear_answers_v2()

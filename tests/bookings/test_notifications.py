@@ -11,7 +11,7 @@ from bookings import notifications
 from bookings.booking_changes import booking_cancel, booking_reschedule
 from bookings.intake_review import intake_approve, intake_decline
 from bookings.reminders import reminders_send_due
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from health.screening import clear_answers
 from outbox.services import emails_deliver_due
 from tests.bookings.clinic import local_time
@@ -37,11 +37,13 @@ def send(django_capture_on_commit_callbacks):
 def book(send, clinic, start=None, therapist=None, **answers):
     return send(
         booking_create,
-        service=clinic.bar_60,
-        therapist=therapist or clinic.therapists[0],
-        start=start or local_time(3, 10),
-        client=ADA,
-        answers={**clear_answers(), **answers},
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=therapist or clinic.therapists[0],
+            start=start or local_time(3, 10),
+            client=ADA,
+            answers={**clear_answers(), **answers},
+        ),
     )
 
 

@@ -18,7 +18,7 @@ from bookings.booking_changes import booking_cancel
 from bookings.models import AppointmentEvent, AppointmentStatus, Reminder, ReminderKind
 from bookings.privacy import client_erase
 from bookings.reconfirmation_links import reconfirmation_link_issue
-from bookings.services import BookingError, ClientDetails, booking_create
+from bookings.services import BookingError, BookingRequest, ClientDetails, booking_create
 from bookings.session_status import allowed_status_changes, appointment_set_status
 from health import intake_currency, questionnaires
 from health.models import Intake, IntakeAccess, IntakeRevision, ReconfirmationLink
@@ -37,11 +37,13 @@ ASKED = "Has anything changed"
 
 def book(clinic, start, *, client=ADA, **answers):
     return booking_create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[0],
-        start=start,
-        client=client,
-        answers={**clear_answers(), **answers},
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=clinic.therapists[0],
+            start=start,
+            client=client,
+            answers={**clear_answers(), **answers},
+        )
     ).appointment
 
 

@@ -10,7 +10,7 @@ from bookings.booking_changes import booking_cancel, booking_reschedule
 from bookings.intake_review import intake_approve
 from bookings.models import Reminder
 from bookings.reminders import MOVED, NOT_CONFIRMED, SENT, reminder_schedule, reminders_send_due
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from health.screening import clear_answers
 from outbox.models import Email, EmailStatus
 from outbox.services import emails_deliver_due
@@ -34,11 +34,13 @@ def _no_reconfirmation(settings):
 
 def book(clinic, start, **answers):
     return booking_create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[0],
-        start=start,
-        client=ADA,
-        answers={**clear_answers(), **answers},
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=clinic.therapists[0],
+            start=start,
+            client=ADA,
+            answers={**clear_answers(), **answers},
+        )
     ).appointment
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from bookings import schedule_cache
 from bookings.booking_changes import booking_cancel, booking_reschedule
 from bookings.models import Appointment, ClosedDay, Room, ScheduleVersion, Service
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from health import screening
 from tests.bookings.clinic import build_clinic, local_time
 from tests.factories import AppointmentFactory, WorkingHoursFactory
@@ -67,11 +67,13 @@ def _client(n: int = 1) -> ClientDetails:
 
 def _book(one_bar_room_clinic, start, therapist=None) -> Appointment:
     return booking_create(
-        service=one_bar_room_clinic.bar_60,
-        therapist=therapist,
-        start=start,
-        client=_client(),
-        answers=screening.clear_answers(),
+        BookingRequest(
+            service=one_bar_room_clinic.bar_60,
+            therapist=therapist,
+            start=start,
+            client=_client(),
+            answers=screening.clear_answers(),
+        )
     ).appointment
 
 

@@ -10,7 +10,7 @@ from django.db import connection
 
 from bookings.models import Appointment, TreatmentPlan
 from bookings.series import series_book
-from bookings.services import BookingError, ClientDetails, booking_create
+from bookings.services import BookingError, BookingRequest, ClientDetails, booking_create
 from core.clock import clinic_today, clinic_tz
 from health import screening
 from tests.bookings.clinic import build_clinic
@@ -57,12 +57,12 @@ def test_racing_series_and_single_bookings_leave_whole_series_and_no_overlap(pos
         )  # fmt: skip
 
     def a_single(index):
-        return lambda: booking_create(
+        return lambda: booking_create(BookingRequest(
             service=clinic.bar_60, therapist=therapist, start=first + dt.timedelta(days=7),
             client=ClientDetails(name=f"Racer {index}", email=f"r{index}@example.com",
                                  phone="+1 212 555 0199"),
             answers=screening.clear_answers(),
-        )  # fmt: skip
+        ))  # fmt: skip
 
     tasks = [a_series(r) for r in records] + [a_single(i) for i in range(THREADS // 2)]
     outcomes = _race(tasks)

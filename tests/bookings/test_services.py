@@ -9,7 +9,7 @@ from django.utils import timezone
 from bookings import services
 from bookings.booking_changes import booking_cancel, booking_reschedule
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
-from bookings.services import BookingError, ClientDetails, booking_create
+from bookings.services import BookingError, BookingRequest, ClientDetails, booking_create
 from clients.models import Client
 from health.models import Intake
 from health.screening import clear_answers
@@ -25,12 +25,14 @@ def book(clinic, *, therapist="first", start=None, answers=None, **kwargs):
     if therapist == "first":
         therapist = clinic.therapists[0]
     return booking_create(
-        service=kwargs.pop("service", clinic.bar_60),
-        therapist=therapist,
-        start=start or local_time(3, 10),
-        client=SOMEONE,
-        answers=answers or clear_answers(),
-        **kwargs,
+        BookingRequest(
+            service=kwargs.pop("service", clinic.bar_60),
+            therapist=therapist,
+            start=start or local_time(3, 10),
+            client=SOMEONE,
+            answers=answers or clear_answers(),
+            **kwargs,
+        )
     )
 
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from bookings import booking_changes, services
 from bookings.intake_review import intake_approve, intake_decline
 from bookings.models import AppointmentStatus, SessionNote
-from bookings.services import BookingError, ClientDetails, booking_create
+from bookings.services import BookingError, BookingRequest, ClientDetails, booking_create
 from bookings.session_status import appointment_set_status, session_note_add
 from health.screening import clear_answers
 from tests.bookings.clinic import local_time
@@ -20,11 +20,13 @@ pytestmark = pytest.mark.django_db
 
 def _book(clinic, **answers):
     return booking_create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[0],
-        start=local_time(3, 10),
-        client=ClientDetails("Ada", "ada@example.com", "+1 212 555 0199"),
-        answers=clear_answers(**answers),
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=clinic.therapists[0],
+            start=local_time(3, 10),
+            client=ClientDetails("Ada", "ada@example.com", "+1 212 555 0199"),
+            answers=clear_answers(**answers),
+        )
     ).appointment
 
 

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from bookings import occupancy, signals
 from bookings.booking_changes import booking_cancel
-from bookings.services import TAKEN, BookingError, ClientDetails, booking_create
+from bookings.services import TAKEN, BookingError, BookingRequest, ClientDetails, booking_create
 from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 
@@ -18,12 +18,14 @@ ADA = ClientDetails(name="Ada Client", email="ada@example.com", phone="+1 212 55
 
 def book(clinic, **kwargs):
     return booking_create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[0],
-        start=local_time(3, 10),
-        client=ADA,
-        answers=clear_answers(),
-        **kwargs,
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=clinic.therapists[0],
+            start=local_time(3, 10),
+            client=ADA,
+            answers=clear_answers(),
+            **kwargs,
+        )
     )
 
 

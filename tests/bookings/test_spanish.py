@@ -14,7 +14,7 @@ from django.utils import translation
 
 from bookings.models import Appointment
 from bookings.reminders import reminders_send_due
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from health.screening import clear_answers
 from outbox.services import emails_deliver_due
 from tests.bookings.clinic import local_time
@@ -146,12 +146,14 @@ class TestMailFollowsTheBooking:
     def test_the_workers_reminder_for_a_spanish_client_is_spanish(self, clinic, settings):
         settings.RECONFIRM_DAYS_BEFORE = 365  # only the day-before reminder (see its own tests)
         appointment = booking_create(
-            service=clinic.bar_60,
-            therapist=clinic.therapists[0],
-            start=local_time(3, 10),
-            client=ClientDetails(**CONTACT),
-            answers=clear_answers(),
-            language="es",
+            BookingRequest(
+                service=clinic.bar_60,
+                therapist=clinic.therapists[0],
+                start=local_time(3, 10),
+                client=ClientDetails(**CONTACT),
+                answers=clear_answers(),
+                language="es",
+            )
         ).appointment
         mail.outbox.clear()
         due = appointment.start - dt.timedelta(hours=24)
@@ -205,11 +207,13 @@ class TestAnyTherapistIsNamedBeforeBooking:
         taken = next(t for t in clinic.therapists if t.slug == shown)
         # Someone books the shown therapist at that time before this client commits.
         booking_create(
-            service=clinic.bar_60,
-            therapist=taken,
-            start=start,
-            client=ClientDetails(name="Other", email="o@example.com", phone="+1 212 555 0100"),
-            answers=clear_answers(),
+            BookingRequest(
+                service=clinic.bar_60,
+                therapist=taken,
+                start=start,
+                client=ClientDetails(name="Other", email="o@example.com", phone="+1 212 555 0100"),
+                answers=clear_answers(),
+            )
         )
         response = client.post(urls["review"])
         assert response.status_code == 302

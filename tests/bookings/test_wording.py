@@ -8,7 +8,13 @@ from django.utils import timezone
 
 from bookings import availability, wording
 from bookings.booking_changes import booking_cancel
-from bookings.services import TOO_LATE_TO_CHANGE, BookingError, ClientDetails, booking_create
+from bookings.services import (
+    TOO_LATE_TO_CHANGE,
+    BookingError,
+    BookingRequest,
+    ClientDetails,
+    booking_create,
+)
 from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 
@@ -30,11 +36,13 @@ def test_phrases_are_built_from_the_settings(settings):
 def test_the_cut_off_refusal_and_the_pages_say_the_configured_hours(client, clinic, settings):
     settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS = 72
     result = booking_create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[0],
-        start=local_time(2, 10),
-        client=ADA,
-        answers=clear_answers(),
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=clinic.therapists[0],
+            start=local_time(2, 10),
+            client=ADA,
+            answers=clear_answers(),
+        )
     )
     page = client.get(
         reverse("bookings:manage", args=[result.appointment.reference, result.manage_token])

@@ -19,7 +19,7 @@ from bookings import notifications
 from bookings.booking_changes import booking_cancel
 from bookings.models import Appointment, AppointmentStatus, Reminder
 from bookings.reminders import SENT, reminders_send_due
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from health.screening import clear_answers
 from outbox.models import Email, EmailStatus
 from tests.bookings.clinic import local_time
@@ -40,11 +40,13 @@ def database_tasks(settings):
 
 def book(clinic, therapist, start, email="ada@example.com"):
     return booking_create(
-        service=clinic.bar_60,
-        therapist=therapist,
-        start=start,
-        client=ClientDetails(name="Ada Client", email=email, phone="+1 212 555 0199"),
-        answers=clear_answers(),
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=therapist,
+            start=start,
+            client=ClientDetails(name="Ada Client", email=email, phone="+1 212 555 0199"),
+            answers=clear_answers(),
+        )
     )
 
 

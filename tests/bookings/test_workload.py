@@ -19,7 +19,7 @@ from bookings import workload
 from bookings.availability import ServiceSpec, check_slot, free_slots
 from bookings.booking_changes import booking_reschedule
 from bookings.schedules import clinic_rules, load_window, service_spec
-from bookings.services import TAKEN, BookingError, ClientDetails, booking_create
+from bookings.services import TAKEN, BookingError, BookingRequest, ClientDetails, booking_create
 from health.screening import clear_answers
 from tests.bookings.clinic import build_clinic
 from tests.bookings.test_availability import BAR, MONDAY, RULES, at, therapist
@@ -167,13 +167,15 @@ def _local(day: dt.date, hour: int) -> dt.datetime:
 
 def _book(clinic, start, *, therapist=None, service=None, n=0):
     return booking_create(
-        service=service or clinic.bar_60,
-        therapist=therapist or clinic.therapists[0],
-        start=start,
-        client=ClientDetails(
-            name=f"Client {n}", email=f"c{n}@example.com", phone="+1 212 555 0100"
-        ),
-        answers=clear_answers(),
+        BookingRequest(
+            service=service or clinic.bar_60,
+            therapist=therapist or clinic.therapists[0],
+            start=start,
+            client=ClientDetails(
+                name=f"Client {n}", email=f"c{n}@example.com", phone="+1 212 555 0100"
+            ),
+            answers=clear_answers(),
+        )
     )
 
 
@@ -246,11 +248,13 @@ def test_booking_any_therapist_goes_to_one_whose_week_has_room(settings):
     _book(clinic, _local(monday, 9), therapist=full, n=1)
 
     booked = booking_create(
-        service=clinic.bar_60,
-        therapist=None,
-        start=_local(monday + timedelta(days=2), 11),
-        client=ClientDetails(name="Any", email="any@example.com", phone="+1 212 555 0100"),
-        answers=clear_answers(),
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=None,
+            start=_local(monday + timedelta(days=2), 11),
+            client=ClientDetails(name="Any", email="any@example.com", phone="+1 212 555 0100"),
+            answers=clear_answers(),
+        )
     )
 
     assert booked.appointment.therapist == free

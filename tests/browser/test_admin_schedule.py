@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from health.screening import clear_answers
 from tests.bookings.clinic import build_clinic, local_time
 
@@ -18,12 +18,14 @@ PASSWORD = "correct-horse-battery"  # UserFactory's
 def todays_booking(eight_in_the_morning, front_desk):
     clinic = build_clinic(therapists=2, bar_rooms=2)
     return booking_create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[0],
-        start=local_time(0, 10),
-        client=ClientDetails(name="Mei Sato", email="mei@example.com", phone="+1 212 555 0199"),
-        answers=clear_answers(back_pain_now="mild"),
-        actor=front_desk,  # booked by phone this morning, inside the two hours' online notice
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=clinic.therapists[0],
+            start=local_time(0, 10),
+            client=ClientDetails(name="Mei Sato", email="mei@example.com", phone="+1 212 555 0199"),
+            answers=clear_answers(back_pain_now="mild"),
+            actor=front_desk,  # booked by phone this morning, inside the two hours' online notice
+        )
     ).appointment
 
 

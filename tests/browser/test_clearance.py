@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bookings.models import AppointmentStatus
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from health.models import ClearanceAccess
 from health.screening import clear_answers
 from tests.bookings.clinic import build_clinic, local_time
@@ -22,11 +22,13 @@ def held_booking(settings, tmp_path):
     settings.STAFF_REQUIRE_2FA = False
     clinic = build_clinic()
     return booking_create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[0],
-        start=local_time(3, 10),
-        client=ClientDetails(name="Mei Sato", email="mei@example.com", phone="+1 212 555 0199"),
-        answers=clear_answers(disc_condition=True, pressure="deep"),
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=clinic.therapists[0],
+            start=local_time(3, 10),
+            client=ClientDetails(name="Mei Sato", email="mei@example.com", phone="+1 212 555 0199"),
+            answers=clear_answers(disc_condition=True, pressure="deep"),
+        )
     ).appointment
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from bookings.models import Appointment
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from health.screening import clear_answers
 from tests.bookings.clinic import build_clinic, local_time, qualify, work_every_day
 from tests.factories import TherapistFactory
@@ -48,12 +48,14 @@ def desk_day(eight_in_the_morning, front_desk):
     )
     work_every_day(zora)
     appointment = booking_create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[0],
-        start=local_time(0, 10),
-        client=ClientDetails(name="Mei Sato", email="mei@example.com", phone="+1 212 555 0199"),
-        answers=clear_answers(back_pain_now="mild"),
-        actor=front_desk,
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=clinic.therapists[0],
+            start=local_time(0, 10),
+            client=ClientDetails(name="Mei Sato", email="mei@example.com", phone="+1 212 555 0199"),
+            answers=clear_answers(back_pain_now="mild"),
+            actor=front_desk,
+        )
     ).appointment
     return clinic, zora, appointment
 

@@ -14,7 +14,7 @@ import time_machine
 from playwright.sync_api import Page, expect
 
 from bookings.models import AppointmentStatus
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from bookings.session_status import appointment_set_status
 from health.screening import clear_answers
 from payments.models import DepositKind, PaymentPolicy
@@ -57,11 +57,13 @@ def held_booking(stripe_on):  # noqa: F811 - the fixture imported above
         late_cancel_fee_cents=5000,
     )
     return booking_create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[0],
-        start=local_time(3, 10),
-        client=ClientDetails(name="Mei Sato", email="mei@example.com", phone="+1 212 555 0199"),
-        answers=clear_answers(),
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=clinic.therapists[0],
+            start=local_time(3, 10),
+            client=ClientDetails(name="Mei Sato", email="mei@example.com", phone="+1 212 555 0199"),
+            answers=clear_answers(),
+        )
     )
 
 

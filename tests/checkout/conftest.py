@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from bookings.session_status import appointment_set_status
 from checkout.models import PromoCode, PromoKind, ServiceTax
 from health.screening import clear_answers
@@ -37,11 +37,13 @@ def taxed_clinic(clinic):
 def book_paid(clinic, *, client=MEI, days=3, hour=10, therapist=None, save_card=True):
     """An online booking whose $30 deposit is paid by card (saved for this session)."""
     appointment = booking_create(
-        service=clinic.bar_60,
-        therapist=therapist or clinic.therapists[0],
-        start=local_time(days, hour),
-        client=client,
-        answers=clear_answers(),
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=therapist or clinic.therapists[0],
+            start=local_time(days, hour),
+            client=client,
+            answers=clear_answers(),
+        )
     ).appointment
     payments_services.deposit_pay(
         appointment=appointment, payment_method="pm_card_visa", save_card=save_card

@@ -192,17 +192,19 @@ def test_the_receipt_reads_in_the_clients_language(paid_booking, run_after_commi
 
 
 def staff_booking(clinic, desk, hour=10):
-    from bookings.services import ClientDetails, booking_create
+    from bookings.services import BookingRequest, ClientDetails, booking_create
     from health.screening import clear_answers
     from tests.bookings.clinic import local_time
 
     return booking_create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[1],
-        start=local_time(3, hour),
-        client=ClientDetails(name="Kai", email="kai@example.com", phone="+1 212 555 0101"),
-        answers=clear_answers(),
-        actor=desk,
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=clinic.therapists[1],
+            start=local_time(3, hour),
+            client=ClientDetails(name="Kai", email="kai@example.com", phone="+1 212 555 0101"),
+            answers=clear_answers(),
+            actor=desk,
+        )
     ).appointment
 
 

@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import connection
 
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from checkout.models import PromoCode, PromoKind, PromoRedemption
 from checkout.promos import PromoError, promo_redeem
 from health.screening import clear_answers
@@ -19,13 +19,15 @@ def test_concurrent_redemptions_of_a_single_use_code_one_wins(clinic, postgres_o
     PromoCode.objects.create(code="ONLYONE", kind=PromoKind.PERCENT, value=10, max_uses=1)
     bookings = [
         booking_create(
-            service=clinic.bar_60,
-            therapist=therapist,
-            start=local_time(3, 10),
-            client=ClientDetails(
-                name=name, email=f"{name.lower()}@example.com", phone="+1 212 555 0100"
-            ),
-            answers=clear_answers(),
+            BookingRequest(
+                service=clinic.bar_60,
+                therapist=therapist,
+                start=local_time(3, 10),
+                client=ClientDetails(
+                    name=name, email=f"{name.lower()}@example.com", phone="+1 212 555 0100"
+                ),
+                answers=clear_answers(),
+            )
         ).appointment
         for therapist, name in zip(clinic.therapists, ["Ada", "Bea"], strict=True)
     ]

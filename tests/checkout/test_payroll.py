@@ -11,7 +11,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from checkout import services
 from checkout.models import CommissionRate
 from checkout.payroll import payroll, takings_by_method
@@ -45,12 +45,14 @@ def pay_period(paid_booking, taxed_clinic, front_desk):
 
     def staff_booking(service, hour, therapist=ben):
         return booking_create(
-            service=service,
-            therapist=therapist,
-            start=local_time(3, hour),
-            client=ClientDetails(name="Kai", email="kai@example.com", phone="+1 212 555 0101"),
-            answers=clear_answers(),
-            actor=front_desk,
+            BookingRequest(
+                service=service,
+                therapist=therapist,
+                start=local_time(3, hour),
+                client=ClientDetails(name="Kai", email="kai@example.com", phone="+1 212 555 0101"),
+                answers=clear_answers(),
+                actor=front_desk,
+            )
         ).appointment
 
     with time_machine.travel(timezone.now() - dt.timedelta(days=8)):

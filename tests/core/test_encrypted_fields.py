@@ -10,11 +10,10 @@ from django.core.exceptions import FieldError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from bookings import clearances
 from bookings.clearance_withdrawal import clearance_withdraw
 from bookings.intake_review import intake_decline
 from bookings.models import AppointmentEvent, SessionNote
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from bookings.session_status import session_note_add
 from charts.models import Addendum, ChartNote, RegionEntry
 from charts.services import RegionWork, chart_addendum_add, chart_note_save, chart_note_sign
@@ -22,6 +21,7 @@ from clients.models import Client
 from core.encrypted_fields import column_name, encrypted_fields
 from core.field_keys import FieldDecryptionError, decrypt, encrypt
 from core.key_rotation import Column
+from health import clearances
 from health.models import ClearanceRole, ClearanceScope, Intake
 from health.screening import clear_answers
 from tests.bookings.clinic import local_time
@@ -129,19 +129,23 @@ def normal_use(clinic, manager) -> dict:
     )
     clearance_withdraw(clearance=mistaken, by=manager, reason=WITHDRAWN)
     cleared = booking_create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[0],
-        start=local_time(3, 10),
-        client=ClientDetails(record.name, record.email, "+1 212 555 0199"),
-        answers=clear_answers(disc_condition=True, other_conditions=CONDITION),
-        record=record,
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=clinic.therapists[0],
+            start=local_time(3, 10),
+            client=ClientDetails(record.name, record.email, "+1 212 555 0199"),
+            answers=clear_answers(disc_condition=True, other_conditions=CONDITION),
+            record=record,
+        )
     ).appointment
     held = booking_create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[1],
-        start=local_time(4, 11),
-        client=ClientDetails("Bo Lindqvist", "bo@example.com", "+1 212 555 0100"),
-        answers=clear_answers(disc_condition=True),
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=clinic.therapists[1],
+            start=local_time(4, 11),
+            client=ClientDetails("Bo Lindqvist", "bo@example.com", "+1 212 555 0100"),
+            answers=clear_answers(disc_condition=True),
+        )
     ).appointment
     intake_decline(appointment=held, actor=manager, note=REVIEW_NOTE)
     therapist = clinic.therapists[0]

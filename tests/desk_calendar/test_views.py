@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentStatus
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from health.screening import clear_answers
 from outbox.models import Email
 from tests.bookings.clinic import build_clinic, local_time, qualify, work_every_day
@@ -25,11 +25,13 @@ MEI = ClientDetails(name="Mei Sato", email="mei@example.com", phone="+1 212 555 
 
 def book(clinic, *, start=None, therapist=None, answers=None, service=None):
     return booking_create(
-        service=service or clinic.bar_60,
-        therapist=therapist or clinic.therapists[0],
-        start=start or local_time(3, 10),
-        client=MEI,
-        answers=answers or clear_answers(),
+        BookingRequest(
+            service=service or clinic.bar_60,
+            therapist=therapist or clinic.therapists[0],
+            start=start or local_time(3, 10),
+            client=MEI,
+            answers=answers or clear_answers(),
+        )
     ).appointment
 
 

@@ -15,7 +15,7 @@ import pytest
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from health.screening import clear_answers
 from outbox.delivery import message_id
 from outbox.models import Email, EmailStatus
@@ -34,13 +34,17 @@ def book_eight(clinic) -> list:
     """8 bookings: 16 e-mails (the client's confirmation and the therapist's copy)."""
     return [
         booking_create(
-            service=clinic.bar_60,
-            therapist=therapist,
-            start=local_time(day, hour),
-            client=ClientDetails(
-                name="Ada Client", email=f"c{i}-{day}-{hour}@example.com", phone="+1 212 555 0199"
-            ),
-            answers=clear_answers(),
+            BookingRequest(
+                service=clinic.bar_60,
+                therapist=therapist,
+                start=local_time(day, hour),
+                client=ClientDetails(
+                    name="Ada Client",
+                    email=f"c{i}-{day}-{hour}@example.com",
+                    phone="+1 212 555 0199",
+                ),
+                answers=clear_answers(),
+            )
         ).appointment
         for i, therapist in enumerate(clinic.therapists[:2])
         for day in (3, 4)

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from bookings import clients
 from bookings.models import AppointmentStatus
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from bookings.session_status import appointment_set_status
 from health.screening import clear_answers
 from payments import services
@@ -26,11 +26,13 @@ ATTACKER = ClientDetails(name="Ada Client", email="ADA@EXAMPLE.COM", phone="+1 2
 
 def book(clinic_with_deposits, who, day):
     return booking_create(
-        service=clinic_with_deposits.bar_60,
-        therapist=clinic_with_deposits.therapists[0],
-        start=local_time(day, 10),
-        client=who,
-        answers=clear_answers(),
+        BookingRequest(
+            service=clinic_with_deposits.bar_60,
+            therapist=clinic_with_deposits.therapists[0],
+            start=local_time(day, 10),
+            client=who,
+            answers=clear_answers(),
+        )
     ).appointment
 
 

@@ -8,7 +8,7 @@ import time_machine
 
 from bookings.booking_changes import booking_cancel
 from bookings.models import AppointmentStatus
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from health.screening import clear_answers
 from payments import packages, services
 from payments.models import LedgerEntry, LedgerKind, Method, PackagePlan, PackageRedemption
@@ -34,10 +34,10 @@ def paid_with_package(clinic_with_deposits, stripe_on, staff_without_role):
         method=Method.CASH,
         actor=staff_without_role,
     )
-    appointment = booking_create(
+    appointment = booking_create(BookingRequest(
         service=clinic_with_deposits.bar_60, therapist=clinic_with_deposits.therapists[0], start=local_time(3, 10),
         client=ADA, answers=clear_answers(),
-    ).appointment  # fmt: skip
+    )).appointment  # fmt: skip
     assert appointment.status == AppointmentStatus.AWAITING_DEPOSIT
     packages.package_redeem(code=code, appointment=appointment)
     package.refresh_from_db()

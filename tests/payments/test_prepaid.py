@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from bookings.models import AppointmentStatus
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from health.screening import clear_answers
 from payments import gift_cards, packages, services
 from payments.ledger import PaymentError
@@ -61,11 +61,13 @@ class TestPackages:
     ):
         package, code = sell_package(staff_without_role)
         appointment = booking_create(
-            service=clinic_with_fixed_deposit.bar_60,
-            therapist=clinic_with_fixed_deposit.therapists[0],
-            start=local_time(3, 10),
-            client=ADA,
-            answers=clear_answers(),
+            BookingRequest(
+                service=clinic_with_fixed_deposit.bar_60,
+                therapist=clinic_with_fixed_deposit.therapists[0],
+                start=local_time(3, 10),
+                client=ADA,
+                answers=clear_answers(),
+            )
         ).appointment
         assert appointment.status == AppointmentStatus.AWAITING_DEPOSIT
         packages.package_redeem(code=code.lower().replace("-", " "), appointment=appointment)
@@ -123,10 +125,10 @@ class TestGiftCards:
             amount_cents=1000, recipient_name="", purchaser_email="ada@example.com",
             method=Method.CASH, actor=staff_without_role,
         )  # fmt: skip
-        appointment = booking_create(
+        appointment = booking_create(BookingRequest(
             service=clinic_with_fixed_deposit.bar_60, therapist=clinic_with_fixed_deposit.therapists[0], start=local_time(3, 10),
             client=ADA, answers=clear_answers(),
-        ).appointment  # fmt: skip
+        )).appointment  # fmt: skip
         payment = services.deposit_pay(
             appointment=appointment, payment_method="pm_card_visa", save_card=False, gift_code=code
         )
@@ -146,10 +148,10 @@ class TestGiftCards:
             amount_cents=5000, recipient_name="", purchaser_email="ada@example.com",
             method=Method.CASH, actor=staff_without_role,
         )  # fmt: skip
-        appointment = booking_create(
+        appointment = booking_create(BookingRequest(
             service=clinic_with_fixed_deposit.bar_60, therapist=clinic_with_fixed_deposit.therapists[0], start=local_time(3, 10),
             client=ADA, answers=clear_answers(),
-        ).appointment  # fmt: skip
+        )).appointment  # fmt: skip
         assert (
             services.deposit_pay(
                 appointment=appointment, payment_method="", save_card=False, gift_code=code

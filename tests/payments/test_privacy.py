@@ -3,7 +3,7 @@
 import pytest
 
 from bookings.privacy import ERASED_NAME, client_erase
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from health.screening import clear_answers
 from payments import gift_cards, services
 from payments.models import CardOnFile, LedgerEntry, Method, Payment
@@ -17,11 +17,15 @@ def test_erasure_forgets_the_payer_and_the_card_but_keeps_the_amounts(
     clinic_with_deposits, stripe_on
 ):
     appointment = booking_create(
-        service=clinic_with_deposits.bar_60,
-        therapist=clinic_with_deposits.therapists[0],
-        start=local_time(3, 10),
-        client=ClientDetails(name="Ada Client", email="Ada@Example.com", phone="+1 212 555 0199"),
-        answers=clear_answers(),
+        BookingRequest(
+            service=clinic_with_deposits.bar_60,
+            therapist=clinic_with_deposits.therapists[0],
+            start=local_time(3, 10),
+            client=ClientDetails(
+                name="Ada Client", email="Ada@Example.com", phone="+1 212 555 0199"
+            ),
+            answers=clear_answers(),
+        )
     ).appointment
     services.deposit_pay(appointment=appointment, payment_method="pm_card_visa", save_card=True)
     desk = UserFactory(is_staff=True)

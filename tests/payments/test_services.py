@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from ashiatsu_clinic.sweep import clinic_sweep
 from bookings.booking_changes import booking_cancel
 from bookings.models import AppointmentStatus
-from bookings.services import TAKEN, BookingError, ClientDetails, booking_create
+from bookings.services import TAKEN, BookingError, BookingRequest, ClientDetails, booking_create
 from bookings.session_status import appointment_set_status
 from health.screening import clear_answers
 from payments import ledger, services
@@ -38,12 +38,14 @@ ADA = ClientDetails(name="Ada Client", email="ada@example.com", phone="+1 212 55
 
 def book(clinic_with_deposits, start=None, **kwargs):
     return booking_create(
-        service=kwargs.pop("service", clinic_with_deposits.bar_60),
-        therapist=clinic_with_deposits.therapists[0],
-        start=start or local_time(3, 10),
-        client=ADA,
-        answers=clear_answers(),
-        **kwargs,
+        BookingRequest(
+            service=kwargs.pop("service", clinic_with_deposits.bar_60),
+            therapist=clinic_with_deposits.therapists[0],
+            start=start or local_time(3, 10),
+            client=ADA,
+            answers=clear_answers(),
+            **kwargs,
+        )
     ).appointment
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from bookings.models import AppointmentStatus
 from bookings.roles import CLINIC_MANAGER, FRONT_DESK
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from bookings.session_status import appointment_set_status
 from health.screening import clear_answers
 from payments import gateway, gift_cards, ledger, packages, services
@@ -36,11 +36,13 @@ WEBHOOK = "/payments/stripe/webhook/"
 
 def held(clinic_with_deposits):
     return booking_create(
-        service=clinic_with_deposits.bar_60,
-        therapist=clinic_with_deposits.therapists[0],
-        start=local_time(3, 10),
-        client=ADA,
-        answers=clear_answers(),
+        BookingRequest(
+            service=clinic_with_deposits.bar_60,
+            therapist=clinic_with_deposits.therapists[0],
+            start=local_time(3, 10),
+            client=ADA,
+            answers=clear_answers(),
+        )
     )
 
 

@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import translation
 
 from bookings.booking_changes import booking_cancel
-from bookings.services import booking_create
+from bookings.services import BookingRequest, booking_create
 from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.waitlist.test_waitlist import ADA, CY
@@ -22,11 +22,9 @@ def test_a_spanish_waitlist_client_is_written_to_in_spanish(clinic, solo, run_af
     start = local_time(3, 10)
     booked = run_after_commit(
         booking_create,
-        service=clinic.bar_60,
-        therapist=solo,
-        start=start,
-        client=CY,
-        answers=clear_answers(),
+        BookingRequest(
+            service=clinic.bar_60, therapist=solo, start=start, client=CY, answers=clear_answers()
+        ),
     ).appointment
     mail.outbox.clear()
     entry = run_after_commit(

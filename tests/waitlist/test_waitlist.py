@@ -14,7 +14,7 @@ from ashiatsu_clinic.sweep import clinic_sweep
 from bookings.booking_changes import booking_cancel
 from bookings.models import Appointment, AppointmentStatus
 from bookings.schedules import available_slots
-from bookings.services import TAKEN, BookingError, ClientDetails, booking_create
+from bookings.services import TAKEN, BookingError, BookingRequest, ClientDetails, booking_create
 from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.factories import UserFactory
@@ -72,11 +72,9 @@ def test_a_cancellation_goes_to_the_first_waiting_client_then_on_expiry_to_the_s
     start = local_time(3, 10)
     booked = run_after_commit(
         booking_create,
-        service=clinic.bar_60,
-        therapist=solo,
-        start=start,
-        client=CY,
-        answers=clear_answers(),
+        BookingRequest(
+            service=clinic.bar_60, therapist=solo, start=start, client=CY, answers=clear_answers()
+        ),
     ).appointment
     ada = join(run_after_commit, clinic, solo, ADA)
     bo = join(run_after_commit, clinic, solo, BO)
@@ -99,7 +97,13 @@ def test_a_cancellation_goes_to_the_first_waiting_client_then_on_expiry_to_the_s
     )
     with pytest.raises(BookingError) as error:
         booking_create(
-            service=clinic.bar_60, therapist=solo, start=start, client=CY, answers=clear_answers()
+            BookingRequest(
+                service=clinic.bar_60,
+                therapist=solo,
+                start=start,
+                client=CY,
+                answers=clear_answers(),
+            )
         )
     assert error.value.code == TAKEN
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from bookings.booking_changes import booking_cancel
 from bookings.models import Appointment
-from bookings.services import INVALID_REQUEST, booking_create
+from bookings.services import INVALID_REQUEST, BookingRequest, booking_create
 from health.screening import clear_answers, clear_answers_v2
 from tests.bookings.clinic import local_time
 from tests.waitlist.test_waitlist import ADA, CY, join
@@ -46,11 +46,9 @@ def test_joining_from_the_bookable_day_keeps_the_version_and_books(clinic, solo,
     start = local_time(5, 10)
     taken = run_after_commit(
         booking_create,
-        service=clinic.bar_60,
-        therapist=solo,
-        start=start,
-        client=CY,
-        answers=clear_answers(),
+        BookingRequest(
+            service=clinic.bar_60, therapist=solo, start=start, client=CY, answers=clear_answers()
+        ),
     ).appointment
     entry = join(
         run_after_commit,
@@ -71,11 +69,9 @@ def test_an_entry_answered_under_version_2_is_booked_by_version_2(clinic, solo, 
     start = local_time(3, 10)
     taken = run_after_commit(
         booking_create,
-        service=clinic.bar_60,
-        therapist=solo,
-        start=start,
-        client=CY,
-        answers=clear_answers(),
+        BookingRequest(
+            service=clinic.bar_60, therapist=solo, start=start, client=CY, answers=clear_answers()
+        ),
     ).appointment
     entry = join(run_after_commit, clinic, solo, ADA)
     # As an entry that was waiting when version 3 came (migration 0005 gave it 2).

@@ -3,9 +3,9 @@ by the booking pages and the JSON API, refused with a 4xx when a region is unkno
 
 import pytest
 
-from bookings.forms import IntakeForm
 from bookings.models import Appointment
 from health import body_regions, screening
+from health.forms import IntakeForm
 from health.models import Intake
 from health.screening import InvalidAnswers, clear_answers
 from tests.bookings.clinic import build_clinic, local_time

@@ -23,7 +23,8 @@ letter if there is one. The rules, in one place:
   one in SECRET_KEY_FALLBACKS makes the letters unreadable.
 - **Reading** a clearance's details or letter follows the health-data rule of the intake: the
   clinic manager (`health.view_full_intake`) and a therapist who has a session with the
-  client; every read writes a `ClearanceAccess` row first.
+  client; every read writes a `ClearanceAccess` row first. Who treats whom is a booking
+  fact, so that rule is `bookings.privacy` (`may_read_clearance`, `read_clearances`).
 - **The strictest rule**: every path that writes a session (a booking, a series session, a
   waitlist offer taken, a re-confirmed intake, a move, a withdrawal) asks
   `session_restriction`: the pressure is the strictest of the intake's and the covering
@@ -50,13 +51,11 @@ from django.core.files.storage import FileSystemStorage
 from django.db import connection, transaction
 from PIL import Image, UnidentifiedImageError
 
-from bookings.models import Appointment
-from bookings.treating import treats_client
 from clients.models import Client
 from core.clock import clinic_today, clinic_tz
 from health import questionnaires, screening
 from health.models import Clearance, ClearanceAccess, ClearanceScope
-from outbox.sealing import open_bytes, seal_bytes
+from outbox.sealing import seal_bytes
 
 RECORD_PERMISSION = "health.add_clearance"
 READ_PERMISSION = "health.view_full_intake"
@@ -145,7 +144,7 @@ def default_valid_until(cleared_on: dt.date) -> dt.date:
     return dt.date(year, month, min(cleared_on.day, calendar.monthrange(year, month)[1]))
 
 
-def session_day(appointment: Appointment) -> dt.date:
+def session_day(appointment) -> dt.date:
     return appointment.start.astimezone(clinic_tz()).date()
 
 
@@ -175,7 +174,7 @@ def _missing_message(client: Client, day: dt.date, conditions: list[str]) -> str
     )
 
 
-def approval_refusal(appointment: Appointment) -> str | None:
+def approval_refusal(appointment) -> str | None:
     """Why staff may not approve this booking held for review yet, or None if they may.
     The clearance must be on the booking's own client record (merge the person's records
     first if it is on another one)."""
@@ -186,7 +185,7 @@ def approval_refusal(appointment: Appointment) -> str | None:
     return None
 
 
-def approving_clearance(appointment: Appointment) -> Clearance | None:
+def approving_clearance(appointment) -> Clearance | None:
     conditions = conditions_needing_clearance(appointment.intake.answers or {})
     return covering_clearance(
         client=appointment.client, day=session_day(appointment), conditions=conditions
@@ -204,7 +203,7 @@ def record_for_booking(record: Client | None, email: str) -> Client | None:
     return record
 
 
-def clearance_for_appointment(appointment: Appointment) -> Clearance | None:
+def clearance_for_appointment(appointment) -> Clearance | None:
     """For a booking that joined a record earlier (a deposit paid later): the clearance that
     spares its review, only if that record is verified."""
     client = appointment.client
@@ -259,9 +258,7 @@ def session_restriction(
     )
 
 
-def appointment_restriction(
-    appointment: Appointment, *, day: dt.date | None = None
-) -> Restriction | None:
+def appointment_restriction(appointment, *, day: dt.date | None = None) -> Restriction | None:
     """`session_restriction` for a booked session (on `day`, default its own), judged from
     its stored answers against the clearances on its own client record: the record staff
     relied on when they approved it. None when the intake has no answers to judge (or they
@@ -414,21 +411,6 @@ def clearance_record(*, client: Client, details: ClearanceDetails, by, letter=No
     return clearance
 
 
-# --- Reading --------------------------------------------------------------------------------
-
-
-def _treats(user, client_id: int) -> bool:
-    return treats_client(user, client_id)
-
-
-def may_read_clearance(user, clearance: Clearance) -> bool:
-    """The intake's rule, for a record: the clinic manager, or a therapist treating this
-    client (a confirmed, checked-in or recently completed session: `treating.treats_client`)."""
-    if not user.is_authenticated:
-        return False
-    return user.has_perm(READ_PERMISSION) or _treats(user, clearance.client_id)
-
-
 def is_therapist(user) -> bool:
     return getattr(user, "therapist", None) is not None
 
@@ -437,36 +419,6 @@ def log_clearance_reads(*, user, clearances: Iterable[Clearance], where: str) ->
     ClearanceAccess.objects.bulk_create(
         ClearanceAccess(clearance=c, user=user, where=where[:100]) for c in clearances
     )
-
-
-def read_clearances(*, client: Client, user, where: str) -> list[Clearance]:
-    """The client's clearances, newest ending first, with their details, for a reader who
-    may see them (logged); an empty list for anyone else."""
-    rows = list(client.clearances.all())
-    if not rows or not user.is_authenticated:
-        return []
-    if not (user.has_perm(READ_PERMISSION) or _treats(user, client.pk)):  # one rule per record
-        return []
-    log_clearance_reads(user=user, clearances=rows, where=where)
-    return rows
-
-
-def read_clearance_letter(*, clearance: Clearance, user, where: str) -> tuple[bytes, str]:
-    """The letter's bytes and type, logged; PermissionDenied for anyone else, LookupError
-    when the clearance has no letter (or its file is gone)."""
-    if not may_read_clearance(user, clearance):
-        raise PermissionDenied("You may not read this client's clearance letter.")
-    if not clearance.letter_file:
-        raise LookupError("This clearance has no letter.")
-    storage = letter_storage()
-    try:
-        with storage.open(clearance.letter_file, "rb") as handle:
-            sealed = handle.read()
-    except FileNotFoundError as missing:
-        raise LookupError("The letter's file is missing.") from missing
-    data = open_bytes(sealed, purpose=SEAL_PURPOSE)
-    log_clearance_reads(user=user, clearances=[clearance], where=where)
-    return data, clearance.letter_type
 
 
 def letter_filename(clearance: Clearance) -> str:

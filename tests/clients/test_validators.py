@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from bookings import notifications
 from bookings.models import Appointment
-from bookings.services import BookingError, ClientDetails, booking_create
+from bookings.services import BookingError, BookingRequest, ClientDetails, booking_create
 from clients.models import Client
 from clients.validators import NAME_MESSAGE, validate_person_name
 from health.models import Intake
@@ -169,11 +169,15 @@ def test_the_waitlist_admin_refuses_a_name_with_line_breaks(client, clinic, supe
 def test_the_booking_service_refuses_a_name_with_line_breaks(clinic):
     with pytest.raises(BookingError) as error:
         booking_create(
-            service=clinic.bar_60,
-            therapist=None,
-            start=local_time(3, 10),
-            client=ClientDetails(name=PHISHING, email="ada@example.com", phone="+1 212 555 0199"),
-            answers=clear_answers(),
+            BookingRequest(
+                service=clinic.bar_60,
+                therapist=None,
+                start=local_time(3, 10),
+                client=ClientDetails(
+                    name=PHISHING, email="ada@example.com", phone="+1 212 555 0199"
+                ),
+                answers=clear_answers(),
+            )
         )
     assert error.value.errors == {"name": NAME_MESSAGE}
     assert nothing_written()
@@ -194,11 +198,15 @@ KINDS = [
 def test_client_emails_start_with_clinic_text_and_show_the_name_only_after_a_label(clinic, kind):
     """Even a name from before the validator (stored rows) never leads or stands alone."""
     result = booking_create(
-        service=clinic.bar_60,
-        therapist=None,
-        start=local_time(3, 10),
-        client=ClientDetails(name="Ada Client", email="ada@example.com", phone="+1 212 555 0199"),
-        answers=clear_answers(),
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=None,
+            start=local_time(3, 10),
+            client=ClientDetails(
+                name="Ada Client", email="ada@example.com", phone="+1 212 555 0199"
+            ),
+            answers=clear_answers(),
+        )
     )
     Client.objects.filter(pk=result.appointment.client_id).update(name="Jane Wolf")
     appointment = Appointment.objects.select_related(*notifications.APPOINTMENT_RELATED).get()

@@ -1,5 +1,5 @@
 """Clearance on record (issue #13): recording with a letter, reading it, approving with it,
-and later bookings that it spares the review (bookings/clearances.py and its entry points)."""
+and later bookings that it spares the review (health/clearances.py and its entry points)."""
 
 import datetime as dt
 import io
@@ -12,12 +12,18 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from bookings import clearances, clients, privacy
+from bookings import clients, privacy
 from bookings.intake_review import intake_approve
 from bookings.models import AppointmentStatus
-from bookings.services import CLEARANCE_MISSING, BookingError, ClientDetails, booking_create
+from bookings.services import (
+    CLEARANCE_MISSING,
+    BookingError,
+    BookingRequest,
+    ClientDetails,
+    booking_create,
+)
 from clients.models import Client
-from health import questionnaires
+from health import clearances, questionnaires
 from health.models import Clearance, ClearanceAccess, ClearanceScope, IntakeAccess
 from health.screening import clear_answers
 from tests.bookings.clinic import local_time
@@ -52,12 +58,14 @@ def image_bytes(kind: str) -> bytes:
 
 def book(clinic, *, days=3, record=None, email=ADA.email, **answers):
     return booking_create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[0],
-        start=local_time(days, 10),
-        client=ClientDetails(ADA.name, email, ADA.phone),
-        answers=clear_answers(**answers),
-        record=record,
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=clinic.therapists[0],
+            start=local_time(days, 10),
+            client=ClientDetails(ADA.name, email, ADA.phone),
+            answers=clear_answers(**answers),
+            record=record,
+        )
     )
 
 
