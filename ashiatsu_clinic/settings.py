@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "reports",
     "accounts",
     "twofactor",
+    "texts",
 ]
 
 MIDDLEWARE = [
@@ -559,3 +560,28 @@ DEPOSIT_HOLD_MINUTES = env.int("DEPOSIT_HOLD_MINUTES", default=20)
 GIFT_CARD_BALANCE_RATE = env.str("GIFT_CARD_BALANCE_RATE", default="10/m")
 # Stripe's card element (served by and talking to Stripe) is allowed by the CSP of the deposit
 # page only, and only when keys are configured: see payments.views.stripe_csp.
+
+# Text messages (Twilio): confirmations, reminders and replies by SMS (docs/texts.md). With
+# none of TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN / TWILIO_FROM set, texts are off and nothing
+# else changes; a half-set configuration refuses to start.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+# A sending number (+15551234567) or a Messaging Service SID (MG...).
+TWILIO_FROM = env.str("TWILIO_FROM", default="")
+# Tests point this at a Twilio-compatible server on 127.0.0.1; production leaves the default.
+TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="https://api.twilio.com").rstrip("/")
+_TWILIO_SET = [bool(TWILIO_ACCOUNT_SID), bool(TWILIO_AUTH_TOKEN), bool(TWILIO_FROM)]
+TEXTS_ENABLED = all(_TWILIO_SET)
+if any(_TWILIO_SET) and not TEXTS_ENABLED:
+    raise ImproperlyConfigured(
+        "Texts need all of TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM, or none "
+        "(see docs/texts.md)."
+    )
+# The region whose way of writing numbers fills in a missing country code.
+CLINIC_PHONE_REGION = env.str("CLINIC_PHONE_REGION", default="US").upper()
+# No unprompted text (reminder, offer) between these local hours; they wait until the end.
+TEXTS_QUIET_FROM_HOUR = env.int("TEXTS_QUIET_FROM_HOUR", default=21)
+TEXTS_QUIET_UNTIL_HOUR = env.int("TEXTS_QUIET_UNTIL_HOUR", default=8)
+# The reminder text's lead time when a service has none of its own, and the second one's.
+TEXTS_REMINDER_HOURS = env.int("TEXTS_REMINDER_HOURS", default=24)
+TEXTS_SECOND_REMINDER_HOURS = env.int("TEXTS_SECOND_REMINDER_HOURS", default=2)

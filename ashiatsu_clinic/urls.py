@@ -28,5 +28,6 @@ urlpatterns = [
     path("waitlist/", include("waitlist.urls")),
     path("", include("payments.urls")),
     path("account/", include("accounts.urls")),
+    path("", include("texts.urls")),
     path("", include("bookings.urls")),
 ]

@@ -117,6 +117,9 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "bookings.ScheduleVersion": {"token", "config_token"},  # cache keys moved by writes
     "payments.CardOnFile": {"consent_text"},  # the clinic's own words the client agreed to
     "payments.Payment": {"failure_message"},  # Stripe's decline reason ("card declined")
+    # Twilio's error code and the clinic's own sentence for it ("Not a mobile number")
+    "texts.Text": {"error_code"},
+    "texts.Number": {"failed_code", "failed_reason"},
 }
 
 # Filterable, but a list narrowed by one of these is logged as a read of its intakes.

@@ -209,9 +209,13 @@ def _schedule(email_id: int, at: dt.datetime) -> None:
         deliver_email_task.using(run_after=at).enqueue(email_id)
 
 
-def email_deliver_soon(email_id: int) -> None:
-    """Once the surrounding transaction commits, ask the mail worker to send it (robust: a
-    failure to enqueue is logged, and the sweep finds the stranded row)."""
+def email_deliver_soon(email_id: int, *, at: dt.datetime | None = None) -> None:
+    """Once the surrounding transaction commits, ask the mail worker to send it (at `at`,
+    when given and the backend can defer; robust: a failure to enqueue is logged, and the
+    sweep finds the stranded row)."""
+    if at is not None and deliver_email_task.get_backend().supports_defer:
+        transaction.on_commit(lambda: _schedule(email_id, at), robust=True)
+        return
     transaction.on_commit(lambda: deliver_email_task.enqueue(email_id), robust=True)
 
 

@@ -52,6 +52,7 @@ def email_queue(
     secret: str = "",
     language: str = "",
     moot_after: dt.datetime | None = None,
+    not_before: dt.datetime | None = None,
 ) -> Email:
     """Record an e-mail to send once the surrounding transaction commits.
 
@@ -60,9 +61,10 @@ def email_queue(
     session cancelled meanwhile). It runs in `language` (default: the one active now, i.e.
     the client's request's), so a sign-in link asked for on a Spanish page arrives in
     Spanish even though the worker writes it. After `moot_after` (a reminder: the session's
-    start) it is not sent at all, however long the mail server was down.
+    start) it is not sent at all, however long the mail server was down. `not_before`: it
+    waits until then (a text outside the clinic's quiet hours).
     """
-    email = Email.objects.create(
+    email = Email(
         kind=kind,
         builder=_path(builder),
         params=dict(params),
@@ -70,7 +72,10 @@ def email_queue(
         language=language or current_language(),
         moot_after=moot_after,
     )
-    email_deliver_soon(email.pk)
+    if not_before is not None:
+        email.next_attempt_at = not_before
+    email.save()
+    email_deliver_soon(email.pk, at=not_before)
     return email
 
 
