@@ -82,7 +82,7 @@ class TextMessage:
             message = client().messages.create(
                 to=self.to[0],
                 body=self.body,
-                status_callback=callback_url("texts:status"),
+                status_callback=f"{callback_url('texts:status')}?t={self.text_id}",
                 **who,
             )
         except TwilioRestException as error:
