@@ -6,11 +6,13 @@ class TextsConfig(AppConfig):
     verbose_name = "Text messages"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_migrate, post_save
 
-        from bookings import signals
+        from bookings import admin_schedule, signals
         from outbox.models import Email
-        from texts import checks, receivers  # noqa: F401 (checks registers itself)
+        from texts import checks, receivers, roles  # noqa: F401 (checks registers itself)
 
         signals.booking_written.connect(receivers.booking_written, dispatch_uid="texts")
         post_save.connect(receivers.email_queued, sender=Email, dispatch_uid="texts")
+        admin_schedule.block_note_register("attendance", "Client confirmed by text")
+        post_migrate.connect(roles.grant_texts_permissions, sender=self)
