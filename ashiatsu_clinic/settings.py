@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
+import phonenumbers
 from django.contrib.messages import constants as message_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
@@ -579,6 +580,10 @@ if any(_TWILIO_SET) and not TEXTS_ENABLED:
     )
 # The region whose way of writing numbers fills in a missing country code.
 CLINIC_PHONE_REGION = env.str("CLINIC_PHONE_REGION", default="US").upper()
+if CLINIC_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
+    raise ImproperlyConfigured(
+        f"CLINIC_PHONE_REGION {CLINIC_PHONE_REGION!r} is not a region code such as US or ES."
+    )
 # No unprompted text (reminder, offer) between these local hours; they wait until the end.
 TEXTS_QUIET_FROM_HOUR = env.int("TEXTS_QUIET_FROM_HOUR", default=21)
 TEXTS_QUIET_UNTIL_HOUR = env.int("TEXTS_QUIET_UNTIL_HOUR", default=8)

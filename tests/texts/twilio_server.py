@@ -11,7 +11,7 @@ the clinic's inbound-text webhook with a real `X-Twilio-Signature` (computed by 
         twilio.messages                       # every message accepted, in order
         twilio.refuse(number, 21211)          # that number gets Twilio's error 21211
         twilio.down() / twilio.up()           # the port refuses connections / is back
-        twilio.stall_next()                   # the next create waits; twilio.stalled is set
+        twilio.stall_next()                   # the next create hangs, never accepted
         twilio.status(message, "delivered")   # the delivery-status callback, signed
         twilio.inbound(url, From=..., Body=...)  # a client's text to the clinic, signed
 """
@@ -55,7 +55,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client was killed while the request was held
 
     def do_POST(self):  # noqa: N802
         twilio = self.server.twilio
@@ -75,9 +78,11 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
         if twilio.stall.is_set():
+            # Held mid-request and never accepted (the client is killed meanwhile).
             twilio.stall.clear()
             twilio.stalled.set()
             twilio.release.wait(timeout=60)
+            return self._json(503, {"code": 20503, "message": "Unavailable", "status": 503})
         return self._json(*twilio.create(form))
 
 
