@@ -18,6 +18,7 @@ the clinic's inbound-text webhook with a real `X-Twilio-Signature` (computed by 
 
 import base64
 import collections
+import contextlib
 import datetime as dt
 import json
 import secrets
@@ -55,10 +56,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        try:
+        # The client may have been killed while the request was held.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client was killed while the request was held
 
     def do_POST(self):  # noqa: N802
         twilio = self.server.twilio
