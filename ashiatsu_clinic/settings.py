@@ -590,3 +590,5 @@ TEXTS_QUIET_UNTIL_HOUR = env.int("TEXTS_QUIET_UNTIL_HOUR", default=8)
 # The reminder text's lead time when a service has none of its own, and the second one's.
 TEXTS_REMINDER_HOURS = env.int("TEXTS_REMINDER_HOURS", default=24)
 TEXTS_SECOND_REMINDER_HOURS = env.int("TEXTS_SECOND_REMINDER_HOURS", default=2)
+# The twilio library logs every request's headers at INFO; its warnings and errors stay.
+LOGGING.setdefault("loggers", {})["twilio.http_client"] = {"level": "WARNING"}

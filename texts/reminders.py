@@ -4,7 +4,8 @@ A service's lead time is `ServiceTexts.reminder_hours` (default `TEXTS_REMINDER_
 with an optional second text `TEXTS_SECOND_REMINDER_HOURS` (2) before. The sweep writes a
 `texts.Reminder` row per (session, lead, start) under a unique constraint, so two sweeps
 racing, or three in a row, queue one text; a moved session is reminded again for its new
-time. Reminders are unprompted: inside quiet hours they wait for the morning.
+time. A session booked inside the lead time gets no first reminder (its confirmation has
+just gone). Reminders are unprompted: inside quiet hours they wait for the morning.
 """
 
 import datetime as dt
@@ -50,7 +51,9 @@ def texts_remind_due(*, now: dt.datetime | None = None, limit: int = 500) -> int
     queued = 0
     for appointment in upcoming:
         for lead, before in _leads(plans, appointment.service_id):
-            if appointment.start - before <= now:
+            due = appointment.start - before
+            # Booked inside the lead time: the confirmation just told them; no first reminder.
+            if due <= now and not (lead == FIRST and appointment.created_at > due):
                 queued += _remind(appointment, lead, now)
     return queued
 

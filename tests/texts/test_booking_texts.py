@@ -14,7 +14,7 @@ from outbox.models import Email, EmailStatus
 from outbox.services import emails_deliver_due
 from tests.bookings.clinic import local_time
 from tests.texts.conftest import MOBILE, MOBILE_E164, reply
-from texts.models import Attendance, ClientTexts, Inbound, Text
+from texts.models import Attendance, ClientTexts, Inbound, ServiceTexts, Text
 from texts.reminders import texts_remind_due
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +201,29 @@ def test_a_replayed_message_acts_once(client, clinic, texts_on):
     assert reply(client, "C", sid="SM10").status_code == 200
     assert Inbound.objects.count() == 1
     assert Text.objects.filter(kind="attending").count() == 1
+
+
+def test_a_second_reminder_goes_two_hours_before_for_services_that_want_one(
+    client, clinic, texts_on
+):
+    ServiceTexts.objects.create(service=clinic.bar_60, reminder_hours=48, second_reminder=True)
+    start = local_time(3, 11)
+    book(client, clinic, start=start)
+    with time_machine.travel(start - dt.timedelta(hours=47)):
+        assert texts_remind_due() == 1
+        assert texts_remind_due() == 0
+    with time_machine.travel(start - dt.timedelta(hours=5)):
+        assert texts_remind_due() == 0
+    with time_machine.travel(start - dt.timedelta(hours=1, minutes=59)):
+        assert texts_remind_due() == 1
+        assert texts_remind_due() == 0
+        worker_round()
+    assert len([m for m in texts_on.messages if "reminder" in m["body"]]) == 2
+
+
+def test_a_session_booked_inside_the_lead_time_gets_no_first_reminder(client, clinic, texts_on):
+    start = local_time(3, 14)
+    assert book(client, clinic, start=start).status_code == 201
+    Appointment.objects.update(created_at=start - dt.timedelta(hours=10))  # booked late
+    with time_machine.travel(start - dt.timedelta(hours=9)):
+        assert texts_remind_due() == 0
