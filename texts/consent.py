@@ -7,7 +7,7 @@ country code); a number that cannot be read is kept as typed and flagged for sta
 import datetime as dt
 from typing import Any
 
-from bookings.models import Client
+from clients.models import Client
 from core import phones
 from texts.models import ClientTexts
 

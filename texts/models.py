@@ -17,7 +17,8 @@ retries and the dead letters; these tables keep what only texts have:
 from django.db import models
 from phonenumber_field.modelfields import PhoneNumberField
 
-from bookings.models import Appointment, Client, Service
+from bookings.models import Appointment, Service
+from clients.models import Client
 from outbox.models import Email
 
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.db.models.functions import Lower
 
-from bookings.models import Appointment, Client
+from bookings.models import Appointment
+from clients.models import Client
 from outbox.models import Email
 from outbox.services import emails_forget
 from texts.models import ClientTexts, Inbound, Text

@@ -12,7 +12,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from bookings.models import Appointment, AppointmentStatus, Client
+from bookings.models import Appointment, AppointmentStatus
+from clients.models import Client
 from outbox.models import Email
 from outbox.services import open_secret
 from texts import consent, services

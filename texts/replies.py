@@ -13,8 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bookings.booking_changes import booking_cancel
-from bookings.models import Appointment, AppointmentStatus, Client
+from bookings.models import Appointment, AppointmentStatus
 from bookings.services import BookingError
+from clients.models import Client
 from texts import records, services
 from texts.models import Attendance, ClientTexts, Inbound
 

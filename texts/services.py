@@ -16,7 +16,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from bookings.models import Appointment, Client
+from bookings.models import Appointment
+from clients.models import Client
 from core.clock import clinic_tz
 from core.languages import client_language
 from outbox.services import Moot, email_queue, open_secret, seal_secret

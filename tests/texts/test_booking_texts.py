@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentStatus
-from bookings.screening import clear_answers
+from health.screening import clear_answers
 from outbox.models import Email, EmailStatus
 from outbox.services import emails_deliver_due
 from tests.bookings.clinic import local_time

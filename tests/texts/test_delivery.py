@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.test import Client as BrowserClient
 
-from bookings.models import Client
+from clients.models import Client
 from outbox.models import EmailStatus
 from outbox.services import emails_deliver_due
 from tests.bookings.clinic import local_time

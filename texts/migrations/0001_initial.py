@@ -9,7 +9,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("bookings", "0019_encrypt_health_data_at_rest"),
+        ("bookings", "0020_clients_and_health_moved_out"),
+        ("clients", "0001_initial"),
         ("outbox", "0005_skipped_and_failed_to_moot_and_dead"),
     ]
 
@@ -94,7 +95,7 @@ class Migration(migrations.Migration):
                     models.OneToOneField(
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="texts",
-                        to="bookings.client",
+                        to="clients.client",
                     ),
                 ),
             ],
@@ -143,7 +144,7 @@ class Migration(migrations.Migration):
                         null=True,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="inbound_texts",
-                        to="bookings.client",
+                        to="clients.client",
                     ),
                 ),
             ],
@@ -242,7 +243,7 @@ class Migration(migrations.Migration):
                         null=True,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="sent_texts",
-                        to="bookings.client",
+                        to="clients.client",
                     ),
                 ),
                 (

@@ -29,7 +29,7 @@ def _normalise(typed: str, region: str) -> tuple[str, str]:
 
 
 def normalise(apps, schema_editor):
-    Client = apps.get_model("bookings", "Client")
+    Client = apps.get_model("clients", "Client")
     ClientTexts = apps.get_model("texts", "ClientTexts")
     region = getattr(settings, "CLINIC_PHONE_REGION", "US") or "US"
     known = set(ClientTexts.objects.values_list("client_id", flat=True))
