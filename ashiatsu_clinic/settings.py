@@ -13,12 +13,12 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
-import phonenumbers
 from django.contrib.messages import constants as message_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from core import field_keys
+from texts import configuration as texts_configuration
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -582,33 +582,16 @@ DBBACKUP_GPG_RECIPIENT = env.str("BACKUP_GPG_RECIPIENT", default="") or None
 DBBACKUP_GPG_ALWAYS_TRUST = True
 DBBACKUP_SEND_EMAIL = False
 
-# Text messages (Twilio): confirmations, reminders and replies by SMS (docs/texts.md). With
-# none of TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN / TWILIO_FROM set, texts are off and nothing
-# else changes; a half-set configuration refuses to start.
-TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
-TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
-# A sending number (+15551234567) or a Messaging Service SID (MG...).
-TWILIO_FROM = env.str("TWILIO_FROM", default="")
-# Tests point this at a Twilio-compatible server on 127.0.0.1; production leaves the default.
-TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="https://api.twilio.com").rstrip("/")
-_TWILIO_SET = [bool(TWILIO_ACCOUNT_SID), bool(TWILIO_AUTH_TOKEN), bool(TWILIO_FROM)]
-TEXTS_ENABLED = all(_TWILIO_SET)
-if any(_TWILIO_SET) and not TEXTS_ENABLED:
-    raise ImproperlyConfigured(
-        "Texts need all of TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM, or none "
-        "(see docs/texts.md)."
-    )
-# The region whose way of writing numbers fills in a missing country code.
-CLINIC_PHONE_REGION = env.str("CLINIC_PHONE_REGION", default="US").upper()
-if CLINIC_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
-    raise ImproperlyConfigured(
-        f"CLINIC_PHONE_REGION {CLINIC_PHONE_REGION!r} is not a region code such as US or ES."
-    )
-# No unprompted text (reminder, offer) between these local hours; they wait until the end.
+# Text messages (Twilio; docs/texts.md has the table). With none of TWILIO_ACCOUNT_SID,
+# TWILIO_AUTH_TOKEN, TWILIO_FROM set texts are off; some but not all refuse start-up.
+# TWILIO_API_BASE: tests point it at a Twilio-compatible server on 127.0.0.1.
+TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM, TWILIO_API_BASE, TEXTS_ENABLED = (
+    texts_configuration.twilio(env)
+)
+CLINIC_PHONE_REGION = texts_configuration.phone_region(env)  # fills in a missing country code
+# No unprompted text (reminder, offer) in these clinic hours; reminder lead times (hours).
 TEXTS_QUIET_FROM_HOUR = env.int("TEXTS_QUIET_FROM_HOUR", default=21)
 TEXTS_QUIET_UNTIL_HOUR = env.int("TEXTS_QUIET_UNTIL_HOUR", default=8)
-# The reminder text's lead time when a service has none of its own, and the second one's.
 TEXTS_REMINDER_HOURS = env.int("TEXTS_REMINDER_HOURS", default=24)
 TEXTS_SECOND_REMINDER_HOURS = env.int("TEXTS_SECOND_REMINDER_HOURS", default=2)
-# The twilio library logs every request's headers at INFO; its warnings and errors stay.
-LOGGING.setdefault("loggers", {})["twilio.http_client"] = {"level": "WARNING"}
+LOGGING.setdefault("loggers", {})["twilio.http_client"] = {"level": "WARNING"}  # no headers
