@@ -6,7 +6,6 @@ share them without an import loop.
 
 import datetime as dt
 
-from django.db.models import Q
 from django.utils import timezone
 
 from texts.models import Number, Text
@@ -54,9 +53,9 @@ def status_record(sid: str, status: str, error_code: str) -> Text | None:
         return None
     rank = ORDER.index(status) if status in ORDER else -1
     current = ORDER.index(text.status) if text.status in ORDER else -1
-    if rank >= current or text.status not in FINAL:
-        Text.objects.filter(pk=text.pk).filter(
-            Q(status__in=[s for s in ORDER if s not in FINAL]) | Q(status="")
-        ).update(status=status, error_code=error_code[:10], status_at=timezone.now())
+    if rank > current and text.status not in FINAL:
+        Text.objects.filter(pk=text.pk, status=text.status).update(
+            status=status, error_code=error_code[:10], status_at=timezone.now()
+        )
     text.refresh_from_db()
     return text

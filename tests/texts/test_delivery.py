@@ -29,6 +29,8 @@ def test_status_callbacks_are_recorded_and_never_go_backwards(clinic, live_texts
     emails_deliver_due()
     [message] = live_texts.messages
     assert live_texts.status(message, "sent") == 204
+    assert live_texts.status(message, "queued") == 204  # late and out of order
+    assert Text.objects.get(kind="confirmed").status == "sent"
     assert live_texts.status(message, "delivered") == 204
     assert live_texts.status(message, "sent") == 204  # late and out of order
     text = Text.objects.get(kind="confirmed")
