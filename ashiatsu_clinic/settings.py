@@ -18,7 +18,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from core import field_keys
-from texts import configuration as texts_configuration
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -101,14 +100,17 @@ INSTALLED_APPS = [
     "outbox",
     "waitlist",
     "payments",
+    "checkout",
     "charts",
     "portal",
+    "caldav_sync",
     "reports",
     "accounts",
     "twofactor",
     "staff",  # the staff admin over bookings, clients and health records
     "dbbackup",
     "backups",  # one encrypted archive of the database and the private folders
+    "desk_calendar",  # the front desk's calendar (/staff/calendar/)
     "texts",
 ]
 
@@ -582,16 +584,17 @@ DBBACKUP_GPG_RECIPIENT = env.str("BACKUP_GPG_RECIPIENT", default="") or None
 DBBACKUP_GPG_ALWAYS_TRUST = True
 DBBACKUP_SEND_EMAIL = False
 
-# Text messages (Twilio; docs/texts.md has the table). With none of TWILIO_ACCOUNT_SID,
-# TWILIO_AUTH_TOKEN, TWILIO_FROM set texts are off; some but not all refuse start-up.
-# TWILIO_API_BASE: tests point it at a Twilio-compatible server on 127.0.0.1.
-TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM, TWILIO_API_BASE, TEXTS_ENABLED = (
-    texts_configuration.twilio(env)
-)
-CLINIC_PHONE_REGION = texts_configuration.phone_region(env)  # fills in a missing country code
-# No unprompted text (reminder, offer) in these clinic hours; reminder lead times (hours).
-TEXTS_QUIET_FROM_HOUR = env.int("TEXTS_QUIET_FROM_HOUR", default=21)
-TEXTS_QUIET_UNTIL_HOUR = env.int("TEXTS_QUIET_UNTIL_HOUR", default=8)
-TEXTS_REMINDER_HOURS = env.int("TEXTS_REMINDER_HOURS", default=24)
-TEXTS_SECOND_REMINDER_HOURS = env.int("TEXTS_SECOND_REMINDER_HOURS", default=2)
-LOGGING.setdefault("loggers", {})["twilio.http_client"] = {"level": "WARNING"}  # no headers
+# Checkout: a session's bill, tips, sales tax, promo codes, payroll (docs/checkout.md).
+# The suggested tips (percent of the menu price) on the desk's screen and the client's tip page.
+CHECKOUT_TIP_PERCENTS = tuple(env.list("CHECKOUT_TIP_PERCENTS", cast=int, default=[15, 18, 20]))
+# The largest tip accepted, as a percentage of the service's menu price (a typing slip guard).
+CHECKOUT_TIP_MAX_PERCENT = env.int("CHECKOUT_TIP_MAX_PERCENT", default=100)
+
+# Therapists' own hours and calendars (docs/therapist-hours.md): how often a connected CalDAV
+# calendar is read and written, how long one request may take, and whether a plain http://
+# calendar address is accepted (only for a local test server: the app password would travel
+# in clear).
+THERAPIST_CALENDAR_SYNC_MINUTES = env.int("THERAPIST_CALENDAR_SYNC_MINUTES", default=5)
+THERAPIST_CALENDAR_TIMEOUT_SECONDS = env.int("THERAPIST_CALENDAR_TIMEOUT_SECONDS", default=20)
+THERAPIST_CALENDAR_ALLOW_HTTP = env.bool("THERAPIST_CALENDAR_ALLOW_HTTP", default=False)
+globals().update(__import__("texts.configuration", fromlist=["_"]).settings(env))  # docs/texts.md

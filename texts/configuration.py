@@ -34,3 +34,22 @@ def phone_region(env) -> str:
             f"CLINIC_PHONE_REGION {region!r} is not a region code such as US or ES."
         )
     return region
+
+
+def settings(env) -> dict:
+    """Every texts setting, by name (docs/texts.md has the table)."""
+    sid, token, sender, base, enabled = twilio(env)
+    return {
+        "TWILIO_ACCOUNT_SID": sid,
+        "TWILIO_AUTH_TOKEN": token,
+        "TWILIO_FROM": sender,
+        "TWILIO_API_BASE": base,  # tests: a Twilio-compatible server on 127.0.0.1
+        "TEXTS_ENABLED": enabled,
+        "CLINIC_PHONE_REGION": phone_region(env),  # fills in a missing country code
+        # No unprompted text (reminder, offer) in these clinic hours; they wait.
+        "TEXTS_QUIET_FROM_HOUR": env.int("TEXTS_QUIET_FROM_HOUR", default=21),
+        "TEXTS_QUIET_UNTIL_HOUR": env.int("TEXTS_QUIET_UNTIL_HOUR", default=8),
+        # Reminder lead times in hours: a service's default, and the optional second one.
+        "TEXTS_REMINDER_HOURS": env.int("TEXTS_REMINDER_HOURS", default=24),
+        "TEXTS_SECOND_REMINDER_HOURS": env.int("TEXTS_SECOND_REMINDER_HOURS", default=2),
+    }

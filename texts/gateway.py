@@ -7,6 +7,7 @@ as it delivers an e-mail (claimed, retried with backoff, dead-lettered).
 """
 
 import dataclasses
+import logging
 
 from django.conf import settings
 from django.urls import reverse
@@ -33,6 +34,8 @@ PERMANENT = {
     "30006": "A landline or unreachable carrier (Twilio 30006).",
 }
 TIMEOUT_SECONDS = 10
+# The library logs every request's headers at INFO; its warnings and errors still show.
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 
 def client() -> Client:
