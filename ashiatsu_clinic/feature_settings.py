@@ -1,9 +1,10 @@
-"""The feature apps' settings (payments, checkout, online sales, therapists' calendars...),
+"""The feature apps' settings (payments, checkout, online sales, therapists' calendars, texts),
 read from the environment like the rest of `ashiatsu_clinic.settings`, which imports this
 module at its end. Infrastructure and the booking rules stay there; docs/configuration.md
 lists every setting.
 """
 
+import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 from environ import Env
 
@@ -55,3 +56,29 @@ GIFT_CARD_VALID_YEARS = env.int("GIFT_CARD_VALID_YEARS", default=5)
 GIFT_CARD_DELIVERY_HOUR = env.int("GIFT_CARD_DELIVERY_HOUR", default=9)
 GIFT_CARD_MAX_DELIVERY_DAYS = env.int("GIFT_CARD_MAX_DELIVERY_DAYS", default=366)
 ONLINE_PURCHASE_RATE = env.str("ONLINE_PURCHASE_RATE", default="10/h")
+
+# --- Text messages (texts app, Twilio; docs/texts.md) ---------------------------------------
+# All three credentials or none: with none, texts are off and nothing else changes.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM = env.str("TWILIO_FROM", default="")  # +15551234567, or a Messaging Service MG...
+# Tests point this at a Twilio-compatible server on 127.0.0.1.
+TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="https://api.twilio.com").rstrip("/")
+TEXTS_ENABLED = all((TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM))
+if any((TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM)) and not TEXTS_ENABLED:
+    raise ImproperlyConfigured(
+        "Texts need all of TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM, or none "
+        "(see docs/texts.md)."
+    )
+# Fills in a missing country code when a number is typed without one.
+CLINIC_PHONE_REGION = env.str("CLINIC_PHONE_REGION", default="US").upper()
+if CLINIC_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
+    raise ImproperlyConfigured(
+        f"CLINIC_PHONE_REGION {CLINIC_PHONE_REGION!r} is not a region code such as US or ES."
+    )
+# No unprompted text (reminder, offer) in these clinic hours; they wait.
+TEXTS_QUIET_FROM_HOUR = env.int("TEXTS_QUIET_FROM_HOUR", default=21)
+TEXTS_QUIET_UNTIL_HOUR = env.int("TEXTS_QUIET_UNTIL_HOUR", default=8)
+# Reminder lead times in hours: a service's default, and the optional second one.
+TEXTS_REMINDER_HOURS = env.int("TEXTS_REMINDER_HOURS", default=24)
+TEXTS_SECOND_REMINDER_HOURS = env.int("TEXTS_SECOND_REMINDER_HOURS", default=2)

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "dbbackup",
     "backups",  # one encrypted archive of the database and the private folders
     "desk_calendar",  # the front desk's calendar (/staff/calendar/)
+    "texts",  # text messages through Twilio (docs/texts.md)
 ]
 
 MIDDLEWARE = [
@@ -560,5 +561,5 @@ DBBACKUP_GPG_RECIPIENT = env.str("BACKUP_GPG_RECIPIENT", default="") or None
 DBBACKUP_GPG_ALWAYS_TRUST = True
 DBBACKUP_SEND_EMAIL = False
 
-# The feature apps' own settings: payments, checkout, online sales, therapists' calendars.
+# The feature apps' own settings: payments, checkout, online sales, therapists' calendars, texts.
 from ashiatsu_clinic.feature_settings import *  # noqa: E402, F403

@@ -19,6 +19,7 @@ from bookings import reminders
 from caldav_sync import tasks as calendars
 from outbox import services
 from payments import services as payments
+from texts import reminders as text_reminders
 from waitlist import services as waitlist
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 def _steps() -> list[tuple[str, Callable[[dt.datetime], int]]]:
     return [
         ("reminders", lambda now: reminders.reminders_send_due(now=now)),
+        ("text_reminders", lambda now: text_reminders.texts_remind_due(now=now)),
         ("waitlist_expired", lambda now: waitlist.offers_expire(now=now)),
         ("waitlist_offers", lambda now: waitlist.offers_make(now=now)),
         # A deposit not paid in time releases its held slot (the waitlist hears of it).

@@ -30,5 +30,6 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("", include("checkout.urls")),
     path("account/", include("accounts.urls")),
+    path("", include("texts.urls")),
     path("", include("bookings.urls")),
 ]

@@ -99,6 +99,14 @@ class ClientIn(Schema):
     name: Text
     email: Text
     phone: Text
+    texts: bool = Field(
+        False,
+        description=(
+            "The client asked for texts too (confirmation, reminders, changes) at `phone`, "
+            "which must then be a mobile number (else 422 on `client.phone`). Ignored while "
+            "the clinic sends no texts."
+        ),
+    )
 
 
 class BookingIn(Schema):

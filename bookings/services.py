@@ -110,6 +110,9 @@ class ClientDetails:
     name: str
     email: str
     phone: str
+    # The client chose texts too (the form's and the API's opt-in), and the wording shown.
+    texts: bool = False
+    texts_wording: str = ""
 
 
 @dataclass
@@ -492,6 +495,9 @@ def booking_write_locked(request: BookingRequest, decision: SlotDecision) -> Boo
     )
     _announce_booked(appointment, token=token, awaiting_deposit=awaiting_deposit)
     reminders.reminder_schedule(appointment=appointment, now=now)
+    signals.booking_written.send(
+        sender=Appointment, appointment=appointment, client=request.client, manage_token=token
+    )
     return BookingResult(appointment=appointment, manage_token=token, screening=result)
 
 

@@ -11,6 +11,10 @@ listens. It sends these signals; the apps above connect receivers in their `AppC
 - `appointment_cancelled` is news, sent after the cancelling transaction commits, with
   `appointment_id` and `late` (True when the client's own cut-off had passed, so the clinic's
   late-cancellation policy applies).
+- `booking_written` is news sent INSIDE the booking's transaction (like `deposit_required`,
+  so what a receiver writes, e.g. a queued text, commits or rolls back with the booking),
+  with `appointment`, `client` (the `ClientDetails` or record booked with) and
+  `manage_token`. Receivers only add rows of their own; they must not fail on bad data.
 """
 
 from functools import partial
@@ -24,6 +28,7 @@ from django.dispatch import Signal
 slot_freed = Signal()
 deposit_required = Signal()
 appointment_cancelled = Signal()
+booking_written = Signal()
 
 
 def slot_freed_after_commit(sender: object) -> None:

@@ -98,6 +98,10 @@ SENSITIVE: dict[str, set[str]] = {
     "charts.ChartNote": {"subjective", "objective", "assessment", "plan", "pressure_used"},
     "charts.RegionEntry": {WHOLE_MODEL},
     "charts.Addendum": {WHOLE_MODEL},
+    # Texts: what a client wrote, what was sent to them, a manage-link token sealed at rest.
+    "texts.Inbound": {"body"},
+    "texts.Text": {"body"},
+    "texts.ShortLink": {"sealed_token"},
 }
 
 # Fields whose names match the pattern, or that hold free text or JSON, and that someone
@@ -122,6 +126,11 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "payments.CardOnFile": {"consent_text"},  # the clinic's own words the client agreed to
     "payments.Payment": {"failure_message"},  # Stripe's decline reason ("card declined")
     "checkout.Checkout": {"lines"},  # the bill's lines: service name, code, amounts
+    # Twilio's error code and the clinic's own sentence for it ("Not a mobile number")
+    "texts.Text": {"error_code"},
+    "texts.Number": {"failed_code", "failed_reason"},
+    # the clinic's own consent words shown to the client; why a number cannot be texted
+    "texts.ClientTexts": {"consent_wording", "problem"},
 }
 
 # Filterable, but a list narrowed by one of these is logged as a read of its intakes.

@@ -63,8 +63,9 @@ def email_queue(
     the client's request's), so a sign-in link asked for on a Spanish page arrives in
     Spanish even though the worker writes it. After `moot_after` (a reminder: the session's
     start) it is not sent at all, however long the mail server was down. With `send_at`
-    (a gift card for a chosen day) it waits until then: the worker is asked to deliver it at
-    that time, and the sweep hands it over should that request be lost.
+    (a gift card for a chosen day, a text outside the clinic's quiet hours) it waits until
+    then: the worker is asked to deliver it at that time, and the sweep hands it over
+    should that request be lost.
     """
     email = Email.objects.create(
         kind=kind,

@@ -137,7 +137,7 @@ def _portal_context(therapist: Therapist, **extra) -> dict:
 
 def _day_page(request: HttpRequest, day: dt.date) -> HttpResponse:
     therapist = _therapist_for(request)
-    appointments = list(_sessions(therapist, day, 1))
+    appointments = list(_sessions(therapist, day, 1).select_related("attendance"))
     _log_intake_views(request, appointments, DAY_PAGE)
     previous_day, next_day = day - dt.timedelta(days=1), day + dt.timedelta(days=1)
     context = _portal_context(

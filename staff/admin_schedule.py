@@ -12,8 +12,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch, Q
 
 from bookings import availability
@@ -335,14 +337,34 @@ def _day_bounds(first_day: dt.date, days: int, tz: ZoneInfo) -> tuple[dt.datetim
     return start, end
 
 
-def _appointments(start: dt.datetime, end: dt.datetime):
+# One-to-one relations to Appointment of the feature apps and the words a block shows when
+# the related row exists, joined in the same one query (texts.Attendance: the client
+# replied "C").
+BLOCK_NOTES: dict[str, str] = {"attendance": "Client confirmed by text"}
+
+
+def _block_notes(appointment: Appointment) -> list[str]:
+    notes = []
+    for relation, words in BLOCK_NOTES.items():
+        try:
+            getattr(appointment, relation)
+        except ObjectDoesNotExist:
+            continue
+        notes.append(words)
+    return notes
+
+
+def _appointments(start: dt.datetime, end: dt.datetime, **only: Any) -> list[Appointment]:
     """Bookings that hold time in the window, with everything a block shows (one query)."""
-    return (
+    appointments = list(
         Appointment.objects.active()
-        .filter(start__lt=end, end__gt=start)
-        .select_related("client", "service__style", "room", "intake")
+        .filter(start__lt=end, end__gt=start, **only)
+        .select_related("client", "service__style", "room", "intake", *BLOCK_NOTES)
         .order_by("start")
     )
+    for appointment in appointments:
+        appointment.block_notes = _block_notes(appointment)
+    return appointments
 
 
 def _therapists_with_schedules(queryset, day: dt.date, start, end):
@@ -376,7 +398,7 @@ def day_grid(day: dt.date, tz: ZoneInfo) -> Grid:
     Five queries: appointments, therapists, their working hours, their time off, closed days.
     """
     start, end = _day_bounds(day, 1, tz)
-    appointments = list(_appointments(start, end))
+    appointments = _appointments(start, end)
     booked = {a.therapist_id for a in appointments}
     therapists = list(
         _therapists_with_schedules(
@@ -423,7 +445,7 @@ def week_grid(therapist: Therapist, monday: dt.date, tz: ZoneInfo) -> Grid:
     """One therapist's week, Monday to Sunday (four queries besides the therapist)."""
     start, end = _day_bounds(monday, 7, tz)
     days = [monday + dt.timedelta(days=offset) for offset in range(7)]
-    appointments = list(_appointments(start, end).filter(therapist=therapist))
+    appointments = _appointments(start, end, therapist=therapist)
     hours = list(
         WorkingHours.objects.filter(therapist=therapist)
         .in_force_between(days[0], days[-1])

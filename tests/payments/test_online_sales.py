@@ -14,7 +14,7 @@ from accounts.session import SESSION_KEY
 from ashiatsu_clinic.sweep import clinic_sweep
 from bookings import clients
 from bookings.models import AppointmentStatus
-from bookings.services import ClientDetails, booking_create
+from bookings.services import BookingRequest, ClientDetails, booking_create
 from health.screening import clear_answers
 from payments.models import (
     GiftCard,
@@ -79,12 +79,14 @@ def gift(**overrides):
 def book_online(clinic, record, start):
     """An online booking made while signed in, as the booking pages write it."""
     booked = booking_create(
-        service=clinic.bar_60,
-        therapist=clinic.therapists[0],
-        start=start,
-        client=ClientDetails(name=record.name, email=record.email, phone="+1 212 555 0199"),
-        answers=clear_answers(),
-        record=record,
+        BookingRequest(
+            service=clinic.bar_60,
+            therapist=clinic.therapists[0],
+            start=start,
+            client=ClientDetails(name=record.name, email=record.email, phone="+1 212 555 0199"),
+            answers=clear_answers(),
+            record=record,
+        )
     )
     clients.client_join_signed_in(record=record, appointment=booked.appointment)
     booked.appointment.refresh_from_db()
@@ -337,12 +339,14 @@ class TestPackageOnAServiceWithoutDeposit:
 
     def book_floor(self, clinic, record):
         booked = booking_create(
-            service=clinic.floor_60,
-            therapist=None,
-            start=at(5, 11),
-            client=ClientDetails(name=record.name, email=record.email, phone="+1 212 555 0199"),
-            answers=clear_answers(),
-            record=record,
+            BookingRequest(
+                service=clinic.floor_60,
+                therapist=None,
+                start=at(5, 11),
+                client=ClientDetails(name=record.name, email=record.email, phone="+1 212 555 0199"),
+                answers=clear_answers(),
+                record=record,
+            )
         )
         clients.client_join_signed_in(record=record, appointment=booked.appointment)
         booked.appointment.refresh_from_db()
