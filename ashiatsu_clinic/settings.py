@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "waitlist",
     "payments",
     "charts",
+    "clinic_forms",
     "portal",
     "reports",
     "accounts",
@@ -559,3 +560,8 @@ DEPOSIT_HOLD_MINUTES = env.int("DEPOSIT_HOLD_MINUTES", default=20)
 GIFT_CARD_BALANCE_RATE = env.str("GIFT_CARD_BALANCE_RATE", default="10/m")
 # Stripe's card element (served by and talking to Stripe) is allowed by the CSP of the deposit
 # page only, and only when keys are configured: see payments.views.stripe_csp.
+
+
+# --- Clinic forms (docs/forms.md) ---------------------------------------------------------
+# Signed forms' PDFs, sealed (AES-GCM, like clearance letters), in this private folder.
+CLINIC_FORMS_ROOT = Path(env.str("CLINIC_FORMS_ROOT", default=str(VAR_DIR / "signed-forms")))

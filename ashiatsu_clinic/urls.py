@@ -24,6 +24,7 @@ urlpatterns = [
     # The language switcher on every public page posts here (Django's set_language).
     path("i18n/", include("django.conf.urls.i18n")),
     path("therapist/chart/", include("charts.urls")),
+    path("forms/", include("clinic_forms.urls")),
     path("therapist/", include("portal.urls")),
     path("waitlist/", include("waitlist.urls")),
     path("", include("payments.urls")),

@@ -95,6 +95,10 @@ SENSITIVE: dict[str, set[str]] = {
     "charts.ChartNote": {"subjective", "objective", "assessment", "plan", "pressure_used"},
     "charts.RegionEntry": {WHOLE_MODEL},
     "charts.Addendum": {WHOLE_MODEL},
+    # The clinic's forms: a client's answers, typed name, signature and signed PDF.
+    "clinic_forms.FormResponse": {WHOLE_MODEL},
+    # Chart photos: the sealed image and what it is of.
+    "charts.ChartPhoto": {WHOLE_MODEL},
 }
 
 # Fields whose names match the pattern, or that hold free text or JSON, and that someone
@@ -117,6 +121,14 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "bookings.ScheduleVersion": {"token", "config_token"},  # cache keys moved by writes
     "payments.CardOnFile": {"consent_text"},  # the clinic's own words the client agreed to
     "payments.Payment": {"failure_message"},  # Stripe's decline reason ("card declined")
+    # A form as the manager writes it (public wording) and whether it holds health data.
+    "clinic_forms.Form": {"holds_health_data", "text_en", "text_es"},
+    "clinic_forms.Question": {"choices_en", "choices_es"},  # the manager's wording
+    "clinic_forms.FormVersion": {"content"},  # the published questions, no answers
+    "clinic_forms.FormResponseAccess": {"where"},  # the name of the page that showed them
+    # SOAP templates and quick phrases: a therapist's boilerplate, not a client's data.
+    "charts.SoapTemplate": {"subjective", "objective", "assessment", "plan"},
+    "charts.QuickPhrase": {"text"},
 }
 
 # Filterable, but a list narrowed by one of these is logged as a read of its intakes.

@@ -1,0 +1,52 @@
+"""The clinic's forms as a step of the booking flow (registered with bookings.flow_steps).
+
+After the safety questionnaire the client answers each form the service asks for
+(`versions.forms_due`), one page each; the answers wait in the flow's session draft under
+`FLOW_KEY` and are kept on the client record once the booking is committed.
+"""
+
+from django.urls import reverse
+
+from bookings import clients
+from bookings.flow_steps import Step
+from clinic_forms.models import FormVersion
+from clinic_forms.responses import response_save
+from clinic_forms.versions import forms_due
+
+FLOW_KEY = "clinic_forms"
+
+
+def known_client(request):
+    """The client record the booking is for, when we know it (signed in by their e-mail
+    link); staff booking on the public pages book for someone else: None."""
+    if clients.is_staff_booker(request.user):
+        return None
+    return getattr(request, "client_record", None)
+
+
+def pending(request, service, therapist_slug: str, draft: dict) -> str | None:
+    answered = draft.get(FLOW_KEY) or {}
+    for due in forms_due(service=service, client=known_client(request)):
+        if str(due.version.pk) not in answered:
+            return reverse("clinic_forms:book", args=[service.slug, therapist_slug, due.version.pk])
+    return None
+
+
+def booked(request, appointment, draft: dict) -> None:
+    answered = draft.get(FLOW_KEY) or {}
+    versions = FormVersion.objects.in_bulk([int(pk) for pk in answered])
+    for pk, entry in answered.items():
+        version = versions.get(int(pk))
+        if version is None:
+            continue
+        response_save(
+            version=version,
+            client=appointment.client,
+            appointment=appointment,
+            answers=entry["answers"],
+            language=entry["language"],
+            signed_name=entry.get("signed_name", ""),
+        )
+
+
+STEP = Step(pending=pending, booked=booked)
