@@ -282,7 +282,7 @@ def _book_draft(
     elif record is not None:
         # Signed in by an e-mail link: the address is proven, the booking joins.
         clients.client_join_signed_in(record=record, appointment=booked.appointment)
-    flow_steps.steps_booked(request, booked.appointment, draft)
+    flow_steps.steps_booked(request, booked.appointment, draft)  # on the record it joined
     request.session.pop(DRAFT_KEY, None)
     shown = draft.get("shown_therapist")
     if shown and shown != booked.appointment.therapist.slug:

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from bookings import clients
 from bookings.flow_steps import Step
+from bookings.models import Client
 from clinic_forms.models import FormVersion
 from clinic_forms.responses import response_save
 from clinic_forms.versions import forms_due
@@ -34,6 +35,10 @@ def pending(request, service, therapist_slug: str, draft: dict) -> str | None:
 
 def booked(request, appointment, draft: dict) -> None:
     answered = draft.get(FLOW_KEY) or {}
+    if not answered:
+        return
+    # The record the booking joined (a signed-in client's booking moves onto their record).
+    client = Client.objects.get(appointments=appointment)
     versions = FormVersion.objects.in_bulk([int(pk) for pk in answered])
     for pk, entry in answered.items():
         version = versions.get(int(pk))
@@ -41,7 +46,7 @@ def booked(request, appointment, draft: dict) -> None:
             continue
         response_save(
             version=version,
-            client=appointment.client,
+            client=client,
             appointment=appointment,
             answers=entry["answers"],
             language=entry["language"],
