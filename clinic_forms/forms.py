@@ -45,6 +45,12 @@ class SignatureField(forms.CharField):
 
     widget = forms.HiddenInput
 
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "error_messages", {"required": _("Please sign with your finger or mouse in the box.")}
+        )
+        super().__init__(**kwargs)
+
     def clean(self, value):
         value = super().clean(value)
         if not value:

@@ -360,7 +360,7 @@ class TestOnTheClientRecord:
     ):
         form = build_form(service=clinic.bar_60, kinds=EVERY_KIND[:1], health=True)
         record = ClientFactory()
-        answer = response_save(
+        response_save(
             version=form.versions.get(),
             client=record,
             answers={f"q{form.questions.get().pk}": "Epilepsy"},
