@@ -434,37 +434,6 @@ class Appointment(models.Model):
         return self.is_changeable and now < self.client_change_deadline()
 
 
-NOTE_MAX_LENGTH = 2000
-
-
-class SessionNote(models.Model):
-    """What the therapist did and how the client responded; kept with the appointment."""
-
-    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    work_done = EncryptedTextField(
-        "What was done",
-        max_length=NOTE_MAX_LENGTH,
-        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
-    )
-    pressure_used = models.CharField(max_length=10, choices=Pressure.choices)
-    client_response = EncryptedTextField(
-        "Client's response",
-        max_length=NOTE_MAX_LENGTH,
-        blank=True,
-        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
-    )
-
-    class Meta:
-        ordering = ["appointment", "created_at"]
-
-    def __str__(self) -> str:
-        return f"Note on {self.appointment.reference} by {self.author}"
-
-
 class AppointmentEvent(models.Model):
     """One line of an appointment's history: who did what, when. Its `details` may carry the
     reviewer's note to the client, so they are encrypted at rest."""

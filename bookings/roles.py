@@ -19,7 +19,7 @@ FRONT_DESK_PERMISSIONS = {
     "bookings": [
         "view_appointment", "add_appointment", "change_appointment",
         "view_client", "add_client", "change_client", "merge_client", "view_clientmerge",
-        "view_intake", "view_appointmentevent", "view_sessionnote",
+        "view_intake", "view_appointmentevent",
         "view_room", "view_service", "view_style", "view_closedday",
         "view_treatmentplan", "add_treatmentplan", "change_treatmentplan",
     ],

@@ -20,7 +20,6 @@ from bookings.models import (
     AppointmentEvent,
     AppointmentStatus,
     IntakeOutcome,
-    SessionNote,
 )
 from bookings.services import (
     INVALID_REQUEST,
@@ -170,26 +169,3 @@ def _apply_scope(appointment: Appointment, clearance) -> None:
     if pressure != intake.effective_pressure:
         intake.effective_pressure = pressure
         intake.save(update_fields=["effective_pressure"])
-
-
-def session_note_add(
-    *,
-    appointment: Appointment,
-    author: AbstractBaseUser,
-    work_done: str,
-    pressure_used: str,
-    client_response: str = "",
-) -> SessionNote:
-    """Keep the therapist's note of the session with the appointment (and in its history)."""
-    note = SessionNote(
-        appointment=appointment,
-        author=author,
-        work_done=work_done,
-        pressure_used=pressure_used,
-        client_response=client_response,
-    )
-    note.full_clean(exclude=["appointment", "author"])
-    with transaction.atomic():
-        note.save()
-        _record(appointment, AppointmentEvent.Kind.NOTE, author)
-    return note

@@ -68,7 +68,6 @@ SENSITIVE: dict[str, set[str]] = {
     "therapists.Therapist": {"calendar_token_hash"},
     "bookings.Intake": {"answers", "reasons"},
     "bookings.Appointment": {"manage_token_hash"},
-    "bookings.SessionNote": {WHOLE_MODEL},
     "bookings.AppointmentEvent": {"details"},
     # Clearance on record (issue #13): who cleared, for what, with which restrictions, and
     # the letter are health data; that one exists and its dates are not.

@@ -29,7 +29,6 @@ urlpatterns = [
         views.appointment_status,
         name="appointment_status",
     ),
-    path("appointments/<str:reference>/notes/", views.appointment_note, name="appointment_note"),
     path("calendar/", views.calendar, name="calendar"),
     path("calendar/reset/", views.calendar_reset, name="calendar_reset"),
     path("calendar/revoke/", views.calendar_revoke, name="calendar_revoke"),

@@ -15,8 +15,9 @@ from django.utils import timezone
 from PIL import Image
 
 from bookings import clearances, clients
-from bookings.models import Appointment, AppointmentStatus, Client, SessionNote
+from bookings.models import Appointment, AppointmentStatus, Client
 from bookings.screening import clear_answers
+from charts.models import ChartNote
 from tests.accounts.test_views import ACCOUNT, sign_in_as
 from tests.bookings.clinic import local_time
 from tests.bookings.test_booking_pages import flow_urls, form_answers
@@ -45,8 +46,8 @@ def client3(clinic):
         status=AppointmentStatus.COMPLETED,
         intake=IntakeFactory(answers=clear_answers(avoid_areas="Left shoulder")),
     )
-    SessionNote.objects.create(
-        appointment=earlier, author=bob.user, work_done="Bob's private note", pressure_used="light"
+    ChartNote.objects.create(
+        appointment=earlier, author=bob.user, objective="Bob's private note", pressure_used="light"
     )
     return record
 

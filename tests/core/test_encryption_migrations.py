@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from bookings.models import AppointmentEvent, Clearance, Intake, SessionNote
+from bookings.models import AppointmentEvent, Clearance, Intake
 from bookings.screening import clear_answers
 from charts.models import Addendum, ChartNote, RegionEntry
 from tests.core.test_encrypted_fields import assert_no_clear_text
@@ -26,6 +26,7 @@ AFTER = [
     ("bookings", "0019_encrypt_health_data_at_rest"),
     ("charts", "0003_encrypt_chart_text_at_rest"),
     ("waitlist", "0008_encrypt_waitlist_answers_at_rest"),
+    ("clinic_forms", "0001_initial"),  # a later app with encrypted columns (left empty)
 ]
 WORDS = [
     "spondylolisthesis",
@@ -135,9 +136,10 @@ def test_existing_rows_are_encrypted_and_read_back_and_going_back_decrypts_them(
         intake_pk, note_pk = plaintext_rows(old, appointment, user)
         assert "spondylolisthesis" in json.dumps(raw("bookings_intake", "answers"))
 
-        migrate(AFTER)
+        after = migrate(AFTER)
         filled = assert_no_clear_text(WORDS)
-        assert all(filled.values()), filled
+        migrated = ("bookings_", "charts_", "waitlist_")  # later apps' tables are empty here
+        assert all(n for column, n in filled.items() if column.startswith(migrated)), filled
 
         intake = Intake.objects.get(pk=intake_pk)
         assert intake.answers["other_conditions"] == "spondylolisthesis"
@@ -145,7 +147,9 @@ def test_existing_rows_are_encrypted_and_read_back_and_going_back_decrypts_them(
         assert AppointmentEvent.objects.get(kind="cancelled").details == {
             "note": "needs a physician's letter"
         }
-        assert SessionNote.objects.get().work_done == "Worked the piriformis"
+        # The quick note's model is gone since (folded into the chart): its historical one.
+        note = after.get_model("bookings", "SessionNote").objects.get()
+        assert note.work_done == "Worked the piriformis"
         clearance = Clearance.objects.get()
         assert (clearance.cleared_by_name, clearance.scope, clearance.conditions) == (
             "Dr Quinn Marlowe",
