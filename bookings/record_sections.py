@@ -93,8 +93,7 @@ def _clearance_rows(user, client: Client) -> tuple[list[dict], bool]:
 def record_page(*, user, client: Client) -> dict:
     """What the record page shows `user` about `client`; the reads are logged here."""
     appointments = list(
-        client.appointments.select_related("therapist", "service", "intake")
-        .order_by("-start")
+        client.appointments.select_related("therapist", "service", "intake").order_by("-start")
     )
     clearance_rows, _ = _clearance_rows(user, client)
     extra = []

@@ -271,8 +271,9 @@ def _past_sessions(appointment: Appointment, now: dt.datetime) -> list[Appointme
     The "first visit" hint follows the same record (`with_first_visit`).
     """
     return list(
-        Appointment.objects.history_of(appointment, before=now)
-        .select_related("service", "therapist")[:PAST_SESSIONS_SHOWN]
+        Appointment.objects.history_of(appointment, before=now).select_related(
+            "service", "therapist"
+        )[:PAST_SESSIONS_SHOWN]
     )
 
 
