@@ -565,3 +565,11 @@ GIFT_CARD_BALANCE_RATE = env.str("GIFT_CARD_BALANCE_RATE", default="10/m")
 # --- Clinic forms (docs/forms.md) ---------------------------------------------------------
 # Signed forms' PDFs, sealed (AES-GCM, like clearance letters), in this private folder.
 CLINIC_FORMS_ROOT = Path(env.str("CLINIC_FORMS_ROOT", default=str(VAR_DIR / "signed-forms")))
+
+# --- Chart photos (docs/charts.md) ---------------------------------------------------------
+# Sealed (AES-GCM) in this private folder; at most this many bytes (and never more than
+# FILE_UPLOAD_MAX_BYTES, the largest upload any request may carry).
+CHARTS_PHOTOS_ROOT = Path(env.str("CHARTS_PHOTOS_ROOT", default=str(VAR_DIR / "chart-photos")))
+CHARTS_PHOTO_MAX_BYTES = min(
+    env.int("CHARTS_PHOTO_MAX_BYTES", default=FILE_UPLOAD_MAX_BYTES), FILE_UPLOAD_MAX_BYTES
+)

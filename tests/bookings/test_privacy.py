@@ -239,6 +239,7 @@ class TestNothingLeftBehind:
             "waitlist entries": 0,
             "session charts": 0,  # the old client's erasure took the draft already
             "form answers": 0,
+            "chart photos": 0,
         }
         old_client.refresh_from_db()
         old.intake.refresh_from_db()

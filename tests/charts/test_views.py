@@ -129,8 +129,8 @@ class TestTheAppointmentPage:
         # 14 its entries, 15 one INSERT of both chart reads, 16 the client's clearances on
         # record (none); the re-confirmation (issue #13): 17 its last history line, 18 intake
         # revisions (none), 19 whether a link was sent; 20 whether this session treats the
-        # client (asked once per page).
-        with django_assert_num_queries(20 + SESSION_SAVE):
+        # client (asked once per page); 21 the chart's photos (none).
+        with django_assert_num_queries(21 + SESSION_SAVE):
             response = client.get(page(today))
         assert response.status_code == 200
 

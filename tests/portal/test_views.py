@@ -493,8 +493,9 @@ class TestAppointmentPage:
         # 11 the pre-brief's last signed note (none), 12 the client's clearances on record
         # (none); 13-15 the re-confirmation: last history line, intake revisions, link sent
         # (none); 16 whether this session treats the client
-        # (bookings.privacy.may_read_client_history, asked once per page).
-        with django_assert_num_queries(16 + SESSION_SAVE):
+        # (bookings.privacy.may_read_client_history, asked once per page); the chart's
+        # 17 photos, 18 templates and 19 quick phrases (none).
+        with django_assert_num_queries(19 + SESSION_SAVE):
             client.get(page_urls(session)["appointment"])
 
 
