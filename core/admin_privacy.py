@@ -124,7 +124,8 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "clinic_forms.Form": {"holds_health_data", "text_en", "text_es"},
     "clinic_forms.Question": {"choices_en", "choices_es"},  # the manager's wording
     "clinic_forms.FormVersion": {"content"},  # the published questions, no answers
-    "clinic_forms.FormResponseAccess": {"where"},  # the name of the page that showed them
+    # The name of the page that showed them; the response read (a row id, no content).
+    "clinic_forms.FormResponseAccess": {"where", "response"},
     # SOAP templates and quick phrases: a therapist's boilerplate, not a client's data.
     "charts.SoapTemplate": {"subjective", "objective", "assessment", "plan"},
     "charts.QuickPhrase": {"text"},
