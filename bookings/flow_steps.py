@@ -9,6 +9,8 @@ forms) registers a step in its `AppConfig.ready`:
   back there while one is pending, so no booking skips it.
 - `booked(request, appointment, draft)` runs once the booking is committed, with the draft
   the client filled in (the app keeps what its step put there).
+- `links(appointment)` returns (label, absolute URL) pairs the confirmation page and the
+  confirmation e-mail show the client (the forms to fill in before the visit).
 
 The app keeps its part of the draft under its own key (`draft_get`/`draft_save` below:
 the same session draft the flow uses, for the same service and therapist).
@@ -29,6 +31,7 @@ DRAFT_KEY = "booking_draft"  # the flow's session draft (bookings.views.DRAFT_KE
 class Step:
     pending: Callable[[HttpRequest, Service, str, dict], str | None]
     booked: Callable[[HttpRequest, Appointment, dict], None] | None = None
+    links: Callable[[Appointment], list[tuple[str, str]]] | None = None
 
 
 _steps: dict[str, Step] = {}
@@ -57,6 +60,11 @@ def steps_booked(request: HttpRequest, appointment: Appointment, draft: dict) ->
     for step in _steps.values():
         if step.booked is not None:
             step.booked(request, appointment, draft)
+
+
+def confirmation_links(appointment: Appointment) -> list[tuple[str, str]]:
+    """What the registered steps ask the client to do after booking: (label, URL) pairs."""
+    return [link for step in _steps.values() if step.links for link in step.links(appointment)]
 
 
 def draft_get(request: HttpRequest, service: Service, therapist_slug: str) -> dict[str, Any]:

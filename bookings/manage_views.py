@@ -18,6 +18,7 @@ from django_ratelimit.decorators import ratelimit
 
 from bookings import (
     clients,
+    flow_steps,
     series,
 )
 from bookings.booking_changes import booking_cancel, booking_reschedule
@@ -109,6 +110,7 @@ def manage(request: HttpRequest, reference: str, token: str) -> HttpResponse:
         appointment,
         token=token,
         is_new=request.GET.get("new") == "1",
+        to_do_links=flow_steps.confirmation_links(appointment),
         calendar_link=_calendar_link(appointment, manage_url),
         # A signed-in client may repeat their own session as a plan (bookings/series.py).
         can_repeat_as_series=record is not None

@@ -5,14 +5,17 @@ After the safety questionnaire the client answers each form the service asks for
 `FLOW_KEY` and are kept on the client record once the booking is committed.
 """
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from bookings import clients
 from bookings.flow_steps import Step
 from bookings.models import Client
-from clinic_forms.models import FormVersion
+from clinic_forms.models import AskWhen, FormVersion
 from clinic_forms.responses import response_save
 from clinic_forms.versions import forms_due
+from clinic_forms.visit_links import visit_link
 
 FLOW_KEY = "clinic_forms"
 
@@ -54,4 +57,22 @@ def booked(request, appointment, draft: dict) -> None:
         )
 
 
-STEP = Step(pending=pending, booked=booked)
+def links(appointment) -> list[tuple[str, str]]:
+    """The confirmation's link to the forms this booking asks for before the visit."""
+    due = forms_due(
+        service=appointment.service, client=appointment.client, ask_when=AskWhen.BEFORE_VISIT
+    )
+    if not due:
+        return []
+    titles = ", ".join(
+        d.version.content["title"].get(appointment.language, "") or d.form.name for d in due
+    )
+    return [
+        (
+            gettext("Forms: %(titles)s") % {"titles": titles},
+            settings.SITE_URL + visit_link(appointment),
+        )
+    ]
+
+
+STEP = Step(pending=pending, booked=booked, links=links)

@@ -2,7 +2,6 @@
 signed-PDF download. Thin: `versions`, `responses` and `signing` decide."""
 
 from django.core.exceptions import PermissionDenied
-from django.core.signing import BadSignature, TimestampSigner
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,16 +10,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from bookings import flow_steps, schedule_catalog
-from bookings.models import Appointment
 from clinic_forms.flow import FLOW_KEY, known_client
 from clinic_forms.forms import NAME_FIELD, AnswerForm
 from clinic_forms.models import AskWhen, FormResponse
 from clinic_forms.responses import log_reads, may_read_response, response_save
 from clinic_forms.signing import pdf_filename, response_pdf
 from clinic_forms.versions import forms_due, text_of
-
-VISIT_SALT = "clinic_forms.before-visit"
-VISIT_LINK_DAYS = 120
+from clinic_forms.visit_links import visit_appointment
 
 
 def _form_for(version, language: str, data=None) -> tuple[AnswerForm, dict]:
@@ -76,25 +72,11 @@ def book(request: HttpRequest, service: str, therapist: str, version: int) -> Ht
 # --- The before-visit link ---------------------------------------------------------------
 
 
-def visit_link(appointment: Appointment) -> str:
-    """The private link to the forms a booking asks for before the visit."""
-    token = TimestampSigner(salt=VISIT_SALT).sign(str(appointment.pk))
-    return reverse("clinic_forms:visit", args=[token])
-
-
-def _visit_appointment(token: str) -> Appointment:
-    try:
-        pk = TimestampSigner(salt=VISIT_SALT).unsign(token, max_age=VISIT_LINK_DAYS * 86400)
-    except BadSignature as bad:
-        raise Http404("This link is not valid (or too old).") from bad
-    return get_object_or_404(Appointment.objects.select_related("client", "service"), pk=pk)
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def visit(request: HttpRequest, token: str) -> HttpResponse:
     """The first form still to answer before the visit; a thank-you when none is left."""
-    appointment = _visit_appointment(token)
+    appointment = visit_appointment(token)
     due = forms_due(
         service=appointment.service, client=appointment.client, ask_when=AskWhen.BEFORE_VISIT
     )

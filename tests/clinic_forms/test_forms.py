@@ -260,7 +260,7 @@ class TestAnsweringInTheBookingFlow:
         assert "Exención y consentimiento" in page and "Alergias" in page and "Látex" in page
 
     def test_a_before_the_visit_form_is_not_in_the_flow_but_behind_the_link(self, client, clinic):
-        from clinic_forms.views import visit_link
+        from clinic_forms.visit_links import visit_link
 
         form = build_form(service=clinic.bar_60, ask_when="before_visit", kinds=EVERY_KIND[:2])
         assert to_forms(client, local_time(3, 10)) == flow_urls()["contact"]
@@ -271,6 +271,17 @@ class TestAnsweringInTheBookingFlow:
         assert FormResponse.objects.get().appointment == appointment
         assert "nothing more to fill in" in client.get(link).content.decode()
         assert client.get(link[:-3] + "xyz/").status_code == 404
+
+    def test_the_confirmation_page_and_email_link_to_a_before_the_visit_form(self, client, clinic):
+        build_form(service=clinic.bar_60, ask_when="before_visit", kinds=EVERY_KIND[:2])
+        to_forms(client, local_time(3, 10))
+        urls = flow_urls()
+        client.post(urls["contact"], CONTACT)
+        confirmation = client.post(urls["review"], follow=True).content.decode()
+        assert "Before your visit, please fill in:" in confirmation
+        assert "/forms/visit/" in confirmation and "Forms: Waiver and consent" in confirmation
+        [email] = [m for m in mail.outbox if m.to == [CONTACT["email"]]]
+        assert "/forms/visit/" in email.body
 
 
 # --- Signed forms: the waiver ---------------------------------------------------------------
