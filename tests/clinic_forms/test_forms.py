@@ -2,7 +2,9 @@
 kept on the client record under the read rules; signed forms sealed, hashed and e-mailed."""
 
 import hashlib
+import io
 
+import pypdf
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -25,6 +27,7 @@ from tests.bookings.clinic import local_time
 from tests.bookings.test_booking_pages import CONTACT, flow_urls, form_answers
 from tests.clinic_forms.helpers import (
     EVERY_KIND,
+    WAIVER_TEXT,
     answers_posted,
     blank_signature,
     build_form,
@@ -299,6 +302,11 @@ class TestSignedWaiver:
         pdf = signing.response_pdf(answer)
         assert pdf.startswith(b"%PDF-") and hashlib.sha256(pdf).hexdigest() == answer.pdf_sha256
         assert signing.response_verify(answer)
+        # The PDF holds the exact text, the typed name, the digest and the signature image.
+        page = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
+        text = " ".join(page.extract_text().split())
+        assert WAIVER_TEXT in text and "Signed by: Ada Client" in text
+        assert answer.content_sha256 in text and list(page["/Resources"]["/XObject"])
         [message] = [m for m in mail.outbox if "Waiver and consent" in m.subject]
         assert message.to == [CONTACT["email"]]
         assert answer.content_sha256 in message.body
