@@ -409,3 +409,23 @@ class TestOnTheClientRecord:
         response = client.get(url)
         assert response.status_code == 200 and response.content.startswith(b"%PDF-")
         assert FormResponseAccess.objects.filter(user=manager, where="signed form PDF").exists()
+
+    def test_the_client_record_page_shows_the_forms_section_by_role(
+        self, client, clinic, manager, front_desk
+    ):
+        form = build_form(service=clinic.bar_60, kinds=EVERY_KIND[:1], health=True)
+        record = ClientFactory()
+        response_save(
+            version=form.versions.get(),
+            client=record,
+            answers={f"q{form.questions.get().pk}": "Epilepsy"},
+            language="en",
+        )
+        url = reverse("admin:bookings_client_change", args=[record.pk])
+        client.force_login(front_desk)
+        page = client.get(url).content.decode()
+        assert "Waiver" in page and "Epilepsy" not in page
+        client.force_login(manager)
+        assert "Epilepsy" in client.get(url).content.decode()
+        assert FormResponseAccess.objects.get().where == "admin: client record page"
+
