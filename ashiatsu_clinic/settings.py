@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "django_otp_webauthn",
     "policy",  # the clinic settings a manager changes (policy/models.py)
     "therapists",
+    "clients",  # the client record and merges
+    "health",  # intakes, screening, clearances, and who may read them
     "bookings",
     "outbox",
     "waitlist",
@@ -104,6 +106,9 @@ INSTALLED_APPS = [
     "reports",
     "accounts",
     "twofactor",
+    "staff",  # the staff admin over bookings, clients and health records
+    "dbbackup",
+    "backups",  # one encrypted archive of the database and the private folders
 ]
 
 MIDDLEWARE = [
@@ -561,6 +566,20 @@ GIFT_CARD_BALANCE_RATE = env.str("GIFT_CARD_BALANCE_RATE", default="10/m")
 # Stripe's card element (served by and talking to Stripe) is allowed by the CSP of the deposit
 # page only, and only when keys are configured: see payments.views.stripe_csp.
 
+# --- Backups (backups app, django-dbbackup; docs/backups.md) --------------------------------
+# `manage.py backup` writes one GPG-encrypted archive of the database and these folders;
+# every folder holding files the clinic cannot lose (sealed letters and the like) is listed.
+PRIVATE_FOLDERS = {"clearance-letters": CLEARANCE_LETTERS_ROOT}
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
+STORAGES["dbbackup"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(BACKUP_DIR)},
+}
+# The public key's fingerprint or e-mail (imported into this server's GPG keyring); backups
+# refuse to run without it. Restores need the private key, kept away from the server.
+DBBACKUP_GPG_RECIPIENT = env.str("BACKUP_GPG_RECIPIENT", default="") or None
+DBBACKUP_GPG_ALWAYS_TRUST = True
+DBBACKUP_SEND_EMAIL = False
 
 # --- Clinic forms (docs/forms.md) ---------------------------------------------------------
 # Signed forms' PDFs, sealed (AES-GCM, like clearance letters), in this private folder.
@@ -573,3 +592,6 @@ CHARTS_PHOTOS_ROOT = Path(env.str("CHARTS_PHOTOS_ROOT", default=str(VAR_DIR / "c
 CHARTS_PHOTO_MAX_BYTES = min(
     env.int("CHARTS_PHOTO_MAX_BYTES", default=FILE_UPLOAD_MAX_BYTES), FILE_UPLOAD_MAX_BYTES
 )
+# Both folders are private files the clinic cannot lose: in the backup archive too.
+PRIVATE_FOLDERS["signed-forms"] = CLINIC_FORMS_ROOT
+PRIVATE_FOLDERS["chart-photos"] = CHARTS_PHOTOS_ROOT

@@ -15,8 +15,9 @@ from django.utils import timezone
 from PIL import Image
 
 from bookings import clearances, clients
-from bookings.models import Appointment, AppointmentStatus, Client
-from bookings.screening import clear_answers
+from bookings.models import Appointment, AppointmentStatus
+from clients.models import Client
+from health.screening import clear_answers
 from charts.models import ChartNote
 from tests.accounts.test_views import ACCOUNT, sign_in_as
 from tests.bookings.clinic import local_time

@@ -8,9 +8,9 @@ from django.core import mail
 from bookings import booking_changes, services
 from bookings.intake_review import intake_approve, intake_decline
 from bookings.models import AppointmentStatus
-from bookings.screening import clear_answers
 from bookings.services import BookingError, ClientDetails, booking_create
 from bookings.session_status import appointment_set_status
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.factories import ClearanceFactory
 
