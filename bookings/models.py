@@ -11,7 +11,6 @@ import secrets
 
 from django.conf import settings
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
-from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -21,8 +20,8 @@ from bookings.constraints import PostgresExclusionConstraint, TsTzRange
 from clients.models import Client
 from core import tokens
 from core.clock import local_midnight
-from core.encrypted_fields import EncryptedJSONField, EncryptedTextField
-from health.models import Intake, Pressure
+from core.encrypted_fields import EncryptedJSONField
+from health.models import Intake
 from policy import rules
 from therapists.models import CredentialKind, Therapist
 

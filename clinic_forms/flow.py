@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 
 from bookings import clients
 from bookings.flow_steps import Step
-from bookings.models import Client
+from clients.models import Client
 from clinic_forms.models import AskWhen, FormVersion
 from clinic_forms.responses import response_save
 from clinic_forms.versions import forms_due

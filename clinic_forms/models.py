@@ -1,6 +1,6 @@
 """The clinic's own forms: questions a manager writes, attached to services, answered by clients.
 
-The safety questionnaire stays in code (`bookings.questionnaires`): its rules decide
+The safety questionnaire stays in code (`health.questionnaires`): its rules decide
 bookings. These forms decide nothing; they collect what a clinic wants on record (a waiver
 with its own wording, an allergy form, a form per service).
 
@@ -20,7 +20,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from bookings.models import Appointment, Client, Service
+from bookings.models import Appointment, Service
+from clients.models import Client
 from core.encrypted_fields import EncryptedJSONField, EncryptedTextField
 
 TEXT_MAX_LENGTH = 20_000

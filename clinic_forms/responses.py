@@ -3,7 +3,7 @@
 - **Saving** (`response_save`): one `FormResponse` per version answered, on the booking's
   client record; a signed form is sealed at once (`signing.response_seal`).
 - **Reading**: answers to a form that holds health data follow the intake's rule for a
-  record (the clinic manager, `bookings.view_full_intake`, or a therapist treating the
+  record (the clinic manager, `health.view_full_intake`, or a therapist treating the
   client, `bookings.treating.treats_client`), and every read writes a `FormResponseAccess`
   first. Other forms' answers are for staff who may see client records.
 - **Erasure and export** follow the client's (signal receivers, `clinic_forms.apps`).
@@ -15,13 +15,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from bookings.models import Appointment, Client
+from bookings.models import Appointment
 from bookings.treating import treats_client
+from clients.models import Client
 from clinic_forms.models import FormResponse, FormResponseAccess, FormVersion
 from clinic_forms.signing import pdf_storage, response_rows, response_seal
 from core.clock import clinic_today
 
-HEALTH_PERMISSION = "bookings.view_full_intake"
+HEALTH_PERMISSION = "health.view_full_intake"
 STAFF_PERMISSION = "clinic_forms.view_formresponse"
 
 

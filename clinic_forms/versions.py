@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from bookings.models import Client, Service
+from bookings.models import Service
+from clients.models import Client
 from clinic_forms.models import (
     CHOICE_KINDS,
     AskWhen,

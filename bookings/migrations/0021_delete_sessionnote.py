@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0019_encrypt_health_data_at_rest"),
+        ("bookings", "0020_clients_and_health_moved_out"),
         ("charts", "0004_fold_session_notes"),
     ]
 

@@ -16,9 +16,9 @@ from PIL import Image
 
 from bookings import clearances, clients
 from bookings.models import Appointment, AppointmentStatus
+from charts.models import ChartNote
 from clients.models import Client
 from health.screening import clear_answers
-from charts.models import ChartNote
 from tests.accounts.test_views import ACCOUNT, sign_in_as
 from tests.bookings.clinic import local_time
 from tests.bookings.test_booking_pages import flow_urls, form_answers

@@ -56,8 +56,8 @@ class TestClientRights:
     def history(self):
         """One client with a completed session (notes, history) and an upcoming one."""
         from bookings.models import AppointmentEvent
-        from health.screening import clear_answers
         from charts.models import ChartNote
+        from health.screening import clear_answers
         from tests.factories import ClientFactory, IntakeFactory
 
         client = ClientFactory(email="Ada@Example.com", name="Ada Lovelace", phone="+1 555 0101")
@@ -213,8 +213,8 @@ class TestNothingLeftBehind:
 
         from bookings.models import AppointmentEvent
         from bookings.privacy import retention_purge
-        from clients.models import Client
         from charts.models import ChartNote
+        from clients.models import Client
         from tests.factories import ClientFactory
 
         recent_client, recent = ada_and_her_session

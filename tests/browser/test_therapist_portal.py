@@ -9,8 +9,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from bookings.models import AppointmentEvent, AppointmentStatus
-from health.screening import clear_answers
 from charts.models import ChartNote
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.factories import (
     AppointmentFactory,

@@ -16,7 +16,7 @@ BEFORE = [
     ("bookings", "0019_encrypt_health_data_at_rest"),
     ("charts", "0003_encrypt_chart_text_at_rest"),
 ]
-AFTER = [("bookings", "0020_delete_sessionnote")]
+AFTER = [("bookings", "0021_delete_sessionnote")]
 
 
 def migrate(targets):

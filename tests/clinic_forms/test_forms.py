@@ -10,7 +10,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.session import SESSION_KEY
-from bookings.models import Client
+from clients.models import Client
 from clinic_forms import signing
 from clinic_forms.models import (
     Form,
@@ -421,11 +421,10 @@ class TestOnTheClientRecord:
             answers={f"q{form.questions.get().pk}": "Epilepsy"},
             language="en",
         )
-        url = reverse("admin:bookings_client_change", args=[record.pk])
+        url = reverse("admin:clients_client_change", args=[record.pk])
         client.force_login(front_desk)
         page = client.get(url).content.decode()
         assert "Waiver" in page and "Epilepsy" not in page
         client.force_login(manager)
         assert "Epilepsy" in client.get(url).content.decode()
         assert FormResponseAccess.objects.get().where == "admin: client record page"
-

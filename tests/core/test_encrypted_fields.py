@@ -79,11 +79,14 @@ def raw_rows(field) -> list:
         return [row[0] for row in cursor.fetchall()]
 
 
-def assert_no_clear_text(words=CLEAR_WORDS) -> dict[str, int]:
+def assert_no_clear_text(words=CLEAR_WORDS, *, only_existing_tables=False) -> dict[str, int]:
     """Every encrypted column holds only empties and ciphertext; returns the non-empty
     count per column."""
     filled = {}
+    tables = connection.introspection.table_names() if only_existing_tables else None
     for field in encrypted_fields():
+        if tables is not None and field.model._meta.db_table not in tables:
+            continue  # a migration test, before the app that has it was migrated
         values = [v for v in raw_rows(field) if v not in EMPTY]
         for value in values:
             assert value.startswith("fe1:"), (column_name(field), value[:40])

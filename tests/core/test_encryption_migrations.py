@@ -27,7 +27,6 @@ AFTER = [
     ("bookings", "0019_encrypt_health_data_at_rest"),
     ("charts", "0003_encrypt_chart_text_at_rest"),
     ("waitlist", "0008_encrypt_waitlist_answers_at_rest"),
-    ("clinic_forms", "0001_initial"),  # a later app with encrypted columns (left empty)
 ]
 WORDS = [
     "spondylolisthesis",
@@ -138,8 +137,8 @@ def test_existing_rows_are_encrypted_and_read_back_and_going_back_decrypts_them(
         assert "spondylolisthesis" in json.dumps(raw("bookings_intake", "answers"))
 
         after = migrate(AFTER)
-        filled = assert_no_clear_text(WORDS)
-        migrated = ("bookings_", "charts_", "waitlist_")  # later apps' tables are empty here
+        filled = assert_no_clear_text(WORDS, only_existing_tables=True)
+        migrated = ("bookings.", "charts.", "waitlist.")  # later apps' tables are not there yet
         assert all(n for column, n in filled.items() if column.startswith(migrated)), filled
 
         intake = Intake.objects.get(pk=intake_pk)

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
+from charts.models import ChartNote
 from health.models import IntakeAccess
 from health.screening import clear_answers
-from charts.models import ChartNote
 from portal import views
 from tests.bookings.clinic import local_time
 from tests.factories import (
