@@ -120,6 +120,7 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "bookings.ScheduleVersion": {"token", "config_token"},  # cache keys moved by writes
     "payments.CardOnFile": {"consent_text"},  # the clinic's own words the client agreed to
     "payments.Payment": {"failure_message"},  # Stripe's decline reason ("card declined")
+    "checkout.Checkout": {"lines"},  # the bill's lines: service name, code, amounts
     # A form as the manager writes it (public wording) and whether it holds health data.
     "clinic_forms.Form": {"holds_health_data", "text_en", "text_es"},
     "clinic_forms.Question": {"choices_en", "choices_es"},  # the manager's wording

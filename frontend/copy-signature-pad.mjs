@@ -1,5 +1,5 @@
-// Copies the distributed files of the front-end packages in package.json into
-// static/vendor/<package>/, with their licence. `npm ci && npm run build`; the copied files
+// Copies signature_pad's distributed file (no bundling needed) into
+// static/vendor/signature_pad/, with its licence (`npm ci && npm run build`); the copied files
 // are committed, so the app never fetches a script from a CDN and needs no Node to run.
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
