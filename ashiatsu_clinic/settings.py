@@ -589,17 +589,11 @@ CHECKOUT_TIP_PERCENTS = tuple(env.list("CHECKOUT_TIP_PERCENTS", cast=int, defaul
 # The largest tip accepted, as a percentage of the service's menu price (a typing slip guard).
 CHECKOUT_TIP_MAX_PERCENT = env.int("CHECKOUT_TIP_MAX_PERCENT", default=100)
 
-# --- Clinic forms (docs/forms.md) ---------------------------------------------------------
-# Signed forms' PDFs, sealed (AES-GCM, like clearance letters), in this private folder.
+# --- Clinic forms and chart photos (docs/forms.md, docs/charts.md) ------------------------
+# Sealed (AES-GCM, like clearance letters) in private folders, kept in the backup archive; a
+# photo is at most CHARTS_PHOTO_MAX_BYTES, never over FILE_UPLOAD_MAX_BYTES.
 CLINIC_FORMS_ROOT = Path(env.str("CLINIC_FORMS_ROOT", default=str(VAR_DIR / "signed-forms")))
-
-# --- Chart photos (docs/charts.md) ---------------------------------------------------------
-# Sealed (AES-GCM) in this private folder; at most this many bytes (and never more than
-# FILE_UPLOAD_MAX_BYTES, the largest upload any request may carry).
 CHARTS_PHOTOS_ROOT = Path(env.str("CHARTS_PHOTOS_ROOT", default=str(VAR_DIR / "chart-photos")))
-CHARTS_PHOTO_MAX_BYTES = min(
-    env.int("CHARTS_PHOTO_MAX_BYTES", default=FILE_UPLOAD_MAX_BYTES), FILE_UPLOAD_MAX_BYTES
-)
-# Both folders are private files the clinic cannot lose: in the backup archive too.
-PRIVATE_FOLDERS["signed-forms"] = CLINIC_FORMS_ROOT
-PRIVATE_FOLDERS["chart-photos"] = CHARTS_PHOTOS_ROOT
+_photo_bytes = env.int("CHARTS_PHOTO_MAX_BYTES", default=FILE_UPLOAD_MAX_BYTES)
+CHARTS_PHOTO_MAX_BYTES = min(_photo_bytes, FILE_UPLOAD_MAX_BYTES)
+PRIVATE_FOLDERS.update({"signed-forms": CLINIC_FORMS_ROOT, "chart-photos": CHARTS_PHOTOS_ROOT})
