@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "charts",
     "clinic_forms",
     "portal",
+    "caldav_sync",
     "reports",
     "accounts",
     "twofactor",
@@ -545,29 +546,6 @@ MANAGER_DIGEST_WEEKDAY = env.int("MANAGER_DIGEST_WEEKDAY", default=0)
 MANAGER_DIGEST_HOUR = env.int("MANAGER_DIGEST_HOUR", default=7)
 MANAGER_DIGEST_EXPIRING_DAYS = 30
 
-# Payments (issue 16): Stripe deposits, card on file, fees, packages, gift cards, ledger.
-# With no STRIPE_SECRET_KEY the clinic runs as before: nothing is asked online, clients pay
-# at the clinic, and staff record desk payments in the ledger.
-STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
-STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
-STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
-# Tests point this at localstripe on 127.0.0.1; production leaves the default.
-STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
-STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
-PAYMENTS_ENABLED = bool(STRIPE_SECRET_KEY)
-if PAYMENTS_ENABLED and not (STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET):
-    raise ImproperlyConfigured(
-        "STRIPE_SECRET_KEY is set, so STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET must be "
-        "set too (see docs/payments.md)."
-    )
-PAYMENTS_CURRENCY = env.str("PAYMENTS_CURRENCY", default="usd").lower()
-# An online booking that needs a deposit holds its slot this long, then the sweep frees it.
-DEPOSIT_HOLD_MINUTES = env.int("DEPOSIT_HOLD_MINUTES", default=20)
-# Gift-card balance look-ups per client address (django-ratelimit rate).
-GIFT_CARD_BALANCE_RATE = env.str("GIFT_CARD_BALANCE_RATE", default="10/m")
-# Stripe's card element (served by and talking to Stripe) is allowed by the CSP of the deposit
-# page only, and only when keys are configured: see payments.views.stripe_csp.
-
 # --- Backups (backups app, django-dbbackup; docs/backups.md) --------------------------------
 # `manage.py backup` writes one GPG-encrypted archive of the database and these folders;
 # every folder holding files the clinic cannot lose (sealed letters and the like) is listed.
@@ -583,17 +561,7 @@ DBBACKUP_GPG_RECIPIENT = env.str("BACKUP_GPG_RECIPIENT", default="") or None
 DBBACKUP_GPG_ALWAYS_TRUST = True
 DBBACKUP_SEND_EMAIL = False
 
-# Checkout: a session's bill, tips, sales tax, promo codes, payroll (docs/checkout.md).
-# The suggested tips (percent of the menu price) on the desk's screen and the client's tip page.
-CHECKOUT_TIP_PERCENTS = tuple(env.list("CHECKOUT_TIP_PERCENTS", cast=int, default=[15, 18, 20]))
-# The largest tip accepted, as a percentage of the service's menu price (a typing slip guard).
-CHECKOUT_TIP_MAX_PERCENT = env.int("CHECKOUT_TIP_MAX_PERCENT", default=100)
-
-# --- Clinic forms and chart photos (docs/forms.md, docs/charts.md) ------------------------
-# Sealed (AES-GCM, like clearance letters) in private folders, kept in the backup archive; a
-# photo is at most CHARTS_PHOTO_MAX_BYTES, never over FILE_UPLOAD_MAX_BYTES.
-CLINIC_FORMS_ROOT = Path(env.str("CLINIC_FORMS_ROOT", default=str(VAR_DIR / "signed-forms")))
-CHARTS_PHOTOS_ROOT = Path(env.str("CHARTS_PHOTOS_ROOT", default=str(VAR_DIR / "chart-photos")))
-_photo_bytes = env.int("CHARTS_PHOTO_MAX_BYTES", default=FILE_UPLOAD_MAX_BYTES)
-CHARTS_PHOTO_MAX_BYTES = min(_photo_bytes, FILE_UPLOAD_MAX_BYTES)
-PRIVATE_FOLDERS.update({"signed-forms": CLINIC_FORMS_ROOT, "chart-photos": CHARTS_PHOTOS_ROOT})
+# The feature apps' own settings: payments, checkout, online sales, therapists' calendars.
+from ashiatsu_clinic.feature_settings import *  # noqa: E402, F403
+# Feature apps' private folders of sealed files (feature_settings) go into the backups too.
+PRIVATE_FOLDERS.update(FEATURE_PRIVATE_FOLDERS)  # noqa: F405

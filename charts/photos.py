@@ -44,13 +44,18 @@ def photo_storage() -> PrivateStorage:
     return PrivateStorage(location=settings.CHARTS_PHOTOS_ROOT)
 
 
+def max_bytes() -> int:
+    """The photo limit: CHARTS_PHOTO_MAX_BYTES, never over what any upload may carry."""
+    return min(settings.CHARTS_PHOTO_MAX_BYTES, settings.FILE_UPLOAD_MAX_BYTES)
+
+
 def max_megabytes() -> str:
-    return f"{settings.CHARTS_PHOTO_MAX_BYTES / 1_048_576:g}"
+    return f"{max_bytes() / 1_048_576:g}"
 
 
 def photo_check(upload) -> tuple[bytes, str]:
     """The photo's bytes and type, or ChartError saying what is wrong with it."""
-    limit = settings.CHARTS_PHOTO_MAX_BYTES
+    limit = max_bytes()
     if upload.size > limit:
         raise ChartError(
             f"The photo is too large ({upload.size / 1_048_576:.1f} MB); the limit is "

@@ -66,6 +66,9 @@ SENSITIVE: dict[str, set[str]] = {
     "axes.AccessLog": {"session_hash"},
     "django_tasks_database.DBTaskResult": {"args_kwargs", "return_value", "traceback"},
     "therapists.Therapist": {"calendar_token_hash"},
+    # A therapist's own calendar: the app password (sealed); why its server failed.
+    "therapists.CalendarConnection": {"password", "last_error"},
+    "therapists.HoursChange": {"note", "decision_note"},  # free text about a private life
     "health.Intake": {"answers", "reasons"},
     "bookings.Appointment": {"manage_token_hash"},
     "bookings.AppointmentEvent": {"details"},
@@ -86,7 +89,7 @@ SENSITIVE: dict[str, set[str]] = {
     "waitlist.WaitlistEntry": {"answers", "confirm_token_hash", "client_address"},
     "waitlist.WaitlistOffer": {"token_hash"},
     "payments.Package": {"code_hash"},
-    "payments.GiftCard": {"code_hash"},
+    "payments.GiftCard": {"code_hash", "message"},  # the buyer's words to the recipient
     "payments.Payment": {"note"},  # free text staff type at the desk
     "accounts.SignInLink": {"token_hash"},
     "health.ReconfirmationLink": {"token_hash"},
@@ -108,6 +111,7 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "django_tasks_database.DBTaskResult": {"task_path", "worker_ids", "exception_class_path"},
     "therapists.Therapist": {"bio"},  # public on the booking pages
     "therapists.TimeOff": {"reason"},  # staff write "holiday", "training"; searched by them
+    "therapists.HoursChange": {"hours"},  # a proposed week: weekdays and times
     "bookings.Style": {"description"},  # public
     "bookings.Service": {"description"},  # public
     "bookings.ClosedDay": {"reason"},  # public holiday names

@@ -28,6 +28,7 @@ AFTER = [
     ("charts", "0003_encrypt_chart_text_at_rest"),
     ("waitlist", "0008_encrypt_waitlist_answers_at_rest"),
 ]
+SEALED_FROM_THE_START = {"therapists.calendarconnection.password"}  # therapists 0004
 WORDS = [
     "spondylolisthesis",
     "Sore after gardening",
@@ -138,6 +139,8 @@ def test_existing_rows_are_encrypted_and_read_back_and_going_back_decrypts_them(
 
         after = migrate(AFTER)
         filled = assert_no_clear_text(WORDS, only_existing_tables=True)
+        # Columns sealed from their first migration had no clear rows to encrypt.
+        filled = {k: v for k, v in filled.items() if k not in SEALED_FROM_THE_START}
         migrated = ("bookings.", "charts.", "waitlist.")  # later apps' tables are not there yet
         assert all(n for column, n in filled.items() if column.startswith(migrated)), filled
 
