@@ -563,5 +563,6 @@ DBBACKUP_SEND_EMAIL = False
 
 # The feature apps' own settings: payments, checkout, online sales, therapists' calendars.
 from ashiatsu_clinic.feature_settings import *  # noqa: E402, F403
+
 # Feature apps' private folders of sealed files (feature_settings) go into the backups too.
 PRIVATE_FOLDERS.update(FEATURE_PRIVATE_FOLDERS)  # noqa: F405
