@@ -4,6 +4,8 @@ module at its end. Infrastructure and the booking rules stay there; docs/configu
 lists every setting.
 """
 
+from pathlib import Path
+
 import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 from environ import Env
@@ -82,3 +84,12 @@ TEXTS_QUIET_UNTIL_HOUR = env.int("TEXTS_QUIET_UNTIL_HOUR", default=8)
 # Reminder lead times in hours: a service's default, and the optional second one.
 TEXTS_REMINDER_HOURS = env.int("TEXTS_REMINDER_HOURS", default=24)
 TEXTS_SECOND_REMINDER_HOURS = env.int("TEXTS_SECOND_REMINDER_HOURS", default=2)
+
+# --- Clinic forms and chart photos (docs/forms.md, docs/charts.md): sealed (AES-GCM, like
+# clearance letters) in private folders, which the backup archive holds too; a photo is at
+# most CHARTS_PHOTO_MAX_BYTES (and never over FILE_UPLOAD_MAX_BYTES, charts/photos.py).
+_VAR_DIR = Path(__file__).resolve().parent.parent / "var"
+CLINIC_FORMS_ROOT = Path(env.str("CLINIC_FORMS_ROOT", default=str(_VAR_DIR / "signed-forms")))
+CHARTS_PHOTOS_ROOT = Path(env.str("CHARTS_PHOTOS_ROOT", default=str(_VAR_DIR / "chart-photos")))
+CHARTS_PHOTO_MAX_BYTES = env.int("CHARTS_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+FEATURE_PRIVATE_FOLDERS = {"signed-forms": CLINIC_FORMS_ROOT, "chart-photos": CHARTS_PHOTOS_ROOT}

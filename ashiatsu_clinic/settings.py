@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "payments",
     "checkout",
     "charts",
+    "clinic_forms",
     "portal",
     "caldav_sync",
     "reports",
@@ -563,3 +564,6 @@ DBBACKUP_SEND_EMAIL = False
 
 # The feature apps' own settings: payments, checkout, online sales, therapists' calendars, texts.
 from ashiatsu_clinic.feature_settings import *  # noqa: E402, F403
+
+# Feature apps' private folders of sealed files (feature_settings) go into the backups too.
+PRIVATE_FOLDERS.update(FEATURE_PRIVATE_FOLDERS)  # noqa: F405

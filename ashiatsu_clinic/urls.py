@@ -25,6 +25,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/calendar/", include("desk_calendar.urls")),
     path("therapist/chart/", include("charts.urls")),
+    path("forms/", include("clinic_forms.urls")),
     path("therapist/", include("portal.urls")),
     path("waitlist/", include("waitlist.urls")),
     path("", include("payments.urls")),

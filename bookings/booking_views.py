@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from bookings import clients, privacy
+from bookings import clients, flow_steps, privacy
 from bookings.models import Service
 from bookings.schedules import available_slots
 from bookings.services import BookingError, BookingRequest, ClientDetails, booking_create
@@ -82,7 +82,8 @@ def intake(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
             _save_draft(request, draft)
             later = _later_notice(result, chosen_service, therapist)
             if later is None:
-                return redirect("bookings:contact", chosen_service.slug, therapist)
+                step = flow_steps.pending_step(request, chosen_service, therapist, draft)
+                return redirect(step or reverse("bookings:contact", args=[service, therapist]))
     else:
         if draft.get("start") != start.isoformat() or "shown_therapist" not in draft:
             draft["shown_therapist"] = _shown_therapist(chosen_service, chosen_therapist, start)
@@ -218,6 +219,8 @@ def contact(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
     start = _parse_start(draft.get("start"))
     if start is None:
         return _choose_again(request, chosen_service, therapist)
+    if step := flow_steps.pending_step(request, chosen_service, therapist, draft):
+        return redirect(step)  # a form the clinic asks for comes first
     form = ContactForm(
         request.POST or None, initial=draft.get("contact") or _record_contact(request)
     )
@@ -274,6 +277,7 @@ def _book_draft(
     elif record is not None:
         # Signed in by an e-mail link: the address is proven, the booking joins.
         clients.client_join_signed_in(record=record, appointment=booked.appointment)
+    flow_steps.steps_booked(request, booked.appointment, draft)  # on the record it joined
     request.session.pop(DRAFT_KEY, None)
     shown = draft.get("shown_therapist")
     if shown and shown != booked.appointment.therapist.slug:
@@ -330,6 +334,8 @@ def review(request: HttpRequest, service: str, therapist: str) -> HttpResponse:
             return render(request, "bookings/book_details.html", context, status=400)
     if not draft.get("contact") and request.method == "POST":
         return redirect("bookings:contact", chosen_service.slug, therapist)
+    if step := flow_steps.pending_step(request, chosen_service, therapist, draft):
+        return redirect(step)
     if request.method == "POST":
         booked = _book_draft(request, chosen_service, chosen_therapist, start, draft)
         if not isinstance(booked, BookingError):

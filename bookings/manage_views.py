@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from bookings import clients, series
+from bookings import clients, flow_steps, series
 from bookings.booking_changes import booking_cancel, booking_reschedule
 from bookings.forms import DateForm
 from bookings.ics import appointment_calendar
@@ -97,6 +97,7 @@ def manage(request: HttpRequest, reference: str, token: str) -> HttpResponse:
         appointment,
         token=token,
         is_new=request.GET.get("new") == "1",
+        to_do_links=flow_steps.confirmation_links(appointment),
         calendar_link=_calendar_link(appointment, manage_url),
         # A signed-in client may repeat their own session as a plan (bookings/series.py).
         can_repeat_as_series=record is not None

@@ -11,7 +11,6 @@ import secrets
 
 from django.conf import settings
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
-from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -21,8 +20,8 @@ from bookings.constraints import PostgresExclusionConstraint, TsTzRange
 from clients.models import Client
 from core import tokens
 from core.clock import local_midnight
-from core.encrypted_fields import EncryptedJSONField, EncryptedTextField
-from health.models import Intake, Pressure
+from core.encrypted_fields import EncryptedJSONField
+from health.models import Intake
 from policy import rules
 from therapists.models import CredentialKind, Therapist
 
@@ -315,37 +314,6 @@ class Appointment(models.Model):
         """Clients may cancel or reschedule themselves until the cut-off (24 h by default):
         after that the therapist's day is planned and only staff may change it."""
         return self.is_changeable and now < self.client_change_deadline()
-
-
-NOTE_MAX_LENGTH = 2000
-
-
-class SessionNote(models.Model):
-    """What the therapist did and how the client responded; kept with the appointment."""
-
-    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    work_done = EncryptedTextField(
-        "What was done",
-        max_length=NOTE_MAX_LENGTH,
-        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
-    )
-    pressure_used = models.CharField(max_length=10, choices=Pressure.choices)
-    client_response = EncryptedTextField(
-        "Client's response",
-        max_length=NOTE_MAX_LENGTH,
-        blank=True,
-        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
-    )
-
-    class Meta:
-        ordering = ["appointment", "created_at"]
-
-    def __str__(self) -> str:
-        return f"Note on {self.appointment.reference} by {self.author}"
 
 
 class AppointmentEvent(models.Model):

@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from bookings import clients, wording
+from bookings import clients, flow_steps, wording
 from bookings.ics import appointment_calendar
 from bookings.models import Appointment, AppointmentStatus
 from outbox.render import render_message
@@ -71,6 +71,8 @@ SUBJECTS = {
     THERAPIST_CANCELLED: "Session cancelled: {when} ({reference})",
 }
 WITH_CALENDAR = {CONFIRMED, RESCHEDULED, CANCELLED, APPROVED, RECONFIRM_DECLINED}
+# E-mails that list what the client still has to do before the visit (bookings.flow_steps).
+TO_DO = {CONFIRMED, APPROVED}
 THERAPIST_KINDS = {THERAPIST_NEW, THERAPIST_MOVED, THERAPIST_CANCELLED}
 
 APPOINTMENT_RELATED = ("service__style", "therapist__user", "room", "client", "intake")
@@ -125,6 +127,7 @@ def _build_message(appointment: Appointment, kind: str, *, token: str) -> EmailM
                 _review_note(appointment) if kind in (APPROVED, REVIEW_DECLINED) else ""
             ),
             "manage_url": link,
+            "to_do_links": flow_steps.confirmation_links(appointment) if kind in TO_DO else [],
             "lead_hours": settings.REMINDER_LEAD_HOURS,
             **wording.booking_rules(),
         },

@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef
 from django.dispatch import Signal
 from django.utils import timezone
 
-from bookings.models import Appointment, AppointmentEvent, SessionNote
+from bookings.models import Appointment, AppointmentEvent
 from bookings.treating import treating_sessions, treats_client
 from clients.models import Client
 from health import clearances
@@ -166,7 +166,7 @@ def _export(*, email: str, clients: list[Client], user, where: str, now) -> dict
     appointments = (
         Appointment.objects.filter(client__in=clients)
         .select_related("service", "therapist", "room", "intake", "client")
-        .prefetch_related("notes", "events", "intake_revisions__previous")
+        .prefetch_related("events", "intake_revisions__previous")
         .order_by("start")
     )
     IntakeAccess.objects.bulk_create(
@@ -212,15 +212,6 @@ def _export(*, email: str, clients: list[Client], user, where: str, now) -> dict
                         "replaced_at": r.at.isoformat(),
                     }
                     for r in a.intake_revisions.all()
-                ],
-                "session_notes": [
-                    {
-                        "at": n.created_at.isoformat(),
-                        "work_done": n.work_done,
-                        "pressure_used": n.pressure_used,
-                        "client_response": n.client_response,
-                    }
-                    for n in a.notes.all()
                 ],
                 "history": [
                     {"at": e.at.isoformat(), "kind": e.kind, "details": e.details}
@@ -269,7 +260,6 @@ def _erase_clients(clients: list[Client], *, addresses: set[str]) -> None:
     Intake.objects.filter(
         models.Q(appointment__in=ids) | models.Q(replaced_by__appointment__in=ids)
     ).update(answers={}, reasons=[])
-    SessionNote.objects.filter(appointment__in=ids).delete()
     clearances.clearances_erase(clients)
     AppointmentEvent.objects.filter(appointment__in=ids).update(details={})
     appointments_erased.send(sender=Appointment, appointment_ids=ids)
@@ -336,7 +326,6 @@ def retention_purge(*, years: int, now: dt.datetime | None = None) -> dict[str, 
     cutoff = now - dt.timedelta(days=365 * years)
     old = Appointment.objects.filter(end__lt=cutoff)
     counts = {"intakes": purge_old_intake_answers(years=years, now=now)}
-    counts["session notes"], _ = SessionNote.objects.filter(appointment__in=old).delete()
     counts["clearances"] = clearances.clearances_expired_purge(before=cutoff.date())
     AppointmentEvent.objects.filter(appointment__in=old).exclude(details={}).update(details={})
     recent = Appointment.objects.filter(client=OuterRef("pk"), end__gte=cutoff)

@@ -9,7 +9,6 @@ one person, but health data only to those who may read it, and every such read l
 - clearances: that one is on record and until when, for everyone; who cleared, for what,
   the scope and the letter's link for those who may read health data, logged as
   `ClearanceAccess` rows;
-- session notes: under the intake's rule, logged with the intake read of their session.
 
 Apps above bookings add their part of the record (the session charts) by registering a
 section here (`section_register`, in their `AppConfig.ready`): bookings never imports them.
@@ -71,8 +70,6 @@ def _visit_rows(user, appointments: Sequence[Appointment]) -> list[dict]:
                     for q in questionnaires.QUESTIONS
                     if q.key in answers and q.kind != questionnaires.MUST_BE_TRUE
                 ],
-                "notes": list(appointment.notes.all()) if readable else [],
-                "note_count": len(appointment.notes.all()),
             }
         )
     IntakeAccess.objects.bulk_create(
@@ -99,9 +96,7 @@ def _clearance_rows(user, client: Client) -> tuple[list[dict], bool]:
 def record_page(*, user, client: Client) -> dict:
     """What the record page shows `user` about `client`; the reads are logged here."""
     appointments = list(
-        client.appointments.select_related("therapist", "service", "intake")
-        .prefetch_related("notes__author")
-        .order_by("-start")
+        client.appointments.select_related("therapist", "service", "intake").order_by("-start")
     )
     clearance_rows, _ = _clearance_rows(user, client)
     extra = []

@@ -18,7 +18,7 @@ CLINIC_MANAGER = "Clinic manager"
 FRONT_DESK_PERMISSIONS = {
     "bookings": [
         "view_appointment", "add_appointment", "change_appointment",
-        "view_appointmentevent", "view_sessionnote",
+        "view_appointmentevent",
         "view_room", "view_service", "view_style", "view_closedday",
         "view_treatmentplan", "add_treatmentplan", "change_treatmentplan",
     ],

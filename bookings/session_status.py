@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings import notifications
-from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, SessionNote
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
 from bookings.services import INVALID_REQUEST, NOT_CHANGEABLE, BookingError, _record
 from core.clock import clinic_today
 from health import clearances
@@ -161,26 +161,3 @@ def _apply_scope(appointment: Appointment, clearance) -> None:
     if pressure != intake.effective_pressure:
         intake.effective_pressure = pressure
         intake.save(update_fields=["effective_pressure"])
-
-
-def session_note_add(
-    *,
-    appointment: Appointment,
-    author: AbstractBaseUser,
-    work_done: str,
-    pressure_used: str,
-    client_response: str = "",
-) -> SessionNote:
-    """Keep the therapist's note of the session with the appointment (and in its history)."""
-    note = SessionNote(
-        appointment=appointment,
-        author=author,
-        work_done=work_done,
-        pressure_used=pressure_used,
-        client_response=client_response,
-    )
-    note.full_clean(exclude=["appointment", "author"])
-    with transaction.atomic():
-        note.save()
-        _record(appointment, AppointmentEvent.Kind.NOTE, author)
-    return note

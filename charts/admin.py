@@ -6,7 +6,7 @@ writes them in the portal, and `charts.services` decides about deletion."""
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
-from charts.models import ChartAccess, ChartNote
+from charts.models import ChartAccess, ChartNote, QuickPhrase, SoapTemplate
 from charts.privacy import log_chart_reads, may_read_chart
 from core.model_admin import ClinicModelAdmin
 
@@ -99,3 +99,17 @@ class ChartAccessAdmin(ReadOnly, ClinicModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("health.view_full_intake")
+
+
+@admin.register(SoapTemplate)
+class SoapTemplateAdmin(ClinicModelAdmin):
+    """Clinic-wide templates (no therapist) and each therapist's own."""
+
+    list_display = ["name", "therapist"]
+    fields = ["name", "therapist", "subjective", "objective", "assessment", "plan"]
+
+
+@admin.register(QuickPhrase)
+class QuickPhraseAdmin(ClinicModelAdmin):
+    list_display = ["text", "therapist"]
+    fields = ["text", "therapist"]

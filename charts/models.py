@@ -182,3 +182,76 @@ class ChartAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} read the chart of {self.appointment_id} ({self.where})"
+
+
+class SoapTemplate(models.Model):
+    """A starting point for a chart: the clinic's (no therapist) or one therapist's own.
+
+    Applying one fills the draft's empty SOAP parts (`charts.helpers.template_apply`); the
+    therapist then edits the note as usual. A template is boilerplate, never a client's data.
+    """
+
+    name = models.CharField(max_length=80)
+    therapist = models.ForeignKey(
+        "therapists.Therapist",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Leave empty for a clinic-wide template.",
+    )
+    subjective = models.TextField(blank=True, max_length=SOAP_MAX_LENGTH)
+    objective = models.TextField(blank=True, max_length=SOAP_MAX_LENGTH)
+    assessment = models.TextField(blank=True, max_length=SOAP_MAX_LENGTH)
+    plan = models.TextField(blank=True, max_length=SOAP_MAX_LENGTH)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name if self.therapist_id is None else f"{self.name} ({self.therapist})"
+
+
+class QuickPhrase(models.Model):
+    """A phrase a therapist types often ("Client tolerated pressure well"), one tap away."""
+
+    therapist = models.ForeignKey(
+        "therapists.Therapist",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Leave empty for the whole clinic.",
+    )
+    text = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["text", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ChartPhoto(models.Model):
+    """A photo taken for the session's chart (posture, a bruise to watch), kept sealed.
+
+    The image is checked by its content (JPEG or PNG, at most `CHARTS_PHOTO_MAX_BYTES`),
+    sealed with AES-GCM and written under `CHARTS_PHOTOS_ROOT`, a private folder no URL
+    serves (the clearance letters' way); it is read only through `charts.photos`, under the
+    chart's rule, and every read is logged. It never goes into an e-mail.
+    """
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    file = models.CharField(max_length=100)
+    content_type = models.CharField(max_length=20)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["appointment", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Photo {self.pk} of session {self.appointment_id}"

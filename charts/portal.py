@@ -6,14 +6,15 @@ portal needs no knowledge of notes, addenda or the body map.
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 from django.utils import timezone
 
 from bookings.models import Appointment
+from charts.boilerplate import phrases_for, templates_for
 from charts.forms import AddendumForm, ChartNoteForm, region_formset
-from charts.models import Addendum, ChartNote
+from charts.models import Addendum, ChartNote, ChartPhoto, QuickPhrase, SoapTemplate
 from charts.prebrief import PreBrief, prebrief_for
 from charts.privacy import log_chart_reads, require_chart_reader
 from charts.services import NOT_CHARTABLE
@@ -35,6 +36,10 @@ class ChartPanel:
     region_forms: object = None
     addendum_form: AddendumForm | None = None
     error: str = ""
+    photos: list[ChartPhoto] = field(default_factory=list)
+    may_add_photos: bool = False
+    templates: list[SoapTemplate] = field(default_factory=list)
+    phrases: list[QuickPhrase] = field(default_factory=list)
 
     @property
     def entries(self):
@@ -97,7 +102,11 @@ def chart_context(
         not_yet_reason=reason,
         error=error,
     )
+    panel.photos = list(ChartPhoto.objects.filter(appointment=appointment))
     if may_write and (note is None or not note.is_signed):
+        panel.may_add_photos = True
+        panel.templates = templates_for(therapist)
+        panel.phrases = phrases_for(therapist)
         panel.note_form = note_form or ChartNoteForm(
             instance=note,
             initial=None if note else {"pressure_used": appointment.intake.effective_pressure},

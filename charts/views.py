@@ -10,10 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from bookings.models import Appointment
+from charts import photos
+from charts.boilerplate import phrase_add_own, template_apply, template_save_own
 from charts.forms import AddendumForm, ChartNoteForm, region_formset
+from charts.models import ChartPhoto
 from charts.portal import chart_context, load_note
 from charts.services import (
     ChartError,
@@ -133,4 +136,86 @@ def chart_discard(request: HttpRequest, reference: str) -> HttpResponse:
     except ChartError as error:
         return _edit_page(request, appointment, error=error.message)
     messages.success(request, "Note deleted.")
+    return redirect(PORTAL_APPOINTMENT, appointment.reference)
+
+
+@never_cache
+@login_required
+@require_POST
+def chart_template(request: HttpRequest, reference: str) -> HttpResponse:
+    """Start the draft from a SOAP template (only its empty parts are filled)."""
+    appointment = _own_appointment(request, reference)
+    try:
+        template_id = int(request.POST.get("template", ""))
+    except ValueError:
+        return _edit_page(request, appointment, error="Choose a template.")
+    try:
+        template_apply(appointment=appointment, user=request.user, template_id=template_id)
+    except ChartError as error:
+        return _edit_page(request, appointment, error=error.message)
+    messages.success(request, "Template applied to the draft. Edit it, then sign.")
+    return redirect(PORTAL_APPOINTMENT, appointment.reference)
+
+
+@never_cache
+@login_required
+@require_POST
+def chart_photo_add(request: HttpRequest, reference: str) -> HttpResponse:
+    """Keep a photo from the phone's camera with the session's chart (sealed)."""
+    appointment = _own_appointment(request, reference)
+    upload = request.FILES.get("photo")
+    if upload is None:
+        return _edit_page(request, appointment, error="Choose or take a photo first.")
+    try:
+        photos.photo_add(appointment=appointment, user=request.user, upload=upload)
+    except ChartError as error:
+        return _edit_page(request, appointment, error=error.message)
+    messages.success(request, "Photo added to the chart.")
+    return redirect(PORTAL_APPOINTMENT, appointment.reference)
+
+
+@never_cache
+@login_required
+@require_safe
+def chart_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """One chart photo, for the manager and the session's own therapist (logged); 403 for
+    anyone else signed in (another therapist, the front desk)."""
+    photo = get_object_or_404(ChartPhoto.objects.select_related("appointment"), pk=pk)
+    try:
+        data, kind = photos.photo_read(photo=photo, user=request.user, where="chart photo")
+    except LookupError as missing:
+        raise Http404("The photo's file is missing.") from missing
+    response = HttpResponse(data, content_type=kind)
+    response["Content-Disposition"] = f'inline; filename="{photos.photo_filename(photo)}"'
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@never_cache
+@login_required
+@require_POST
+def chart_template_save(request: HttpRequest, reference: str) -> HttpResponse:
+    """Keep this session's saved draft as one of the therapist's own templates."""
+    appointment = _own_appointment(request, reference)
+    try:
+        template_save_own(
+            user=request.user, name=request.POST.get("name", ""), note=load_note(appointment)
+        )
+    except ChartError as error:
+        return _edit_page(request, appointment, error=error.message)
+    messages.success(request, "Saved as one of your templates.")
+    return redirect(PORTAL_APPOINTMENT, appointment.reference)
+
+
+@never_cache
+@login_required
+@require_POST
+def chart_phrase_add(request: HttpRequest, reference: str) -> HttpResponse:
+    """Add one of the therapist's own quick phrases."""
+    appointment = _own_appointment(request, reference)
+    try:
+        phrase_add_own(user=request.user, text=request.POST.get("text", ""))
+    except ChartError as error:
+        return _edit_page(request, appointment, error=error.message)
+    messages.success(request, "Quick phrase added.")
     return redirect(PORTAL_APPOINTMENT, appointment.reference)

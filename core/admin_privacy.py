@@ -71,7 +71,6 @@ SENSITIVE: dict[str, set[str]] = {
     "therapists.HoursChange": {"note", "decision_note"},  # free text about a private life
     "health.Intake": {"answers", "reasons"},
     "bookings.Appointment": {"manage_token_hash"},
-    "bookings.SessionNote": {WHOLE_MODEL},
     "bookings.AppointmentEvent": {"details"},
     # Clearance on record (issue #13): who cleared, for what, with which restrictions, and
     # the letter are health data; that one exists and its dates are not.
@@ -102,6 +101,10 @@ SENSITIVE: dict[str, set[str]] = {
     "texts.Inbound": {"body"},
     "texts.Text": {"body"},
     "texts.ShortLink": {"sealed_token"},
+    # The clinic's forms: a client's answers, typed name, signature and signed PDF.
+    "clinic_forms.FormResponse": {WHOLE_MODEL},
+    # Chart photos: the sealed image and what it is of.
+    "charts.ChartPhoto": {WHOLE_MODEL},
 }
 
 # Fields whose names match the pattern, or that hold free text or JSON, and that someone
@@ -131,6 +134,15 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "texts.Number": {"failed_code", "failed_reason"},
     # the clinic's own consent words shown to the client; why a number cannot be texted
     "texts.ClientTexts": {"consent_wording", "problem"},
+    # A form as the manager writes it (public wording) and whether it holds health data.
+    "clinic_forms.Form": {"holds_health_data", "text_en", "text_es"},
+    "clinic_forms.Question": {"choices_en", "choices_es"},  # the manager's wording
+    "clinic_forms.FormVersion": {"content"},  # the published questions, no answers
+    # The name of the page that showed them; the response read (a row id, no content).
+    "clinic_forms.FormResponseAccess": {"where", "response"},
+    # SOAP templates and quick phrases: a therapist's boilerplate, not a client's data.
+    "charts.SoapTemplate": {"subjective", "objective", "assessment", "plan"},
+    "charts.QuickPhrase": {"text"},
 }
 
 # Filterable, but a list narrowed by one of these is logged as a read of its intakes.

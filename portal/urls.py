@@ -29,7 +29,6 @@ urlpatterns = [
         views.appointment_status,
         name="appointment_status",
     ),
-    path("appointments/<str:reference>/notes/", views.appointment_note, name="appointment_note"),
     path("hours/", hours_views.hours, name="hours"),
     path("hours/new/", hours_views.hours_new, name="hours_new"),
     path("hours/time-off/", hours_views.time_off_new, name="time_off_new"),

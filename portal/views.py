@@ -16,8 +16,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,16 +25,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from bookings import privacy, workload
-from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, SessionNote
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
 from bookings.privacy import may_read_client_history, read_intake_answers
 from bookings.services import BookingError
-from bookings.session_status import allowed_status_changes, appointment_set_status, session_note_add
+from bookings.session_status import allowed_status_changes, appointment_set_status
 from charts.portal import chart_context
 from core.clock import clinic_today
 from health import body_regions, questionnaires, screening
 from health.models import IntakeAccess, Pressure
 from portal.feeds import feed_appointments, therapist_calendar, therapist_for_token
-from portal.forms import THERAPIST_STATUSES, SessionNoteForm, StatusForm
+from portal.forms import THERAPIST_STATUSES, StatusForm
 from therapists.models import Therapist
 
 # Days a therapist can page to: a few years of history, a year ahead (bookings open 60 days
@@ -259,8 +258,8 @@ def _history_line(event: AppointmentEvent) -> dict:
 
 
 def _past_sessions(appointment: Appointment, now: dt.datetime) -> list[Appointment]:
-    """The client's sessions with the clinic (any therapist) before this one, newest first,
-    with the other therapists' notes.
+    """The client's sessions with the clinic (any therapist) before this one, newest first
+    (the last one's chart is in the pre-brief, `charts.prebrief`).
 
     Only sessions of the same client record: one the clinic made or confirmed (staff link
     bookings to a record), never one a typed e-mail address points at. Anyone can book
@@ -268,11 +267,9 @@ def _past_sessions(appointment: Appointment, now: dt.datetime) -> list[Appointme
     The "first visit" hint follows the same record (`with_first_visit`).
     """
     return list(
-        Appointment.objects.history_of(appointment, before=now)
-        .select_related("service", "therapist")
-        .prefetch_related(Prefetch("notes", queryset=SessionNote.objects.order_by("created_at")))[
-            :PAST_SESSIONS_SHOWN
-        ]
+        Appointment.objects.history_of(appointment, before=now).select_related(
+            "service", "therapist"
+        )[:PAST_SESSIONS_SHOWN]
     )
 
 
@@ -281,18 +278,12 @@ def _render_appointment(
     therapist: Therapist,
     appointment: Appointment,
     *,
-    note_form: SessionNoteForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
     answers = read_intake_answers(
         appointment=appointment, user=request.user, where=APPOINTMENT_PAGE
     )
-    action = reverse("therapists:appointment_note", args=[appointment.reference])
-    if note_form is None:
-        note_form = SessionNoteForm(
-            action=action, initial={"pressure_used": appointment.intake.effective_pressure}
-        )
     # The form shows from the session's start; before, the page says when it will.
     may_set_status = bool(
         allowed_status_changes(
@@ -305,14 +296,12 @@ def _render_appointment(
         therapist,
         appointment=appointment,
         answer_rows=_answer_rows(answers, appointment.intake.questionnaire_version),
-        notes=list(appointment.notes.select_related("author").order_by("created_at")),
         history=[_history_line(event) for event in appointment.events.select_related("actor")],
         past_sessions=(
             _past_sessions(appointment, now)
             if may_read_client_history(request.user, appointment)
             else []
         ),
-        note_form=note_form,
         may_set_status=may_set_status,
         has_started=now >= appointment.start,
         statuses=THERAPIST_STATUSES,
@@ -358,26 +347,6 @@ def appointment_status(request: HttpRequest, reference: str) -> HttpResponse:
             label = AppointmentStatus(form.cleaned_data["status"]).label.lower()
             messages.success(request, f"Session {appointment.reference} marked {label}.")
     return redirect("therapists:appointment", appointment.reference)
-
-
-@never_cache
-@login_required
-@require_POST
-def appointment_note(request: HttpRequest, reference: str) -> HttpResponse:
-    """Keep a short session note with the appointment."""
-    therapist = _therapist_for(request)
-    appointment = _appointment_for(therapist, reference)
-    action = reverse("therapists:appointment_note", args=[appointment.reference])
-    form = SessionNoteForm(request.POST, action=action)
-    if form.is_valid():
-        try:
-            session_note_add(appointment=appointment, author=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Session note saved.")
-            return redirect("therapists:appointment", appointment.reference)
-    return _render_appointment(request, therapist, appointment, note_form=form, status=400)
 
 
 # --- The private calendar feed ---------------------------------------------------------

@@ -183,7 +183,7 @@ def test_no_role_can_filter_any_admin_list_on_a_sensitive_field(roles):
         ("health.Intake", json_key),
         ("bookings.Appointment", "intake__" + json_key),
         ("clients.Client", "appointments__intake__" + json_key),
-        ("bookings.Appointment", "notes__isnull"),
+        ("bookings.Appointment", "chart_note__isnull"),
         ("outbox.Email", "secret__startswith"),
         ("waitlist.WaitlistEntry", json_key),
         ("waitlist.WaitlistOffer", "entry__" + json_key),
@@ -229,7 +229,7 @@ def test_a_sensitive_column_cannot_be_sorted_with_o(roles):
 def test_the_guard_drops_and_reports_a_sensitive_search_field_someone_adds():
     class CarelessAdmin(ClinicModelAdmin):
         search_fields = ["name", "appointments__intake__answers"]
-        list_filter = ["appointments__notes__work_done"]
+        list_filter = ["appointments__chart_note__subjective"]
 
     site = admin.sites.AdminSite()
     model_admin = CarelessAdmin(Client, site)
@@ -300,7 +300,7 @@ def test_manage_token_hashes_passwords_and_notes_cannot_be_filtered(client):
     for url in (
         "/admin/bookings/appointment/?manage_token_hash__startswith=a",
         "/admin/bookings/appointment/export/?manage_token_hash__startswith=a",  # the CSV
-        "/admin/bookings/appointment/?notes__work_done__icontains=sciatica",
+        "/admin/bookings/appointment/?chart_note__subjective__icontains=sciatica",
         "/admin/clients/client/?appointments__intake__answers__pregnant=true",
         "/admin/therapists/therapist/?calendar_token_hash__startswith=a",
         "/admin/auth/user/?password__startswith=md5",

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from bookings.booking_changes import booking_cancel, booking_reschedule
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
-from bookings.privacy import intake_list_read, may_read_full_intake
+from bookings.privacy import may_read_full_intake
 from bookings.reconfirmation import (
     desk_confirmation_problem,
     may_confirm_at_desk,
@@ -140,18 +140,6 @@ def _detail_response(
     # Offer only what the service would accept now: check in from the session's day on,
     # completed or no-show once it has started.
     status_actions = allowed_status_changes(appointment=appointment) if can_change else []
-    # Session notes are health data: only those who may read the full intake (the manager,
-    # the session's own therapist) see them, and each read is logged. The front desk's
-    # `view_sessionnote` lets it see that notes exist in lists, not read them here.
-    notes = []
-    if may_read_full_intake(request.user, appointment):
-        notes = list(appointment.notes.select_related("author"))
-        if notes:
-            intake_list_read(
-                user=request.user,
-                intake_ids=[appointment.intake_id],
-                where="admin: appointment page (session notes)",
-            )
     return TemplateResponse(
         request,
         "admin/bookings/appointment/detail.html",
@@ -177,7 +165,6 @@ def _detail_response(
             and may_confirm_at_desk(request.user, appointment)
             and desk_confirmation_problem(appointment, now=timezone.now()) is None,
             events=_event_rows(appointment),
-            notes=notes,
             schedule_url=reverse("admin:bookings_appointment_schedule") + f"?date={start:%Y-%m-%d}",
         ),
     )

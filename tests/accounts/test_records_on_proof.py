@@ -15,7 +15,8 @@ from django.utils import timezone
 from PIL import Image
 
 from bookings import clients
-from bookings.models import Appointment, AppointmentStatus, SessionNote
+from bookings.models import Appointment, AppointmentStatus
+from charts.models import ChartNote
 from clients.models import Client
 from health import clearances
 from health.screening import clear_answers
@@ -47,8 +48,8 @@ def client3(clinic):
         status=AppointmentStatus.COMPLETED,
         intake=IntakeFactory(answers=clear_answers(avoid_areas="Left shoulder")),
     )
-    SessionNote.objects.create(
-        appointment=earlier, author=bob.user, work_done="Bob's private note", pressure_used="light"
+    ChartNote.objects.create(
+        appointment=earlier, author=bob.user, objective="Bob's private note", pressure_used="light"
     )
     return record
 

@@ -55,7 +55,8 @@ class TestClientRights:
     @pytest.fixture
     def history(self):
         """One client with a completed session (notes, history) and an upcoming one."""
-        from bookings.models import AppointmentEvent, SessionNote
+        from bookings.models import AppointmentEvent
+        from charts.models import ChartNote
         from health.screening import clear_answers
         from tests.factories import ClientFactory, IntakeFactory
 
@@ -64,8 +65,8 @@ class TestClientRights:
             client=client,
             intake=IntakeFactory(answers=clear_answers(other_conditions="SECRET knee surgery")),
         )
-        SessionNote.objects.create(
-            appointment=past, work_done="Avoided the knee", pressure_used="light"
+        ChartNote.objects.create(
+            appointment=past, objective="Avoided the knee", pressure_used="light"
         )
         AppointmentEvent.objects.create(
             appointment=past, kind="cancelled", details={"reason": "SECRET knee pain"}
@@ -81,14 +82,15 @@ class TestClientRights:
         (appointment,) = data["appointments"]
         assert appointment["reference"] == past.reference
         assert appointment["intake"]["answers"]["other_conditions"] == "SECRET knee surgery"
-        assert appointment["session_notes"][0]["work_done"] == "Avoided the knee"
+        assert data["session_charts"][0]["objective"] == "Avoided the knee"
         assert IntakeAccess.objects.filter(user=manager, where="client data export").count() == 1
         import json
 
         json.dumps(data)  # JSON-ready
 
     def test_erasure_removes_personal_and_health_data_but_keeps_the_schedule(self, history):
-        from bookings.models import Appointment, AppointmentEvent, SessionNote
+        from bookings.models import Appointment, AppointmentEvent
+        from charts.models import ChartNote
 
         client, past, other = history
         assert client_erase(email="ADA@example.com", user=_member("Clinic manager")) == 1
@@ -97,7 +99,7 @@ class TestClientRights:
         assert client.name == "Erased client" and client.phone == ""
         assert "example.com" not in client.email.replace("invalid.example", "")
         assert past.intake.answers == {} and past.intake.reasons == []
-        assert not SessionNote.objects.filter(appointment=past).exists()
+        assert not ChartNote.objects.filter(appointment=past).exists()  # a draft: deleted
         assert not AppointmentEvent.objects.filter(appointment=past).exclude(details={}).exists()
         assert Appointment.objects.filter(pk=past.pk).exists()  # the slot history stays
         other.intake.refresh_from_db()
@@ -209,8 +211,9 @@ class TestNothingLeftBehind:
 
         from django.utils import timezone
 
-        from bookings.models import AppointmentEvent, SessionNote
+        from bookings.models import AppointmentEvent
         from bookings.privacy import retention_purge
+        from charts.models import ChartNote
         from clients.models import Client
         from tests.factories import ClientFactory
 
@@ -221,8 +224,8 @@ class TestNothingLeftBehind:
         Client.objects.filter(pk=old_client.pk).update(created_at=eight_years_ago)
         old = AppointmentFactory(client=old_client, start=eight_years_ago)
         for appointment in (old, recent):
-            SessionNote.objects.create(
-                appointment=appointment, work_done="SECRET note", pressure_used="light"
+            ChartNote.objects.create(
+                appointment=appointment, objective="SECRET note", pressure_used="light"
             )
             AppointmentEvent.objects.create(
                 appointment=appointment, kind="cancelled", details={"reason": "SECRET pain"}
@@ -232,22 +235,23 @@ class TestNothingLeftBehind:
 
         assert counts == {
             "intakes": 1,
-            "session notes": 1,
             "clearances": 0,
             "clients": 1,
             "waitlist entries": 0,
-            "session charts": 0,
+            "session charts": 0,  # the old client's erasure took the draft already
+            "form answers": 0,
+            "chart photos": 0,
         }
         old_client.refresh_from_db()
         old.intake.refresh_from_db()
         assert (old_client.name, old_client.phone) == ("Erased client", "")
         assert "old@" not in old_client.email
         assert old.intake.answers == {} and old.intake.outcome == "clear"
-        assert not SessionNote.objects.filter(appointment=old).exists()
+        assert not ChartNote.objects.filter(appointment=old).exists()
         assert AppointmentEvent.objects.get(appointment=old).details == {}
         recent_client.refresh_from_db()
         assert recent_client.name == "Ada Lovelace"
-        assert SessionNote.objects.filter(appointment=recent).exists()
+        assert ChartNote.objects.filter(appointment=recent).exists()
         assert AppointmentEvent.objects.get(appointment=recent).details != {}
         # A second run finds nothing more to do.
         assert set(retention_purge(years=7, now=now).values()) == {0}
@@ -259,11 +263,11 @@ class TestNothingLeftBehind:
         from django.core.management import call_command
         from django.utils import timezone
 
-        from bookings.models import SessionNote
+        from charts.models import ChartNote
 
         old = AppointmentFactory(start=timezone.now() - dt.timedelta(days=365 * 8))
-        SessionNote.objects.create(appointment=old, work_done="SECRET", pressure_used="light")
+        ChartNote.objects.create(appointment=old, objective="SECRET", pressure_used="light")
         out = io.StringIO()
         call_command("purge_intakes", stdout=out)
-        assert "1 intakes, 1 session notes" in out.getvalue()
-        assert not SessionNote.objects.filter(appointment=old).exists()
+        assert "1 intakes," in out.getvalue() and "1 session charts" in out.getvalue()
+        assert not ChartNote.objects.filter(appointment=old).exists()

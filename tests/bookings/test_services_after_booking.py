@@ -4,13 +4,12 @@ import datetime as dt
 
 import pytest
 from django.core import mail
-from django.core.exceptions import ValidationError
 
 from bookings import booking_changes, services
 from bookings.intake_review import intake_approve, intake_decline
-from bookings.models import AppointmentStatus, SessionNote
+from bookings.models import AppointmentStatus
 from bookings.services import BookingError, BookingRequest, ClientDetails, booking_create
-from bookings.session_status import appointment_set_status, session_note_add
+from bookings.session_status import appointment_set_status
 from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.factories import ClearanceFactory
@@ -125,30 +124,3 @@ class TestReview:
     def test_only_pending_bookings_can_be_reviewed(self, clinic, staff_without_role):
         with pytest.raises(BookingError):
             intake_approve(appointment=_book(clinic), actor=staff_without_role)
-
-
-class TestNotes:
-    def test_a_note_is_kept_with_the_appointment_and_its_history(self, clinic):
-        appointment = _book(clinic)
-        therapist_user = clinic.therapists[0].user
-        note = session_note_add(
-            appointment=appointment,
-            author=therapist_user,
-            work_done="Long strokes, lower back avoided",
-            pressure_used="medium",
-            client_response="Relaxed",
-        )
-        assert SessionNote.objects.get() == note
-        assert appointment.events.filter(kind="note", actor=therapist_user).exists()
-
-    @pytest.mark.parametrize(
-        ("work_done", "pressure"), [("", "medium"), ("ok", "extreme"), ("x" * 2001, "light")]
-    )
-    def test_a_bad_note_is_refused_and_nothing_is_saved(self, clinic, work_done, pressure):
-        appointment = _book(clinic)
-        with pytest.raises(ValidationError):
-            session_note_add(
-                appointment=appointment, author=None, work_done=work_done, pressure_used=pressure
-            )
-        assert not SessionNote.objects.exists()
-        assert not appointment.events.filter(kind="note").exists()

@@ -1,5 +1,5 @@
 """A therapist's day in real Chromium (SPEC "Who uses it": therapists): log in, read the day,
-open a session, write a note and mark it completed."""
+open a session, chart it and mark it completed."""
 
 import datetime as dt
 import re
@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from bookings.models import AppointmentEvent, AppointmentStatus, SessionNote
+from bookings.models import AppointmentEvent, AppointmentStatus
+from charts.models import ChartNote
 from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.factories import (
@@ -42,7 +43,7 @@ def session(aiko):
     )
 
 
-def test_a_therapist_logs_in_and_completes_todays_session_with_a_note(
+def test_a_therapist_logs_in_and_completes_todays_session_with_a_chart(
     page: Page, steps, aiko, session
 ):
     someone_elses = AppointmentFactory(
@@ -77,13 +78,14 @@ def test_a_therapist_logs_in_and_completes_todays_session_with_a_note(
     )
     steps("appointment")
 
-    page.get_by_label("What was done").fill("Light strokes, avoided the left shoulder")
-    page.get_by_role("radio", name="Light", exact=True).check()
-    page.get_by_label("Client's response").fill("Relaxed, no pain")
-    page.get_by_role("button", name="Save note").click()
-    expect(page.get_by_role("status").filter(has_text="Session note saved")).to_be_visible()
-    expect(page.get_by_text("Light strokes, avoided the left shoulder")).to_be_visible()
-    steps("note-saved")
+    page.get_by_label("Objective", exact=True).fill("Light strokes, avoided the left shoulder")
+    page.get_by_label("Assessment", exact=True).fill("Relaxed, no pain")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("status").filter(has_text="Draft saved")).to_be_visible()
+    expect(page.get_by_label("Objective", exact=True)).to_have_value(
+        "Light strokes, avoided the left shoulder"
+    )
+    steps("chart-saved")
 
     page.get_by_role("button", name="Mark completed").click()
     expect(page.get_by_role("status").filter(has_text="marked completed")).to_be_visible()
@@ -93,10 +95,10 @@ def test_a_therapist_logs_in_and_completes_todays_session_with_a_note(
 
     session.refresh_from_db()
     assert session.status == AppointmentStatus.COMPLETED
-    note = SessionNote.objects.get(appointment=session)
-    assert (note.pressure_used, note.client_response) == ("light", "Relaxed, no pain")
+    note = ChartNote.objects.get(appointment=session)
+    assert (note.pressure_used, note.assessment) == ("light", "Relaxed, no pain")
     assert list(
         AppointmentEvent.objects.filter(appointment=session).values_list("kind", "actor")
-    ) == [(AppointmentEvent.Kind.NOTE, aiko.user_id), (AppointmentEvent.Kind.STATUS, aiko.user_id)]
+    ) == [(AppointmentEvent.Kind.STATUS, aiko.user_id)]
     someone_elses.refresh_from_db()
     assert someone_elses.status == AppointmentStatus.CONFIRMED

@@ -123,14 +123,14 @@ class TestTheAppointmentPage:
         Addendum.objects.create(note=note, author=today.therapist.user, text="Later")
         client.force_login(today.therapist.user)
         # 1 session, 2 user, 3 therapist, 4 appointment with client, service, style, room,
-        # intake, 5-6 permissions, 7 INSERT intake access, 8 quick notes, 9 history,
-        # 10-11 earlier sessions and their quick notes; the chart: 12 the note with author
-        # and signer, 13 its entries, 14 its addenda with authors, 15 the pre-brief's last
-        # signed note with session, therapist and service, 16 its entries, 17 one INSERT of
-        # both chart reads, 18 the client's clearances on record (none); the re-confirmation
-        # (issue #13): 19 its last history line, 20 intake revisions (none), 21 whether a
-        # link was sent; 22 whether this session treats the client (asked once per page).
-        with django_assert_num_queries(22 + SESSION_SAVE):
+        # intake, 5-6 permissions, 7 INSERT intake access, 8 history, 9 earlier sessions;
+        # the chart: 10 the note with author and signer, 11 its entries, 12 its addenda with
+        # authors, 13 the pre-brief's last signed note with session, therapist and service,
+        # 14 its entries, 15 one INSERT of both chart reads, 16 the client's clearances on
+        # record (none); the re-confirmation (issue #13): 17 its last history line, 18 intake
+        # revisions (none), 19 whether a link was sent; 20 whether this session treats the
+        # client (asked once per page); 21 the chart's photos (none).
+        with django_assert_num_queries(21 + SESSION_SAVE):
             response = client.get(page(today))
         assert response.status_code == 200
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from bookings.models import AppointmentEvent, SessionNote
+from bookings.models import AppointmentEvent
 from charts.models import Addendum, ChartNote, RegionEntry
 from health.models import Clearance, Intake
 from health.screening import clear_answers
@@ -137,11 +137,12 @@ def test_existing_rows_are_encrypted_and_read_back_and_going_back_decrypts_them(
         intake_pk, note_pk = plaintext_rows(old, appointment, user)
         assert "spondylolisthesis" in json.dumps(raw("bookings_intake", "answers"))
 
-        migrate(AFTER)
-        filled = assert_no_clear_text(WORDS)
+        after = migrate(AFTER)
+        filled = assert_no_clear_text(WORDS, only_existing_tables=True)
         # Columns sealed from their first migration had no clear rows to encrypt.
         filled = {k: v for k, v in filled.items() if k not in SEALED_FROM_THE_START}
-        assert all(filled.values()), filled
+        migrated = ("bookings.", "charts.", "waitlist.")  # later apps' tables are not there yet
+        assert all(n for column, n in filled.items() if column.startswith(migrated)), filled
 
         intake = Intake.objects.get(pk=intake_pk)
         assert intake.answers["other_conditions"] == "spondylolisthesis"
@@ -149,7 +150,9 @@ def test_existing_rows_are_encrypted_and_read_back_and_going_back_decrypts_them(
         assert AppointmentEvent.objects.get(kind="cancelled").details == {
             "note": "needs a physician's letter"
         }
-        assert SessionNote.objects.get().work_done == "Worked the piriformis"
+        # The quick note's model is gone since (folded into the chart): its historical one.
+        note = after.get_model("bookings", "SessionNote").objects.get()
+        assert note.work_done == "Worked the piriformis"
         clearance = Clearance.objects.get()
         assert (clearance.cleared_by_name, clearance.scope, clearance.conditions) == (
             "Dr Quinn Marlowe",

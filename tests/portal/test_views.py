@@ -14,7 +14,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, SessionNote
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
+from charts.models import ChartNote
 from health.models import IntakeAccess
 from health.screening import clear_answers
 from portal import views
@@ -31,8 +32,6 @@ from tests.factories import (
 SESSION_SAVE = 3
 
 pytestmark = pytest.mark.django_db
-
-NOTE = {"work_done": "Long strokes along the erectors", "pressure_used": "light"}
 
 
 def book(therapist, start, *, client=None, answers=None, **kwargs) -> Appointment:
@@ -95,16 +94,15 @@ def action_urls(appointment: Appointment) -> dict[str, tuple[str, dict]]:
             reverse("therapists:appointment_status", args=[reference]),
             {"status": "completed"},
         ),
-        "note": (reverse("therapists:appointment_note", args=[reference]), NOTE),
         "calendar_reset": (reverse("therapists:calendar_reset"), {}),
         "calendar_revoke": (reverse("therapists:calendar_revoke"), {}),
     }
 
 
 PAGES = ["today", "day", "week", "appointment", "calendar"]
-ACTIONS = ["status", "note", "calendar_reset", "calendar_revoke"]
+ACTIONS = ["status", "calendar_reset", "calendar_revoke"]
 # Pages of one appointment; the others show whoever is signed in their own day or feed.
-APPOINTMENT_ACTIONS = ["status", "note"]
+APPOINTMENT_ACTIONS = ["status"]
 
 
 class TestWhoSeesWhat:
@@ -155,7 +153,7 @@ class TestWhoSeesWhat:
         assert client.post(url, data).status_code == 404
         session.refresh_from_db()
         assert session.status == AppointmentStatus.CONFIRMED
-        assert not SessionNote.objects.exists()
+        assert not ChartNote.objects.exists()
         assert not AppointmentEvent.objects.exists()
 
     @pytest.mark.parametrize("name", ACTIONS)
@@ -167,7 +165,7 @@ class TestWhoSeesWhat:
         assert client.post(url, data).status_code == 404
         session.refresh_from_db()
         assert session.status == AppointmentStatus.CONFIRMED
-        assert not SessionNote.objects.exists()
+        assert not ChartNote.objects.exists()
 
     @pytest.mark.parametrize("name", ACTIONS)
     def test_anonymous_visitors_cannot_act(self, client, session, name):
@@ -177,7 +175,7 @@ class TestWhoSeesWhat:
         assert response["Location"].startswith(reverse("therapists:login"))
         session.refresh_from_db()
         assert session.status == AppointmentStatus.CONFIRMED
-        assert not SessionNote.objects.exists()
+        assert not ChartNote.objects.exists()
 
     def test_another_therapists_day_shows_only_their_own_sessions(self, client, session, bob):
         bobs = book(bob, session.start, client=ClientFactory(name="Grace Hopper"))
@@ -468,8 +466,8 @@ class TestAppointmentPage:
             client=ClientFactory(name="Victim", email=typed),
             status=AppointmentStatus.COMPLETED,
         )
-        SessionNote.objects.create(
-            appointment=victim, author=bob.user, work_done="SECRET sciatica", pressure_used="light"
+        ChartNote.objects.create(
+            appointment=victim, author=bob.user, objective="SECRET sciatica", pressure_used="light"
         )
         client.force_login(session.therapist.user)
         response = client.get(page_urls(session)["appointment"])
@@ -480,19 +478,20 @@ class TestAppointmentPage:
     def test_the_query_count_is_fixed(self, client, session, bob, django_assert_num_queries):
         for days_ago in (3, 5, 7):
             earlier = book(bob, local_time(-days_ago, 10), client=session.client)
-            SessionNote.objects.create(
-                appointment=earlier, author=bob.user, work_done="Fine", pressure_used="medium"
+            ChartNote.objects.create(
+                appointment=earlier, author=bob.user, objective="Fine", pressure_used="medium"
             )
         client.force_login(session.therapist.user)
         # 1 session, 2 user, 3 therapist, 4 appointment with client, service, style, room,
         # intake, 5-6 the user's and groups' permissions (read_intake_answers asks for the
-        # manager's permission first), 7 INSERT intake access, 8 notes with authors, 9 history
-        # with actors, 10 earlier sessions with service and therapist, 11 their notes,
-        # 12 the session's chart note (none), 13 the pre-brief's last signed note (none),
-        # 14 the client's clearances on record (none); 15-17 the re-confirmation: last
-        # history line, intake revisions, link sent (none); 18 whether this session treats
-        # the client (bookings.privacy.may_read_client_history, asked once per page).
-        with django_assert_num_queries(18 + SESSION_SAVE):
+        # manager's permission first), 7 INSERT intake access, 8 history with actors,
+        # 9 earlier sessions with service and therapist, 10 the session's chart note (none),
+        # 11 the pre-brief's last signed note (none), 12 the client's clearances on record
+        # (none); 13-15 the re-confirmation: last history line, intake revisions, link sent
+        # (none); 16 whether this session treats the client
+        # (bookings.privacy.may_read_client_history, asked once per page); the chart's
+        # 17 photos, 18 templates and 19 quick phrases (none).
+        with django_assert_num_queries(19 + SESSION_SAVE):
             client.get(page_urls(session)["appointment"])
 
 
@@ -545,38 +544,3 @@ class TestActions:
         assert "cannot be marked no-show" in response.content.decode()
         session.refresh_from_db()
         assert session.status == AppointmentStatus.COMPLETED
-
-    def test_a_session_note_is_kept_with_the_appointment_and_recorded(self, client, session):
-        user = session.therapist.user
-        client.force_login(user)
-        url, _ = action_urls(session)["note"]
-        data = {**NOTE, "client_response": "Relaxed, a little sore"}
-        response = client.post(url, data, follow=True)
-        assert "Session note saved" in response.content.decode()
-        assert "Relaxed, a little sore" in response.content.decode()
-        note = SessionNote.objects.get(appointment=session)
-        assert (note.work_done, note.pressure_used, note.client_response, note.author) == (
-            NOTE["work_done"],
-            "light",
-            "Relaxed, a little sore",
-            user,
-        )
-        event = AppointmentEvent.objects.get(appointment=session)
-        assert (event.kind, event.actor) == (AppointmentEvent.Kind.NOTE, user)
-
-    @pytest.mark.parametrize(
-        "data",
-        [
-            {"work_done": "", "pressure_used": "light"},
-            {"work_done": "Fine", "pressure_used": "crushing"},
-            {"work_done": "x" * 2001, "pressure_used": "light"},
-        ],
-    )
-    def test_a_bad_note_is_refused_with_the_form_and_nothing_saved(self, client, session, data):
-        client.force_login(session.therapist.user)
-        url, _ = action_urls(session)["note"]
-        response = client.post(url, data)
-        assert response.status_code == 400
-        assert response.context["note_form"].errors
-        assert not SessionNote.objects.exists()
-        assert not AppointmentEvent.objects.exists()

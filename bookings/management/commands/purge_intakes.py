@@ -1,7 +1,7 @@
 """`manage.py purge_intakes [--years N]`: the retention rule for health answers.
 
 Run it daily (cron, or beside the worker). For sessions that ended more than
-INTAKE_RETENTION_YEARS ago (default 7) intake answers are blanked and session notes removed;
+INTAKE_RETENTION_YEARS ago (default 7) intake answers are blanked (and, through the apps above, session charts and form answers);
 clients with no newer session are erased; waitlist entries that long past lose their answers
 and contact details (`bookings.privacy.retention_purge`). Appointments and outcomes stay.
 """
