@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "reports",
     "accounts",
     "twofactor",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -559,3 +560,7 @@ DEPOSIT_HOLD_MINUTES = env.int("DEPOSIT_HOLD_MINUTES", default=20)
 GIFT_CARD_BALANCE_RATE = env.str("GIFT_CARD_BALANCE_RATE", default="10/m")
 # Stripe's card element (served by and talking to Stripe) is allowed by the CSP of the deposit
 # page only, and only when keys are configured: see payments.views.stripe_csp.
+
+# --- Import from the clinic's old system (docs/import.md) ---------------------------------
+# The largest CSV file an import reads (bytes); larger files are refused unread.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
