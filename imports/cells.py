@@ -23,6 +23,14 @@ DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%d.%m.%Y", "%b %d, %Y", "%B
 TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M%p", "%I %p")
 
 
+class _DateCell(DateWidget):
+    """django-import-export's date widget, reading the formats exports use."""
+
+    def __init__(self):
+        super().__init__()
+        self.formats = DATE_FORMATS
+
+
 class RowRefused(ValueError):
     """This row cannot be imported; the message says why (shown and in the report)."""
 
@@ -86,7 +94,7 @@ def date(value: str, column: str) -> dt.date | None:
     if not value:
         return None
     try:
-        return DateWidget(format=DATE_FORMATS).clean(value)
+        return _DateCell().clean(value)
     except ValueError:
         raise RowRefused(f"{column}: {value[:30]!r} is not a date (write 2026-12-31).") from None
 
