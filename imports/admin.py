@@ -2,6 +2,7 @@
 import, `imports.runs.import_run`), the runs with their refused rows as CSV, and the merge
 offers (merged by `bookings.clients.client_merge`, the one merge of the clinic)."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -91,6 +92,7 @@ class ImportRunAdmin(_ManagersOnly, ClinicModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "has_view_permission": True,
+            "clinic_time_zone": settings.CLINIC_TIME_ZONE,
             "title": "Import from the clinic's old system",
             "form": form,
             "run": run,

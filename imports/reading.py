@@ -2,14 +2,15 @@
 
 Refused before any row is looked at, each with a message that says what to do: a file over
 `IMPORT_MAX_BYTES`, one that is not UTF-8 text (an Excel workbook, a Latin-1 export), one
-with no header row or no rows. The CSV itself is read by django-import-export's CSV format
-(tablib), the library the admin's importers use.
+with no header row or no rows. A row with more cells than the header names is refused on
+its own (`runs`), not the file: a stray comma in one row should not stop the rest.
 """
 
+import csv
+import io
 from dataclasses import dataclass
 
 from django.conf import settings
-from import_export.formats.base_formats import CSV
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
@@ -57,14 +58,17 @@ def read_table(data: bytes) -> Table:
     text = decode(data)
     if not text.strip():
         raise ImportFileError("The file is empty.")
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        dataset = CSV(encoding=None).create_dataset(text)
-    except Exception as error:  # tablib raises several kinds for a malformed CSV
-        raise ImportFileError(f"The file cannot be read as CSV: {error}.") from None
-    headers = [str(h or "") for h in (dataset.headers or [])]
+        lines = list(reader)
+    except csv.Error as error:
+        raise ImportFileError(
+            f"The file cannot be read as CSV (line {reader.line_num}: {error})."
+        ) from None
+    headers = lines[0] if lines else []
     if not any(h.strip() for h in headers):
         raise ImportFileError("The file has no header row: its first line must name the columns.")
-    rows = [["" if cell is None else str(cell) for cell in row] for row in dataset]
+    rows = [line for line in lines[1:] if any(cell.strip() for cell in line)]
     if not rows:
         raise ImportFileError("The file has a header row but no rows to import.")
     return Table(headers=headers, rows=rows)

@@ -78,6 +78,11 @@ def _rows(kind, source, table, found, *, run, by) -> Tally:
         number = offset + 2  # line 1 is the header
         values = {name: row[i] if i < len(row) else "" for name, i in found.items()}
         try:
+            if len(row) > len(table.headers):
+                raise cells.RowRefused(
+                    f"the row has {len(row)} cells but the header names {len(table.headers)} "
+                    "columns (a comma in a value that is not in quotes?)."
+                )
             with transaction.atomic():
                 outcome = handler.handle(values, number)
         except cells.RowRefused as refusal:
