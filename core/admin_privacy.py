@@ -95,6 +95,8 @@ SENSITIVE: dict[str, set[str]] = {
     "charts.ChartNote": {"subjective", "objective", "assessment", "plan", "pressure_used"},
     "charts.RegionEntry": {WHOLE_MODEL},
     "charts.Addendum": {WHOLE_MODEL},
+    # An import's refused rows: the file's own cells (names, addresses, notes).
+    "imports.ImportRun": {"refused"},
 }
 
 # Fields whose names match the pattern, or that hold free text or JSON, and that someone
@@ -117,6 +119,7 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "bookings.ScheduleVersion": {"token", "config_token"},  # cache keys moved by writes
     "payments.CardOnFile": {"consent_text"},  # the clinic's own words the client agreed to
     "payments.Payment": {"failure_message"},  # Stripe's decline reason ("card declined")
+    "imports.ImportRun": {"counts"},  # how many rows were created, refused, ...
 }
 
 # Filterable, but a list narrowed by one of these is logged as a read of its intakes.
