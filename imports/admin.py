@@ -131,18 +131,23 @@ class MergeOfferAdmin(_ManagersOnly, ClinicModelAdmin):
     """Imported clients who may be a record already here: merge them (the existing record
     is kept, the imported one folded into it) or keep them apart."""
 
-    list_display = ["imported_client", "existing_client", "matched_on", "outcome", "run"]
+    list_display = ["imported_client", "existing_client", "matched_on", "outcome", "imported_on"]
+    list_display_links = None
     list_filter = ["outcome"]
     list_select_related = ["imported", "existing", "run"]
     actions = ["merge", "keep_apart"]
 
     @admin.display(description="Imported record")
     def imported_client(self, offer: MergeOffer) -> str:
-        return f"{offer.imported.name} · {offer.imported.email} · {offer.imported.phone}"
+        return _client_link(offer.imported)
 
     @admin.display(description="Record already here")
     def existing_client(self, offer: MergeOffer) -> str:
-        return f"{offer.existing.name} · {offer.existing.email} · {offer.existing.phone}"
+        return _client_link(offer.existing)
+
+    @admin.display(description="Imported", ordering="run__at")
+    def imported_on(self, offer: MergeOffer) -> str:
+        return f"{timezone.localtime(offer.run.at):%d %b %Y %H:%M}"
 
     def get_actions(self, request):
         return super().get_actions(request) if roles.may_import(request.user) else {}
@@ -170,3 +175,14 @@ class MergeOfferAdmin(_ManagersOnly, ClinicModelAdmin):
             outcome=MergeOffer.Outcome.KEPT_APART, decided_at=timezone.now()
         )
         self.message_user(request, f"Kept {count} pair(s) apart.")
+
+
+def _client_link(client) -> str:
+    """The client's name linking to their record, with the details that were matched."""
+    return format_html(
+        '<a href="{}">{}</a><br>{}<br>{}',
+        reverse(f"admin:{client._meta.app_label}_client_change", args=[client.pk]),
+        client.name,
+        client.email,
+        client.phone or "no phone",
+    )
