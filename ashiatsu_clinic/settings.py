@@ -103,6 +103,8 @@ INSTALLED_APPS = [
     "reports",
     "accounts",
     "twofactor",
+    "dbbackup",
+    "backups",  # one encrypted archive of the database and the private folders
     "imports",
 ]
 
@@ -560,6 +562,21 @@ DEPOSIT_HOLD_MINUTES = env.int("DEPOSIT_HOLD_MINUTES", default=20)
 GIFT_CARD_BALANCE_RATE = env.str("GIFT_CARD_BALANCE_RATE", default="10/m")
 # Stripe's card element (served by and talking to Stripe) is allowed by the CSP of the deposit
 # page only, and only when keys are configured: see payments.views.stripe_csp.
+
+# --- Backups (backups app, django-dbbackup; docs/backups.md) --------------------------------
+# `manage.py backup` writes one GPG-encrypted archive of the database and these folders;
+# every folder holding files the clinic cannot lose (sealed letters and the like) is listed.
+PRIVATE_FOLDERS = {"clearance-letters": CLEARANCE_LETTERS_ROOT}
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
+STORAGES["dbbackup"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(BACKUP_DIR)},
+}
+# The public key's fingerprint or e-mail (imported into this server's GPG keyring); backups
+# refuse to run without it. Restores need the private key, kept away from the server.
+DBBACKUP_GPG_RECIPIENT = env.str("BACKUP_GPG_RECIPIENT", default="") or None
+DBBACKUP_GPG_ALWAYS_TRUST = True
+DBBACKUP_SEND_EMAIL = False
 
 # --- Import from the clinic's old system (docs/import.md) ---------------------------------
 # The largest CSV file an import reads (bytes); larger files are refused unread.

@@ -30,10 +30,18 @@ def test_systemd_restarts_every_long_running_process_and_the_target_wants_them_a
     services = sorted(p.name for p in folder.glob("*.service"))
     wanted = (folder / "ashiatsu.target").read_text()
     for name in services:
-        assert name in wanted
+        timer = name.replace(".service", ".timer")
+        assert name in wanted or ((folder / timer).exists() and timer in wanted), name
         text = (folder / name).read_text()
         if "Type=oneshot" not in text:
             assert "Restart=always" in text, name
     assert {"ashiatsu-web.service", "ashiatsu-worker.service", "ashiatsu-mail.service"} <= set(
         services
     )
+
+
+def test_the_nightly_backup_runs_the_backup_command_from_its_timer():
+    folder = ROOT / "deploy" / "systemd"
+    assert "manage.py backup" in (folder / "ashiatsu-backup.service").read_text()
+    timer = (folder / "ashiatsu-backup.timer").read_text()
+    assert "OnCalendar=" in timer and "Persistent=true" in timer
