@@ -7,7 +7,7 @@ once they open a one-time link sent to an address they booked under (accounts/se
 from django.conf import settings
 from django.db import models
 
-from bookings.models import Client
+from clients.models import Client
 from core.tokens import token_hash, token_matches, token_new
 
 

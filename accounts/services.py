@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import ErasureRequest, SignInLink
 from bookings.clients import client_confirm_address, records_of_address
-from bookings.models import Client
+from clients.models import Client
 from core.tokens import token_hash
 
 

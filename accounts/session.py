@@ -9,7 +9,7 @@ form fills contact details from it) without importing this app.
 
 from django.http import HttpRequest
 
-from bookings.models import Client
+from clients.models import Client
 
 SESSION_KEY = "account_client"
 

@@ -18,9 +18,10 @@ from django_ratelimit.decorators import ratelimit
 from accounts import services, session
 from accounts.forms import SignInForm
 from accounts.tasks import sign_in_link_task
-from bookings import clients, privacy, questionnaires, screening, series
+from bookings import clients, privacy, series
 from bookings.models import Appointment, AppointmentStatus
 from core import rate_limits
+from health import questionnaires, screening
 
 
 def _signed_in(view):

@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "django_otp_webauthn",
     "policy",  # the clinic settings a manager changes (policy/models.py)
     "therapists",
+    "clients",  # the client record and merges
+    "health",  # intakes, screening, clearances, and who may read them
     "bookings",
     "outbox",
     "waitlist",
@@ -103,6 +105,7 @@ INSTALLED_APPS = [
     "reports",
     "accounts",
     "twofactor",
+    "staff",  # the staff admin over bookings, clients and health records
     "dbbackup",
     "backups",  # one encrypted archive of the database and the private folders
     "imports",

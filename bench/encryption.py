@@ -77,7 +77,8 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from bookings.models import Appointment, AppointmentStatus, Intake
+    from bookings.models import Appointment, AppointmentStatus
+    from health.models import Intake
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)

@@ -16,8 +16,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import screening
-from bookings.models import Appointment, AppointmentStatus, Client, Intake, Room, Service, Style
+from bookings.models import Appointment, AppointmentStatus, Room, Service, Style
+from clients.models import Client
+from health import screening
+from health.models import Intake
 from therapists.models import Credential, CredentialKind, Therapist, WorkingHours
 
 HISTORY_DAYS = 65

@@ -112,8 +112,10 @@ def _planned_sessions(rng, tz, team, services, rooms, first_monday: dt.date, wee
 def _write_sessions(rows, rng, token: str) -> list:
     """A client (some addresses repeat, a few in capitals), an intake (a twentieth needing
     clearance) and an appointment per planned session, in bulk."""
-    from bookings import questionnaires, screening
-    from bookings.models import Appointment, Client, Intake, IntakeOutcome
+    from bookings.models import Appointment
+    from clients.models import Client
+    from health import questionnaires, screening
+    from health.models import Intake, IntakeOutcome
 
     people = [f"person{n}@example.com" for n in range(PEOPLE)]
     clients = Client.objects.bulk_create(

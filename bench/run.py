@@ -140,9 +140,9 @@ def _fresh_slot_booker(service, today, *, named: bool, days: int = 14):
     `named` books it with the slot's therapist, otherwise with "any"."""
     from django.utils import timezone
 
-    from bookings import screening
     from bookings.schedules import available_slots
     from bookings.services import ClientDetails, booking_create
+    from health import screening
     from therapists.models import Therapist
 
     def prepare(n: int) -> tuple:

@@ -36,17 +36,7 @@ from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
 
-from bookings import (
-    answer_translation,
-    api_intake,
-    availability,
-    booking_changes,
-    questionnaires,
-    schedule_cache,
-    schedule_catalog,
-    screening,
-    services,
-)
+from bookings import availability, booking_changes, schedule_cache, schedule_catalog, services
 from bookings.api_errors import (
     ApiError,
     _field_name,
@@ -81,6 +71,7 @@ from bookings.models import Appointment, Service, Style, is_reference
 from bookings.schedules import available_slots
 from core import outage, rate_limits
 from core.clock import clinic_today, clinic_tz
+from health import answer_translation, api_intake, questionnaires, screening
 from therapists import qualifications
 from therapists.clinic_time import REACH_MESSAGE, date_within_reach
 from therapists.models import Therapist

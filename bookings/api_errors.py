@@ -6,10 +6,7 @@ from typing import Any
 
 from django.conf import settings
 
-from bookings import (
-    availability,
-    services,
-)
+from bookings import availability, services
 
 
 class ApiError(Exception):

@@ -11,11 +11,7 @@ from ninja import Schema
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from bookings import (
-    api_intake,
-    body_regions,
-    questionnaires,
-)
+from health import api_intake, body_regions, questionnaires
 
 ANY = "any"
 MAX_VERSION = 1000  # a bound for the schema; versions are counted from 1

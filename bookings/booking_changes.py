@@ -16,12 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings import clearances, notifications, reminders, signals, wording
-from bookings.models import (
-    Appointment,
-    AppointmentEvent,
-    AppointmentStatus,
-    IntakeOutcome,
-)
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
 from bookings.schedules import clinic_rules
 from bookings.services import (
     NOT_CHANGEABLE,
@@ -41,6 +36,7 @@ from bookings.services import (
 )
 from bookings.session_status import _apply_scope, session_restrict
 from core.clock import clinic_today
+from health.models import IntakeOutcome
 from therapists.models import Therapist
 
 

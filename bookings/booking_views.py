@@ -18,19 +18,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from bookings import (
-    body_regions,
-    clients,
-    privacy,
-    questionnaires,
-    screening,
-)
+from bookings import clients, privacy
 from bookings.forms import ContactForm, IntakeForm
-from bookings.intake_currency import intake_currency
-from bookings.models import (
-    Pressure,
-    Service,
-)
+from bookings.models import Service
 from bookings.schedules import available_slots
 from bookings.services import BookingError, ClientDetails, booking_create
 from bookings.views import (
@@ -50,6 +40,9 @@ from bookings.views import (
 )
 from core import rate_limits
 from core.clock import clinic_today
+from health import body_regions, questionnaires, screening
+from health.intake_currency import intake_currency
+from health.models import Pressure
 from policy import rules
 from therapists.models import Therapist
 

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from bookings import clearances
-from bookings.models import Clearance
+from health.models import Clearance
 
 
 @require_GET

@@ -17,8 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings import clearances, session_status
-from bookings.models import Appointment, AppointmentStatus, Clearance
+from bookings.models import Appointment, AppointmentStatus
 from core.clock import localise
+from health.models import Clearance
 
 REASON_MAX = 1000
 # The sessions a withdrawal looks at again: every one still to happen.

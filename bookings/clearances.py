@@ -22,7 +22,7 @@ letter if there is one. The rules, in one place:
   therefore shows no letter; the price is that replacing SECRET_KEY without keeping the old
   one in SECRET_KEY_FALLBACKS makes the letters unreadable.
 - **Reading** a clearance's details or letter follows the health-data rule of the intake: the
-  clinic manager (`bookings.view_full_intake`) and a therapist who has a session with the
+  clinic manager (`health.view_full_intake`) and a therapist who has a session with the
   client; every read writes a `ClearanceAccess` row first.
 - **The strictest rule**: every path that writes a session (a booking, a series session, a
   waitlist offer taken, a re-confirmed intake, a move, a withdrawal) asks
@@ -50,20 +50,16 @@ from django.core.files.storage import FileSystemStorage
 from django.db import connection, transaction
 from PIL import Image, UnidentifiedImageError
 
-from bookings import questionnaires, screening
-from bookings.models import (
-    Appointment,
-    Clearance,
-    ClearanceAccess,
-    ClearanceScope,
-    Client,
-)
+from bookings.models import Appointment
 from bookings.treating import treats_client
+from clients.models import Client
 from core.clock import clinic_today, clinic_tz
+from health import questionnaires, screening
+from health.models import Clearance, ClearanceAccess, ClearanceScope
 from outbox.sealing import open_bytes, seal_bytes
 
-RECORD_PERMISSION = "bookings.add_clearance"
-READ_PERMISSION = "bookings.view_full_intake"
+RECORD_PERMISSION = "health.add_clearance"
+READ_PERMISSION = "health.view_full_intake"
 SEAL_PURPOSE = "bookings.clearance-letter"
 
 # The intake conditions a clearance can clear: every rule whose outcome is "needs

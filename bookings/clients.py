@@ -5,7 +5,7 @@ person collects several rows, and a typed address proves nothing (anyone can typ
 address). The therapist's "earlier sessions" therefore follow only the same row
 (therapists/views.py). Rows become one record here, and only on proof:
 
-- staff (clinic managers, front desk: the `bookings.merge_client` permission) who checked
+- staff (clinic managers, front desk: the `clients.merge_client` permission) who checked
   that two records are the same person merge them (`client_merge`);
 - a booking is *proven* (`Appointment.proven_by`) when the holder of its address stands
   behind it: they opened the manage link of its e-mail (that link carries `mailbox_proof`,
@@ -37,20 +37,14 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from bookings.models import (
-    Appointment,
-    AppointmentEvent,
-    BookingProof,
-    Clearance,
-    Client,
-    ClientMerge,
-    TreatmentPlan,
-)
+from bookings.models import Appointment, AppointmentEvent, BookingProof, TreatmentPlan
+from clients.models import Client, ClientMerge
+from health.models import Clearance
 
 # client_merged(keep, merged): move your rows of `merged` to `keep`, inside the transaction.
 client_merged = Signal()
 
-MERGE_PERMISSION = "bookings.merge_client"
+MERGE_PERMISSION = "clients.merge_client"
 
 
 class MergeError(ValueError):
@@ -132,7 +126,7 @@ def client_merge(*, keep: Client, merge: Client, by) -> ClientMerge:
 @transaction.atomic
 def client_confirm(*, client: Client, by) -> Client:
     """Staff checked the client's identity (at the desk, say): mark the record confirmed."""
-    if not (by and by.is_authenticated and by.is_staff and by.has_perm("bookings.change_client")):
+    if not (by and by.is_authenticated and by.is_staff and by.has_perm("clients.change_client")):
         raise PermissionDenied("Only clinic staff may confirm a client record.")
     client = Client.objects.select_for_update().get(pk=client.pk)
     _confirm(client, Client.ConfirmedBy.CLINIC)

@@ -15,8 +15,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from bookings import questionnaires, screening
-from bookings.validators import validate_person_name
+from clients.validators import validate_person_name
+from health import questionnaires, screening
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 PHONE = re.compile(r"^\+?[0-9 ()\-.]{6,30}$")

@@ -6,11 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from bookings import clearances, notifications, reminders, signals
-from bookings.models import (
-    Appointment,
-    AppointmentEvent,
-    AppointmentStatus,
-)
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
 from bookings.services import (
     CLEARANCE_MISSING,
     NOT_CHANGEABLE,

@@ -16,27 +16,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from bookings import (
-    clients,
-    series,
-)
+from bookings import clients, series
 from bookings.booking_changes import booking_cancel, booking_reschedule
 from bookings.forms import DateForm
-from bookings.guidance import what_to_bring
 from bookings.ics import appointment_calendar
-from bookings.models import (
-    Appointment,
-    is_reference,
-)
+from bookings.models import Appointment, is_reference
 from bookings.services import BookingError
-from bookings.views import (
-    DAYS_SHOWN,
-    _first_day,
-    _parse_start,
-    _shown,
-    _slot_days,
-)
+from bookings.views import DAYS_SHOWN, _first_day, _parse_start, _shown, _slot_days
 from core import rate_limits
+from health.guidance import what_to_bring
 from therapists.clinic_time import ics_utc
 
 # --- Manage my booking ------------------------------------------------------------------

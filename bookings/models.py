@@ -1,4 +1,4 @@
-"""Styles, services, rooms, clients, intakes and appointments.
+"""Styles, services, rooms, appointments, their history, series, reminders, closed days.
 
 The appointment table carries the clinic's hardest promise: no therapist and no room is
 ever booked twice. On PostgreSQL two exclusion constraints enforce it over the *occupied*
@@ -17,12 +17,12 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings import screening
 from bookings.constraints import PostgresExclusionConstraint, TsTzRange
-from bookings.validators import validate_person_name
+from clients.models import Client
 from core import tokens
 from core.clock import local_midnight
 from core.encrypted_fields import EncryptedJSONField, EncryptedTextField
+from health.models import Intake, Pressure
 from policy import rules
 from therapists.models import CredentialKind, Therapist
 
@@ -97,123 +97,6 @@ class Room(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Client(models.Model):
-    """A person who books. Every booking made signed out writes a new, unverified row; the
-    clinic (or the client, through the e-mail sign-in link) confirms one record per person
-    and merges the others into it (bookings/clients.py)."""
-
-    class ConfirmedBy(models.TextChoices):
-        CLINIC = "clinic", "The clinic checked the client's identity"
-        EMAIL_LINK = "email_link", "The client opened a sign-in link sent to this address"
-
-    name = models.CharField(max_length=200, validators=[validate_person_name])
-    email = models.EmailField()
-    phone = models.CharField(max_length=40)
-    created_at = models.DateTimeField(auto_now_add=True)
-    confirmed_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="When the record was verified."
-    )
-    confirmed_by = models.CharField(
-        max_length=20, choices=ConfirmedBy.choices, blank=True, editable=False
-    )
-    merged_into = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="merged_records",
-        help_text="This row was the same person as that record; its bookings moved there.",
-    )
-
-    class Meta:
-        ordering = ["name"]
-        indexes = [models.Index(fields=["email"])]
-        permissions = [("merge_client", "Can merge two client records of the same person")]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_confirmed(self) -> bool:
-        return self.confirmed_at is not None
-
-
-class IntakeOutcome(models.TextChoices):
-    CLEAR = "clear", "Clear"
-    LIGHT_PRESSURE = "light_pressure", "Light pressure only"
-    NEEDS_CLEARANCE = "needs_clearance", "Needs clearance"
-    DECLINED = "declined", "Declined"
-
-
-class Pressure(models.TextChoices):
-    LIGHT = "light", _("Light")
-    MEDIUM = "medium", _("Medium")
-    DEEP = "deep", _("Deep")
-
-
-class Intake(models.Model):
-    """A client's back-health answers for one booking and what screening decided."""
-
-    questionnaire_version = models.PositiveSmallIntegerField()
-    answers = EncryptedJSONField()
-    outcome = models.CharField(max_length=20, choices=IntakeOutcome.choices)
-    reasons = EncryptedJSONField(default=list, blank=True)
-    effective_pressure = models.CharField(max_length=10, choices=Pressure.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        permissions = [
-            ("view_full_intake", "Can read a client's full health answers"),
-            ("review_intake", "Can approve or decline a booking that needs clearance"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Intake v{self.questionnaire_version}: {self.get_outcome_display()}"
-
-    @property
-    def light_pressure_only(self) -> bool:
-        return screening.light_pressure_only(
-            effective_pressure=self.effective_pressure, outcome=self.outcome
-        )
-
-    @property
-    def flags(self) -> list[str]:
-        """What a therapist or the front desk must know without reading the full answers."""
-        flags = []
-        if self.light_pressure_only:
-            flags.append("Light pressure only")
-        if self.outcome == IntakeOutcome.NEEDS_CLEARANCE:
-            flags.append("Needed clinical clearance")
-        if (self.answers or {}).get("avoid_areas") or (self.answers or {}).get("avoid_regions"):
-            flags.append("Areas to avoid")
-        if (self.answers or {}).get("other_conditions"):
-            flags.append("Other conditions noted")
-        return flags
-
-
-class IntakeAccess(models.Model):
-    """Every read of a client's full health answers: who, when, which intake, from where.
-
-    Health answers are personal data; the log lets a manager answer "who has seen this?".
-    """
-
-    intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="accesses")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-    where = models.CharField(max_length=100, help_text="The page or export that showed them.")
-
-    class Meta:
-        ordering = ["-at"]
-        verbose_name_plural = "intake accesses"
-
-    def __str__(self) -> str:
-        return f"{self.user} read intake {self.intake_id} ({self.where}) at {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
 
 class AppointmentStatus(models.TextChoices):
@@ -504,50 +387,6 @@ class AppointmentEvent(models.Model):
         return f"{self.appointment.reference}: {self.get_kind_display()} at {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
 
-class ReconfirmationLink(models.Model):
-    """The private link of one "has anything changed?" e-mail (bookings/reconfirmation.py).
-
-    Only the token's hash is kept (core/tokens.py). The link works until the session starts,
-    as many times as the client needs (they may remember something later); after that, or
-    once the session is cancelled, it answers 410.
-    """
-
-    appointment = models.ForeignKey(
-        "Appointment", on_delete=models.CASCADE, related_name="reconfirmation_links"
-    )
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"Re-confirmation link for {self.appointment_id}"
-
-
-class IntakeRevision(models.Model):
-    """One change of a session's intake at re-confirmation: the answers it had (`previous`,
-    kept untouched: the clinic must be able to say what the client was told and why) and the
-    new intake that replaced them as `Appointment.intake`."""
-
-    appointment = models.ForeignKey(
-        "Appointment", on_delete=models.CASCADE, related_name="intake_revisions"
-    )
-    previous = models.OneToOneField(
-        Intake, on_delete=models.PROTECT, related_name="replaced_by", editable=False
-    )
-    current = models.OneToOneField(
-        Intake, on_delete=models.PROTECT, related_name="replaces", editable=False
-    )
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["appointment", "at", "id"]
-
-    def __str__(self) -> str:
-        return f"Intake {self.previous_id} replaced by {self.current_id}"
-
-
 class TreatmentPlan(models.Model):
     """A series booked in one go: `session_count` sessions every `interval_weeks` weeks with
     the same therapist, at the same clinic wall time (bookings/series.py). Clients who come
@@ -599,29 +438,6 @@ class TreatmentPlan(models.Model):
             f"{self.session_count} × {self.service.name} every {self.interval_weeks} week(s) "
             f"with {self.therapist} for {self.client}"
         )
-
-
-class ClientMerge(models.Model):
-    """The audit row of one merge: which record was folded into which, by whom, when."""
-
-    kept = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="merges_kept")
-    merged = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="merges_folded")
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="Empty when the client's own sign-in link joined the records.",
-    )
-    at = models.DateTimeField(auto_now_add=True)
-    appointments_moved = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["-at"]
-
-    def __str__(self) -> str:
-        return f"Client {self.merged_id} merged into {self.kept_id}"
 
 
 class ClosedDay(models.Model):
@@ -695,98 +511,3 @@ class ScheduleVersion(models.Model):
 
     def __str__(self) -> str:
         return self.token
-
-
-class ClearanceRole(models.TextChoices):
-    PHYSICIAN = "physician", "Physician"
-    PHYSIOTHERAPIST = "physiotherapist", "Physiotherapist"
-    CHIROPRACTOR = "chiropractor", "Chiropractor"
-    MIDWIFE = "midwife", "Midwife"
-    OTHER = "other", "Other health professional"
-
-
-class ClearanceScope(models.TextChoices):
-    FULL = "full", "Full: any pressure the client asks for"
-    LIGHT_PRESSURE = "light_pressure", "Light pressure only"
-
-
-class Clearance(models.Model):
-    """A health professional's clearance for walk-on-back massage, kept on the client's
-    record (bookings/clearances.py has the rules). Health data: who cleared, for which
-    intake conditions, with which restrictions, and the letter itself. Who, their role, the
-    scope, restrictions and conditions are encrypted at rest (core/encrypted_fields.py). The
-    letter is stored sealed (AES-GCM) in private storage, never under a public URL; only its
-    storage name, type and size are here."""
-
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="clearances")
-    cleared_by_name = EncryptedTextField(
-        "Cleared by", max_length=200, validators=[MaxLengthValidator(200)]
-    )
-    cleared_by_role = EncryptedTextField("Their role", max_length=20, choices=ClearanceRole.choices)
-    cleared_on = models.DateField("Date of clearance")
-    valid_until = models.DateField(
-        help_text="The last session date it covers (default: 12 months after the clearance)."
-    )
-    scope = EncryptedTextField(max_length=20, choices=ClearanceScope.choices)
-    restrictions = EncryptedTextField(
-        blank=True,
-        max_length=1000,
-        validators=[MaxLengthValidator(1000)],
-        help_text="Anything else the professional restricted (areas, positions).",
-    )
-    conditions = EncryptedJSONField(
-        default=list, help_text="The intake conditions (question keys) it clears."
-    )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    recorded_at = models.DateTimeField(auto_now_add=True)
-    letter_file = models.CharField(max_length=100, blank=True, editable=False)
-    letter_type = models.CharField(max_length=40, blank=True, editable=False)
-    letter_size = models.PositiveIntegerField(default=0, editable=False)
-    # Withdrawn (the professional took it back, or it was recorded in error): it covers no
-    # session from then on; who, why and when stay with it (bookings/clearance_withdrawal.py).
-    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
-    withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    withdrawn_reason = EncryptedTextField(blank=True, max_length=1000, editable=False)
-
-    class Meta:
-        ordering = ["-valid_until", "-pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(cleared_on__lte=F("valid_until")),
-                name="clearance_valid_after_it_was_given",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"Clearance {self.pk} for client {self.client_id}, valid until {self.valid_until}"
-
-    def covers(self, day: dt.date) -> bool:
-        return self.withdrawn_at is None and self.cleared_on <= day <= self.valid_until
-
-
-class ClearanceAccess(models.Model):
-    """Every read of a clearance letter or its details: who, when, from where (like
-    `IntakeAccess`, the clinic's log of health-data reads; managers search both)."""
-
-    clearance = models.ForeignKey(Clearance, on_delete=models.CASCADE, related_name="accesses")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-    where = models.CharField(max_length=100, help_text="The page that showed it.")
-
-    class Meta:
-        ordering = ["-at"]
-        verbose_name_plural = "clearance accesses"
-
-    def __str__(self) -> str:
-        return f"{self.user} read clearance {self.clearance_id} ({self.where})"

@@ -1,6 +1,6 @@
 """Who may read a client's full health answers, and the log of every read.
 
-Intake answers are health data. Only staff with the `bookings.view_full_intake` permission
+Intake answers are health data. Only staff with the `health.view_full_intake` permission
 (the clinic manager) and the appointment's own therapist may read them; every read goes
 through `read_intake_answers`, which writes an `IntakeAccess` row first. Everyone else sees at
 most the outcome and flags (`Intake.flags`).
@@ -18,15 +18,10 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from bookings import clearances
-from bookings.models import (
-    Appointment,
-    AppointmentEvent,
-    Client,
-    Intake,
-    IntakeAccess,
-    SessionNote,
-)
+from bookings.models import Appointment, AppointmentEvent, SessionNote
 from bookings.treating import treating_sessions, treats_client  # noqa: F401 - the rule's parts
+from clients.models import Client
+from health.models import Intake, IntakeAccess
 from outbox.models import Email
 from outbox.services import emails_forget, emails_to
 
@@ -48,7 +43,7 @@ appointments_erased = Signal()
 def may_read_full_intake(user, appointment: Appointment) -> bool:
     if not user.is_authenticated:
         return False
-    if user.has_perm("bookings.view_full_intake"):
+    if user.has_perm("health.view_full_intake"):
         return True
     therapist = getattr(user, "therapist", None)
     return therapist is not None and therapist.pk == appointment.therapist_id
@@ -60,7 +55,7 @@ def may_read_client_history(user, appointment: Appointment) -> bool:
     (`treating_sessions`); never through a request or a staff member's own booking."""
     if not user.is_authenticated:
         return False
-    if user.has_perm("bookings.view_full_intake"):
+    if user.has_perm("health.view_full_intake"):
         return True
     therapist = getattr(user, "therapist", None)
     if therapist is None or therapist.pk != appointment.therapist_id:
@@ -98,7 +93,7 @@ def _clients(email: str):
 def client_export(*, email: str, user, now: dt.datetime | None = None) -> dict[str, Any]:
     """Everything the clinic holds about the person with this e-mail address, as JSON-ready
     data (their right of access). Reading their intakes this way is logged like any other."""
-    if not user.has_perm("bookings.view_full_intake"):
+    if not user.has_perm("health.view_full_intake"):
         raise PermissionDenied("Only the clinic manager may export a client's data.")
     return _export(
         email=email, clients=list(_clients(email)), user=user, where="client data export", now=now
@@ -214,7 +209,7 @@ def client_erase(*, email: str, user) -> int:
     their part (the waitlist: entries, answers, held slots) on `client_erased`, in this same
     transaction, so an erasure is never half done. Returns the number of clients erased.
     """
-    if not user.has_perm("bookings.view_full_intake"):
+    if not user.has_perm("health.view_full_intake"):
         raise PermissionDenied("Only the clinic manager may erase a client's data.")
     clients = list(_clients(email).select_for_update())
     addresses = {email.strip().lower(), *(c.email.lower() for c in clients)}

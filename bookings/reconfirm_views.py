@@ -18,13 +18,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from bookings import questionnaires, reconfirmation, screening
+from bookings import reconfirmation
 from bookings.forms import IntakeForm
-from bookings.intake_currency import intake_currency
-from bookings.models import AppointmentEvent, ReconfirmationLink
+from bookings.models import AppointmentEvent
 from bookings.reconfirmation_links import reconfirmation_link_find
 from bookings.services import BookingError
 from core import rate_limits
+from health import questionnaires, screening
+from health.intake_currency import intake_currency
+from health.models import ReconfirmationLink
 
 NOT_A_LINK = "This link is not valid. Please use the link in your latest e-mail from us."
 

@@ -38,21 +38,15 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import clearances, notifications, privacy, questionnaires, screening
+from bookings import clearances, notifications, privacy
 from bookings.booking_changes import booking_cancel_for_safety
-from bookings.intake_currency import intake_currency
-from bookings.models import (
-    Appointment,
-    AppointmentEvent,
-    AppointmentStatus,
-    Intake,
-    IntakeAccess,
-    IntakeRevision,
-    ReconfirmationLink,
-)
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
 from bookings.services import BookingError
 from bookings.session_status import appointment_status_change
 from core.clock import clinic_today
+from health import questionnaires, screening
+from health.intake_currency import intake_currency
+from health.models import Intake, IntakeAccess, IntakeRevision, ReconfirmationLink
 
 VIA_LINK = "client link"
 VIA_DESK = "front desk"

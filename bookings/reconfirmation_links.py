@@ -10,8 +10,9 @@ without importing the booking services (which import the reminders).
 from django.db import transaction
 
 from bookings import notifications
-from bookings.models import Appointment, ReconfirmationLink
+from bookings.models import Appointment
 from core import tokens
+from health.models import ReconfirmationLink
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 """The staff's client record page: visits, intakes, clearances and notes, by the read rules.
 
-The admin's client page (bookings.admin_clients.ClientAdmin) shows everything the clinic knows about
+The admin's client page (staff.admin_clients.ClientAdmin) shows everything the clinic knows about
 one person, but health data only to those who may read it, and every such read logged:
 
 - intakes: outcome and flags for everyone who may see the record (the front desk works with
@@ -24,10 +24,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from bookings import clearances, questionnaires, screening
-from bookings.models import Appointment, Client, IntakeAccess
+from bookings import clearances
+from bookings.models import Appointment
 from bookings.privacy import may_read_full_intake
+from clients.models import Client
 from core.clock import clinic_tz
+from health import questionnaires, screening
+from health.models import IntakeAccess
 
 WHERE = "admin: client record page"
 
@@ -117,7 +120,5 @@ def record_page(*, user, client: Client) -> dict:
 
 def render_record(*, user, client: Client) -> SafeString:
     return SafeString(
-        render_to_string(
-            "admin/bookings/client/_record.html", record_page(user=user, client=client)
-        )
+        render_to_string("admin/clients/client/_record.html", record_page(user=user, client=client))
     )

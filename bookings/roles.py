@@ -18,11 +18,14 @@ CLINIC_MANAGER = "Clinic manager"
 FRONT_DESK_PERMISSIONS = {
     "bookings": [
         "view_appointment", "add_appointment", "change_appointment",
-        "view_client", "add_client", "change_client", "merge_client", "view_clientmerge",
-        "view_intake", "view_appointmentevent", "view_sessionnote",
+        "view_appointmentevent", "view_sessionnote",
         "view_room", "view_service", "view_style", "view_closedday",
         "view_treatmentplan", "add_treatmentplan", "change_treatmentplan",
     ],
+    "clients": [
+        "view_client", "add_client", "change_client", "merge_client", "view_clientmerge",
+    ],
+    "health": ["view_intake"],
     "therapists": [
         "view_therapist", "view_credential",
         "view_workinghours", "add_workinghours", "change_workinghours", "delete_workinghours",
@@ -32,7 +35,16 @@ FRONT_DESK_PERMISSIONS = {
     "outbox": ["view_email", "view_reminder"],
     "accounts": ["view_erasurerequest", "change_erasurerequest"],
 }  # fmt: skip
-MANAGED_APPS = ("bookings", "therapists", "waitlist", "outbox", "accounts", "policy")
+MANAGED_APPS = (
+    "bookings",
+    "clients",
+    "health",
+    "therapists",
+    "waitlist",
+    "outbox",
+    "accounts",
+    "policy",
+)
 
 
 def ensure_roles(apps=global_apps, **_signal_kwargs) -> None:

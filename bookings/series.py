@@ -50,16 +50,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import availability, clearances, screening
+from bookings import availability, clearances
 from bookings.booking_changes import booking_cancel_locked
-from bookings.models import (
-    Appointment,
-    AppointmentEvent,
-    AppointmentStatus,
-    Client,
-    Service,
-    TreatmentPlan,
-)
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Service, TreatmentPlan
 from bookings.schedules import available_slots, clinic_rules
 from bookings.services import (
     INVALID_REQUEST,
@@ -77,7 +70,9 @@ from bookings.services import (
     intake_screen,
     slot_find,
 )
+from clients.models import Client
 from core.clock import clinic_today, clinic_tz, localise
+from health import screening
 from therapists.models import Therapist
 
 MIN_SESSIONS, MAX_SESSIONS = 2, 12

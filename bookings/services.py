@@ -31,10 +31,8 @@ from bookings import (
     clearances,
     clients,
     notifications,
-    questionnaires,
     reminders,
     schedule_catalog,
-    screening,
     signals,
     wording,
 )
@@ -43,17 +41,18 @@ from bookings.models import (
     AppointmentEvent,
     AppointmentStatus,
     BookingProof,
-    Client,
-    Intake,
     Room,
     Service,
     TreatmentPlan,
 )
 from bookings.occupancy import Hold
 from bookings.schedules import clinic_rules, load_window, service_spec
-from bookings.validators import name_problem
+from clients.models import Client
+from clients.validators import name_problem
 from core.clock import clinic_today
 from core.languages import client_language
+from health import questionnaires, screening
+from health.models import Intake
 from therapists.clinic_time import moment_within_reach
 from therapists.models import Therapist
 

@@ -15,20 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings import clearances, notifications
-from bookings.models import (
-    Appointment,
-    AppointmentEvent,
-    AppointmentStatus,
-    IntakeOutcome,
-    SessionNote,
-)
-from bookings.services import (
-    INVALID_REQUEST,
-    NOT_CHANGEABLE,
-    BookingError,
-    _record,
-)
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, SessionNote
+from bookings.services import INVALID_REQUEST, NOT_CHANGEABLE, BookingError, _record
 from core.clock import clinic_today
+from health.models import IntakeOutcome
 
 # Which statuses each status may be reached from. Cancelling goes through booking_cancel and
 # approving or declining a review through intake_approve / intake_decline.

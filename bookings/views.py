@@ -23,18 +23,12 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from bookings import (
-    schedule_cache,
-    schedule_catalog,
-    screening,
-)
+from bookings import schedule_cache, schedule_catalog
 from bookings.forms import DateForm
-from bookings.models import (
-    Service,
-    Style,
-)
+from bookings.models import Service, Style
 from bookings.schedules import available_slots, clinic_rules, last_bookable_day
 from core.clock import clinic_today
+from health import screening
 from therapists import qualifications
 from therapists.clinic_time import clock, moment_within_reach
 from therapists.models import Therapist

@@ -98,4 +98,4 @@ class ChartAccessAdmin(ReadOnly, ClinicModelAdmin):
     list_select_related = ["user", "appointment"]
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("bookings.view_full_intake")
+        return request.user.has_perm("health.view_full_intake")

@@ -2,10 +2,10 @@
 
 from django import forms
 
-from bookings import body_regions
-from bookings.models import Pressure
 from charts.models import ADDENDUM_MAX_LENGTH, RESPONSE_MAX_LENGTH, ChartNote, Technique
 from charts.services import RegionWork
+from health import body_regions
+from health.models import Pressure
 
 BLANK = [("", "—")]
 EXTRA_ROWS = 2

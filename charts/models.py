@@ -7,7 +7,7 @@ signed note older than 24 hours cannot be deleted by anyone. `charts.services` e
 and on PostgreSQL (and SQLite) database triggers (migration 0002) refuse it too, whatever
 code or console tries.
 
-Region names come from `bookings.body_regions`, the one catalogue. The SOAP texts, regions,
+Region names come from `health.body_regions`, the one catalogue. The SOAP texts, regions,
 responses and addenda are encrypted at rest (core/encrypted_fields.py).
 """
 
@@ -19,9 +19,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from bookings import body_regions
-from bookings.models import Appointment, Pressure
+from bookings.models import Appointment
 from core.encrypted_fields import EncryptedTextField
+from health import body_regions
+from health.models import Pressure
 
 SOAP_MAX_LENGTH = 4000
 RESPONSE_MAX_LENGTH = 500
@@ -165,7 +166,7 @@ class ChartAccess(models.Model):
     """Every read of a session chart: who, when, which session, from where.
 
     Keyed by appointment (never deleted) rather than note, so the log outlives a discarded
-    draft; like `bookings.IntakeAccess` it holds no health data itself.
+    draft; like `health.IntakeAccess` it holds no health data itself.
     """
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="+")

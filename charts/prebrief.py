@@ -11,11 +11,11 @@ booking form, and a pre-brief must never show a stranger's health notes (issue #
 
 from dataclasses import dataclass, field
 
-from bookings import body_regions
 from bookings.models import Appointment
 from bookings.privacy import may_read_client_history
 from bookings.reconfirmation import Summary, reconfirmation_summary
 from charts.models import ChartNote
+from health import body_regions
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import body_regions
-from bookings.models import Appointment, AppointmentStatus, Pressure
+from bookings.models import Appointment, AppointmentStatus
 from charts.models import (
     ADDENDUM_MAX_LENGTH,
     Addendum,
@@ -28,6 +27,8 @@ from charts.models import (
     RegionEntry,
     Technique,
 )
+from health import body_regions
+from health.models import Pressure
 
 NOT_CHARTABLE = {
     AppointmentStatus.CANCELLED,
@@ -61,7 +62,7 @@ def _is_own_therapist(user: AbstractBaseUser, appointment: Appointment) -> bool:
 
 
 def _is_manager(user: AbstractBaseUser) -> bool:
-    return user.is_authenticated and user.has_perm("bookings.view_full_intake")
+    return user.is_authenticated and user.has_perm("health.view_full_intake")
 
 
 def _check_entries(entries: Sequence[RegionWork]) -> None:

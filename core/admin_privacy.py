@@ -66,13 +66,13 @@ SENSITIVE: dict[str, set[str]] = {
     "axes.AccessLog": {"session_hash"},
     "django_tasks_database.DBTaskResult": {"args_kwargs", "return_value", "traceback"},
     "therapists.Therapist": {"calendar_token_hash"},
-    "bookings.Intake": {"answers", "reasons"},
+    "health.Intake": {"answers", "reasons"},
     "bookings.Appointment": {"manage_token_hash"},
     "bookings.SessionNote": {WHOLE_MODEL},
     "bookings.AppointmentEvent": {"details"},
     # Clearance on record (issue #13): who cleared, for what, with which restrictions, and
     # the letter are health data; that one exists and its dates are not.
-    "bookings.Clearance": {
+    "health.Clearance": {
         "cleared_by_name",
         "cleared_by_role",
         "scope",
@@ -90,7 +90,7 @@ SENSITIVE: dict[str, set[str]] = {
     "payments.GiftCard": {"code_hash"},
     "payments.Payment": {"note"},  # free text staff type at the desk
     "accounts.SignInLink": {"token_hash"},
-    "bookings.ReconfirmationLink": {"token_hash"},
+    "health.ReconfirmationLink": {"token_hash"},
     # The session chart (issue #14): SOAP texts, per-region work and addenda are health data.
     "charts.ChartNote": {"subjective", "objective", "assessment", "plan", "pressure_used"},
     "charts.RegionEntry": {WHOLE_MODEL},
@@ -115,7 +115,7 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     # ids; mail server; en/es; why moot or given up (the outbox's own words)
     "outbox.Email": {"params", "last_error", "language", "reason"},
     "charts.ChartAccess": {"where"},  # the name of the page that showed a chart
-    "bookings.ClearanceAccess": {"where"},  # the name of the page that showed a clearance
+    "health.ClearanceAccess": {"where"},  # the name of the page that showed a clearance
     "bookings.ScheduleVersion": {"token", "config_token"},  # cache keys moved by writes
     "payments.CardOnFile": {"consent_text"},  # the clinic's own words the client agreed to
     "payments.Payment": {"failure_message"},  # Stripe's decline reason ("card declined")
@@ -124,11 +124,11 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
 
 # Filterable, but a list narrowed by one of these is logged as a read of its intakes.
 HEALTH_DERIVED: dict[str, set[str]] = {
-    "bookings.Intake": {"outcome", "effective_pressure"},
+    "health.Intake": {"outcome", "effective_pressure"},
 }
 # How to reach the intake of a row, for models whose lists may be narrowed by health.
 ROW_INTAKE: dict[str, str] = {
-    "bookings.Intake": "pk",
+    "health.Intake": "pk",
     "bookings.Appointment": "intake_id",
 }
 

@@ -40,8 +40,11 @@ SHORT_TEXT = 500
 
 
 def column_name(field: models.Field) -> str:
-    """The authenticated data of a field's values: `app_label.model.field`."""
-    return f"{field.model._meta.label_lower}.{field.name}"
+    """The authenticated data of a field's values: `app_label.model.field`, where the model
+    is the one the values were first sealed under (`sealed_under`, for a model that moved
+    to another app) or else the field's own."""
+    model = getattr(field, "sealed_under", None) or field.model._meta.label_lower
+    return f"{model}.{field.name}"
 
 
 class EncryptedExact(Exact):
@@ -62,6 +65,17 @@ class EncryptedMixin:
     """What both field kinds share: encrypt on the way in, decrypt on the way out."""
 
     empty_stored: tuple[str, ...] = EMPTY_TEXT
+
+    def __init__(self, *args, sealed_under: str | None = None, **kwargs):
+        # A model moved to another app keeps opening what was sealed under its old label.
+        self.sealed_under = sealed_under
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.sealed_under:
+            kwargs["sealed_under"] = self.sealed_under
+        return name, path, args, kwargs
 
     def get_internal_type(self) -> str:
         return "TextField"  # a text column, whatever the Python value is

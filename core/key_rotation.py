@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from core.encrypted_fields import encrypted_fields
+from core.encrypted_fields import column_name, encrypted_fields
 from core.field_keys import PREFIX, keyring
 
 DEFAULT_BATCH = 500
@@ -41,7 +41,7 @@ class Column:
         meta = field.model._meta
         quote = connection.ops.quote_name
         return cls(
-            label=f"{meta.label_lower}.{field.name}",
+            label=column_name(field),
             table=quote(meta.db_table),
             pk=quote(meta.pk.column),
             column=quote(field.column),

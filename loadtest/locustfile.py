@@ -28,7 +28,7 @@ from urllib.parse import urlencode, urlsplit
 
 from locust import FastHttpUser, between, events, task
 
-from bookings.screening import clear_answers
+from health.screening import clear_answers
 
 HOT_SLOTS_PER_WAVE = 10
 WAVE_SECONDS = 5.0

@@ -15,7 +15,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import Appointment, Client, Service, Style
+from bookings.models import Appointment, Service, Style
+from clients.models import Client
 
 
 class DepositKind(models.TextChoices):

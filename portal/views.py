@@ -25,20 +25,15 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from bookings import body_regions, clearances, questionnaires, screening, workload
-from bookings.models import (
-    Appointment,
-    AppointmentEvent,
-    AppointmentStatus,
-    IntakeAccess,
-    Pressure,
-    SessionNote,
-)
+from bookings import clearances, workload
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, SessionNote
 from bookings.privacy import may_read_client_history, read_intake_answers
 from bookings.services import BookingError
 from bookings.session_status import allowed_status_changes, appointment_set_status, session_note_add
 from charts.portal import chart_context
 from core.clock import clinic_today
+from health import body_regions, questionnaires, screening
+from health.models import IntakeAccess, Pressure
 from portal.feeds import feed_appointments, therapist_calendar, therapist_for_token
 from portal.forms import THERAPIST_STATUSES, SessionNoteForm, StatusForm
 from therapists.models import Therapist

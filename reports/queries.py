@@ -54,14 +54,8 @@ from django.db.models.functions import Lower, Trim, TruncWeek
 from django.utils import timezone
 
 from bookings import workload
-from bookings.models import (
-    Appointment,
-    AppointmentEvent,
-    AppointmentStatus,
-    ClosedDay,
-    IntakeOutcome,
-    Room,
-)
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, ClosedDay, Room
+from health.models import IntakeOutcome
 from reports.open_minutes import MINUTE, merge_instants, merged_hours, open_minutes_by_week
 from reports.period import Period
 from therapists.models import Therapist, TimeOff, WorkingHours

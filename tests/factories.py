@@ -7,17 +7,10 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from bookings import questionnaires, screening
-from bookings.models import (
-    Appointment,
-    AppointmentStatus,
-    Client,
-    Intake,
-    Room,
-    Service,
-    Style,
-    hash_manage_token,
-)
+from bookings.models import Appointment, AppointmentStatus, Room, Service, Style, hash_manage_token
+from clients.models import Client
+from health import questionnaires, screening
+from health.models import Intake
 from therapists.models import Credential, CredentialKind, Therapist, WorkingHours
 
 
@@ -184,7 +177,7 @@ class ClearanceFactory(factory.django.DjangoModelFactory):
     yesterday; pass `client=` (and `scope`, `valid_until`, `conditions`) as needed."""
 
     class Meta:
-        model = "bookings.Clearance"
+        model = "health.Clearance"
 
     client = factory.SubFactory(ClientFactory)
     cleared_by_name = "Dr Lee"

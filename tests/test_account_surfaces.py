@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings import clients
-from bookings.models import Client
+from clients.models import Client
 from core.csv_cells import safe_cell
 from payments import gift_cards, ledger
 from payments.models import Method

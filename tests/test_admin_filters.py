@@ -31,10 +31,10 @@ def superuser_client(client):
         ("admin:bookings_appointmentevent_changelist", "at__year=9999"),
         ("admin:bookings_closedday_changelist", "date__year=9999"),
         ("admin:therapists_timeoff_changelist", "start__year=9999"),
-        ("admin:bookings_client_changelist", "created_at__year=9999"),
-        ("admin:bookings_intakeaccess_changelist", "at__year=9999"),
-        ("admin:bookings_clearance_changelist", "valid_until__year=9999"),
-        ("admin:bookings_clearanceaccess_changelist", "at__year=9999"),
+        ("admin:clients_client_changelist", "created_at__year=9999"),
+        ("admin:health_intakeaccess_changelist", "at__year=9999"),
+        ("admin:health_clearance_changelist", "valid_until__year=9999"),
+        ("admin:health_clearanceaccess_changelist", "at__year=9999"),
     ],
 )
 def test_a_year_out_of_range_is_the_admins_invalid_filter_answer(superuser_client, url, query):

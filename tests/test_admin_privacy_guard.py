@@ -20,8 +20,8 @@ from django.utils import timezone
 
 import ashiatsu_clinic.urls  # noqa: F401 - every app's admin registered
 from ashiatsu_clinic.admin_site import ClinicAdminSite
-from bookings.models import Appointment, Client, IntakeAccess
-from bookings.screening import clear_answers
+from bookings.models import Appointment
+from clients.models import Client
 from core import admin_privacy
 from core.admin_privacy import (
     HEALTH_DERIVED,
@@ -35,6 +35,8 @@ from core.admin_privacy import (
 )
 from core.encrypted_fields import EncryptedJSONField
 from core.model_admin import ClinicModelAdmin
+from health.models import IntakeAccess
+from health.screening import clear_answers
 from outbox.models import Email
 from tests.factories import (
     AppointmentFactory,
@@ -178,9 +180,9 @@ def test_no_role_can_filter_any_admin_list_on_a_sensitive_field(roles):
     # The walk reached what the hostile tester used, and the related paths.
     json_key = "answers__other_conditions__icontains"
     assert {
-        ("bookings.Intake", json_key),
+        ("health.Intake", json_key),
         ("bookings.Appointment", "intake__" + json_key),
-        ("bookings.Client", "appointments__intake__" + json_key),
+        ("clients.Client", "appointments__intake__" + json_key),
         ("bookings.Appointment", "notes__isnull"),
         ("outbox.Email", "secret__startswith"),
         ("waitlist.WaitlistEntry", json_key),
@@ -250,7 +252,7 @@ def diabetic():
 @pytest.mark.parametrize("role", ["Front desk", "Clinic manager", None])
 def test_intake_answers_cannot_be_filtered_in_the_admin(client, diabetic, role):
     client.force_login(_staff(role, is_superuser=role is None))
-    base = "/admin/bookings/intake/"
+    base = "/admin/health/intake/"
     assert client.get(base).status_code == 200
     for query in (
         "?answers__other_conditions__icontains=diabetes",
@@ -299,7 +301,7 @@ def test_manage_token_hashes_passwords_and_notes_cannot_be_filtered(client):
         "/admin/bookings/appointment/?manage_token_hash__startswith=a",
         "/admin/bookings/appointment/export/?manage_token_hash__startswith=a",  # the CSV
         "/admin/bookings/appointment/?notes__work_done__icontains=sciatica",
-        "/admin/bookings/client/?appointments__intake__answers__pregnant=true",
+        "/admin/clients/client/?appointments__intake__answers__pregnant=true",
         "/admin/therapists/therapist/?calendar_token_hash__startswith=a",
         "/admin/auth/user/?password__startswith=md5",
         "/admin/bookings/appointmentevent/?details__reason__icontains=pain",
@@ -311,9 +313,9 @@ def test_a_health_narrowed_list_is_logged_as_a_read_of_each_intake(client, diabe
     manager = _staff("Clinic manager")
     declined = AppointmentFactory(intake=IntakeFactory(outcome="declined"))
     client.force_login(manager)
-    client.get("/admin/bookings/intake/")  # not narrowed by health: nothing to log
+    client.get("/admin/health/intake/")  # not narrowed by health: nothing to log
     assert not IntakeAccess.objects.exists()
-    response = client.get("/admin/bookings/intake/?outcome__exact=declined")
+    response = client.get("/admin/health/intake/?outcome__exact=declined")
     assert response.status_code == 200 and b"1 intake" in response.content
     (access,) = IntakeAccess.objects.all()
     assert (access.user, access.intake_id) == (manager, declined.intake_id)
@@ -323,5 +325,5 @@ def test_a_health_narrowed_list_is_logged_as_a_read_of_each_intake(client, diabe
 def test_a_plain_search_still_works(client, diabetic):
     client.force_login(_staff("Front desk"))
     ClientFactory(name="Grace Hopper")
-    response = client.get("/admin/bookings/client/?q=Grace")
+    response = client.get("/admin/clients/client/?q=Grace")
     assert response.status_code == 200 and b"Grace Hopper" in response.content

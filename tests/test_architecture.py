@@ -26,8 +26,13 @@ TOOLING = {"tests", "bench", "loadtest", "scripts"}
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
+# Underscored but public: Django documents a model's `_meta` as its API.
+DJANGO_PUBLIC = {"_meta"}
+
+
 def _is_private(name: str) -> bool:
-    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+    dunder = name.startswith("__") and name.endswith("__")
+    return name.startswith("_") and not dunder and name not in DJANGO_PUBLIC
 
 
 def private_imports(module: str, source: str) -> list[str]:

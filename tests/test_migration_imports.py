@@ -107,7 +107,7 @@ def test_a_migration_that_runs_live_code_is_caught(source):
 @pytest.mark.parametrize(
     "source",
     [
-        "import bookings.validators\nf = models.CharField(validators=[bookings.validators.name])",
+        "import bookings.validators\nf = models.CharField(validators=[clients.validators.name])",
         "from bookings.constraints import TsTzRange\nc = TsTzRange('start', 'end')",
         "import bookings.models\nf = models.CharField(default=bookings.models.new_reference)",
         "from django.db import migrations\nimport datetime\n",

@@ -33,8 +33,11 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from bookings import screening, services
-from bookings.models import Appointment, AppointmentEvent, Client, Intake
+from bookings import services
+from bookings.models import Appointment, AppointmentEvent
+from clients.models import Client
+from health import screening
+from health.models import Intake
 from tests.bookings.clinic import build_clinic, local_time
 
 pytestmark = pytest.mark.django_db

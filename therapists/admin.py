@@ -161,7 +161,7 @@ class TherapistAdmin(ClinicModelAdmin):
                 self.time_off_saved(request, time_off)
 
     def time_off_saved(self, request, time_off: TimeOff) -> None:
-        """Hook for the layer above (`bookings.admin_therapists` warns of clashing bookings)."""
+        """Hook for the layer above (`staff.admin_therapists` warns of clashing bookings)."""
 
     @admin.display(description="Schedule")
     def week_link(self, therapist: Therapist) -> str:
@@ -252,7 +252,7 @@ class CredentialAdmin(ClinicModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def extra_urls(self, wrap) -> list:
-        """Hook for the layer above (`bookings.admin_therapists` adds the expiring page)."""
+        """Hook for the layer above (`staff.admin_therapists` adds the expiring page)."""
         return []
 
     def get_urls(self):
@@ -295,4 +295,4 @@ class TimeOffAdmin(ClinicModelAdmin):
         self.time_off_saved(request, obj)
 
     def time_off_saved(self, request, time_off: TimeOff) -> None:
-        """Hook for the layer above (`bookings.admin_therapists` warns of clashing bookings)."""
+        """Hook for the layer above (`staff.admin_therapists` warns of clashing bookings)."""

@@ -16,11 +16,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 
-from bookings import screening
 from bookings.models import Appointment, Room, Service
-from bookings.validators import validate_person_name
+from clients.validators import validate_person_name
 from core import tokens
 from core.encrypted_fields import EncryptedJSONField
+from health import screening
 from therapists.models import Therapist
 
 
@@ -66,7 +66,7 @@ class WaitlistEntry(models.Model):
     phone = models.CharField(max_length=40)
     answers = EncryptedJSONField()  # health answers: encrypted at rest
     # The questionnaire the answers were given under: an entry from before version 3 is
-    # still booked by its own rules when an offer comes (`bookings.screening`).
+    # still booked by its own rules when an offer comes (`health.screening`).
     questionnaire_version = models.PositiveSmallIntegerField(default=screening.current_version)
     # The language the client joined in: the confirmation and every later offer use it.
     language = models.CharField(

@@ -31,8 +31,7 @@ from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
 
-from bookings import questionnaires, screening
-from bookings.models import Client, Service
+from bookings.models import Service
 from bookings.schedules import available_slots, last_bookable_day
 from bookings.services import (
     BOOKABLE_LATER,
@@ -45,8 +44,10 @@ from bookings.services import (
     slot_find,
     slot_lock,
 )
+from clients.models import Client
 from core.clock import clinic_today
 from core.languages import client_language
+from health import questionnaires, screening
 from therapists.models import Therapist
 from waitlist import notifications
 from waitlist.holds import OfferHold

@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import bookings.validators
+import clients.validators
 
 
 class Migration(migrations.Migration):
@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             model_name="client",
             name="name",
             field=models.CharField(
-                max_length=200, validators=[bookings.validators.validate_person_name]
+                max_length=200, validators=[clients.validators.validate_person_name]
             ),
         ),
     ]

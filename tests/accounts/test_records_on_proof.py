@@ -15,8 +15,9 @@ from django.utils import timezone
 from PIL import Image
 
 from bookings import clearances, clients
-from bookings.models import Appointment, AppointmentStatus, Client, SessionNote
-from bookings.screening import clear_answers
+from bookings.models import Appointment, AppointmentStatus, SessionNote
+from clients.models import Client
+from health.screening import clear_answers
 from tests.accounts.test_views import ACCOUNT, sign_in_as
 from tests.bookings.clinic import local_time
 from tests.bookings.test_booking_pages import flow_urls, form_answers

@@ -4,8 +4,9 @@ booking, only a service that allows it, all or nothing; and cancels their plan's
 import pytest
 from django.urls import reverse
 
-from bookings.models import Appointment, AppointmentStatus, IntakeAccess, TreatmentPlan
-from bookings.screening import clear_answers
+from bookings.models import Appointment, AppointmentStatus, TreatmentPlan
+from health.models import IntakeAccess
+from health.screening import clear_answers
 from tests.accounts.test_views import SIGN_IN, sign_in_as
 from tests.bookings.clinic import local_time
 from tests.factories import AppointmentFactory, ClientFactory, IntakeFactory

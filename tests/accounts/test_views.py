@@ -13,9 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ErasureRequest, SignInLink
-from bookings.models import AppointmentStatus, Client, IntakeAccess
-from bookings.questionnaires import QUESTIONS
-from bookings.screening import clear_answers
+from bookings.models import AppointmentStatus
+from clients.models import Client
+from health.models import IntakeAccess
+from health.questionnaires import QUESTIONS
+from health.screening import clear_answers
 from tests.bookings.clinic import build_clinic, local_time
 from tests.bookings.test_booking_pages import flow_urls, form_answers
 from tests.factories import AppointmentFactory, ClientFactory, IntakeFactory, UserFactory

@@ -122,7 +122,7 @@ READ_BACK = textwrap.dedent(
     import hashlib, json, os
     from django.contrib.auth import get_user_model
     from bookings import clearances
-    from bookings.models import Clearance
+    from health.models import Clearance
     from charts.models import ChartNote
     manager = get_user_model().objects.get(pk=os.environ["READER_ID"])
     letters = {

@@ -16,17 +16,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.models import (
-    Appointment,
-    AppointmentEvent,
-    AppointmentStatus,
-    Client,
-    ClosedDay,
-    Intake,
-    IntakeAccess,
-)
-from bookings.screening import clear_answers
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, ClosedDay
 from bookings.services import ClientDetails, booking_create
+from clients.models import Client
+from health.models import Intake, IntakeAccess
+from health.screening import clear_answers
 from tests.bookings.clinic import build_clinic, local_time
 from tests.factories import AppointmentFactory, ClearanceFactory, IntakeFactory
 from tests.people import CLINIC_MANAGER, FRONT_DESK, request_queries, role, staff_member  # noqa: F401
@@ -102,7 +96,7 @@ GET_PAGES = {
     "csv export": (lambda data: reverse("admin:bookings_appointment_export"), STAFF_PAGE),
     "health answers": (_appointment_url("health"), MANAGER_ONLY),
     "intake (outcome only)": (
-        lambda data: reverse("admin:bookings_intake_change", args=[data["booking"].intake_id]),
+        lambda data: reverse("admin:health_intake_change", args=[data["booking"].intake_id]),
         STAFF_PAGE,
     ),
     "appointment history list": (
@@ -110,7 +104,7 @@ GET_PAGES = {
         STAFF_PAGE,
     ),
     "intake access log": (
-        lambda data: reverse("admin:bookings_intakeaccess_changelist"),
+        lambda data: reverse("admin:health_intakeaccess_changelist"),
         MANAGER_ONLY,
     ),
 }
@@ -690,7 +684,7 @@ class TestHealthAnswers:
         )
         for url in (
             reverse("admin:bookings_appointment_change", args=[appointment.pk]),
-            reverse("admin:bookings_intake_change", args=[appointment.intake_id]),
+            reverse("admin:health_intake_change", args=[appointment.intake_id]),
             reverse("admin:bookings_appointment_review"),
         ):
             content = client_for(client, front_desk).get(url).content.decode()
@@ -760,10 +754,10 @@ class TestReviewQueue:
 LIST_PAGES = [
     "bookings_appointment",
     "bookings_appointmentevent",
-    "bookings_client",
+    "clients_client",
     "bookings_closedday",
-    "bookings_intake",
-    "bookings_intakeaccess",
+    "health_intake",
+    "health_intakeaccess",
     "bookings_room",
     "bookings_service",
     "bookings_style",
@@ -857,13 +851,13 @@ class TestSessionNotesOnTheAppointmentPage:
     def test_the_front_desk_does_not_read_them_and_nothing_is_logged(
         self, client, front_desk, noted
     ):
-        from bookings.models import IntakeAccess
+        from health.models import IntakeAccess
 
         assert "Sciatica" not in self._page(client, front_desk, noted)
         assert not IntakeAccess.objects.filter(user=front_desk).exists()
 
     def test_the_manager_reads_them_and_the_read_is_logged(self, client, manager, noted):
-        from bookings.models import IntakeAccess
+        from health.models import IntakeAccess
 
         assert "Sciatica" in self._page(client, manager, noted)
         assert IntakeAccess.objects.filter(

@@ -6,12 +6,12 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
 
-from bookings.models import Client
-from bookings.screening import clear_answers
+from clients.models import Client
+from health.screening import clear_answers
 from tests.factories import AppointmentFactory, ClientFactory, IntakeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-URL = "/admin/bookings/client/"
+URL = "/admin/clients/client/"
 
 
 def _staff(role: str):

@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import admin_schedule
-from bookings.admin_schedule import APPOINTMENT, AWAY, BUFFER, FREE, OFF, Column
 from bookings.models import AppointmentStatus, ClosedDay
+from staff import admin_schedule
+from staff.admin_schedule import APPOINTMENT, AWAY, BUFFER, FREE, OFF, Column
 from tests.bookings.clinic import build_clinic, local_time, qualify, work_every_day
 from tests.bookings.test_admin import booking_form_data
 from tests.factories import AppointmentFactory, ClientFactory, TherapistFactory

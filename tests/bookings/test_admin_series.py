@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from bookings.models import Appointment, AppointmentStatus, TreatmentPlan
-from bookings.screening import clear_answers
 from bookings.series import series_book
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.factories import AppointmentFactory, ClientFactory
 
@@ -212,7 +212,7 @@ def test_a_client_record_links_its_plans_and_books_a_new_one(client, clinic, fro
         first_start=local_time(3, 10), interval_weeks=1, sessions=2,
         answers=clear_answers(), actor=front_desk,
     ).plan  # fmt: skip
-    page = login(client, front_desk).get(reverse("admin:bookings_client_change", args=[record.pk]))
+    page = login(client, front_desk).get(reverse("admin:clients_client_change", args=[record.pk]))
     assert reverse("admin:bookings_treatmentplan_change", args=[plan.pk]) in page.content.decode()
     add = f"{reverse(ADD)}?client={record.pk}"
     assert add in page.content.decode()

@@ -11,15 +11,10 @@ from django.urls import resolve
 from django.utils import timezone
 
 from bookings.api_schemas import AvailabilityOut
-from bookings.models import (
-    Appointment,
-    AppointmentStatus,
-    Client,
-    ClosedDay,
-    Intake,
-    Service,
-)
-from bookings.screening import clear_answers
+from bookings.models import Appointment, AppointmentStatus, ClosedDay, Service
+from clients.models import Client
+from health.models import Intake
+from health.screening import clear_answers
 from tests.bookings.clinic import build_clinic, local_time, qualify
 from tests.factories import (
     AppointmentFactory,

@@ -18,9 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bookings import questionnaires
-from bookings.models import Appointment, Client, Intake
-from bookings.screening import clear_answers
+from bookings.models import Appointment
+from clients.models import Client
+from health import questionnaires
+from health.models import Intake
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 
 pytestmark = pytest.mark.django_db

@@ -3,10 +3,11 @@ by the booking pages and the JSON API, refused with a 4xx when a region is unkno
 
 import pytest
 
-from bookings import body_regions, screening
 from bookings.forms import IntakeForm
-from bookings.models import Appointment, Intake
-from bookings.screening import InvalidAnswers, clear_answers
+from bookings.models import Appointment
+from health import body_regions, screening
+from health.models import Intake
+from health.screening import InvalidAnswers, clear_answers
 from tests.bookings.clinic import build_clinic, local_time
 from tests.bookings.test_api import book, booking, counts
 from tests.bookings.test_booking_pages import CONTACT, flow_urls, form_answers

@@ -5,8 +5,10 @@ from django.test import Client as WebClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bookings.models import Appointment, Client, Intake
-from bookings.questionnaires import QUESTIONS
+from bookings.models import Appointment
+from clients.models import Client
+from health.models import Intake
+from health.questionnaires import QUESTIONS
 from tests.bookings.clinic import local_time
 
 pytestmark = pytest.mark.django_db

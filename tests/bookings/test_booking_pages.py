@@ -8,9 +8,11 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.models import Appointment, AppointmentStatus, Client, Intake
-from bookings.questionnaires import QUESTIONS
-from bookings.screening import clear_answers
+from bookings.models import Appointment, AppointmentStatus
+from clients.models import Client
+from health.models import Intake
+from health.questionnaires import QUESTIONS
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 
 pytestmark = pytest.mark.django_db

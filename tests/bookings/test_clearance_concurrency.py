@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from bookings import clearances
 from bookings.clearance_withdrawal import clearance_withdraw
-from bookings.models import Appointment, AppointmentStatus, Client
-from bookings.screening import clear_answers
+from bookings.models import Appointment, AppointmentStatus
 from bookings.services import ClientDetails, booking_create
+from clients.models import Client
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.factories import ClearanceFactory, ClientFactory
 

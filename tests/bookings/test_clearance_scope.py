@@ -9,14 +9,17 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import clearances, privacy, questionnaires, screening
+from bookings import clearances, privacy
 from bookings.booking_changes import booking_reschedule
 from bookings.intake_review import intake_approve
-from bookings.models import AppointmentEvent, AppointmentStatus, Clearance, ClearanceScope, Client
+from bookings.models import AppointmentEvent, AppointmentStatus
 from bookings.reconfirmation_links import reconfirmation_link_issue
-from bookings.screening import clear_answers
 from bookings.series import series_book
 from bookings.services import ClientDetails, booking_create
+from clients.models import Client
+from health import questionnaires, screening
+from health.models import Clearance, ClearanceScope
+from health.screening import clear_answers
 from outbox.services import emails_deliver_due
 from tests.bookings.clinic import local_time
 from tests.bookings.test_booking_pages import form_answers
@@ -226,7 +229,7 @@ def test_a_series_follows_the_same_rule_session_by_session(clinic, verified):
 
 
 def withdraw_url(clearance) -> str:
-    return reverse("admin:bookings_clearance_withdraw", args=[clearance.pk])
+    return reverse("admin:health_clearance_withdraw", args=[clearance.pk])
 
 
 class TestWithdrawal:
@@ -238,7 +241,7 @@ class TestWithdrawal:
             client=appointment.client, start=local_time(-20, 10), status="completed"
         )
         client.force_login(manager)
-        page = client.get(reverse("admin:bookings_clearance_change", args=[clearance.pk]))
+        page = client.get(reverse("admin:health_clearance_change", args=[clearance.pk]))
         assert withdraw_url(clearance) in page.content.decode()
         assert client.get(withdraw_url(clearance)).status_code == 200
         mail.outbox.clear()
@@ -257,7 +260,7 @@ class TestWithdrawal:
         sent = subjects()
         assert sent["Your Ashiatsu session needs a quick review"] == [ADA.email]
         assert sent["No clearance covers it any more: back to review"] == [settings.CLINIC_EMAIL]
-        page = client.get(reverse("admin:bookings_clearance_change", args=[clearance.pk]))
+        page = client.get(reverse("admin:health_clearance_change", args=[clearance.pk]))
         assert "Withdrawn on" in page.content.decode() and "The GP took it back" in (
             page.content.decode()
         )
@@ -314,7 +317,7 @@ class TestWithdrawal:
 # --- Dates ---------------------------------------------------------------------------------------
 
 
-ADD_URL = "/admin/bookings/clearance/add/"
+ADD_URL = "/admin/health/clearance/add/"
 
 
 def add_form(record, **overrides) -> dict:

@@ -12,18 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from bookings import clearances, clients, privacy, questionnaires
+from bookings import clearances, clients, privacy
 from bookings.intake_review import intake_approve
-from bookings.models import (
-    AppointmentStatus,
-    Clearance,
-    ClearanceAccess,
-    ClearanceScope,
-    Client,
-    IntakeAccess,
-)
-from bookings.screening import clear_answers
+from bookings.models import AppointmentStatus
 from bookings.services import CLEARANCE_MISSING, BookingError, ClientDetails, booking_create
+from clients.models import Client
+from health import questionnaires
+from health.models import Clearance, ClearanceAccess, ClearanceScope, IntakeAccess
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.factories import ChartNoteFactory, ClearanceFactory, ClientFactory, TherapistFactory
 from tests.people import staff_member
@@ -152,7 +148,7 @@ def add_form(client_record, letter=None, **overrides):
     return data
 
 
-ADD_URL = "/admin/bookings/clearance/add/"
+ADD_URL = "/admin/health/clearance/add/"
 
 
 class TestRecording:
@@ -163,7 +159,7 @@ class TestRecording:
         letter = SimpleUploadedFile("gp.pdf", pdf_bytes(), content_type="application/pdf")
         response = client.post(ADD_URL, add_form(record, letter))
         assert response.status_code == 302
-        assert response["Location"] == reverse("admin:bookings_client_change", args=[record.pk])
+        assert response["Location"] == reverse("admin:clients_client_change", args=[record.pk])
         clearance = Clearance.objects.get()
         assert (clearance.client, clearance.recorded_by) == (record, manager)
         assert clearance.valid_until == clearances.default_valid_until(timezone.localdate())
@@ -218,15 +214,15 @@ class TestRecording:
         client.force_login(front_desk)
         assert client.get(ADD_URL).status_code == 403
         assert client.post(ADD_URL, add_form(record)).status_code == 403
-        assert client.get("/admin/bookings/clearance/").status_code == 403
+        assert client.get("/admin/health/clearance/").status_code == 403
         assert not Clearance.objects.exists()
 
     def test_the_clearance_page_is_for_readers_only_and_each_view_logged(
         self, client, manager, front_desk, clinic
     ):
         on_file = ClearanceFactory(restrictions="No work over the sacrum")
-        page = reverse("admin:bookings_clearance_change", args=[on_file.pk])
-        log = reverse("admin:bookings_clearanceaccess_changelist")
+        page = reverse("admin:health_clearance_change", args=[on_file.pk])
+        log = reverse("admin:health_clearanceaccess_changelist")
         assert client.get(page)["Location"].startswith("/admin/login/")
         client.force_login(clinic.therapists[0].user)  # not staff: the admin's login
         assert client.get(page)["Location"].startswith("/admin/login/")
@@ -257,7 +253,7 @@ class TestRecording:
     def test_no_list_searches_or_filters_on_the_health_fields(self, client, manager):
         client.force_login(manager)
         for lookup in ("restrictions__icontains=lumbar", "conditions__contains=implant"):
-            response = client.get(f"/admin/bookings/clearance/?{lookup}")
+            response = client.get(f"/admin/health/clearance/?{lookup}")
             assert response.status_code == 400, lookup
 
     def test_letters_live_outside_static_and_media_and_have_no_url(self):
@@ -411,7 +407,7 @@ class TestApproval:
         queue = reverse("admin:bookings_appointment_review")
         page = client.get(queue).content.decode()
         assert "No clearance on record covers this session" in page
-        assert f"/admin/bookings/clearance/add/?client={held.client_id}" in page
+        assert f"/admin/health/clearance/add/?client={held.client_id}" in page
         ClearanceFactory(client=held.client)
         assert "A clearance on record covers this session" in client.get(queue).content.decode()
         client.force_login(front_desk)
@@ -560,7 +556,7 @@ class TestRecordLifecycle:
 
 def record_page(client, user, record):
     client.force_login(user)
-    return client.get(reverse("admin:bookings_client_change", args=[record.pk]))
+    return client.get(reverse("admin:clients_client_change", args=[record.pk]))
 
 
 class TestRecordPage:
@@ -610,7 +606,7 @@ def test_the_client_search_box_tells_two_clients_of_the_same_name_apart(client, 
         "/admin/autocomplete/",
         {
             "term": record.name.split()[0],
-            "app_label": "bookings",
+            "app_label": "health",
             "model_name": "clearance",
             "field_name": "client",
         },
@@ -626,7 +622,7 @@ def test_the_client_search_box_is_closed_to_anonymous_visitors(client, record):
         "/admin/autocomplete/",
         {
             "term": record.name,
-            "app_label": "bookings",
+            "app_label": "health",
             "model_name": "clearance",
             "field_name": "client",
         },

@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings import clients
-from bookings.models import AppointmentEvent, AppointmentStatus, Client, ClientMerge
+from bookings.models import AppointmentEvent, AppointmentStatus
 from bookings.roles import CLINIC_MANAGER, FRONT_DESK
-from bookings.screening import clear_answers
+from clients.models import Client, ClientMerge
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.factories import (
     AppointmentFactory,
@@ -149,7 +150,7 @@ class TestEarlierSessionsAfterAMerge:
 
 class TestClientAdmin:
     def changelist(self):
-        return reverse("admin:bookings_client_changelist")
+        return reverse("admin:clients_client_changelist")
 
     def test_the_front_desk_finds_a_client_by_name_or_email(self, client, two_records, front_desk):
         old, new, *_ = two_records
@@ -165,7 +166,7 @@ class TestClientAdmin:
         old, new, past, today = two_records
         clients.client_merge(keep=new, merge=old, by=front_desk)
         client.force_login(front_desk)
-        page = client.get(reverse("admin:bookings_client_change", args=[new.pk])).content.decode()
+        page = client.get(reverse("admin:clients_client_change", args=[new.pk])).content.decode()
         assert past.reference in page and today.reference in page
 
     def test_the_merge_action_asks_which_to_keep_then_merges(self, client, two_records, front_desk):

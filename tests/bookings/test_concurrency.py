@@ -23,17 +23,10 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from bookings import screening
 from bookings.booking_changes import booking_reschedule
-from bookings.models import (
-    Appointment,
-    AppointmentEvent,
-    AppointmentStatus,
-    Room,
-    Service,
-    Style,
-)
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Room, Service, Style
 from bookings.services import TAKEN, BookingError, ClientDetails, booking_create
+from health import screening
 from tests.factories import (
     AppointmentFactory,
     CredentialFactory,

@@ -11,12 +11,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import questionnaires
 from bookings.booking_changes import booking_reschedule
 from bookings.forms import IntakeForm
-from bookings.models import Appointment, AppointmentStatus, Client, Intake
-from bookings.screening import clear_answers, clear_answers_v2
+from bookings.models import Appointment, AppointmentStatus
 from bookings.services import BOOKABLE_LATER, BookingError, ClientDetails, booking_create
+from clients.models import Client
+from health import questionnaires
+from health.models import Intake
+from health.screening import clear_answers, clear_answers_v2
 from tests.bookings.clinic import local_time
 from tests.bookings.test_booking_pages import CONTACT, flow_urls, form_answers
 from tests.factories import IntakeFactory

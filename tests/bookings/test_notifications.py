@@ -11,8 +11,8 @@ from bookings import notifications
 from bookings.booking_changes import booking_cancel, booking_reschedule
 from bookings.intake_review import intake_approve, intake_decline
 from bookings.reminders import reminders_send_due
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
+from health.screening import clear_answers
 from outbox.services import emails_deliver_due
 from tests.bookings.clinic import local_time
 from tests.factories import ClearanceFactory

@@ -7,8 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.models import Appointment, Client, Intake
-from bookings.questionnaires import QUESTIONS
+from bookings.models import Appointment
+from clients.models import Client
+from health.models import Intake
+from health.questionnaires import QUESTIONS
 from tests.bookings.clinic import local_time
 from tests.bookings.test_booking_pages import (  # noqa: F401 (the autouse fixture)
     CONTACT,

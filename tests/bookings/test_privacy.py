@@ -4,7 +4,6 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, Group
 from django.core.exceptions import PermissionDenied
 
-from bookings.models import IntakeAccess
 from bookings.privacy import (
     client_erase,
     client_export,
@@ -12,6 +11,7 @@ from bookings.privacy import (
     purge_old_intake_answers,
     read_intake_answers,
 )
+from health.models import IntakeAccess
 from tests.factories import AppointmentFactory, TherapistFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ class TestClientRights:
     def history(self):
         """One client with a completed session (notes, history) and an upcoming one."""
         from bookings.models import AppointmentEvent, SessionNote
-        from bookings.screening import clear_answers
+        from health.screening import clear_answers
         from tests.factories import ClientFactory, IntakeFactory
 
         client = ClientFactory(email="Ada@Example.com", name="Ada Lovelace", phone="+1 555 0101")
@@ -131,7 +131,7 @@ class TestNothingLeftBehind:
 
     @pytest.fixture
     def ada_and_her_session(self):
-        from bookings.screening import clear_answers
+        from health.screening import clear_answers
         from tests.factories import ClientFactory, IntakeFactory
 
         client = ClientFactory(email="Ada@Example.com", name="Ada Lovelace", phone="+1 555 0101")
@@ -209,8 +209,9 @@ class TestNothingLeftBehind:
 
         from django.utils import timezone
 
-        from bookings.models import AppointmentEvent, Client, SessionNote
+        from bookings.models import AppointmentEvent, SessionNote
         from bookings.privacy import retention_purge
+        from clients.models import Client
         from tests.factories import ClientFactory
 
         recent_client, recent = ada_and_her_session

@@ -13,23 +13,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ashiatsu_clinic.sweep import clinic_sweep
-from bookings import intake_currency, questionnaires, reconfirmation, signals
+from bookings import reconfirmation, signals
 from bookings.booking_changes import booking_cancel
-from bookings.models import (
-    AppointmentEvent,
-    AppointmentStatus,
-    Intake,
-    IntakeAccess,
-    IntakeRevision,
-    ReconfirmationLink,
-    Reminder,
-    ReminderKind,
-)
+from bookings.models import AppointmentEvent, AppointmentStatus, Reminder, ReminderKind
 from bookings.privacy import client_erase
 from bookings.reconfirmation_links import reconfirmation_link_issue
-from bookings.screening import clear_answers
 from bookings.services import BookingError, ClientDetails, booking_create
 from bookings.session_status import allowed_status_changes, appointment_set_status
+from health import intake_currency, questionnaires
+from health.models import Intake, IntakeAccess, IntakeRevision, ReconfirmationLink
+from health.screening import clear_answers
 from outbox.services import emails_deliver_due
 from payments.services import is_late_cancellation
 from tests.bookings.clinic import local_time

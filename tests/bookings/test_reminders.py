@@ -10,8 +10,8 @@ from bookings.booking_changes import booking_cancel, booking_reschedule
 from bookings.intake_review import intake_approve
 from bookings.models import Reminder
 from bookings.reminders import MOVED, NOT_CONFIRMED, SENT, reminder_schedule, reminders_send_due
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
+from health.screening import clear_answers
 from outbox.models import Email, EmailStatus
 from outbox.services import emails_deliver_due
 from tests.bookings.clinic import local_time

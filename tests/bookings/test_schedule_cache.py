@@ -14,10 +14,11 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import schedule_cache, screening
+from bookings import schedule_cache
 from bookings.booking_changes import booking_cancel, booking_reschedule
 from bookings.models import Appointment, ClosedDay, Room, ScheduleVersion, Service
 from bookings.services import ClientDetails, booking_create
+from health import screening
 from tests.bookings.clinic import build_clinic, local_time
 from tests.factories import AppointmentFactory, WorkingHoursFactory
 from therapists.models import Credential, CredentialKind, Therapist, TimeOff, WorkingHours

@@ -2,8 +2,8 @@
 
 import pytest
 
-from bookings import body_regions, questionnaires, screening
-from bookings.screening import InvalidAnswers, clear_answers, screen
+from health import body_regions, questionnaires, screening
+from health.screening import InvalidAnswers, clear_answers, screen
 
 
 def test_clean_answers_are_clear_at_the_chosen_pressure():
@@ -107,7 +107,7 @@ def test_the_questionnaire_imports_without_django_settings():
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    code = "from bookings.screening import clear_answers; print(len(clear_answers()))"
+    code = "from health.screening import clear_answers; print(len(clear_answers()))"
     done = subprocess.run(  # noqa: S603 - fixed arguments
         [sys.executable, "-c", code],
         cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bookings import questionnaires, screening
-from bookings.questionnaires import FRACTURE_WAIT, PREGNANCY_END_WAIT, SPINAL_SURGERY_WAIT, Wait
-from bookings.screening import InvalidAnswers, clear_answers, clear_answers_v2, screen
+from health import questionnaires, screening
+from health.questionnaires import FRACTURE_WAIT, PREGNANCY_END_WAIT, SPINAL_SURGERY_WAIT, Wait
+from health.screening import InvalidAnswers, clear_answers, clear_answers_v2, screen
 
 TODAY = dt.date(2026, 12, 2)
 

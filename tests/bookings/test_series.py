@@ -8,15 +8,10 @@ import pytest
 from django.conf import settings
 
 from bookings import availability, booking_changes, series, services
-from bookings.models import (
-    Appointment,
-    AppointmentEvent,
-    AppointmentStatus,
-    Intake,
-    TreatmentPlan,
-)
-from bookings.screening import clear_answers
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, TreatmentPlan
 from bookings.series import SeriesError, series_book, series_cancel, series_preview
+from health.models import Intake
+from health.screening import clear_answers
 from outbox.models import Email
 from tests.bookings.clinic import local_time
 from tests.factories import AppointmentFactory, ClientFactory, UserFactory

@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor, wait
 import pytest
 from django.db import connection
 
-from bookings import screening
 from bookings.models import Appointment, TreatmentPlan
 from bookings.series import series_book
 from bookings.services import BookingError, ClientDetails, booking_create
 from core.clock import clinic_today, clinic_tz
+from health import screening
 from tests.bookings.clinic import build_clinic
 from tests.factories import ClientFactory, UserFactory
 

@@ -8,9 +8,11 @@ from django.utils import timezone
 
 from bookings import services
 from bookings.booking_changes import booking_cancel, booking_reschedule
-from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Client, Intake
-from bookings.screening import clear_answers
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
 from bookings.services import BookingError, ClientDetails, booking_create
+from clients.models import Client
+from health.models import Intake
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.factories import AppointmentFactory
 

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from bookings import booking_changes, services
 from bookings.intake_review import intake_approve, intake_decline
 from bookings.models import AppointmentStatus, SessionNote
-from bookings.screening import clear_answers
 from bookings.services import BookingError, ClientDetails, booking_create
 from bookings.session_status import appointment_set_status, session_note_add
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.factories import ClearanceFactory
 

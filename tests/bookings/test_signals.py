@@ -7,8 +7,8 @@ from django.db import transaction
 
 from bookings import occupancy, signals
 from bookings.booking_changes import booking_cancel
-from bookings.screening import clear_answers
 from bookings.services import TAKEN, BookingError, ClientDetails, booking_create
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,8 @@ from django.utils import translation
 
 from bookings.models import Appointment
 from bookings.reminders import reminders_send_due
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
+from health.screening import clear_answers
 from outbox.services import emails_deliver_due
 from tests.bookings.clinic import local_time
 from tests.bookings.test_booking_pages import (

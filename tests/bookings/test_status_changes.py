@@ -5,10 +5,11 @@ import datetime as dt
 
 import pytest
 
-from bookings.models import AppointmentStatus, IntakeOutcome
-from bookings.screening import light_pressure_only
+from bookings.models import AppointmentStatus
 from bookings.services import BookingError
 from bookings.session_status import allowed_status_changes, appointment_set_status
+from health.models import IntakeOutcome
+from health.screening import light_pressure_only
 from tests.factories import AppointmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

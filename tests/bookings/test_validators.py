@@ -1,7 +1,7 @@
 """Issue 11 item 4: a client's name is one line of text at every door.
 
 A "name" with line breaks and a link became the first lines of a clinic-branded e-mail. The
-one validator (`bookings.validators.validate_person_name`) refuses it on the booking pages,
+one validator (`clients.validators.validate_person_name`) refuses it on the booking pages,
 the JSON API, the admin's client and booking forms, the waitlist (page and admin) and in the
 booking service itself; nothing is written. The e-mails never start with client text.
 """
@@ -14,10 +14,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from bookings import notifications
-from bookings.models import Appointment, Client, Intake
-from bookings.screening import clear_answers
+from bookings.models import Appointment
 from bookings.services import BookingError, ClientDetails, booking_create
-from bookings.validators import NAME_MESSAGE, validate_person_name
+from clients.models import Client
+from clients.validators import NAME_MESSAGE, validate_person_name
+from health.models import Intake
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.bookings.test_admin import booking_form_data
 from tests.bookings.test_api import booking as api_booking
@@ -114,7 +116,7 @@ def test_the_admin_client_form_refuses_a_name_with_line_breaks(client, superuser
     ada = ClientFactory(name="Ada Client")
     client.force_login(superuser)
     response = client.post(
-        reverse("admin:bookings_client_change", args=[ada.pk]),
+        reverse("admin:clients_client_change", args=[ada.pk]),
         {"name": PHISHING, "email": ada.email, "phone": ada.phone},
     )
     assert response.status_code == 200

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from bookings import availability, wording
 from bookings.booking_changes import booking_cancel
-from bookings.screening import clear_answers
 from bookings.services import TOO_LATE_TO_CHANGE, BookingError, ClientDetails, booking_create
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 
 pytestmark = pytest.mark.django_db

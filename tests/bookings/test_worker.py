@@ -19,8 +19,8 @@ from bookings import notifications
 from bookings.booking_changes import booking_cancel
 from bookings.models import Appointment, AppointmentStatus, Reminder
 from bookings.reminders import SENT, reminders_send_due
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
+from health.screening import clear_answers
 from outbox.models import Email, EmailStatus
 from tests.bookings.clinic import local_time
 from tests.outbox.backends import BROKEN, LOCMEM, SLOW

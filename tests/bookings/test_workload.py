@@ -19,8 +19,8 @@ from bookings import workload
 from bookings.availability import ServiceSpec, check_slot, free_slots
 from bookings.booking_changes import booking_reschedule
 from bookings.schedules import clinic_rules, load_window, service_spec
-from bookings.screening import clear_answers
 from bookings.services import TAKEN, BookingError, ClientDetails, booking_create
+from health.screening import clear_answers
 from tests.bookings.clinic import build_clinic
 from tests.bookings.test_availability import BAR, MONDAY, RULES, at, therapist
 from tests.factories import AppointmentFactory, TherapistFactory

@@ -11,7 +11,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from playwright.sync_api import Locator, Page, expect
 
-from bookings import questionnaires, screening
+from health import questionnaires, screening
 
 CLIENT = {"Full name": "Mei Sato", "E-mail": "mei@example.com", "Phone": "+1 212 555 0199"}
 

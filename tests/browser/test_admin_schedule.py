@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
+from health.screening import clear_answers
 from tests.bookings.clinic import build_clinic, local_time
 
 pytestmark = pytest.mark.django_db(transaction=True)

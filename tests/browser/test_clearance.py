@@ -4,9 +4,10 @@ in real Chromium (issue #13, clearance on record)."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from bookings.models import AppointmentStatus, ClearanceAccess
-from bookings.screening import clear_answers
+from bookings.models import AppointmentStatus
 from bookings.services import ClientDetails, booking_create
+from health.models import ClearanceAccess
+from health.screening import clear_answers
 from tests.bookings.clinic import build_clinic, local_time
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,7 +9,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from bookings.models import AppointmentStatus, Client
+from bookings.models import AppointmentStatus
+from clients.models import Client
 from tests.bookings.clinic import build_clinic, local_time
 from tests.browser.flow import answer_intake, choose_time
 from tests.factories import AppointmentFactory, ClientFactory

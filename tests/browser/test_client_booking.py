@@ -8,7 +8,9 @@ from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from bookings.models import Appointment, AppointmentStatus, Client, Intake
+from bookings.models import Appointment, AppointmentStatus
+from clients.models import Client
+from health.models import Intake
 from tests.browser.flow import CLIENT, answer_intake, give_contact_details, slot_name
 
 pytestmark = pytest.mark.django_db(transaction=True)

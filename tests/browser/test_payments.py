@@ -14,9 +14,9 @@ import time_machine
 from playwright.sync_api import Page, expect
 
 from bookings.models import AppointmentStatus
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from bookings.session_status import appointment_set_status
+from health.screening import clear_answers
 from payments.models import DepositKind, PaymentPolicy
 from tests.bookings.clinic import build_clinic, local_time
 from tests.bookings.test_admin import FRONT_DESK, role

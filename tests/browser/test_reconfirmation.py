@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
 from bookings.reconfirmation_links import reconfirmation_link_issue
-from bookings.screening import clear_answers
+from health.screening import clear_answers
 from tests.bookings.clinic import build_clinic, local_time
 from tests.browser.flow import answer_intake
 from tests.factories import AppointmentFactory, ClientFactory, IntakeFactory

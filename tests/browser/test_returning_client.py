@@ -14,8 +14,9 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from bookings import questionnaires
-from bookings.models import AppointmentStatus, Client
+from bookings.models import AppointmentStatus
+from clients.models import Client
+from health import questionnaires
 from tests.bookings.clinic import build_clinic, local_time
 from tests.browser.test_phone_booking import MOST_SCREENS, MOST_TAPS, PHONE, Counter
 from tests.factories import AppointmentFactory, ClientFactory

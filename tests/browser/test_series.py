@@ -12,8 +12,8 @@ import time_machine
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from bookings import questionnaires, screening
 from bookings.models import AppointmentStatus, TreatmentPlan
+from health import questionnaires, screening
 from tests.bookings.clinic import build_clinic, local_time
 from tests.browser.flow import answer_intake, choose_time
 from tests.factories import AppointmentFactory, ClientFactory

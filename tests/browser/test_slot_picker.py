@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from bookings import questionnaires, screening
+from health import questionnaires, screening
 from tests.browser.flow import day_label, slot_name, tab_to
 
 pytestmark = pytest.mark.django_db(transaction=True)

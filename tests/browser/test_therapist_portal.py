@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from bookings.models import AppointmentEvent, AppointmentStatus, SessionNote
-from bookings.screening import clear_answers
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.factories import (
     AppointmentFactory,

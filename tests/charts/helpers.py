@@ -5,7 +5,7 @@ import datetime as dt
 from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentStatus
-from bookings.screening import clear_answers
+from health.screening import clear_answers
 from tests.factories import (
     AppointmentFactory,
     ChartNoteFactory,

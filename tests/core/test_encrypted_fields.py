@@ -13,22 +13,17 @@ from django.utils import timezone
 from bookings import clearances
 from bookings.clearance_withdrawal import clearance_withdraw
 from bookings.intake_review import intake_decline
-from bookings.models import (
-    AppointmentEvent,
-    ClearanceRole,
-    ClearanceScope,
-    Client,
-    Intake,
-    SessionNote,
-)
-from bookings.screening import clear_answers
+from bookings.models import AppointmentEvent, SessionNote
 from bookings.services import ClientDetails, booking_create
 from bookings.session_status import session_note_add
 from charts.models import Addendum, ChartNote, RegionEntry
 from charts.services import RegionWork, chart_addendum_add, chart_note_save, chart_note_sign
+from clients.models import Client
 from core.encrypted_fields import column_name, encrypted_fields
 from core.field_keys import FieldDecryptionError, decrypt, encrypt
 from core.key_rotation import Column
+from health.models import ClearanceRole, ClearanceScope, Intake
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.charts.helpers import session
 from tests.factories import ClientFactory, IntakeFactory

@@ -8,9 +8,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from bookings.models import AppointmentEvent, Clearance, Intake, SessionNote
-from bookings.screening import clear_answers
+from bookings.models import AppointmentEvent, SessionNote
 from charts.models import Addendum, ChartNote, RegionEntry
+from health.models import Clearance, Intake
+from health.screening import clear_answers
 from tests.core.test_encrypted_fields import assert_no_clear_text
 from tests.factories import AppointmentFactory, UserFactory
 from waitlist.models import WaitlistEntry

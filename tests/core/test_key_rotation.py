@@ -5,11 +5,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
-from bookings.models import ClearanceScope, Intake
-from bookings.screening import clear_answers
 from charts.models import ChartNote, RegionEntry
 from core.field_keys import FieldDecryptionError, generate_key, keyring
 from core.key_rotation import reencrypt_all, stale_counts
+from health.models import ClearanceScope, Intake
+from health.screening import clear_answers
 from tests.charts.helpers import session, signed_note
 from tests.core.test_encrypted_fields import EMPTY, assert_no_clear_text, raw_rows
 from tests.factories import ClearanceFactory, IntakeFactory, TherapistFactory

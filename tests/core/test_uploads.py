@@ -10,10 +10,10 @@ import pytest
 from django.core.handlers.wsgi import WSGIRequest
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
-from bookings.models import Clearance
+from health.models import Clearance
 from tests.factories import ClientFactory
 
-ADD_URL = "/admin/bookings/clearance/add/"
+ADD_URL = "/admin/health/clearance/add/"
 LIMIT = 256 * 1024
 
 

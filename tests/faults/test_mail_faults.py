@@ -15,8 +15,8 @@ import pytest
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
+from health.screening import clear_answers
 from outbox.delivery import message_id
 from outbox.models import Email, EmailStatus
 from outbox.services import email_queue

@@ -10,7 +10,7 @@ import re
 import threading
 from collections import Counter
 
-from bookings.screening import clear_answers
+from health.screening import clear_answers
 from tests.faults.conftest import STAFF_PASSWORD
 from tests.faults.processes import (
     TASKS_TABLE,

@@ -6,10 +6,11 @@ document says so."""
 
 import pytest
 
-from bookings import answer_translation, questionnaires, screening
-from bookings.models import Appointment, Intake
-from bookings.questionnaires import QUESTIONNAIRE_VERSION
-from bookings.screening import clear_answers, clear_answers_v2
+from bookings.models import Appointment
+from health import answer_translation, questionnaires, screening
+from health.models import Intake
+from health.questionnaires import QUESTIONNAIRE_VERSION
+from health.screening import clear_answers, clear_answers_v2
 from tests.bookings.test_api import book, booking, counts, get
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,9 @@ preselecting a service from text the database cannot compare."""
 import pytest
 from django.urls import reverse
 
-from bookings.models import Clearance, TreatmentPlan
+from bookings.models import TreatmentPlan
 from bookings.roles import FRONT_DESK
+from health.models import Clearance
 from tests.factories import ClientFactory, ServiceFactory, TherapistFactory
 from tests.people import staff_member
 
@@ -18,7 +19,7 @@ NOT_KEYS = ["x", "2026-01-01", "9" * 40, "-1", "1,2"]  # NUL: test_nul_in_addres
 @pytest.mark.parametrize(
     "url,param",
     [
-        ("admin:bookings_clearance_add", "client"),
+        ("admin:health_clearance_add", "client"),
         ("admin:bookings_treatmentplan_add", "client"),
         ("admin:therapists_credential_add", "therapist"),
         ("admin:therapists_therapist_add", "user"),
@@ -35,15 +36,15 @@ def test_an_add_page_ignores_a_preselection_that_is_no_key(
 
 def test_a_real_key_is_still_preselected(client, signed_in_superuser_manager):
     ada = ClientFactory(name="Ada Lovelace")
-    response = client.get(reverse("admin:bookings_clearance_add"), {"client": ada.pk})
+    response = client.get(reverse("admin:health_clearance_add"), {"client": ada.pk})
     assert response.status_code == 200
     assert f'value="{ada.pk}" selected' in response.text
 
 
 def test_the_front_desk_gets_the_same_answer_and_anonymous_the_login(client):
-    assert client.get(reverse("admin:bookings_clearance_add"), {"client": "x"}).status_code == 302
+    assert client.get(reverse("admin:health_clearance_add"), {"client": "x"}).status_code == 302
     client.force_login(staff_member("desk", FRONT_DESK))
-    assert client.get(reverse("admin:bookings_clearance_add"), {"client": "x"}).status_code in (
+    assert client.get(reverse("admin:health_clearance_add"), {"client": "x"}).status_code in (
         200,
         403,
     )

@@ -10,10 +10,10 @@ pytestmark = pytest.mark.django_db
     "url",
     [
         "/admin/bookings/appointment/?status__exact=%00",
-        "/admin/bookings/intake/?outcome__exact=a%00b",
+        "/admin/health/intake/?outcome__exact=a%00b",
         "/admin/outbox/email/?status__exact=%00",
         "/admin/therapists/credential/?kind__exact=%00",
-        "/admin/bookings/client/?q=%00",
+        "/admin/clients/client/?q=%00",
         "/admin/bookings/appointment/?%00=1",
     ],
 )

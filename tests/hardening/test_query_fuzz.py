@@ -131,7 +131,7 @@ def test_admin_changelists_and_staff_pages_never_answer_500(client, world, rf):
         ("/admin/bookings/appointment/export/", ["start__gte", "start__lt", "status__exact"]),
         ("/admin/bookings/appointment/add/", ["client", "therapist", "service", "start"]),
         ("/admin/bookings/treatmentplan/add/", ["client", "therapist", "service", "start"]),
-        ("/admin/bookings/clearance/add/", ["client"]),
+        ("/admin/health/clearance/add/", ["client"]),
         ("/admin/therapists/credential/expiring/", ["days", "date"]),
     ]:
         failures += _assert_no_500(client, url, params)

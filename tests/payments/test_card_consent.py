@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from bookings import clients
 from bookings.models import AppointmentStatus
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from bookings.session_status import appointment_set_status
+from health.screening import clear_answers
 from payments import services
 from payments.ledger import PaymentError
 from payments.models import CardOnFile, Payment, PaymentKind

@@ -8,8 +8,8 @@ import time_machine
 
 from bookings.booking_changes import booking_cancel
 from bookings.models import AppointmentStatus
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
+from health.screening import clear_answers
 from payments import packages, services
 from payments.models import LedgerEntry, LedgerKind, Method, PackagePlan, PackageRedemption
 from tests.bookings.clinic import local_time

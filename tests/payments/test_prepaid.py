@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 
 from bookings.models import AppointmentStatus
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
+from health.screening import clear_answers
 from payments import gift_cards, packages, services
 from payments.ledger import PaymentError
 from payments.models import (

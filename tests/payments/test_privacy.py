@@ -3,8 +3,8 @@
 import pytest
 
 from bookings.privacy import ERASED_NAME, client_erase
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
+from health.screening import clear_answers
 from payments import gift_cards, services
 from payments.models import CardOnFile, LedgerEntry, Method, Payment
 from tests.bookings.clinic import local_time

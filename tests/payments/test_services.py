@@ -13,9 +13,9 @@ from pypdf import PdfReader
 from ashiatsu_clinic.sweep import clinic_sweep
 from bookings.booking_changes import booking_cancel
 from bookings.models import AppointmentStatus
-from bookings.screening import clear_answers
 from bookings.services import TAKEN, BookingError, ClientDetails, booking_create
 from bookings.session_status import appointment_set_status
+from health.screening import clear_answers
 from payments import ledger, services
 from payments.ledger import PaymentError
 from payments.models import (

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from bookings.models import AppointmentStatus
 from bookings.roles import CLINIC_MANAGER, FRONT_DESK
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails, booking_create
 from bookings.session_status import appointment_set_status
+from health.screening import clear_answers
 from payments import gateway, gift_cards, ledger, packages, services
 from payments.models import (
     LedgerEntry,

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentStatus
-from bookings.screening import clear_answers
+from health.screening import clear_answers
 from portal import feeds
 from tests.bookings.clinic import local_time
 from tests.factories import (

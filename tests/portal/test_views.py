@@ -14,14 +14,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.models import (
-    Appointment,
-    AppointmentEvent,
-    AppointmentStatus,
-    IntakeAccess,
-    SessionNote,
-)
-from bookings.screening import clear_answers
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, SessionNote
+from health.models import IntakeAccess
+from health.screening import clear_answers
 from portal import views
 from tests.bookings.clinic import local_time
 from tests.factories import (

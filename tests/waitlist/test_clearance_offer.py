@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.session import SESSION_KEY
-from bookings.models import Appointment, AppointmentStatus, Client
+from bookings.models import Appointment, AppointmentStatus
+from clients.models import Client
 from tests.factories import ClearanceFactory, ClientFactory
 from tests.waitlist.test_waitlist import ADA, join, offer_link
 

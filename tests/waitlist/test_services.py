@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from ashiatsu_clinic.sweep import clinic_sweep
 from bookings.privacy import client_erase
-from bookings.screening import clear_answers
 from bookings.services import ClientDetails
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.factories import UserFactory
 from tests.waitlist.test_waitlist import ADA, BO, confirm_token, join

@@ -8,8 +8,8 @@ from django.core import mail
 from django.utils import translation
 
 from bookings.booking_changes import booking_cancel
-from bookings.screening import clear_answers
 from bookings.services import booking_create
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.waitlist.test_waitlist import ADA, CY
 from waitlist.models import WaitlistOffer

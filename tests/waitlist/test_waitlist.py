@@ -14,8 +14,8 @@ from ashiatsu_clinic.sweep import clinic_sweep
 from bookings.booking_changes import booking_cancel
 from bookings.models import Appointment, AppointmentStatus
 from bookings.schedules import available_slots
-from bookings.screening import clear_answers
 from bookings.services import TAKEN, BookingError, ClientDetails, booking_create
+from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.factories import UserFactory
 from waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from bookings.booking_changes import booking_cancel
 from bookings.models import Appointment
-from bookings.screening import clear_answers, clear_answers_v2
 from bookings.services import INVALID_REQUEST, booking_create
+from health.screening import clear_answers, clear_answers_v2
 from tests.bookings.clinic import local_time
 from tests.waitlist.test_waitlist import ADA, CY, join
 from waitlist.models import WaitlistEntry, WaitlistOffer

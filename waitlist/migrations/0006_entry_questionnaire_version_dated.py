@@ -4,7 +4,7 @@ version 2, so they get 2; new entries get the current version."""
 
 from django.db import migrations, models
 
-import bookings.screening
+import health.screening
 
 
 class Migration(migrations.Migration):
@@ -20,6 +20,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="waitlistentry",
             name="questionnaire_version",
-            field=models.PositiveSmallIntegerField(default=bookings.screening.current_version),
+            field=models.PositiveSmallIntegerField(default=health.screening.current_version),
         ),
     ]

@@ -17,18 +17,11 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import screening
-from bookings.models import (
-    Appointment,
-    AppointmentStatus,
-    Client,
-    Intake,
-    Room,
-    Service,
-    Style,
-    hash_manage_token,
-)
+from bookings.models import Appointment, AppointmentStatus, Room, Service, Style, hash_manage_token
 from bookings.roles import CLINIC_MANAGER, FRONT_DESK
+from clients.models import Client
+from health import screening
+from health.models import Intake
 from therapists.models import Credential, CredentialKind, Therapist, WorkingHours
 
 DEMO_PASSWORD = "ashiatsu-demo"  # noqa: S105 - printed for the demo; never used in production
