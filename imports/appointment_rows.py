@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from bookings.models import Client, Service
+from bookings.models import Service
 from bookings.schedules import clinic_rules
 from bookings.services import (
     BookingError,
@@ -33,6 +33,7 @@ from bookings.services import (
     slot_find,
     slot_lock,
 )
+from clients.models import Client
 from core.clock import clinic_today, clinic_tz
 from imports import cells
 from imports.models import Kind, SourceRecord

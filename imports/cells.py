@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from import_export.widgets import DateWidget, IntegerWidget
 
-from bookings.validators import name_problem
+from clients.validators import name_problem
 from core.amounts import AmountError, parse_amount
 from core.csv_cells import safe_cell
 

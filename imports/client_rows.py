@@ -6,7 +6,7 @@ share a family address or a phone, and only staff who checked may join two recor
 
 from collections import defaultdict
 
-from bookings.models import Client
+from clients.models import Client
 from imports import cells
 from imports.models import Kind, MergeOffer, SourceRecord
 from imports.outcomes import CREATED, UNCHANGED, Outcome

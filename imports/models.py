@@ -4,7 +4,7 @@ which record (so a re-run creates nothing twice), and the merges it offers."""
 from django.conf import settings
 from django.db import models
 
-from bookings.models import Client
+from clients.models import Client
 
 
 class Kind(models.TextChoices):

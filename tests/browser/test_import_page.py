@@ -4,7 +4,7 @@ would happen and why rows are refused, imports it and reviews the merge offers."
 import pytest
 from playwright.sync_api import Page, expect
 
-from bookings.models import Client
+from clients.models import Client
 from tests.factories import ClientFactory
 from tests.imports.files import clients_file
 from tests.people import CLINIC_MANAGER, staff_member

@@ -8,7 +8,7 @@ import json
 
 from django.utils import timezone
 
-from bookings.screening import clear_answers
+from health.screening import clear_answers
 
 CLIENT_HEADER = ["source_id", "name", "email", "phone", "date_of_birth", "notes"]
 APPOINTMENT_HEADER = [

@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from bookings.models import Client, ClientMerge
+from clients.models import Client, ClientMerge
 from imports.models import ImportRun, MergeOffer
 from tests.factories import ClientFactory
 from tests.imports.files import CLIENT_HEADER, to_csv

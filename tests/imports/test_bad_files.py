@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from bookings.models import Client
+from clients.models import Client
 from imports.columns import MappingError
 from imports.reading import ImportFileError
 from imports.runs import import_run

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from bookings.models import Client
+from clients.models import Client
 from tests.imports.files import CLIENT_HEADER, to_csv
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,8 @@ import io
 import pytest
 from django.db.models import Q
 
-from bookings.models import Appointment, AppointmentEvent, Client
+from bookings.models import Appointment, AppointmentEvent
+from clients.models import Client
 from imports.models import ImportRun, MergeOffer, SourceRecord
 from imports.runs import import_run, refused_report
 from tests.factories import ClientFactory
