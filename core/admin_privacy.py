@@ -97,6 +97,15 @@ SENSITIVE: dict[str, set[str]] = {
     "charts.Addendum": {WHOLE_MODEL},
     # An import's refused rows: the file's own cells (names, addresses, notes).
     "imports.ImportRun": {"refused"},
+    # The fuller profile: where a client lives, when they were born, whom to call, and the
+    # staff's alerts (which may say something about their health or preferences).
+    "clients.Client": {
+        "date_of_birth",
+        "address",
+        "emergency_contact_name",
+        "emergency_contact_phone",
+        "staff_alerts",
+    },
 }
 
 # Fields whose names match the pattern, or that hold free text or JSON, and that someone

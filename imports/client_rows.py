@@ -59,15 +59,12 @@ class ClientRows:
         return Outcome(number, CREATED, detail, merge_offers=len(offers))
 
     def _profile(self, values: dict[str, str]) -> dict:
-        """The profile fields the file carries (date of birth, notes for staff)."""
-        born = cells.date(values.get("date_of_birth", ""), "date_of_birth")
-        notes = cells.text(values.get("notes", ""), "notes", limit=500)
-        found = {}
-        if hasattr(Client, "date_of_birth"):
-            found["date_of_birth"] = born
-        if hasattr(Client, "staff_alerts"):
-            found["staff_alerts"] = notes
-        return found
+        """The profile fields the file carries: the date of birth, and the notes for staff,
+        which become the record's staff-only alerts (clients/profile.py)."""
+        return {
+            "date_of_birth": cells.date(values.get("date_of_birth", ""), "date_of_birth"),
+            "staff_alerts": cells.text(values.get("notes", ""), "notes", limit=1000),
+        }
 
     def _offer_merges(self, client: Client) -> list[str]:
         matched: dict[int, list[str]] = defaultdict(list)

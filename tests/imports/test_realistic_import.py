@@ -47,6 +47,9 @@ def test_500_clients_dry_run_equals_the_import_and_a_rerun_creates_nothing(manag
     assert offers == {("ann.case@example.com", "e-mail"), ("client40@example.com", "phone")}
     assert not Client.objects.exclude(merged_into=None).exists()
     assert Client.objects.get(email="client40@example.com").phone == "+12125559999"
+    fiftieth = Client.objects.get(email="client50@example.com")
+    assert fiftieth.staff_alerts == "prefers a female therapist"
+    assert fiftieth.date_of_birth.isoformat() == "1970-06-15"
 
     again = import_run(kind="clients", source="clinic", data=data, by=manager, dry_run=False)
     assert again.counts == {
