@@ -129,6 +129,8 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "payments.CardOnFile": {"consent_text"},  # the clinic's own words the client agreed to
     "payments.Payment": {"failure_message"},  # Stripe's decline reason ("card declined")
     "imports.ImportRun": {"counts"},  # how many rows were created, refused, ...
+    # Yes/no consents: staff list who may be sent news.
+    "clients.Client": {"consent_service_messages", "consent_news"},
 }
 
 # Filterable, but a list narrowed by one of these is logged as a read of its intakes.
