@@ -30,7 +30,7 @@ class ClientAdmin(ClinicModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "email", "phone", "confirmed", "merged_into"]}),
         (
-            "Profile (staff only)",
+            "Profile",
             {
                 "fields": [
                     "preferred_name", "pronouns", "date_of_birth", "address",
