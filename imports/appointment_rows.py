@@ -94,24 +94,20 @@ class AppointmentRows:
 
     def _client(self, values: dict[str, str]) -> Client | ClientDetails:
         """The client record the appointment belongs to: the one its client's source id
-        became, else the one live record under its address, else a new row (as a booking
-        by phone makes)."""
+        became (by this import), else a new row from the row's details, as a booking by
+        phone makes. An address alone never picks a record: anyone may have typed it
+        (bookings/clients.py); staff merge the rows once they checked."""
         source_client = cells.text(values.get("client_source_id", ""), "client_source_id")
         if source_client:
             record = SourceRecord.objects.filter(
                 source=self.source, kind=Kind.CLIENTS, source_id=source_client
             ).first()
-            if record is not None:
-                client = Client.objects.filter(pk=record.object_id).first()
-                if client is not None:
-                    return Client.objects.get(pk=client.merged_into_id or client.pk)
-        address = cells.email(values.get("client_email", ""), "client_email")
-        live = list(Client.objects.filter(email__iexact=address, merged_into=None)[:2])
-        if len(live) == 1:
-            return live[0]
+            client = Client.objects.filter(pk=record.object_id).first() if record else None
+            if client is not None:
+                return Client.objects.get(pk=client.merged_into_id or client.pk)
         return ClientDetails(
             name=cells.person_name(values.get("client_name", ""), "client_name"),
-            email=address,
+            email=cells.email(values.get("client_email", ""), "client_email"),
             phone=cells.phone(values.get("client_phone", ""), "client_phone"),
         )
 

@@ -87,10 +87,19 @@ def _rows(kind, source, table, found, *, run, by) -> Tally:
                 outcome = handler.handle(values, number)
         except cells.RowRefused as refusal:
             outcome = Outcome(number, REFUSED, str(refusal), cells=row)
-        except IntegrityError:  # another run imported this source id meanwhile
-            outcome = Outcome(number, UNCHANGED, "imported by another run meanwhile")
+        except IntegrityError as error:
+            outcome = _refused_by_database(number, error, row)
         tally.add(outcome)
     return tally
+
+
+def _refused_by_database(number: int, error: IntegrityError, row: list[str]) -> Outcome:
+    """A constraint the checks above did not foresee: another run imported this source id
+    meanwhile (nothing to do), or the row breaks a rule of the database (refused)."""
+    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+    if constraint == "import_source_id_once":
+        return Outcome(number, UNCHANGED, "imported by another run meanwhile")
+    return Outcome(number, REFUSED, f"the database refused the row ({constraint})", cells=row)
 
 
 def refused_report(run: ImportRun) -> str:

@@ -60,11 +60,12 @@ def local(days_ahead: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), timezone.get_current_timezone())
 
 
-def appointments_file(clinic, count: int = 200) -> tuple[bytes, dict[int, str]]:
+def appointments_file(clinic, third_bar, count: int = 200) -> tuple[bytes, dict[int, str]]:
     """`count` future appointments over 40 days, five a day (two each for the two bar
     therapists, one floor session), for the clients of `clients_file`; with an
     appointment for a therapist without the bar credential, two overlapping ones, one
-    outside working hours and one without an intake."""
+    outside working hours, one without an intake, and one for `third_bar` (a third bar
+    therapist) when both bar rooms are taken."""
     first, second = clinic.therapists
     plan = [
         (first, clinic.bar_60, 9), (first, clinic.bar_60, 11), (second, clinic.bar_60, 9),
@@ -95,4 +96,8 @@ def appointments_file(clinic, count: int = 200) -> tuple[bytes, dict[int, str]]:
     # No intake answers.
     rows[20][9] = ""
     faults[22] = "refused: intake"
+    # A third bar therapist at 09:00 on day 8, when both bar rooms are taken (the day's
+    # floor session made a bar session for them).
+    rows[34][6], rows[34][7], rows[34][8] = "09:00 AM", clinic.bar_60.name, third_bar.slug
+    faults[36] = "refused: room"
     return to_csv(APPOINTMENT_HEADER, rows), faults

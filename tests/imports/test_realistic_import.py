@@ -12,8 +12,10 @@ from bookings.models import Appointment, AppointmentEvent
 from clients.models import Client
 from imports.models import ImportRun, MergeOffer, SourceRecord
 from imports.runs import import_run, refused_report
-from tests.factories import ClientFactory
+from tests.bookings.clinic import qualify, work_every_day
+from tests.factories import ClientFactory, TherapistFactory
 from tests.imports.files import appointments_file, clients_file
+from therapists.models import CredentialKind
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgres_only")]
 
@@ -62,13 +64,16 @@ def test_200_appointments_go_through_the_booking_rules(clinic, manager):
     import_run(
         kind="clients", source="clinic", data=clients_file(500)[0], by=manager, dry_run=False
     )
-    data, faults = appointments_file(clinic, 200)
+    third_bar = TherapistFactory(display_name="Third Bar")
+    qualify(third_bar, CredentialKind.BAR_CERTIFICATION)
+    work_every_day(third_bar)
+    data, faults = appointments_file(clinic, third_bar, 200)
 
     dry = import_run(kind="appointments", source="clinic", data=data, by=manager, dry_run=True)
     assert not Appointment.objects.exists()
     real = import_run(kind="appointments", source="clinic", data=data, by=manager, dry_run=False)
     assert dry.counts == real.counts
-    assert real.counts["created"] == 196 and real.counts["refused"] == 4
+    assert real.counts["created"] == 195 and real.counts["refused"] == 5
     assert _reasons(dry) == _reasons(real)
     reasons = _reasons(real)
     assert set(reasons) == set(faults)
@@ -76,11 +81,12 @@ def test_200_appointments_go_through_the_booking_rules(clinic, manager):
     assert "taken" in reasons[8]  # over the therapist's 09:00 session
     assert "outside the therapist's working hours" in reasons[14]
     assert "intake: no answers" in reasons[22]
+    assert "No treatment room is free" in reasons[36]  # two bar rooms, both taken
 
     # No rule bypassed: the floor-only therapist has no bar session, no therapist or room
     # holds two sessions at once, every session is inside the 09:00-17:00 day.
     booked = Appointment.objects.all()
-    assert booked.count() == 196
+    assert booked.count() == 195
     assert not booked.filter(therapist=clinic.floor_only, service=clinic.bar_60).exists()
     for appointment in booked:
         clash = booked.exclude(pk=appointment.pk).filter(
@@ -99,8 +105,8 @@ def test_200_appointments_go_through_the_booking_rules(clinic, manager):
     assert event.details["imported_from"] == "clinic" and event.actor == manager
 
     again = import_run(kind="appointments", source="clinic", data=data, by=manager, dry_run=False)
-    assert again.counts["created"] == 0 and again.counts["unchanged"] == 196
-    assert Appointment.objects.count() == 196
+    assert again.counts["created"] == 0 and again.counts["unchanged"] == 195
+    assert Appointment.objects.count() == 195
 
 
 def test_the_refused_rows_report_is_formula_safe(manager):
