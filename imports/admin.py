@@ -149,9 +149,6 @@ class MergeOfferAdmin(_ManagersOnly, ClinicModelAdmin):
     def imported_on(self, offer: MergeOffer) -> str:
         return f"{timezone.localtime(offer.run.at):%d %b %Y %H:%M}"
 
-    def get_actions(self, request):
-        return super().get_actions(request) if roles.may_import(request.user) else {}
-
     @admin.action(description="Merge: the imported record joins the record already here")
     def merge(self, request, queryset):
         if not clients.may_merge(request.user):
