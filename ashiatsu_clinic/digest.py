@@ -27,11 +27,12 @@ DIGEST = "manager_digest"
 
 
 def headlines(today: dt.date) -> list[tuple[str, str]]:
-    """Last week's headline numbers, computed by the reports app (the project package sits
-    above every app, so it calls the reports directly)."""
+    """Last week's headline numbers, computed by the reports and checkout apps (the project
+    package sits above every app, so it calls them directly): sessions, rates, takings."""
+    from checkout.payroll import takings_headlines
     from reports.headlines import weekly_headlines
 
-    return weekly_headlines(today=today)
+    return weekly_headlines(today=today) + takings_headlines(today=today)
 
 
 def manager_emails() -> list[str]:

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "outbox",
     "waitlist",
     "payments",
+    "checkout",
     "charts",
     "portal",
     "reports",
@@ -108,6 +109,7 @@ INSTALLED_APPS = [
     "staff",  # the staff admin over bookings, clients and health records
     "dbbackup",
     "backups",  # one encrypted archive of the database and the private folders
+    "desk_calendar",  # the front desk's calendar (/staff/calendar/)
     "imports",
 ]
 
@@ -580,6 +582,12 @@ STORAGES["dbbackup"] = {
 DBBACKUP_GPG_RECIPIENT = env.str("BACKUP_GPG_RECIPIENT", default="") or None
 DBBACKUP_GPG_ALWAYS_TRUST = True
 DBBACKUP_SEND_EMAIL = False
+
+# Checkout: a session's bill, tips, sales tax, promo codes, payroll (docs/checkout.md).
+# The suggested tips (percent of the menu price) on the desk's screen and the client's tip page.
+CHECKOUT_TIP_PERCENTS = tuple(env.list("CHECKOUT_TIP_PERCENTS", cast=int, default=[15, 18, 20]))
+# The largest tip accepted, as a percentage of the service's menu price (a typing slip guard).
+CHECKOUT_TIP_MAX_PERCENT = env.int("CHECKOUT_TIP_MAX_PERCENT", default=100)
 
 # --- Import from the clinic's old system (docs/import.md) ---------------------------------
 # The largest CSV file an import reads (bytes); larger files are refused unread.

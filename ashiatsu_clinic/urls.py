@@ -23,10 +23,12 @@ urlpatterns = [
     twofactor_urls.passkey_urls,
     # The language switcher on every public page posts here (Django's set_language).
     path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/calendar/", include("desk_calendar.urls")),
     path("therapist/chart/", include("charts.urls")),
     path("therapist/", include("portal.urls")),
     path("waitlist/", include("waitlist.urls")),
     path("", include("payments.urls")),
+    path("", include("checkout.urls")),
     path("account/", include("accounts.urls")),
     path("", include("bookings.urls")),
 ]

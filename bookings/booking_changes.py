@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings import clearances, notifications, reminders, signals, wording
-from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
+from bookings import availability, clearances, notifications, reminders, signals, wording
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Room
 from bookings.schedules import clinic_rules
 from bookings.services import (
     NOT_CHANGEABLE,
@@ -210,6 +210,18 @@ def booking_release_unpaid(*, appointment: Appointment) -> bool:
     return True
 
 
+def _check_room(appointment: Appointment, room: Room | None) -> None:
+    """Refuse a room that is closed or not equipped for the session's style."""
+    if room is None:
+        return
+    if not room.active or not room.styles.filter(pk=appointment.service.style_id).exists():
+        raise BookingError(
+            _("%(room)s is not equipped for %(style)s.")
+            % {"room": room.name, "style": appointment.service.style.name},
+            code=availability.NO_ROOM,
+        )
+
+
 def booking_reschedule(
     *,
     appointment: Appointment,
@@ -217,9 +229,12 @@ def booking_reschedule(
     therapist: Therapist | None = None,
     actor: AbstractBaseUser | None = None,
     now: dt.datetime | None = None,
+    room: Room | None = None,
 ) -> Appointment:
     """Move to `start` (and `therapist`, default: the same one) atomically: if the new time
-    cannot be had, the booking keeps its old time and nothing changes."""
+    cannot be had, the booking keeps its old time and nothing changes. `room`: that room
+    and no other (the desk's calendar drags a session into a room; default: any free room
+    equipped for the style)."""
     now = now or timezone.now()
     start = _aware_utc(start)
     _within_reach(start, now)
@@ -235,6 +250,7 @@ def booking_reschedule(
         )
         override = _check_may_change(appointment, actor, now)
         _rescreen_for_day(appointment, clinic_today(start))
+        _check_room(appointment, room)
         new_therapist = therapist or appointment.therapist
         candidates = _candidates(appointment.service, new_therapist)
         _lock(appointment.service, candidates)
@@ -245,6 +261,7 @@ def booking_reschedule(
             now=now,
             rules=clinic_rules(min_notice=dt.timedelta(0) if staff else None),
             ignore_appointment_id=appointment.pk,
+            room_id=room.pk if room is not None else None,
         )
         old = {"start": appointment.start.isoformat(), "therapist": appointment.therapist.slug}
         old_start, old_therapist = appointment.start, appointment.therapist

@@ -175,8 +175,10 @@ def _find_slot(
     rules: availability.Rules,
     ignore_appointment_id: int | None = None,
     ignore_hold: Hold | None = None,
+    room_id: int | None = None,
 ) -> tuple[Therapist, int]:
-    """The therapist (least busy that day among candidates) and room for `start`, or raise."""
+    """The therapist (least busy that day among candidates) and room for `start`, or raise.
+    `room_id`: only that room will do (the desk dragged a session into it)."""
     local_day = start.astimezone(rules.tz).date()
     window = load_window(
         first_day=local_day,
@@ -186,23 +188,24 @@ def _find_slot(
         ignore_appointment_id=ignore_appointment_id,
         ignore_hold=ignore_hold,
     )
+    rooms = window.rooms if room_id is None else [r for r in window.rooms if r.id == room_id]
     by_id = {t.pk: t for t in candidates}
     schedules = sorted(
         window.therapists, key=lambda s: (s.sessions_per_day.get(local_day, 0), s.slug)
     )
     reasons = []
     for schedule in schedules:
-        reason, room_id = availability.check_slot(
+        reason, room = availability.check_slot(
             service=service_spec(service),
             therapist=schedule,
-            rooms=window.rooms,
+            rooms=rooms,
             closed_days=window.closed_days,
             start=start,
             now=now,
             rules=rules,
         )
         if reason is None:
-            return by_id[schedule.id], room_id
+            return by_id[schedule.id], room
         reasons.append(reason)
     if not reasons:
         raise BookingError(

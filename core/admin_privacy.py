@@ -128,6 +128,7 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "bookings.ScheduleVersion": {"token", "config_token"},  # cache keys moved by writes
     "payments.CardOnFile": {"consent_text"},  # the clinic's own words the client agreed to
     "payments.Payment": {"failure_message"},  # Stripe's decline reason ("card declined")
+    "checkout.Checkout": {"lines"},  # the bill's lines: service name, code, amounts
     "imports.ImportRun": {"counts"},  # how many rows were created, refused, ...
     # Yes/no consents: staff list who may be sent news.
     "clients.Client": {"consent_service_messages", "consent_news"},

@@ -32,6 +32,10 @@ def _ledger(**fields) -> LedgerEntry:
 
 
 def _ledger_kind(payment: Payment) -> str:
+    if payment.kind == PaymentKind.TIP:
+        return LedgerKind.TIP
+    if payment.kind == PaymentKind.CHECKOUT:
+        return LedgerKind.CHARGE if payment.method == Method.STRIPE else LedgerKind.DESK_PAYMENT
     return {
         PaymentKind.DEPOSIT: LedgerKind.CHARGE,
         PaymentKind.NO_SHOW_FEE: LedgerKind.FEE,
@@ -59,8 +63,11 @@ def desk_payment_record(
     payer_email: str = "",
     note: str = "",
     kind: str = PaymentKind.DESK,
+    receipt: bool = True,
 ) -> Payment:
-    """Money taken in person (cash, the card terminal), so the day's takings reconcile."""
+    """Money taken in person (cash, the card terminal), so the day's takings reconcile.
+    `receipt=False` when the caller sends one receipt of its own for several payments (a
+    checkout's itemised bill)."""
     if method not in (Method.CASH, Method.CARD_TERMINAL):
         raise PaymentError("Desk payments are cash or the card terminal.")
     if amount_cents <= 0:
@@ -91,6 +98,6 @@ def desk_payment_record(
             description=(f"{_describe(payment)}: {note}" if note else _describe(payment))[:300],
             actor=actor,
         )
-        if payer_email and kind == PaymentKind.DESK:
+        if receipt and payer_email and kind == PaymentKind.DESK:
             receipts.queue_receipt(payment)
     return payment

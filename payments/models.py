@@ -106,6 +106,8 @@ class PaymentKind(models.TextChoices):
     DESK = "desk", _("Payment at the desk")
     PACKAGE_SALE = "package_sale", _("Package sale")
     GIFT_CARD_SALE = "gift_card_sale", _("Gift card sale")
+    CHECKOUT = "checkout", _("Session payment")
+    TIP = "tip", _("Tip")
 
 
 class PaymentStatus(models.TextChoices):
@@ -182,6 +184,9 @@ class LedgerKind(models.TextChoices):
     PACKAGE_REDEMPTION = "package_redemption", "Package session redeemed"
     GIFT_CARD_ISSUE = "gift_card_issue", "Gift card issued"
     GIFT_CARD_REDEMPTION = "gift_card_redemption", "Gift card spent"
+    # The therapist's money: kept apart so that takings and payroll never mix it with the
+    # clinic's.
+    TIP = "tip", "Tip"
 
 
 class LedgerEntry(models.Model):

@@ -49,6 +49,10 @@ CARD_CONSENT_TEXT = (
 )
 
 
+# A session's bill and its tip get one itemised receipt from the checkout, not one per charge.
+ITEMISED_ELSEWHERE = (PaymentKind.CHECKOUT, PaymentKind.TIP)
+
+
 # --- Policies -------------------------------------------------------------------------------
 
 
@@ -214,7 +218,8 @@ def payment_succeeded(*, payment_intent: str) -> bool:
             description=_describe(payment),
             actor=payment.recorded_by,
         )
-        receipts.queue_receipt(payment)
+        if payment.kind not in ITEMISED_ELSEWHERE:
+            receipts.queue_receipt(payment)
         if payment.kind == PaymentKind.DEPOSIT and not booking_changes.booking_deposit_paid(
             appointment=payment.appointment
         ):
@@ -361,10 +366,34 @@ def fee_charge(*, appointment: Appointment, kind: str, actor: AbstractBaseUser) 
     card = card_for(appointment)
     if card is None:
         raise PaymentError("The client has no card on file; take the fee at the desk.")
+    return card_charge(
+        appointment=appointment,
+        kind=kind,
+        amount_cents=amount,
+        payment_method=card.stripe_payment_method,
+        customer=card.stripe_customer,
+        actor=actor,
+        declined_prefix="The card was not charged: ",
+    )
+
+
+def card_charge(
+    *,
+    appointment: Appointment,
+    kind: str,
+    amount_cents: int,
+    payment_method: str,
+    customer: str | None,
+    actor: AbstractBaseUser | None,
+    declined_prefix: str = "",
+) -> Payment:
+    """Charge a card through Stripe for this booking, on the pattern of the module docstring
+    (pending row first, idempotency key from it, `payment_succeeded` records the money). A
+    card on file (`customer` given) is charged off-session."""
     payment = _pending_payment(
         kind=kind,
         method=Method.STRIPE,
-        amount_cents=amount,
+        amount_cents=amount_cents,
         appointment=appointment,
         payer_name=appointment.client.name,
         payer_email=appointment.client.email,
@@ -372,16 +401,16 @@ def fee_charge(*, appointment: Appointment, kind: str, actor: AbstractBaseUser) 
     )
     try:
         intent = gateway.charge(
-            amount_cents=amount,
-            payment_method=card.stripe_payment_method,
-            customer=card.stripe_customer,
+            amount_cents=amount_cents,
+            payment_method=payment_method,
+            customer=customer,
             metadata={"payment": str(payment.pk), "appointment": appointment.reference},
             idempotency_key=f"ashiatsu-payment-{payment.pk}",
-            off_session=True,
+            off_session=bool(customer),
         )
     except (gateway.PaymentDeclined, gateway.GatewayUnavailable) as error:
         _fail(payment, error.message)
-        raise PaymentError(f"The card was not charged: {error.message}") from error
+        raise PaymentError(declined_prefix + error.message) from error
     Payment.objects.filter(pk=payment.pk).update(stripe_payment_intent=intent.id)
     if intent.status == "succeeded":
         payment_succeeded(payment_intent=intent.id)

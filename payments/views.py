@@ -13,7 +13,7 @@ import stripe
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -41,6 +41,7 @@ from payments.forms import (
 from payments.models import (
     TAKINGS_METHODS,
     LedgerEntry,
+    LedgerKind,
     Method,
     Payment,
     StripeEvent,
@@ -382,7 +383,11 @@ def day_takings(request: HttpRequest) -> HttpResponse:
     entries = LedgerEntry.objects.filter(at__gte=start, at__lt=end)
     totals = {
         row["method"]: row
-        for row in entries.values("method").annotate(total=Sum("amount_cents"), count=Count("id"))
+        for row in entries.values("method").annotate(
+            total=Sum("amount_cents"),
+            count=Count("id"),
+            tips=Sum("amount_cents", filter=Q(kind=LedgerKind.TIP)),
+        )
     }
     takings = [
         (Method(method).label, totals.get(method, {}).get("total") or 0)
@@ -400,6 +405,8 @@ def day_takings(request: HttpRequest) -> HttpResponse:
         next_day=day + dt.timedelta(days=1),
         takings=takings,
         takings_total=sum(total for _label, total in takings),
+        # In the drawer and the payout, but the therapists' (LedgerKind.TIP): shown apart.
+        tips_total=sum(row["tips"] or 0 for row in totals.values()),
         prepaid=prepaid,
         entries=list(entries.select_related("appointment", "actor")),
     )
