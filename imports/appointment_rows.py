@@ -78,8 +78,9 @@ class AppointmentRows:
         return Outcome(
             number,
             CREATED,
-            f"appointment {appointment.reference}: {appointment.get_status_display()}, "
-            f"{therapist.display_name}, room {appointment.room.name}",
+            f"{service.name} on {timezone.localtime(start, clinic_tz()):%a %d %b %Y %H:%M} "
+            f"with {therapist.display_name}, room {appointment.room.name}, for "
+            f"{appointment.client.name}: {appointment.get_status_display().lower()}",
         )
 
     def _start(self, values: dict[str, str]) -> dt.datetime:

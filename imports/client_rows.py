@@ -53,7 +53,7 @@ class ClientRows:
         )  # fmt: skip
         offers = self._offer_merges(client)
         self._remember(client.pk, client.email, client.phone or None)
-        detail = f"client {client.pk}: {client.name}"
+        detail = f"client {client.name} <{client.email}>"
         if offers:
             detail += f" (offered for merge: same {', '.join(offers)})"
         return Outcome(number, CREATED, detail, merge_offers=len(offers))

@@ -28,6 +28,9 @@ ROWS = {
 }
 
 
+PREVIEW_ROWS = 100
+
+
 class _DryRunRollback(Exception):
     """Raised at the end of a dry run to roll every row back."""
 
@@ -68,6 +71,8 @@ def import_run(
         run = ImportRun.objects.create(**meta, dry_run=True)
     run.counts, run.refused = tally.counts, tally.refused
     run.save(update_fields=["counts", "refused"])
+    # What was (or would be) done, row by row, for the page that shows the run now.
+    run.preview = [o for o in tally.outcomes if o.result != REFUSED][:PREVIEW_ROWS]
     return run
 
 

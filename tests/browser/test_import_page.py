@@ -38,6 +38,9 @@ def test_a_manager_dry_runs_then_imports_clients(page: Page, steps, tmp_path):
     result = page.locator(".import-result")
     expect(result).to_contain_text("Dry run: nothing was written")
     expect(result).to_contain_text("phone: '12345' is not a valid phone number")
+    page.get_by_text("What would be done, row by row").click()
+    expect(result).to_contain_text("created: client Client Number11 <ann.case@example.COM>")
+    expect(result).to_contain_text("(offered for merge: same e-mail)")
     steps("dry-run")
     assert Client.objects.count() == 1
 
