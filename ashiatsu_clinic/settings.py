@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "checkout",
     "charts",
     "portal",
+    "caldav_sync",
     "reports",
     "accounts",
     "twofactor",
@@ -588,6 +589,14 @@ DBBACKUP_SEND_EMAIL = False
 CHECKOUT_TIP_PERCENTS = tuple(env.list("CHECKOUT_TIP_PERCENTS", cast=int, default=[15, 18, 20]))
 # The largest tip accepted, as a percentage of the service's menu price (a typing slip guard).
 CHECKOUT_TIP_MAX_PERCENT = env.int("CHECKOUT_TIP_MAX_PERCENT", default=100)
+
+# Therapists' own hours and calendars (docs/therapist-hours.md): how often a connected CalDAV
+# calendar is read and written, how long one request may take, and whether a plain http://
+# calendar address is accepted (only for a local test server: the app password would travel
+# in clear).
+THERAPIST_CALENDAR_SYNC_MINUTES = env.int("THERAPIST_CALENDAR_SYNC_MINUTES", default=5)
+THERAPIST_CALENDAR_TIMEOUT_SECONDS = env.int("THERAPIST_CALENDAR_TIMEOUT_SECONDS", default=20)
+THERAPIST_CALENDAR_ALLOW_HTTP = env.bool("THERAPIST_CALENDAR_ALLOW_HTTP", default=False)
 
 # --- Import from the clinic's old system (docs/import.md) ---------------------------------
 # The largest CSV file an import reads (bytes); larger files are refused unread.

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ashiatsu_clinic import digest, task_leases
 from bookings import reminders
+from caldav_sync import tasks as calendars
 from outbox import services
 from payments import services as payments
 from waitlist import services as waitlist
@@ -30,6 +31,9 @@ def _steps() -> list[tuple[str, Callable[[dt.datetime], int]]]:
         ("waitlist_offers", lambda now: waitlist.offers_make(now=now)),
         # A deposit not paid in time releases its held slot (the waitlist hears of it).
         ("deposit_holds", lambda now: payments.deposit_holds_expire(now=now)),
+        # Therapists' own calendars due for a sync go to the worker (never synced here: a
+        # calendar server that hangs must not hold up the other steps).
+        ("therapist_calendars", lambda now: calendars.calendars_sync_due(now=now)),
         ("manager_digest", lambda now: digest.manager_digest_send_if_due(now=now)),
         # Tasks whose worker died are failed and queued again (one lease for every queue).
         ("task_leases", lambda now: task_leases.tasks_recover_lapsed(now=now)),

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext, gettext_lazy
 
+from therapists.hours import DatedHours
 from therapists.qualifications import CredentialSpan, qualifies
 
 NOT_ON_GRID = "not_on_grid"
@@ -141,6 +142,9 @@ class TherapistSchedule:
     buffer: timedelta
     load_per_week: Mapping[date, int] = field(default_factory=dict)
     weekly_budget: int | None = None
+    # Hours with dates (`therapists.hours`): in force only between their days, on top of
+    # `weekly_hours` (in force on every day).
+    dated_hours: Sequence[DatedHours] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +292,12 @@ def _working_spans(schedule: TherapistSchedule, day: date, tz: ZoneInfo) -> list
     09:00-17:00 stretch in which a session may run across noon.
     """
     merged: list[list[time]] = []
-    for start, end in sorted(schedule.weekly_hours.get(day.weekday(), ())):
+    hours = list(schedule.weekly_hours.get(day.weekday(), ()))
+    weekday = day.weekday()
+    hours.extend(
+        (h.start, h.end) for h in schedule.dated_hours if h.weekday == weekday and h.in_force(day)
+    )
+    for start, end in sorted(hours):
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:

@@ -30,6 +30,7 @@ FRONT_DESK_PERMISSIONS = {
         "view_therapist", "view_credential",
         "view_workinghours", "add_workinghours", "change_workinghours", "delete_workinghours",
         "view_timeoff", "add_timeoff", "change_timeoff", "delete_timeoff",
+        "view_hourschange", "view_calendarconnection", "view_externalbusy",
     ],
     "waitlist": ["view_waitlistentry", "change_waitlistentry", "view_waitlistoffer"],
     "outbox": ["view_email", "view_reminder"],

@@ -15,7 +15,8 @@ argument of `bookings.schedule_cache`). Each process keeps the few newest catalo
 small (a row per therapist, working-hours block, credential, future time off, room and
 future closed day) and every process finds the same token, so none has to be shared.
 
-Time off and closed days are kept from a week before the catalog was built on; a window
+Busy times read from the therapists' own calendars (`therapists.ExternalBusy`) count as
+time off. Time off and closed days are kept from a week before the catalog was built on; a window
 that starts earlier (the admin looking at the past) reads them from the database instead.
 """
 
@@ -33,7 +34,8 @@ from django.utils import timezone
 
 from bookings import availability, schedule_cache
 from bookings.models import ClosedDay, Room, Service, Style
-from therapists.models import Credential, Therapist, TimeOff, WorkingHours
+from therapists.hours import DatedHours
+from therapists.models import Credential, ExternalBusy, Therapist, TimeOff, WorkingHours
 from therapists.qualifications import qualifies
 
 KEPT = 4  # catalogs per process: the current one and a few a slow request may still hold
@@ -75,6 +77,9 @@ class Catalog:
     # slug: the pages, the API and the booking service look them up on every request.
     therapist_rows: dict[str, tuple] = field(default_factory=dict)
     service_rows: dict[str, tuple[tuple, tuple]] = field(default_factory=dict)
+    # Working hours with dates (a manager approved new hours from a day), still in force on
+    # or after `from_day`; undated hours are in `weekly_hours`.
+    dated_hours: dict[int, tuple[DatedHours, ...]] = field(default_factory=dict)
 
     def covers(self, first_day: dt.date) -> bool:
         return first_day >= self.from_day
@@ -136,10 +141,15 @@ def load(*, from_day: dt.date, tz: ZoneInfo) -> Catalog:
     weekly: dict[int, dict[int, list[tuple[dt.time, dt.time]]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for therapist_id, weekday, start, end in WorkingHours.objects.filter(
-        therapist_id__in=ids
-    ).values_list("therapist_id", "weekday", "start", "end"):
-        weekly[therapist_id][weekday].append((start, end))
+    dated: dict[int, list[DatedHours]] = defaultdict(list)
+    for therapist_id, *row in WorkingHours.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=from_day), therapist_id__in=ids
+    ).values_list("therapist_id", "weekday", "start", "end", "valid_from", "valid_until"):
+        hours = DatedHours(*row)
+        if hours.valid_from is None and hours.valid_until is None:
+            weekly[therapist_id][hours.weekday].append((hours.start, hours.end))
+        else:
+            dated[therapist_id].append(hours)
     credentials: dict[int, list[availability.CredentialSpan]] = defaultdict(list)
     for therapist_id, kind, issued_on, expires_on in (
         Credential.objects.verified()
@@ -149,9 +159,17 @@ def load(*, from_day: dt.date, tz: ZoneInfo) -> Catalog:
         credentials[therapist_id].append(availability.CredentialSpan(kind, issued_on, expires_on))
     floor = dt.datetime.combine(from_day, dt.time(), tz)
     time_off: dict[int, list[availability.Interval]] = defaultdict(list)
-    for therapist_id, start, end in TimeOff.objects.filter(
-        therapist_id__in=ids, end__gt=floor
-    ).values_list("therapist_id", "start", "end"):
+    # Busy times of the therapists' own calendars block them like time off (one query).
+    for therapist_id, start, end in (
+        TimeOff.objects.filter(therapist_id__in=ids, end__gt=floor)
+        .values_list("therapist_id", "start", "end")
+        .union(
+            ExternalBusy.objects.filter(therapist_id__in=ids, end__gt=floor).values_list(
+                "therapist_id", "start", "end"
+            ),
+            all=True,
+        )
+    ):
         time_off[therapist_id].append(availability.Interval(start, end))
     room_styles: dict[int, set[str]] = defaultdict(set)
     for room_id, style_slug in Room.objects.filter(active=True).values_list("id", "styles__slug"):
@@ -160,6 +178,7 @@ def load(*, from_day: dt.date, tz: ZoneInfo) -> Catalog:
     return Catalog(
         team=team,
         weekly_hours={k: dict(v) for k, v in weekly.items()},
+        dated_hours={k: tuple(v) for k, v in dated.items()},
         credentials=dict(credentials),
         time_off=dict(time_off),
         room_styles={k: frozenset(v) for k, v in sorted(room_styles.items())},

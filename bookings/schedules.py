@@ -202,6 +202,7 @@ def _therapist_schedules(
             id=m.id,
             slug=m.slug,
             weekly_hours=dict(known.weekly_hours.get(m.id, {})),
+            dated_hours=[h for h in known.dated_hours.get(m.id, ()) if h.reaches(first_day)],
             time_off=known.time_off_between(m.id, window_start, window_end),
             busy=busy.by_therapist[m.id],
             sessions_per_day=dict(busy.sessions[m.id]),

@@ -66,6 +66,9 @@ SENSITIVE: dict[str, set[str]] = {
     "axes.AccessLog": {"session_hash"},
     "django_tasks_database.DBTaskResult": {"args_kwargs", "return_value", "traceback"},
     "therapists.Therapist": {"calendar_token_hash"},
+    # A therapist's own calendar: the app password (sealed); why its server failed.
+    "therapists.CalendarConnection": {"password", "last_error"},
+    "therapists.HoursChange": {"note", "decision_note"},  # free text about a private life
     "health.Intake": {"answers", "reasons"},
     "bookings.Appointment": {"manage_token_hash"},
     "bookings.SessionNote": {WHOLE_MODEL},
@@ -116,6 +119,7 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     "django_tasks_database.DBTaskResult": {"task_path", "worker_ids", "exception_class_path"},
     "therapists.Therapist": {"bio"},  # public on the booking pages
     "therapists.TimeOff": {"reason"},  # staff write "holiday", "training"; searched by them
+    "therapists.HoursChange": {"hours"},  # a proposed week: weekdays and times
     "bookings.Style": {"description"},  # public
     "bookings.Service": {"description"},  # public
     "bookings.ClosedDay": {"reason"},  # public holiday names

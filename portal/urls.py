@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from portal import views
+from portal import hours_views, views
 from portal.forms import PortalLoginForm
 
 app_name = "therapists"  # URL names unchanged since the portal left the therapists app
@@ -30,6 +30,16 @@ urlpatterns = [
         name="appointment_status",
     ),
     path("appointments/<str:reference>/notes/", views.appointment_note, name="appointment_note"),
+    path("hours/", hours_views.hours, name="hours"),
+    path("hours/new/", hours_views.hours_new, name="hours_new"),
+    path("hours/time-off/", hours_views.time_off_new, name="time_off_new"),
+    path("hours/<int:pk>/withdraw/", hours_views.change_cancel, name="change_withdraw"),
+    path("hours/calendar/", hours_views.own_calendar, name="own_calendar"),
+    path(
+        "hours/calendar/disconnect/",
+        hours_views.own_calendar_disconnect,
+        name="own_calendar_disconnect",
+    ),
     path("calendar/", views.calendar, name="calendar"),
     path("calendar/reset/", views.calendar_reset, name="calendar_reset"),
     path("calendar/revoke/", views.calendar_revoke, name="calendar_revoke"),

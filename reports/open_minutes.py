@@ -1,15 +1,17 @@
-"""Open minutes: the working time a therapist or room offers per week, from working hours
-(a handful of rows, never appointments) minus time off and closed days, per local day (a
+"""Open minutes: the working time a therapist or room offers per week, from the working hours
+in force on each day (dated rows, a handful, never appointments) minus time off and closed days, per local day (a
 DST day is an hour shorter or longer).
 """
 
 import datetime as dt
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Callable
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from reports.period import Period
+from therapists.hours import DatedHours, hours_on
 
 MINUTE = dt.timedelta(minutes=1)
 
@@ -25,6 +27,11 @@ def merged_hours(intervals: list[tuple[dt.time, dt.time]]) -> list[tuple[dt.time
     return [(s, e) for s, e in merged]
 
 
+def hours_in_force(rows: list[DatedHours], day: dt.date) -> list[tuple[dt.time, dt.time]]:
+    """The working intervals of `rows` in force on `day`, overlaps joined."""
+    return merged_hours(hours_on(rows, day))
+
+
 @lru_cache(maxsize=8192)
 def _real_span(
     day: dt.date, start: dt.time, end: dt.time, tz: ZoneInfo
@@ -37,12 +44,13 @@ def _real_span(
 
 
 def open_minutes_by_week(
-    weekly: dict[int, list[tuple[dt.time, dt.time]]],
+    hours_of: Callable[[dt.date], list[tuple[dt.time, dt.time]]],
     away: list[tuple[dt.datetime, dt.datetime]],
     closed: set[dt.date],
     period: Period,
 ) -> dict[dt.date, int]:
-    """Minutes of working time per week: working hours on open days minus time off."""
+    """Minutes of working time per week: working hours on open days minus time off.
+    `hours_of(day)`: the merged working intervals in force on that day."""
     tz = period.tz
     away = sorted(away)
     away_starts = [a for a, _ in away]
@@ -51,7 +59,7 @@ def open_minutes_by_week(
         if day in closed:
             continue
         monday = day - dt.timedelta(days=day.weekday())
-        for start, end in weekly.get(day.weekday(), ()):
+        for start, end in hours_of(day):
             lo, hi = _real_span(day, start, end, tz)
             if hi <= lo:
                 continue

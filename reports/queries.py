@@ -10,8 +10,9 @@ Definitions (also on the page and in docs/reports.md):
 - *Booked minutes*: session length (end - start, without the recovery buffer) of every
   appointment that was not cancelled; no-shows count, they held the time.
 - *Open minutes*: working hours, minus time off and closed days, per local day. Working
-  hours have no history, so past weeks use today's hours. A room is open whenever at least
-  one therapist works (the union of all working hours), minus closed days.
+  hours are dated (`therapists.hours`), so each past day counts the hours in force on it.
+  A room is open whenever at least one therapist works (the union of all working hours in
+  force that day), minus closed days.
 - *No-show rate*: no-shows / sessions that were due (not cancelled, started before now).
   *Late cancellation*: cancelled less than BOOKING_CLIENT_CHANGE_CUTOFF_HOURS before the
   start (by staff, since clients cannot); late-cancel rate = late cancellations / bookings.
@@ -32,6 +33,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -56,8 +58,9 @@ from django.utils import timezone
 from bookings import workload
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, ClosedDay, Room
 from health.models import IntakeOutcome
-from reports.open_minutes import MINUTE, merge_instants, merged_hours, open_minutes_by_week
+from reports.open_minutes import MINUTE, hours_in_force, merge_instants, open_minutes_by_week
 from reports.period import Period
+from therapists.hours import DatedHours
 from therapists.models import Therapist, TimeOff, WorkingHours
 
 # therapists, rooms, working hours, time off, closed days, bookings per therapist, room and
@@ -229,8 +232,8 @@ class _Calendar:
 
     therapists: list[tuple]
     rooms: list[tuple]
-    hours: dict[int, list[tuple[dt.time, dt.time]]]
-    weekly_by_therapist: dict[int, dict[int, list]]
+    hours: list[DatedHours]
+    hours_by_therapist: dict[int, list[DatedHours]]
     away: dict[int, list]
     closed: set[dt.date]
 
@@ -298,13 +301,15 @@ def _calendar(period: Period) -> _Calendar:
         )
     )
     rooms = list(Room.objects.order_by("name").values_list("id", "name", "active"))
-    hours: dict[int, list[tuple[dt.time, dt.time]]] = defaultdict(list)
-    weekly_by_therapist: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for therapist_id, weekday, start, end in WorkingHours.objects.filter(
-        therapist__active=True
-    ).values_list("therapist_id", "weekday", "start", "end"):
-        weekly_by_therapist[therapist_id][weekday].append((start, end))
-        hours[weekday].append((start, end))
+    hours: list[DatedHours] = []
+    hours_by_therapist: dict[int, list[DatedHours]] = defaultdict(list)
+    for therapist_id, *row in WorkingHours.objects.filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=period.last_sunday),
+        Q(valid_until__isnull=True) | Q(valid_until__gte=period.first_monday),
+        therapist__active=True,
+    ).values_list("therapist_id", "weekday", "start", "end", "valid_from", "valid_until"):
+        hours_by_therapist[therapist_id].append(DatedHours(*row))
+        hours.append(DatedHours(*row))
     away: dict[int, list] = defaultdict(list)
     for therapist_id, start, end in TimeOff.objects.filter(
         start__lt=period.end, end__gt=period.start
@@ -315,7 +320,7 @@ def _calendar(period: Period) -> _Calendar:
             date__gte=period.first_monday, date__lte=period.last_sunday
         ).values_list("date", flat=True)
     )
-    return _Calendar(therapists, rooms, hours, weekly_by_therapist, away, closed)
+    return _Calendar(therapists, rooms, hours, hours_by_therapist, away, closed)
 
 
 def _booked(period: Period, now: dt.datetime) -> _Booked:
@@ -383,12 +388,12 @@ def _therapist_utilisation(calendar: _Calendar, booked: _Booked, period: Period)
     for therapist_id, name, active, budget in calendar.therapists:
         if not active and therapist_id not in booked_therapists:
             continue
-        weekly = {
-            d: merged_hours(v)
-            for d, v in calendar.weekly_by_therapist.get(therapist_id, {}).items()
-        }
+        rows = calendar.hours_by_therapist.get(therapist_id, [])
         open_by_week = open_minutes_by_week(
-            weekly, merge_instants(calendar.away.get(therapist_id, [])), calendar.closed, period
+            partial(hours_in_force, rows),
+            merge_instants(calendar.away.get(therapist_id, [])),
+            calendar.closed,
+            period,
         )
         total = Utilisation(name, None)
         load = Load(name, budget, weeks=len(mondays))
@@ -414,7 +419,7 @@ def _therapist_utilisation(calendar: _Calendar, booked: _Booked, period: Period)
 def _room_utilisation(calendar: _Calendar, booked: _Booked, period: Period):
     """Rooms: open whenever anyone works (union of all working hours), minus closed days."""
     clinic_open = open_minutes_by_week(
-        {d: merged_hours(v) for d, v in calendar.hours.items()}, [], calendar.closed, period
+        partial(hours_in_force, calendar.hours), [], calendar.closed, period
     )
     booked_rooms = {rid for rid, _ in booked.by_room}
     room_weeks, room_totals = [], []

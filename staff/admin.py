@@ -34,6 +34,7 @@ from health.models import Intake, IntakeAccess
 from staff import (  # noqa: F401 (admin_clients, admin_therapists and admin_clearances register)
     admin_clearances,
     admin_clients,
+    admin_hours,
     admin_therapists,
     admin_views,
 )

@@ -19,6 +19,7 @@ from django.db.models import Prefetch, Q
 from bookings import availability
 from bookings.models import Appointment, ClosedDay, Service
 from bookings.schedules import clinic_rules, load_window, service_spec
+from therapists.hours import hours_on
 from therapists.models import Therapist, TimeOff, WorkingHours
 
 ROW_MINUTES = 15
@@ -344,13 +345,15 @@ def _appointments(start: dt.datetime, end: dt.datetime):
     )
 
 
-def _therapists_with_schedules(queryset, weekdays: set[int], start, end):
-    """Therapists with the working hours of `weekdays` and time off in the window (three
+def _therapists_with_schedules(queryset, day: dt.date, start, end):
+    """Therapists with the working hours in force on `day` and time off in the window (three
     queries however many therapists)."""
     return queryset.prefetch_related(
         Prefetch(
             "working_hours",
-            queryset=WorkingHours.objects.filter(weekday__in=weekdays).order_by("start"),
+            queryset=WorkingHours.objects.filter(weekday=day.weekday())
+            .in_force_between(day, day)
+            .order_by("start"),
         ),
         Prefetch(
             "time_off",
@@ -378,7 +381,7 @@ def day_grid(day: dt.date, tz: ZoneInfo) -> Grid:
     therapists = list(
         _therapists_with_schedules(
             Therapist.objects.filter(Q(active=True) | Q(pk__in=booked)),
-            {day.weekday()},
+            day,
             start,
             end,
         )
@@ -421,7 +424,11 @@ def week_grid(therapist: Therapist, monday: dt.date, tz: ZoneInfo) -> Grid:
     start, end = _day_bounds(monday, 7, tz)
     days = [monday + dt.timedelta(days=offset) for offset in range(7)]
     appointments = list(_appointments(start, end).filter(therapist=therapist))
-    hours = list(WorkingHours.objects.filter(therapist=therapist).order_by("weekday", "start"))
+    hours = list(
+        WorkingHours.objects.filter(therapist=therapist)
+        .in_force_between(days[0], days[-1])
+        .order_by("weekday", "start")
+    )
     time_off = list(TimeOff.objects.filter(therapist=therapist, start__lt=end, end__gt=start))
     closed = _closed_days(monday, 7)
     first, last = minute_span(days, ((h.weekday, h.start, h.end) for h in hours), appointments, tz)
@@ -434,7 +441,7 @@ def week_grid(therapist: Therapist, monday: dt.date, tz: ZoneInfo) -> Grid:
             Column(day=day, therapist=therapist, closed=day in closed),
             first_minute=first,
             last_minute=last,
-            working=[(h.start, h.end) for h in hours if h.weekday == day.weekday()],
+            working=[(s, e) for s, e in hours_on([h.dated() for h in hours], day)],
             time_off=[(t.start, t.end) for t in time_off],
             appointments=by_day[day],
             tz=tz,

@@ -75,20 +75,30 @@ class CredentialInline(admin.TabularInline):
 
 class WorkingHoursFormSet(BaseInlineFormSet):
     def clean(self):
-        """Two intervals on one weekday may not overlap (one would hide the other's gaps)."""
+        """Two intervals on one weekday in force on a common day may not overlap (one would
+        hide the other's gaps); hours of different periods (dated rows) may."""
         super().clean()
-        by_weekday: dict[int, list[tuple[dt.time, dt.time]]] = {}
+        by_weekday: dict[int, list[tuple]] = {}
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)
             if not data or data.get("DELETE") or not data.get("start") or not data.get("end"):
                 continue
+            first = data.get("valid_from") or dt.date.min
+            last = data.get("valid_until") or dt.date.max
+            if first > last:
+                raise ValidationError("Working hours must start on or before their last day.")
             intervals = by_weekday.setdefault(data["weekday"], [])
-            for start, end in intervals:
-                if data["start"] < end and start < data["end"]:
+            for start, end, other_first, other_last in intervals:
+                if (
+                    data["start"] < end
+                    and start < data["end"]
+                    and first <= other_last
+                    and other_first <= last
+                ):
                     raise ValidationError(
                         f"Two working intervals overlap on {form.instance.get_weekday_display()}."
                     )
-            intervals.append((data["start"], data["end"]))
+            intervals.append((data["start"], data["end"], first, last))
 
 
 class WorkingHoursInline(admin.TabularInline):
@@ -275,7 +285,7 @@ class CredentialAdmin(ClinicModelAdmin):
 
 @admin.register(WorkingHours)
 class WorkingHoursAdmin(ClinicModelAdmin):
-    list_display = ["therapist", "weekday", "start", "end"]
+    list_display = ["therapist", "weekday", "start", "end", "valid_from", "valid_until"]
     list_filter = ["weekday", "therapist"]
     list_select_related = ["therapist"]
     ordering = ["therapist__display_name", "weekday", "start"]

@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import tokens
+from core.encrypted_fields import EncryptedTextField
+from therapists.hours import DatedHours
 
 
 class CredentialKind(models.TextChoices):
@@ -145,13 +147,36 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
+class WorkingHoursQuerySet(models.QuerySet):
+    def in_force_between(self, first_day: dt.date, last_day: dt.date):
+        """Rows in force on at least one day of first_day .. last_day (inclusive)."""
+        return self.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=last_day),
+            Q(valid_until__isnull=True) | Q(valid_until__gte=first_day),
+        )
+
+
 class WorkingHours(models.Model):
-    """One working interval on a weekday, in the clinic's local time; several a day allowed."""
+    """One working interval on a weekday, in the clinic's local time; several a day allowed.
+
+    Dated: in force from `valid_from` to `valid_until` (local dates, inclusive; empty means
+    open), so availability uses the hours of each date and past reports the hours as they
+    were. A manager's approval of new hours (`therapists.hours_changes`) ends the rows in
+    force the day before and adds the new ones from their first day.
+    """
 
     therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="working_hours")
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     start = models.TimeField()
     end = models.TimeField()
+    valid_from = models.DateField(
+        null=True, blank=True, help_text="First day these hours apply; empty: since always."
+    )
+    valid_until = models.DateField(
+        null=True, blank=True, help_text="Last day these hours apply; empty: until changed."
+    )
+
+    objects = WorkingHoursQuerySet.as_manager()
 
     class Meta:
         ordering = ["therapist", "weekday", "start"]
@@ -166,7 +191,13 @@ class WorkingHours(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+        text = f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+        if self.valid_from or self.valid_until:
+            text += f" ({self.valid_from or '…'} – {self.valid_until or '…'})"
+        return text
+
+    def dated(self) -> DatedHours:
+        return DatedHours(self.weekday, self.start, self.end, self.valid_from, self.valid_until)
 
 
 class TimeOff(models.Model):
@@ -189,3 +220,128 @@ class TimeOff(models.Model):
     def __str__(self) -> str:
         start, end = timezone.localtime(self.start), timezone.localtime(self.end)
         return f"{self.therapist}: {start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
+
+
+class ChangeKind(models.TextChoices):
+    HOURS = "hours", "New working hours"
+    TIME_OFF = "time_off", "Time off"
+
+
+class ChangeStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a manager"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class HoursChange(models.Model):
+    """A therapist's own proposal: new weekly hours from a date, or time off.
+
+    Nothing changes until a manager approves (`therapists.hours_changes`): approved hours
+    become dated `WorkingHours` rows, approved time off a `TimeOff` row. `hours` is a list
+    of [weekday, "HH:MM", "HH:MM"] (the whole week from `valid_from`; an empty list means
+    no working hours from that date).
+    """
+
+    therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="hour_changes")
+    kind = models.CharField(max_length=16, choices=ChangeKind.choices)
+    status = models.CharField(
+        max_length=16, choices=ChangeStatus.choices, default=ChangeStatus.PENDING
+    )
+    valid_from = models.DateField(null=True, blank=True)
+    hours = models.JSONField(default=list, blank=True)
+    start = models.DateTimeField(null=True, blank=True)
+    end = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decision_note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("decide_hourschange", "Can approve or decline a therapist's hours")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="hours") & Q(valid_from__isnull=False))
+                | (
+                    Q(kind="time_off")
+                    & Q(start__isnull=False)
+                    & Q(end__isnull=False)
+                    & Q(start__lt=models.F("end"))
+                ),
+                name="hours_change_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == ChangeKind.HOURS:
+            return f"{self.therapist}: hours from {self.valid_from}"
+        start, end = timezone.localtime(self.start), timezone.localtime(self.end)
+        return f"{self.therapist}: time off {start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
+
+    def hour_rows(self) -> list[DatedHours]:
+        """The proposed week as dated rows from `valid_from` (open-ended)."""
+        return [
+            DatedHours(
+                int(day), dt.time.fromisoformat(a), dt.time.fromisoformat(b), self.valid_from
+            )
+            for day, a, b in self.hours
+        ]
+
+
+class CalendarConnection(models.Model):
+    """A therapist's own calendar (CalDAV), read for busy times and written with sessions.
+
+    The app password is sealed at rest (AES-GCM, `core.encrypted_fields`). `failing_since`
+    is the first failed sync of a run of failures; the therapist and desk are told once it
+    is a day old (`alerted_at`).
+    """
+
+    therapist = models.OneToOneField(
+        Therapist, on_delete=models.CASCADE, related_name="calendar_connection"
+    )
+    url = models.URLField(max_length=500)
+    username = models.CharField(max_length=200)
+    password = EncryptedTextField()
+    connected_at = models.DateTimeField(default=timezone.now)
+    next_sync_at = models.DateTimeField(default=timezone.now)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    alerted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.therapist}: {self.url}"
+
+
+class ExternalBusy(models.Model):
+    """A busy time read from a therapist's own calendar: blocks availability like time off.
+
+    Only the times are kept (never the event's title or notes: it is the therapist's private
+    life). Replaced wholesale by each successful sync.
+    """
+
+    therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="external_busy")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["therapist", "start"]
+        verbose_name_plural = "external busy times"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=models.F("end")), name="external_busy_start_before_end"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        start, end = timezone.localtime(self.start), timezone.localtime(self.end)
+        return f"{self.therapist}: busy {start:%Y-%m-%d %H:%M} – {end:%H:%M}"

@@ -278,7 +278,8 @@ def test_bookings_move_only_the_token_and_catalog_writes_move_both(one_bar_room_
     assert _tokens()[1] != after_time_off[1]
 
 
-# Every table of bookings and therapists that availability reads (bookings 0006 and 0010).
+# Every table of bookings and therapists that availability reads (bookings 0006 and 0010;
+# the busy times of therapists' own calendars: therapists 0004).
 SCHEDULE_TABLES = [
     "bookings_appointment",
     "bookings_room",
@@ -290,6 +291,7 @@ SCHEDULE_TABLES = [
     "therapists_workinghours",
     "therapists_timeoff",
     "therapists_credential",
+    "therapists_externalbusy",
 ]
 
 

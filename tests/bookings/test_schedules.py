@@ -15,7 +15,7 @@ from therapists.models import CredentialKind
 pytestmark = pytest.mark.django_db
 
 # A new catalog (bookings.schedule_catalog): its token, then therapists, working hours,
-# credentials, time off, rooms + styles, closed days, services + styles (which the pages,
+# credentials, time off with the own calendars' busy times (one query), rooms + styles, closed days, services + styles (which the pages,
 # the API and the booking service look up by slug); then appointments and holds.
 LOADER_QUERIES = 9
 # The catalog from memory: its token, then appointments and holds.
@@ -108,7 +108,16 @@ def test_a_second_window_reads_only_the_token_and_the_appointments(django_assert
 
 @pytest.mark.parametrize(
     "change",
-    ["time off", "revoked credential", "working hours", "closed day", "room", "cap"],
+    [
+        "time off",
+        "revoked credential",
+        "working hours",
+        "dated hours",
+        "own calendar busy",
+        "closed day",
+        "room",
+        "cap",
+    ],
 )
 def test_a_catalog_change_is_seen_by_the_next_window(change, django_assert_num_queries):
     """Every write to a catalog table moves the config token in its own statement, so the
@@ -122,6 +131,10 @@ def test_a_catalog_change_is_seen_by_the_next_window(change, django_assert_num_q
         therapist.credentials.update(verified_at=None)
     elif change == "working hours":
         therapist.working_hours.all().delete()
+    elif change == "dated hours":  # approved new hours from a day in the window
+        therapist.working_hours.update(valid_until=timezone.localdate() + dt.timedelta(days=5))
+    elif change == "own calendar busy":  # a sync stored a busy time of their own calendar
+        therapist.external_busy.create(start=local_time(3, 9), end=local_time(3, 11))
     elif change == "closed day":
         ClosedDay.objects.create(date=timezone.localdate() + dt.timedelta(days=4))
     elif change == "room":

@@ -27,6 +27,7 @@ from health.screening import clear_answers
 from tests.bookings.clinic import local_time
 from tests.charts.helpers import session
 from tests.factories import ClientFactory, IntakeFactory
+from therapists.models import CalendarConnection
 from waitlist.models import WaitlistEntry
 from waitlist.services import waitlist_join
 
@@ -49,7 +50,9 @@ WORK_DONE = "Worked the piriformis"
 SESSION_RESPONSE = "Cramping eased"
 WAITLIST_CONDITION = "fibromyalgia flare"
 WITHDRAWN = "Recorded in error: the letter was about a knee"
+APP_PASSWORD = "app-password-in-clear"
 CLEAR_WORDS = [
+    APP_PASSWORD,
     CONDITION,
     REVIEW_NOTE,
     CLEARED_BY,
@@ -168,6 +171,11 @@ def normal_use(clinic, manager) -> dict:
         client=ClientDetails("Cy Okafor", "cy@example.com", "+1 212 555 0111"),
         answers=clear_answers(other_conditions=WAITLIST_CONDITION),
     )
+    # A therapist's own calendar (connecting needs a CalDAV server: tests/caldav_sync does
+    # it through the service; the row is the same).
+    CalendarConnection.objects.create(
+        therapist=therapist, url="https://cal.example.com/dav/", username="t", password=APP_PASSWORD
+    )
     return {"clearance": clearance, "cleared": cleared, "note": note, "entry": entry}
 
 
@@ -196,6 +204,7 @@ def test_after_normal_use_no_health_data_is_in_clear_in_any_encrypted_column(cli
     assert REVIEW_NOTE in notes
     waiting = WaitlistEntry.objects.get(pk=made["entry"].pk)
     assert waiting.answers["other_conditions"] == WAITLIST_CONDITION
+    assert CalendarConnection.objects.get().password == APP_PASSWORD
 
 
 def test_a_value_copied_into_another_column_does_not_open():

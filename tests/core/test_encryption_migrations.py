@@ -28,6 +28,7 @@ AFTER = [
     ("charts", "0003_encrypt_chart_text_at_rest"),
     ("waitlist", "0008_encrypt_waitlist_answers_at_rest"),
 ]
+SEALED_FROM_THE_START = {"therapists.calendarconnection.password"}  # therapists 0004
 WORDS = [
     "spondylolisthesis",
     "Sore after gardening",
@@ -138,6 +139,8 @@ def test_existing_rows_are_encrypted_and_read_back_and_going_back_decrypts_them(
 
         migrate(AFTER)
         filled = assert_no_clear_text(WORDS)
+        # Columns sealed from their first migration had no clear rows to encrypt.
+        filled = {k: v for k, v in filled.items() if k not in SEALED_FROM_THE_START}
         assert all(filled.values()), filled
 
         intake = Intake.objects.get(pk=intake_pk)
