@@ -111,7 +111,7 @@ INSTALLED_APPS = [
     "dbbackup",
     "backups",  # one encrypted archive of the database and the private folders
     "desk_calendar",  # the front desk's calendar (/staff/calendar/)
-    "imports",
+    "imports",  # the import from the clinic's old system (docs/import.md)
 ]
 
 MIDDLEWARE = [
@@ -495,6 +495,7 @@ TREATING_WINDOW_DAYS = env.int("TREATING_WINDOW_DAYS", default=365)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_BYTES = CLEARANCE_LETTER_MAX_BYTES
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5_242_880)  # docs/import.md
 FILE_UPLOAD_HANDLERS = [
     "core.uploads.BoundedFileUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
@@ -597,7 +598,3 @@ CHECKOUT_TIP_MAX_PERCENT = env.int("CHECKOUT_TIP_MAX_PERCENT", default=100)
 THERAPIST_CALENDAR_SYNC_MINUTES = env.int("THERAPIST_CALENDAR_SYNC_MINUTES", default=5)
 THERAPIST_CALENDAR_TIMEOUT_SECONDS = env.int("THERAPIST_CALENDAR_TIMEOUT_SECONDS", default=20)
 THERAPIST_CALENDAR_ALLOW_HTTP = env.bool("THERAPIST_CALENDAR_ALLOW_HTTP", default=False)
-
-# --- Import from the clinic's old system (docs/import.md) ---------------------------------
-# The largest CSV file an import reads (bytes); larger files are refused unread.
-IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
