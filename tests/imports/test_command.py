@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from clients.models import Client
+from health.screening import clear_answers
 from tests.imports.files import CLIENT_HEADER, to_csv
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +58,23 @@ def test_mapping_file_and_bad_input(tmp_path, settings):
     settings.IMPORT_MAX_BYTES = 10
     with pytest.raises(CommandError, match="at most"):
         call_command("import_clinic_data", "clients", str(path))
+
+
+def test_appointments_from_the_command_line_are_booked_by_the_named_manager(
+    tmp_path, capsys, clinic, manager
+):
+    from bookings.models import AppointmentEvent
+    from tests.imports.files import APPOINTMENT_HEADER, local
+
+    start = local(3, 10)
+    intake = json.dumps(clear_answers())
+    rows = [
+        ["A1", "", "Ada Lovelace", "ada@example.com", "", f"{start:%Y-%m-%d}", "10:00",
+         clinic.bar_60.slug, clinic.therapists[0].display_name, intake],
+    ]  # fmt: skip
+    path = _write(tmp_path, "appointments.csv", to_csv(APPOINTMENT_HEADER, rows))
+    call_command("import_clinic_data", "appointments", str(path), "--as", manager.username)
+    assert "created 1" in capsys.readouterr().out
+    event = AppointmentEvent.objects.get(kind=AppointmentEvent.Kind.CREATED)
+    assert event.actor == manager and event.appointment.start == start
+    assert Client.objects.get().name == "Ada Lovelace"
