@@ -20,7 +20,7 @@ from accounts.forms import SignInForm
 from accounts.tasks import sign_in_link_task
 from bookings import clients, privacy, series
 from bookings.models import Appointment, AppointmentStatus
-from core import rate_limits
+from core import client_sections, rate_limits
 from health import questionnaires, screening
 
 
@@ -150,6 +150,8 @@ def account(request: HttpRequest) -> HttpResponse:
             "answers": _answers(latest, record),
             "unproven": list(clients.unproven_bookings(record)),
             "erase_requested": record.erasure_requests.filter(handled_at=None).exists(),
+            # What other apps show the client of their own (payments: balances)
+            "sections": client_sections.sections_render(client_sections.ACCOUNT, request, record),
         },
     )
 

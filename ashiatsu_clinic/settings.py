@@ -495,7 +495,6 @@ TREATING_WINDOW_DAYS = env.int("TREATING_WINDOW_DAYS", default=365)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_BYTES = CLEARANCE_LETTER_MAX_BYTES
-IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5_242_880)  # docs/import.md
 FILE_UPLOAD_HANDLERS = [
     "core.uploads.BoundedFileUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
@@ -547,29 +546,6 @@ MANAGER_DIGEST_WEEKDAY = env.int("MANAGER_DIGEST_WEEKDAY", default=0)
 MANAGER_DIGEST_HOUR = env.int("MANAGER_DIGEST_HOUR", default=7)
 MANAGER_DIGEST_EXPIRING_DAYS = 30
 
-# Payments (issue 16): Stripe deposits, card on file, fees, packages, gift cards, ledger.
-# With no STRIPE_SECRET_KEY the clinic runs as before: nothing is asked online, clients pay
-# at the clinic, and staff record desk payments in the ledger.
-STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
-STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
-STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
-# Tests point this at localstripe on 127.0.0.1; production leaves the default.
-STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
-STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
-PAYMENTS_ENABLED = bool(STRIPE_SECRET_KEY)
-if PAYMENTS_ENABLED and not (STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET):
-    raise ImproperlyConfigured(
-        "STRIPE_SECRET_KEY is set, so STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET must be "
-        "set too (see docs/payments.md)."
-    )
-PAYMENTS_CURRENCY = env.str("PAYMENTS_CURRENCY", default="usd").lower()
-# An online booking that needs a deposit holds its slot this long, then the sweep frees it.
-DEPOSIT_HOLD_MINUTES = env.int("DEPOSIT_HOLD_MINUTES", default=20)
-# Gift-card balance look-ups per client address (django-ratelimit rate).
-GIFT_CARD_BALANCE_RATE = env.str("GIFT_CARD_BALANCE_RATE", default="10/m")
-# Stripe's card element (served by and talking to Stripe) is allowed by the CSP of the deposit
-# page only, and only when keys are configured: see payments.views.stripe_csp.
-
 # --- Backups (backups app, django-dbbackup; docs/backups.md) --------------------------------
 # `manage.py backup` writes one GPG-encrypted archive of the database and these folders;
 # every folder holding files the clinic cannot lose (sealed letters and the like) is listed.
@@ -585,16 +561,5 @@ DBBACKUP_GPG_RECIPIENT = env.str("BACKUP_GPG_RECIPIENT", default="") or None
 DBBACKUP_GPG_ALWAYS_TRUST = True
 DBBACKUP_SEND_EMAIL = False
 
-# Checkout: a session's bill, tips, sales tax, promo codes, payroll (docs/checkout.md).
-# The suggested tips (percent of the menu price) on the desk's screen and the client's tip page.
-CHECKOUT_TIP_PERCENTS = tuple(env.list("CHECKOUT_TIP_PERCENTS", cast=int, default=[15, 18, 20]))
-# The largest tip accepted, as a percentage of the service's menu price (a typing slip guard).
-CHECKOUT_TIP_MAX_PERCENT = env.int("CHECKOUT_TIP_MAX_PERCENT", default=100)
-
-# Therapists' own hours and calendars (docs/therapist-hours.md): how often a connected CalDAV
-# calendar is read and written, how long one request may take, and whether a plain http://
-# calendar address is accepted (only for a local test server: the app password would travel
-# in clear).
-THERAPIST_CALENDAR_SYNC_MINUTES = env.int("THERAPIST_CALENDAR_SYNC_MINUTES", default=5)
-THERAPIST_CALENDAR_TIMEOUT_SECONDS = env.int("THERAPIST_CALENDAR_TIMEOUT_SECONDS", default=20)
-THERAPIST_CALENDAR_ALLOW_HTTP = env.bool("THERAPIST_CALENDAR_ALLOW_HTTP", default=False)
+# The feature apps' own settings: payments, checkout, online sales, therapists' calendars.
+from ashiatsu_clinic.feature_settings import *  # noqa: E402, F403

@@ -23,7 +23,7 @@ from bookings.ics import appointment_calendar
 from bookings.models import Appointment, is_reference
 from bookings.services import BookingError
 from bookings.views import DAYS_SHOWN, _first_day, _parse_start, _shown, _slot_days
-from core import rate_limits
+from core import client_sections, rate_limits
 from health.guidance import what_to_bring
 from therapists.clinic_time import ics_utc
 
@@ -101,6 +101,8 @@ def manage(request: HttpRequest, reference: str, token: str) -> HttpResponse:
         # A signed-in client may repeat their own session as a plan (bookings/series.py).
         can_repeat_as_series=record is not None
         and not series.repeat_refusal(appointment=appointment, record=record, now=timezone.now()),
+        # What apps above add for the signed-in client (payments: their package's session)
+        sections=client_sections.sections_render(client_sections.MANAGE, request, appointment),
     )
     return render(request, "bookings/manage.html", context)
 

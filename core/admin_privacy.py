@@ -90,7 +90,7 @@ SENSITIVE: dict[str, set[str]] = {
     "waitlist.WaitlistEntry": {"answers", "confirm_token_hash", "client_address"},
     "waitlist.WaitlistOffer": {"token_hash"},
     "payments.Package": {"code_hash"},
-    "payments.GiftCard": {"code_hash"},
+    "payments.GiftCard": {"code_hash", "message"},  # the buyer's words to the recipient
     "payments.Payment": {"note"},  # free text staff type at the desk
     "accounts.SignInLink": {"token_hash"},
     "health.ReconfirmationLink": {"token_hash"},

@@ -23,6 +23,8 @@ MANAGE_LINK = "manage-link"
 SIGN_IN_LINK = "sign-in-link"
 WAITLIST_JOIN = "waitlist-join"
 GIFT_CARD_BALANCE = "gift-card-balance"
+# Card payments for gift cards and packages bought online (stops card testing from one address).
+ONLINE_PURCHASE = "online-purchase"
 
 
 def booking_rate(group: str, request: HttpRequest) -> str:
@@ -43,6 +45,10 @@ def waitlist_join_rate(group: str, request: HttpRequest) -> str:
 
 def gift_card_balance_rate(group: str, request: HttpRequest) -> str:
     return settings.GIFT_CARD_BALANCE_RATE
+
+
+def online_purchase_rate(group: str, request: HttpRequest) -> str:
+    return settings.ONLINE_PURCHASE_RATE
 
 
 def client_address(request: HttpRequest) -> str:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from bookings import schedule_catalog
 from bookings.models import Appointment, AppointmentStatus, Room
 from health.models import IntakeOutcome
+from therapists.hours import hours_on
 
 THERAPISTS = "therapists"
 ROOMS = "rooms"
@@ -186,6 +187,13 @@ def _background(resource: str, start: str, end: str, kind: str, title: str) -> d
     }
 
 
+def _hours_of(known, therapist_id: int, day: dt.date) -> list[tuple[dt.time, dt.time]]:
+    """The therapist's hours in force on `day`: undated weekly hours and the dated ones a
+    manager approved (the same two the booking service checks)."""
+    weekly = known.weekly_hours.get(therapist_id, {}).get(day.weekday(), [])
+    return [*weekly, *hours_on(known.dated_hours.get(therapist_id, ()), day)]
+
+
 def shading(window: Window, by: str, tz: ZoneInfo) -> list[dict]:
     """Closed days over every column; for therapists also time off and the hours outside
     their working hours (a day without hours is shaded whole)."""
@@ -201,18 +209,18 @@ def shading(window: Window, by: str, tz: ZoneInfo) -> list[dict]:
     start, end = window.bounds(tz)
     for member in known.team:
         resource = therapist_resource(member.id)
-        weekly = known.weekly_hours.get(member.id, {})
         for day in days:
             if day in known.closed_days:
                 continue
             cursor = dt.time()
-            for begin, finish in _merged(weekly.get(day.weekday(), ())):
+            hours = _merged(_hours_of(known, member.id, day))
+            for begin, finish in hours:
                 if begin > cursor:
                     shades.append(
                         _background(resource, f"{day}T{cursor}", f"{day}T{begin}", "off", "")
                     )
                 cursor = finish
-            if cursor != dt.time() or not weekly.get(day.weekday()):
+            if cursor != dt.time() or not hours:
                 shades.append(
                     _background(
                         resource,
@@ -247,7 +255,7 @@ def visible_hours(tz: ZoneInfo) -> tuple[str, str]:
     known = schedule_catalog.current()
     spans = [
         span for weekly in known.weekly_hours.values() for day in weekly.values() for span in day
-    ]
+    ] + [(h.start, h.end) for dated in known.dated_hours.values() for h in dated]
     if not spans:
         return "08:00:00", "19:00:00"
     first = max(min(s for s, _ in spans).hour - 1, 0)

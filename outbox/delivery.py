@@ -215,6 +215,12 @@ def email_deliver_soon(email_id: int) -> None:
     transaction.on_commit(lambda: deliver_email_task.enqueue(email_id), robust=True)
 
 
+def email_deliver_later(email_id: int, at: dt.datetime) -> None:
+    """Once the surrounding transaction commits, ask the mail worker to send it at `at`
+    (where the backend cannot defer, the sweep sends it once it is due)."""
+    transaction.on_commit(lambda: _schedule(email_id, at), robust=True)
+
+
 def emails_deliver_due(*, now: dt.datetime | None = None, limit: int = 200) -> int:
     """Send every due e-mail not held by another worker, here and now; return how many were
     sent. (Tests and manual catch-up; the sweep hands e-mails to the worker instead.)"""

@@ -21,6 +21,7 @@ from core.languages import current_language
 from outbox.delivery import (  # noqa: F401
     Moot,
     email_deliver,
+    email_deliver_later,
     email_deliver_soon,
     emails_deliver_due,
     emails_hand_over,
@@ -52,6 +53,7 @@ def email_queue(
     secret: str = "",
     language: str = "",
     moot_after: dt.datetime | None = None,
+    send_at: dt.datetime | None = None,
 ) -> Email:
     """Record an e-mail to send once the surrounding transaction commits.
 
@@ -60,7 +62,9 @@ def email_queue(
     session cancelled meanwhile). It runs in `language` (default: the one active now, i.e.
     the client's request's), so a sign-in link asked for on a Spanish page arrives in
     Spanish even though the worker writes it. After `moot_after` (a reminder: the session's
-    start) it is not sent at all, however long the mail server was down.
+    start) it is not sent at all, however long the mail server was down. With `send_at`
+    (a gift card for a chosen day) it waits until then: the worker is asked to deliver it at
+    that time, and the sweep hands it over should that request be lost.
     """
     email = Email.objects.create(
         kind=kind,
@@ -69,8 +73,12 @@ def email_queue(
         secret=seal_secret(secret),
         language=language or current_language(),
         moot_after=moot_after,
+        **({"next_attempt_at": send_at} if send_at else {}),
     )
-    email_deliver_soon(email.pk)
+    if send_at and send_at > timezone.now():
+        email_deliver_later(email.pk, send_at)
+    else:
+        email_deliver_soon(email.pk)
     return email
 
 

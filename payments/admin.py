@@ -22,10 +22,8 @@ from payments.models import (
 class PaymentPolicyForm(forms.ModelForm):
     """Fees typed in dollars and read strictly (`core.amounts`), kept in cents."""
 
-    no_show_fee_cents = AmountField(allow_zero=True, label="No-show fee ($)", initial=0)
-    late_cancel_fee_cents = AmountField(
-        allow_zero=True, label="Late-cancellation fee ($)", initial=0
-    )
+    no_show_fee_cents = AmountField(allow_zero=True, label="No-show fee", initial=0)
+    late_cancel_fee_cents = AmountField(allow_zero=True, label="Late-cancellation fee", initial=0)
 
     class Meta:
         model = PaymentPolicy
@@ -36,7 +34,7 @@ class PaymentPolicyForm(forms.ModelForm):
 
 
 class PackagePlanForm(forms.ModelForm):
-    price_cents = AmountField(label="Price ($)")
+    price_cents = AmountField(label="Price")
 
     class Meta:
         model = PackagePlan
@@ -111,14 +109,27 @@ class PackageAdmin(ReadOnlyAdmin):
         "sessions_left",
         "sessions_total",
         "sold_at",
+        "expires_at",
     ]
     search_fields = ["client_name", "client_email", "code_hint"]
+    raw_id_fields = ["client", "payment"]
 
 
 @admin.register(GiftCard)
 class GiftCardAdmin(ReadOnlyAdmin):
-    list_display = ["code_hint", "recipient_name", "balance_cents", "initial_cents", "issued_at"]
+    list_display = [
+        "code_hint",
+        "recipient_name",
+        "balance_cents",
+        "initial_cents",
+        "issued_at",
+        "deliver_on",
+        "expires_at",
+    ]
     search_fields = ["recipient_name", "purchaser_email", "code_hint"]
+    # The buyer's words to the recipient are theirs, not the desk's business.
+    exclude = ["message"]
+    raw_id_fields = ["payment"]
 
 
 @admin.register(StripeEvent)

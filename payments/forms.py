@@ -14,7 +14,7 @@ from payments.money import normalise_code
 from therapists.clinic_time import DayField
 
 # What Stripe.js hands back for a card (pm_...), or a test token localstripe knows.
-PAYMENT_METHOD_ID = re.compile(r"^pm_[A-Za-z0-9_]{1,100}$")
+PAYMENT_METHOD_ID = re.compile(r"pm_[A-Za-z0-9_]{1,100}")  # used with fullmatch
 DESK_CHOICES = [(m.value, m.label) for m in Method if m in DESK_METHODS]
 
 
@@ -58,7 +58,7 @@ class DepositForm(forms.Form):
 
     def clean_payment_method(self) -> str:
         value = self.cleaned_data["payment_method"].strip()
-        if value and not PAYMENT_METHOD_ID.match(value):
+        if value and not PAYMENT_METHOD_ID.fullmatch(value):
             raise ValidationError(
                 _("The card details did not come through. Please enter them again.")
             )
@@ -85,18 +85,18 @@ class GiftCardBalanceForm(forms.Form):
 
 
 class DeskPaymentForm(forms.Form):
-    amount = AmountField(label="Amount ($)", max_length=20)
+    amount = AmountField(label="Amount", max_length=20)
     method = forms.ChoiceField(choices=DESK_CHOICES, widget=forms.RadioSelect)
     note = forms.CharField(required=False, max_length=300)
 
 
 class GiftCardRedeemForm(forms.Form):
     code = CodeField(label="Gift card code")
-    amount = AmountField(label="Amount ($)", max_length=20)
+    amount = AmountField(label="Amount", max_length=20)
 
 
 class GiftCardIssueForm(forms.Form):
-    amount = AmountField(label="Value ($)", max_length=20)
+    amount = AmountField(label="Value", max_length=20)
     recipient_name = forms.CharField(max_length=200, required=False)
     purchaser_email = forms.EmailField(label="Buyer's e-mail (the code is sent here)")
     method = forms.ChoiceField(choices=DESK_CHOICES, widget=forms.RadioSelect)
@@ -107,6 +107,50 @@ class PackageSellForm(forms.Form):
     client_name = forms.CharField(max_length=200)
     client_email = forms.EmailField(label="Client's e-mail (the code is sent here)")
     method = forms.ChoiceField(choices=DESK_CHOICES, widget=forms.RadioSelect)
+
+
+class CardPaymentMixin:
+    """The PaymentMethod id from Stripe's card element (see DepositForm)."""
+
+    def clean_payment_method(self) -> str:
+        value = self.cleaned_data["payment_method"].strip()
+        if not PAYMENT_METHOD_ID.fullmatch(value):
+            raise ValidationError(
+                _("The card details did not come through. Please enter them again.")
+            )
+        return value
+
+
+class GiftCardBuyForm(CardPaymentMixin, forms.Form):
+    """A gift card bought online. Amount limits and the delivery day are checked again by
+    `payments.online_sales`, whatever this form let through."""
+
+    amount = AmountField(label=_("Value"), max_length=20)
+    purchaser_name = forms.CharField(label=_("Your name"), max_length=200)
+    purchaser_email = forms.EmailField(
+        label=_("Your e-mail"), help_text=_("The receipt is sent here.")
+    )
+    recipient_name = forms.CharField(label=_("For (name)"), max_length=200, required=False)
+    recipient_email = forms.EmailField(
+        label=_("Their e-mail"),
+        required=False,
+        help_text=_("Leave empty to receive the gift card yourself."),
+    )
+    message = forms.CharField(
+        label=_("Message"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    deliver_on = DayField(
+        label=_("Send on"),
+        required=False,
+        help_text=_("Empty or today: sent at once. A later day: in the morning of that day."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    payment_method = forms.CharField(max_length=120, widget=forms.HiddenInput, required=False)
+
+
+class PackageBuyForm(CardPaymentMixin, forms.Form):
+    plan = forms.IntegerField(min_value=1)
+    payment_method = forms.CharField(max_length=120, widget=forms.HiddenInput, required=False)
 
 
 class DayForm(forms.Form):

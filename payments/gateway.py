@@ -18,6 +18,7 @@ from typing import Any
 
 import stripe
 from django.conf import settings
+from django.utils.translation import gettext, gettext_lazy
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,9 @@ class PaymentDeclined(Exception):
 
 
 class GatewayUnavailable(Exception):
-    message = "The card payment service did not answer. Nothing was charged; please try again."
+    message = gettext_lazy(
+        "The card payment service did not answer. Nothing was charged; please try again."
+    )
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ def _call(action, *args, **kwargs) -> Any:
     try:
         return action(*args, **kwargs)
     except stripe.CardError as error:
-        raise PaymentDeclined(error.user_message or "Your card was declined.") from error
+        raise PaymentDeclined(error.user_message or gettext("Your card was declined.")) from error
     except stripe.StripeError as error:
         logger.warning("Stripe request failed: %s", error)
         raise GatewayUnavailable from error

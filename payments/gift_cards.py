@@ -2,9 +2,19 @@
 back when a payment they made is refunded. Only a hash of each code is kept.
 """
 
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bookings.models import Appointment
+from core.clock import local_midnight
+from outbox.render import render_message
+from outbox.services import email_queue
 from payments import receipts
 from payments.ledger import PaymentError, _ledger, desk_payment_record
 from payments.models import (
@@ -40,15 +50,86 @@ def gift_card_issue(
             balance_cents=amount_cents,
             recipient_name=recipient_name,
             purchaser_email=purchaser_email,
+            expires_at=gift_card_expiry(timezone.now()),
         )
         LedgerEntry.objects.filter(payment=payment).update(gift_card=card)
         receipts.queue_receipt(payment, code=code)
     return card, code
 
 
+GIFT_CARD_EMAIL = "gift_card"
+
+
+def gift_card_expiry(issued_at: dt.datetime) -> dt.datetime | None:
+    """The end of a gift card's validity: `GIFT_CARD_VALID_YEARS` after its issue (never
+    less than the law's minimum, US federal law: 5 years), or None for no expiry."""
+    years = settings.GIFT_CARD_VALID_YEARS
+    if not years:
+        return None
+    day = timezone.localdate(issued_at)
+    try:
+        last = day.replace(year=day.year + years)
+    except ValueError:  # issued on 29 February
+        last = day.replace(year=day.year + years, day=28)
+    return local_midnight(last + dt.timedelta(days=1))
+
+
+def delivery_moment(day: dt.date | None) -> dt.datetime | None:
+    """When a gift card chosen for `day` reaches its recipient: that morning, at
+    `GIFT_CARD_DELIVERY_HOUR` clinic time (None: now)."""
+    if day is None:
+        return None
+    return local_midnight(day) + dt.timedelta(hours=settings.GIFT_CARD_DELIVERY_HOUR)
+
+
+def gift_card_activate(payment) -> GiftCard | None:
+    """The card payment of a gift card bought online succeeded (inside its transaction):
+    give the card its code and validity, and queue the e-mail that carries the code to the
+    recipient (or to the buyer, for themselves) on the chosen morning. The code exists only
+    in that e-mail's sealed secret until it is sent."""
+    card = GiftCard.objects.select_for_update().filter(payment=payment, code_hash=None).first()
+    if card is None:
+        return None
+    code = new_code("GIFT")
+    card.code_hash = hash_code(code)
+    card.code_hint = code_hint(code)
+    card.issued_at = timezone.now()
+    card.expires_at = gift_card_expiry(card.issued_at)
+    card.save(update_fields=["code_hash", "code_hint", "issued_at", "expires_at"])
+    LedgerEntry.objects.filter(payment=payment).update(gift_card=card)
+    email_queue(
+        kind=GIFT_CARD_EMAIL,
+        builder=gift_card_email,
+        params={"gift_card": card.pk},
+        secret=code,
+        send_at=delivery_moment(card.deliver_on),
+    )
+    return card
+
+
+def gift_card_email(params: dict[str, Any], *, secret: str = "") -> EmailMultiAlternatives:
+    card = GiftCard.objects.get(pk=params["gift_card"])
+    to = card.recipient_email or card.purchaser_email
+    context = {
+        "card": card,
+        "code": secret,
+        "for_someone_else": bool(card.recipient_email),
+        "amount_cents": card.initial_cents,
+        "expires_on": card.last_day,
+    }
+    subject = _("A gift card for %(clinic)s") % {"clinic": settings.CLINIC_NAME}
+    return render_message(GIFT_CARD_EMAIL, context, subject=subject, to=[to])
+
+
+def _spendable(card: GiftCard | None) -> GiftCard | None:
+    if card is None or (card.expires_at and timezone.now() >= card.expires_at):
+        return None
+    return card
+
+
 def gift_card_balance(code: str) -> int | None:
-    card = GiftCard.objects.filter(code_hash=hash_code(code)).only("balance_cents").first()
-    return card.balance_cents if card else None
+    card = GiftCard.objects.filter(code_hash=hash_code(code)).first()
+    return card.balance_cents if _spendable(card) else None
 
 
 def gift_card_redeem(
@@ -58,13 +139,15 @@ def gift_card_redeem(
     allows). The row lock serialises concurrent spends; the CHECK constraint is the last
     guard against a negative balance. Returns the cents taken."""
     if amount_cents <= 0:
-        raise PaymentError("Enter an amount above zero.")
+        raise PaymentError(_("Enter an amount above zero."))
     with transaction.atomic():
         card = GiftCard.objects.select_for_update().filter(code_hash=hash_code(code)).first()
         if card is None:
-            raise PaymentError("No gift card matches this code.")
+            raise PaymentError(_("No gift card matches this code."))
+        if _spendable(card) is None:
+            raise PaymentError(_("This gift card has expired."))
         if card.balance_cents <= 0:
-            raise PaymentError("This gift card has been used up.")
+            raise PaymentError(_("This gift card has been used up."))
         taken = min(card.balance_cents, amount_cents)
         card.balance_cents -= taken
         card.save(update_fields=["balance_cents"])

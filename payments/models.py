@@ -9,6 +9,8 @@ left on a package, a gift card's balance) are guarded by CHECK constraints as we
 row lock the services take.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -17,6 +19,14 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Appointment, Service, Style
 from clients.models import Client
+
+
+def last_valid_day(expires_at):
+    """The last clinic day something valid until `expires_at` (a local midnight) may be
+    used: the day before that midnight. None: no expiry."""
+    if expires_at is None:
+        return None
+    return timezone.localdate(expires_at - dt.timedelta(microseconds=1))
 
 
 class DepositKind(models.TextChoices):
@@ -246,7 +256,15 @@ class PackagePlan(models.Model):
     style = models.ForeignKey(Style, on_delete=models.PROTECT, related_name="package_plans")
     sessions = models.PositiveSmallIntegerField()
     price_cents = models.PositiveIntegerField()
+    valid_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Days a package of this plan may be used; empty: no expiry.",
+    )
     active = models.BooleanField(default=True)
+    sold_online = models.BooleanField(
+        default=True, help_text="Offered to signed-in clients on /packages/."
+    )
 
     class Meta:
         ordering = ["style__name", "sessions"]
@@ -262,16 +280,34 @@ class PackagePlan(models.Model):
 
 
 class Package(models.Model):
-    """A package a client bought; its code (shown once, e-mailed) is kept only as a hash."""
+    """A package a client bought; its code (shown once, e-mailed) is kept only as a hash.
+
+    Bought online, it has no code, and no session can be used, until its card payment
+    succeeds (`code_hash` empty)."""
 
     plan = models.ForeignKey(PackagePlan, on_delete=models.PROTECT, related_name="packages")
-    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    code_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="package"
+    )
     code_hint = models.CharField(max_length=4, help_text="Last four characters of the code.")
+    client = models.ForeignKey(
+        Client,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="packages",
+        help_text="The client record the package belongs to (its sessions are offered online).",
+    )
     client_name = models.CharField(max_length=200)
     client_email = models.EmailField()
     sessions_total = models.PositiveSmallIntegerField()
     sessions_left = models.PositiveSmallIntegerField()
+    price_cents = models.PositiveIntegerField(
+        default=0, help_text="What was paid: its sessions add up to it."
+    )
     sold_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-sold_at"]
@@ -285,6 +321,21 @@ class Package(models.Model):
     def __str__(self) -> str:
         return (
             f"{self.plan.name} of {self.client_name} (…{self.code_hint}, {self.sessions_left} left)"
+        )
+
+    @property
+    def last_day(self):
+        return last_valid_day(self.expires_at)
+
+    @property
+    def sessions_used(self) -> int:
+        return self.sessions_total - self.sessions_left
+
+    def usable_at(self, moment) -> bool:
+        return (
+            self.code_hash is not None
+            and self.sessions_left > 0
+            and (self.expires_at is None or moment < self.expires_at)
         )
 
 
@@ -302,15 +353,28 @@ class PackageRedemption(models.Model):
 
 
 class GiftCard(models.Model):
-    """A prepaid balance behind a random code, kept only as a hash; spent in parts."""
+    """A prepaid balance behind a random code, kept only as a hash; spent in parts.
 
-    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    Bought online, it has no code until its card payment succeeds (`code_hash` empty, so no
+    look-up can find it); the code is then e-mailed to the recipient on `deliver_on`."""
+
+    code_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
     code_hint = models.CharField(max_length=4, help_text="Last four characters of the code.")
     initial_cents = models.PositiveIntegerField()
     balance_cents = models.PositiveIntegerField()
     recipient_name = models.CharField(max_length=200, blank=True)
+    recipient_email = models.EmailField(blank=True)
+    purchaser_name = models.CharField(max_length=200, blank=True)
     purchaser_email = models.EmailField()
+    message = models.CharField(max_length=500, blank=True)
+    deliver_on = models.DateField(
+        null=True, blank=True, help_text="The day (clinic time) the code is e-mailed."
+    )
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="gift_card"
+    )
     issued_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_at"]
@@ -324,3 +388,7 @@ class GiftCard(models.Model):
 
     def __str__(self) -> str:
         return f"Gift card …{self.code_hint} ({self.balance_cents / 100:.2f} left)"
+
+    @property
+    def last_day(self):
+        return last_valid_day(self.expires_at)

@@ -8,6 +8,7 @@ import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
 from bookings.models import REFERENCE_ALPHABET, hash_manage_token
+from core.money import format_cents  # noqa: F401 - the one formatter, re-exported
 
 CODE_GROUPS = 3
 CODE_GROUP_LENGTH = 4  # 12 characters of 32 symbols: 60 bits, and look-ups are rate-limited
@@ -18,9 +19,19 @@ def cents(price: Decimal) -> int:
     return int((price * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def format_cents(amount: int) -> str:
-    sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(amount) // 100:,}.{abs(amount) % 100:02d}"
+def allocate_cents(total: int, parts: int) -> list[int]:
+    """Split `total` cents into `parts` shares that always add up to it: the remainder cents
+    go one each to the first shares (100.00 over three sessions: 33.34 + 33.33 + 33.33).
+    The one allocation rule: package sessions are valued with it everywhere."""
+    if parts < 1:
+        raise ValueError("Allocate over at least one part.")
+    share, remainder = divmod(total, parts)
+    return [share + 1 if index < remainder else share for index in range(parts)]
+
+
+def session_value(*, price_cents: int, sessions: int, index: int) -> int:
+    """The value of the package session at position `index` (0 = the first one used)."""
+    return allocate_cents(price_cents, sessions)[index]
 
 
 def deposit_cents(*, kind: str, value: int, price_cents: int) -> int:

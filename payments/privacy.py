@@ -29,6 +29,10 @@ def on_client_erased(sender, *, email: str, addresses: set[str], **kwargs) -> No
     Package.objects.annotate(lower_email=Lower("client_email")).filter(
         lower_email__in=lowered
     ).update(client_name=ERASED_NAME, client_email="")
-    GiftCard.objects.annotate(lower_email=Lower("purchaser_email")).filter(
-        lower_email__in=lowered
-    ).update(purchaser_email="", recipient_name="")
+    # A gift card the person bought, or was given: both sides' names and addresses and the
+    # message go (the balance stays; the code was never stored).
+    GiftCard.objects.annotate(
+        lower_email=Lower("purchaser_email"), lower_recipient=Lower("recipient_email")
+    ).filter(Q(lower_email__in=lowered) | Q(lower_recipient__in=lowered)).update(
+        purchaser_email="", purchaser_name="", recipient_name="", recipient_email="", message=""
+    )

@@ -18,11 +18,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bookings import booking_changes
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
 from payments import gateway, receipts
-from payments.gift_cards import _gift_card_credit, gift_card_redeem
+from payments.gift_cards import _gift_card_credit, gift_card_activate, gift_card_redeem
 from payments.ledger import PaymentError, _describe, _ledger, _ledger_kind
 from payments.models import (
     CardOnFile,
@@ -35,7 +36,7 @@ from payments.models import (
     PaymentStatus,
 )
 from payments.money import deposit_cents, fee_due, format_cents
-from payments.packages import _package_session_return
+from payments.packages import _package_session_return, package_activate
 from policy import rules
 
 logger = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ def _pending_payment(**fields) -> Payment:
             return Payment.objects.create(currency=settings.PAYMENTS_CURRENCY, **fields)
     except IntegrityError as error:
         raise PaymentError(
-            "This is already paid, or a payment for it is in progress. Refresh the page."
+            _("This is already paid, or a payment for it is in progress. Refresh the page.")
         ) from error
 
 
@@ -132,16 +133,16 @@ def deposit_pay(
     With `save_card` the card is kept for fees, with the consent text the client agreed to.
     """
     if appointment.status != AppointmentStatus.AWAITING_DEPOSIT:
-        raise PaymentError("This booking is not waiting for a deposit.")
+        raise PaymentError(_("This booking is not waiting for a deposit."))
     due = deposit_outstanding(appointment)
     if due <= 0:
-        raise PaymentError("This booking needs no deposit.")
+        raise PaymentError(_("This booking needs no deposit."))
     if gift_code:
         due -= gift_card_pay_deposit(appointment=appointment, code=gift_code, amount_cents=due)
         if due <= 0:
             return None
     if not payment_method:
-        raise PaymentError("Please enter your card details.")
+        raise PaymentError(_("Please enter your card details."))
     client = appointment.client
     payment = _pending_payment(
         kind=PaymentKind.DEPOSIT,
@@ -218,8 +219,9 @@ def payment_succeeded(*, payment_intent: str) -> bool:
             description=_describe(payment),
             actor=payment.recorded_by,
         )
+        code = _prepaid_issue(payment)
         if payment.kind not in ITEMISED_ELSEWHERE:
-            receipts.queue_receipt(payment)
+            receipts.queue_receipt(payment, code=code)
         if payment.kind == PaymentKind.DEPOSIT and not booking_changes.booking_deposit_paid(
             appointment=payment.appointment
         ):
@@ -227,6 +229,20 @@ def payment_succeeded(*, payment_intent: str) -> bool:
     if refund_late_deposit:
         payment_refund(payment=Payment.objects.get(pk=refund_late_deposit), reason="hold expired")
     return True
+
+
+def _prepaid_issue(payment: Payment) -> str:
+    """A gift card or package bought online becomes usable once its payment succeeds.
+    Returns the code for the buyer's receipt: a package's. A gift card's code never is: it
+    travels in its own e-mail, to the recipient (or the buyer, for themselves) on the day
+    chosen."""
+    if payment.kind == PaymentKind.GIFT_CARD_SALE:
+        gift_card_activate(payment)
+        return ""
+    if payment.kind == PaymentKind.PACKAGE_SALE:
+        issued = package_activate(payment)
+        return issued[1] if issued else ""
+    return ""
 
 
 def payment_failed(*, payment_intent: str, message: str) -> bool:
@@ -443,7 +459,7 @@ def gift_card_pay_deposit(*, appointment: Appointment, code: str, amount_cents: 
             if deposit_outstanding(appointment) <= 0:
                 booking_changes.booking_deposit_paid(appointment=appointment)
     except IntegrityError as error:
-        raise PaymentError("A gift card has already paid part of this deposit.") from error
+        raise PaymentError(_("A gift card has already paid part of this deposit.")) from error
     return taken
 
 

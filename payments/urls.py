@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments import views
+from payments import sales_views, views
 
 app_name = "payments"
 
@@ -8,6 +8,10 @@ urlpatterns = [
     path("pay/<str:reference>/<str:token>/", views.deposit, name="deposit"),
     path("payments/stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
     path("gift-cards/balance/", views.gift_card_balance, name="gift_card_balance"),
+    path("gift-cards/buy/", sales_views.gift_card_buy, name="gift_card_buy"),
+    path("gift-cards/bought/", sales_views.gift_card_bought, name="gift_card_bought"),
+    path("packages/", sales_views.packages, name="packages"),
+    path("packages/use/<str:reference>/", sales_views.package_use, name="package_use"),
     path("staff/money/", views.day_takings, name="day"),
     path("staff/money/ledger.csv", views.ledger_csv, name="ledger_csv"),
     path("staff/money/gift-cards/sell/", views.gift_card_issue, name="gift_card_issue"),

@@ -17,6 +17,7 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -46,7 +47,7 @@ from payments.models import (
     Payment,
     StripeEvent,
 )
-from payments.money import format_cents
+from payments.money import cents, format_cents
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,13 @@ def _held_appointment(reference: str, token: str) -> Appointment:
     if appointment is None or not appointment.pay_token_matches(token):
         raise Http404("No booking matches this link.")
     return appointment
+
+
+def _posted_id(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        raise ledger.PaymentError(_("No package matches this code.")) from None
 
 
 STRIPE_JS_ORIGIN = "https://js.stripe.com"
@@ -112,17 +120,23 @@ def deposit(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     next_action_secret = ""
     if request.method == "POST":
         try:
-            if request.POST.get("action") == "package":
+            if request.POST.get("action") == "own_package":
+                packages.package_redeem(
+                    appointment=appointment,
+                    owned_by=request.client_record,
+                    package_id=_posted_id(request.POST.get("package")),
+                )
+            elif request.POST.get("action") == "package":
                 package_form = PackageCodeForm(request.POST, prefix="package")
                 if not package_form.is_valid():
-                    raise ledger.PaymentError("Please enter the package code.")
+                    raise ledger.PaymentError(_("Please enter the package code."))
                 packages.package_redeem(
                     code=package_form.cleaned_data["code"], appointment=appointment
                 )
             else:
                 form = DepositForm(request.POST, consent_text=consent)
                 if not form.is_valid():
-                    raise ledger.PaymentError("Please check the payment details below.")
+                    raise ledger.PaymentError(_("Please check the payment details below."))
                 payment = services.deposit_pay(
                     appointment=appointment,
                     payment_method=form.cleaned_data["payment_method"],
@@ -135,19 +149,25 @@ def deposit(request: HttpRequest, reference: str, token: str) -> HttpResponse:
             status = 400
         appointment.refresh_from_db(fields=["status"])
         if appointment.status != AppointmentStatus.AWAITING_DEPOSIT:
-            messages.success(request, "Thank you: your deposit is paid and your time is booked.")
+            messages.success(request, _("Thank you: your deposit is paid and your time is booked."))
             return redirect("payments:deposit", appointment.reference, token)
         if status == 200:
             messages.info(
                 request,
-                "Your bank asks you to confirm the payment. Follow its steps; this page updates "
-                "once it is confirmed.",
+                _(
+                    "Your bank asks you to confirm the payment. Follow its steps; this page "
+                    "updates once it is confirmed."
+                ),
             )
     context = {
         "appointment": appointment,
         "token": token,
         "form": form,
         "package_form": package_form,
+        # The signed-in client's own packages for this style: one tap, no code.
+        "own_packages": packages.packages_offered(
+            client=request.client_record, appointment=appointment
+        ),
         "deposit_cents": services.deposit_outstanding(appointment),
         "price_cents": round(appointment.service.price * 100),
         "hold_until": timezone.localtime(services.hold_deadline(appointment)),
@@ -224,7 +244,7 @@ def gift_card_balance(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         found = gift_cards.gift_card_balance(form.data.get("code", "")) if form.is_valid() else None
         if found is None:
-            messages.error(request, "We could not find a gift card with this code.")
+            messages.error(request, _("We could not find a gift card with this code."))
             status = 404
         else:
             balance = found
@@ -273,6 +293,7 @@ def _appointment_page(request, appointment, *, status: int = 200, **forms) -> Ht
         appointment=appointment,
         policy=services.policy_for(appointment),
         deposit_cents=services.deposit_due(appointment),
+        price_cents=cents(appointment.service.price),
         card=services.card_for(appointment),
         payments=list(appointment.payments.select_related("recorded_by")),
         ledger=list(appointment.ledger.select_related("actor")),

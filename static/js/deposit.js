@@ -3,7 +3,8 @@
 // when Stripe keys are configured; without JavaScript the page says to call the clinic.
 (function () {
   "use strict";
-  var form = document.getElementById("deposit-form");
+  // The deposit page, and the gift-card and package pages (forms marked data-card-form).
+  var form = document.getElementById("deposit-form") || document.querySelector("form[data-card-form]");
   var mount = document.getElementById("card-element");
   if (!form || !mount || typeof window.Stripe !== "function") {
     return;

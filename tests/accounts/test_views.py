@@ -167,9 +167,9 @@ class TestAccountPage:
         sign_in_as(client, ada.email, run_after_commit)
         # session load, the record, appointments (+ service, therapist, intake), bookings
         # under the address not joined, the clinic's cut-off (policy.rules), INSERT the
-        # access log row, open erase request?,
+        # access log row, open erase request?, the payments section (packages, gift cards),
         # session save (SAVEPOINT, UPDATE, RELEASE).
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(12):
             response = client.get(ACCOUNT)
         page = response.content.decode()
         assert upcoming.reference in page and "Move or cancel" in page

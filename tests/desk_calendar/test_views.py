@@ -177,6 +177,39 @@ class TestTheFeed:
             ("17:00", "00:00"),
         }
 
+    def test_hours_a_manager_approved_from_a_date_are_shaded_from_that_date(
+        self, client, clinic, front_desk, manager
+    ):
+        from therapists.hours_changes import change_approve, hours_propose
+
+        therapist = clinic.therapists[0]
+        first = timezone.localdate() + dt.timedelta(days=4)
+        change = hours_propose(
+            therapist=therapist,
+            valid_from=first,
+            hours=[(weekday, dt.time(12), dt.time(16)) for weekday in range(7)],
+            today=timezone.localdate(),
+        )
+        assert change_approve(change=change, actor=manager)
+        events = (
+            signed_in(client, front_desk)
+            .get(reverse("desk_calendar:events"), window(days=2))
+            .json()
+        )
+
+        def off_on(day: dt.date) -> set[tuple[str, str]]:
+            return {
+                (e["start"][11:16], e["end"][11:16])
+                for e in events
+                if e.get("display") == "background"
+                and e["extendedProps"]["kind"] == "off"
+                and e["resourceIds"] == [f"t{therapist.pk}"]
+                and e["start"].startswith(day.isoformat())
+            }
+
+        assert off_on(first - dt.timedelta(days=1)) == {("00:00", "09:00"), ("17:00", "00:00")}
+        assert off_on(first) == {("00:00", "12:00"), ("16:00", "00:00")}
+
     @pytest.mark.parametrize(
         "params",
         [
