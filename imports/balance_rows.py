@@ -5,6 +5,7 @@ was taken by the old system, so no payment is written; the balance is what the n
 owes, spent through the same redemption as any package or card.
 """
 
+from clients.models import Client
 from imports import cells
 from imports.models import Kind, SourceRecord
 from imports.outcomes import CREATED, UNCHANGED, Outcome
@@ -41,6 +42,13 @@ class _BalanceRows:
         )
 
 
+def _one_record(address: str) -> Client | None:
+    """The client record a package belongs to, by payments' own rule for packages sold
+    before they had one: the one live record under the address, else none."""
+    records = list(Client.objects.filter(email__iexact=address, merged_into=None)[:2])
+    return records[0] if len(records) == 1 else None
+
+
 class PackageRows(_BalanceRows):
     kind = Kind.PACKAGES
 
@@ -58,11 +66,13 @@ class PackageRows(_BalanceRows):
         if left > total:
             raise cells.RowRefused(f"sessions_left: {left} is more than the {total} bought.")
         code = self._code(values, Package)
+        address = cells.email(values.get("client_email", ""), "client_email")
         package = Package.objects.create(
             plan=plan, code_hash=hash_code(code), code_hint=code_hint(code),
+            client=_one_record(address),
             client_name=cells.person_name(values.get("client_name", "") or "-", "client_name"),
-            client_email=cells.email(values.get("client_email", ""), "client_email"),
-            sessions_total=total, sessions_left=left,
+            client_email=address, sessions_total=total, sessions_left=left,
+            price_cents=plan.price_cents * total // plan.sessions,
         )  # fmt: skip
         self._remember(source_id, package.pk)
         return Outcome(number, CREATED, f"package …{package.code_hint}: {left} of {total} left")

@@ -7,13 +7,14 @@ from imports.runs import import_run
 from payments.gift_cards import gift_card_balance
 from payments.models import GiftCard, Package, PackagePlan
 from payments.packages import package_find
-from tests.factories import StyleFactory
+from tests.factories import ClientFactory, StyleFactory
 from tests.imports.files import to_csv
 
 pytestmark = pytest.mark.django_db
 
 
 def test_package_balances(manager):
+    ada = ClientFactory(name="Ada Lovelace", email="Ada@Example.com")
     plan = PackagePlan.objects.create(
         name="Five bar sessions", style=StyleFactory(slug="bar"), sessions=5, price_cents=50000
     )
@@ -32,6 +33,7 @@ def test_package_balances(manager):
     assert "more than the 5 bought" in reasons[3] and "no package plan" in reasons[4]
     package = package_find("OLD-PKG-0001")
     assert (package.plan, package.sessions_left, package.sessions_total) == (plan, 3, 5)
+    assert package.client == ada and package.price_cents == 50000
     again = import_run(kind="packages", source="clinic", data=data, by=manager, dry_run=False)
     assert again.counts["created"] == 0 and Package.objects.count() == 1
 
