@@ -93,3 +93,7 @@ CLINIC_FORMS_ROOT = Path(env.str("CLINIC_FORMS_ROOT", default=str(_VAR_DIR / "si
 CHARTS_PHOTOS_ROOT = Path(env.str("CHARTS_PHOTOS_ROOT", default=str(_VAR_DIR / "chart-photos")))
 CHARTS_PHOTO_MAX_BYTES = env.int("CHARTS_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 FEATURE_PRIVATE_FOLDERS = {"signed-forms": CLINIC_FORMS_ROOT, "chart-photos": CHARTS_PHOTOS_ROOT}
+
+# --- Import from the clinic's old system (docs/import.md): the largest CSV file an import
+# reads, in bytes; larger files are refused unread.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "backups",  # one encrypted archive of the database and the private folders
     "desk_calendar",  # the front desk's calendar (/staff/calendar/)
     "texts",  # text messages through Twilio (docs/texts.md)
+    "imports",  # the import from the clinic's old system (docs/import.md)
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentEvent
 from bookings.treating import treating_sessions, treats_client
+from clients import profile
 from clients.models import Client
 from health import clearances
 from health.models import Clearance, Intake, IntakeAccess
@@ -183,6 +184,7 @@ def _export(*, email: str, clients: list[Client], user, where: str, now) -> dict
                 "email": c.email,
                 "phone": c.phone,
                 "created_at": c.created_at.isoformat(),
+                **profile.profile_export(c),
             }
             for c in clients
         ],
@@ -267,7 +269,10 @@ def _erase_clients(clients: list[Client], *, addresses: set[str]) -> None:
         client.name = ERASED_NAME
         client.email = f"erased-{client.pk}@invalid.example"
         client.phone = ""
-        client.save(update_fields=["name", "email", "phone"])
+        erased_profile = profile.profile_erased()
+        for name, value in erased_profile.items():
+            setattr(client, name, value)
+        client.save(update_fields=["name", "email", "phone", *erased_profile])
     admin_log_forget(Client, [c.pk for c in clients], lambda pk: ERASED_NAME)
     references = {a.pk: a.reference for a in appointments}
     admin_log_forget(Appointment, ids, lambda pk: f"{references[pk]} · {ERASED_NAME}")

@@ -38,6 +38,34 @@ class Client(models.Model):
         related_name="merged_records",
         help_text="This row was the same person as that record; its bookings moved there.",
     )
+    # The fuller profile (clients/profile.py says who sees which part).
+    date_of_birth = models.DateField(null=True, blank=True)
+    address = models.TextField(blank=True, max_length=500)
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True)
+    preferred_name = models.CharField(
+        max_length=100, blank=True, help_text="The name the client goes by, if not their own."
+    )
+    pronouns = models.CharField(max_length=40, blank=True, help_text="For example she/her.")
+    staff_alerts = models.TextField(
+        "staff-only alerts",
+        blank=True,
+        max_length=1000,
+        help_text="One per line, e.g. \u201cprefers a female therapist\u201d, \u201carrives "
+        "early\u201d. Shown on the day schedule and to the session's therapist; never to the "
+        "client.",
+    )
+    consent_service_messages = models.BooleanField(
+        "consents to service messages",
+        default=True,
+        help_text="Confirmations, reminders and \u201chas anything changed?\u201d about their "
+        "bookings.",
+    )
+    consent_news = models.BooleanField(
+        "consents to news",
+        default=False,
+        help_text="Offers and newsletters; never assumed.",
+    )
 
     class Meta:
         db_table = "bookings_client"  # the table it had in bookings

@@ -105,6 +105,17 @@ SENSITIVE: dict[str, set[str]] = {
     "clinic_forms.FormResponse": {WHOLE_MODEL},
     # Chart photos: the sealed image and what it is of.
     "charts.ChartPhoto": {WHOLE_MODEL},
+    # An import's refused rows: the file's own cells (names, addresses, notes).
+    "imports.ImportRun": {"refused"},
+    # The fuller profile: where a client lives, when they were born, whom to call, and the
+    # staff's alerts (which may say something about their health or preferences).
+    "clients.Client": {
+        "date_of_birth",
+        "address",
+        "emergency_contact_name",
+        "emergency_contact_phone",
+        "staff_alerts",
+    },
 }
 
 # Fields whose names match the pattern, or that hold free text or JSON, and that someone
@@ -143,6 +154,9 @@ REVIEWED_NOT_SENSITIVE: dict[str, set[str]] = {
     # SOAP templates and quick phrases: a therapist's boilerplate, not a client's data.
     "charts.SoapTemplate": {"subjective", "objective", "assessment", "plan"},
     "charts.QuickPhrase": {"text"},
+    "imports.ImportRun": {"counts"},  # how many rows were created, refused, ...
+    # Yes/no consents: staff list who may be sent news.
+    "clients.Client": {"consent_service_messages", "consent_news"},
 }
 
 # Filterable, but a list narrowed by one of these is logged as a read of its intakes.

@@ -30,6 +30,7 @@ from bookings.privacy import may_read_client_history, read_intake_answers
 from bookings.services import BookingError
 from bookings.session_status import allowed_status_changes, appointment_set_status
 from charts.portal import chart_context
+from clients.profile import TherapistView, for_therapist
 from core.clock import clinic_today
 from health import body_regions, questionnaires, screening
 from health.models import IntakeAccess, Pressure
@@ -95,6 +96,7 @@ class DaySession:
     """What matters before walking on this client's back."""
 
     appointment: Appointment
+    client: TherapistView
     first_visit: bool
     light_pressure_only: bool
     pressure: str
@@ -110,6 +112,7 @@ class DaySession:
         asked = answers.get("pressure", "")
         return cls(
             appointment=appointment,
+            client=for_therapist(appointment.client),
             first_visit=appointment.first_visit,
             light_pressure_only=intake.light_pressure_only,
             pressure=intake.get_effective_pressure_display(),
@@ -295,6 +298,7 @@ def _render_appointment(
     context = _portal_context(
         therapist,
         appointment=appointment,
+        client_view=for_therapist(appointment.client),
         answer_rows=_answer_rows(answers, appointment.intake.questionnaire_version),
         history=[_history_line(event) for event in appointment.events.select_related("actor")],
         past_sessions=(

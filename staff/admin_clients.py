@@ -27,7 +27,24 @@ class ClientAdmin(ClinicModelAdmin):
     search_fields = ["name", "email", "phone"]
     date_hierarchy = "created_at"
     ordering = ["name"]
-    fields = ["name", "email", "phone", "confirmed", "merged_into", "appointments", "plans"]
+    fieldsets = [
+        (None, {"fields": ["name", "email", "phone", "confirmed", "merged_into"]}),
+        (
+            "Profile",
+            {
+                "fields": [
+                    "preferred_name", "pronouns", "date_of_birth", "address",
+                    "emergency_contact_name", "emergency_contact_phone",
+                ]
+            },
+        ),
+        (
+            "Staff-only alerts (shown on the day schedule and to the session's therapist)",
+            {"fields": ["staff_alerts"]},
+        ),
+        ("Consent", {"fields": ["consent_service_messages", "consent_news"]}),
+        (None, {"fields": ["appointments", "plans"]}),
+    ]  # fmt: skip
     readonly_fields = ["confirmed", "merged_into", "appointments", "plans"]
 
     def autocomplete_label(self, client: Client) -> str:

@@ -172,6 +172,9 @@ def test_every_moved_row_reads_back_through_the_new_apps():
         new = migrate(AFTER)
         assert {table: count(table) for table in MOVED_TABLES} == before  # nothing copied
         assert new.get_model("clients", "Client")._meta.db_table == "bookings_client"
+        # Today's models may have grown fields since the split (the client profile): read
+        # the rows back at today's schema.
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
         assert_read_back_through_the_new_models(pk, appointment.pk)
         # Content types followed the models, so the roles kept their permissions.
         assert not ContentType.objects.filter(app_label="bookings", model="client").exists()
