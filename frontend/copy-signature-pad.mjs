@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 const PACKAGES = {
-  signature_pad: ["dist/signature_pad.umd.min.js", "LICENSE"],
+  signature_pad: ["dist/signature_pad.umd.min.js", "dist/signature_pad.umd.min.js.map", "LICENSE"],
 };
 
 for (const [name, files] of Object.entries(PACKAGES)) {

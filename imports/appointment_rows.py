@@ -27,7 +27,9 @@ from bookings.models import Service
 from bookings.schedules import clinic_rules
 from bookings.services import (
     BookingError,
+    BookingRequest,
     ClientDetails,
+    SlotDecision,
     booking_write_locked,
     intake_screen,
     slot_find,
@@ -128,11 +130,15 @@ class AppointmentRows:
                 service=service, therapist=therapist, start=start, now=self.now, rules=rules
             )
             booked = booking_write_locked(
-                service=service, therapist=therapist, room_id=room_id, start=start,
-                client=client, answers=answers, result=result, awaiting_deposit=False,
-                actor=self.by, now=self.now,
-                history={"imported_from": self.source, "source_id": source_id},
-                clearance_record=client if confirmed else None,
+                BookingRequest(
+                    service=service, therapist=therapist, start=start, client=client,
+                    answers=answers, actor=self.by, now=self.now,
+                ),
+                SlotDecision(
+                    therapist=therapist, room_id=room_id, result=result, awaiting_deposit=False,
+                    clearance_record=client if confirmed else None,
+                    history={"imported_from": self.source, "source_id": source_id},
+                ),
             )  # fmt: skip
             SourceRecord.objects.create(
                 source=self.source, kind=self.kind, source_id=source_id,

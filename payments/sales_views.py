@@ -53,16 +53,13 @@ def _paid_message(request: HttpRequest, payment) -> bool:
     return False
 
 
-PURCHASE_LIMIT = {
-    "group": rate_limits.ONLINE_PURCHASE,
-    "key": "ip",
-    "rate": rate_limits.online_purchase_rate,
-    "method": "POST",
-}
-
-
 @never_cache
-@ratelimit(**PURCHASE_LIMIT)
+@ratelimit(
+    group=rate_limits.ONLINE_PURCHASE,
+    key="ip",
+    rate=rate_limits.online_purchase_rate,
+    method="POST",
+)
 @require_http_methods(["GET", "POST"])
 def gift_card_buy(request: HttpRequest) -> HttpResponse:
     """Buy a gift card: value, from, to, a message, and the day it arrives."""
@@ -112,7 +109,12 @@ def gift_card_bought(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@ratelimit(**PURCHASE_LIMIT)
+@ratelimit(
+    group=rate_limits.ONLINE_PURCHASE,
+    key="ip",
+    rate=rate_limits.online_purchase_rate,
+    method="POST",
+)
 @require_http_methods(["GET", "POST"])
 def packages(request: HttpRequest) -> HttpResponse:
     """The package plans on sale; buying one needs a signed-in client (it joins their

@@ -4,7 +4,6 @@
 import pytest
 from twilio.request_validator import RequestValidator
 
-from tests.bookings.clinic import build_clinic
 from tests.texts.twilio_server import TwilioServer
 
 ACCOUNT_SID = "AC" + "0" * 32
@@ -31,11 +30,6 @@ def texts_on(settings, twilio):
     settings.TEXTS_ENABLED = True
     settings.SITE_URL = "http://testserver"
     return twilio
-
-
-@pytest.fixture
-def clinic(db):
-    return build_clinic()
 
 
 def signed(url: str, params: dict, token: str = AUTH_TOKEN) -> dict:
