@@ -76,6 +76,31 @@ def empty_database():
         cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+def folder_settings() -> list[str]:
+    """The settings naming the private folders a backup holds (CLEARANCE_LETTERS_ROOT...)."""
+    listed = {Path(path) for path in settings.PRIVATE_FOLDERS.values()}
+    return [
+        name
+        for name in dir(settings)
+        if name.endswith("_ROOT")
+        and getattr(settings, name)
+        and Path(getattr(settings, name)) in listed
+    ]
+
+
+def clinic_env(side: Path, *, keyring=None, letters_root=None, database=None, **extra) -> dict:
+    """The environment of a `manage.py` process on one side of a backup: its database, every
+    private folder under `side` (the letters in `letters_root`), and the backup key."""
+    env = {name: str(side / name.lower()) for name in folder_settings()}
+    env["DATABASE_URL"] = database_url(database or connection.settings_dict["NAME"])
+    env["BACKUP_DIR"] = str(side.parent / "backups")
+    if letters_root is not None:
+        env["CLEARANCE_LETTERS_ROOT"] = str(letters_root)
+    if keyring is not None:
+        env["GNUPGHOME"], env["BACKUP_GPG_RECIPIENT"] = str(keyring[0]), keyring[1]
+    return {**env, **extra}
+
+
 def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -141,14 +166,7 @@ def test_a_backup_restores_into_a_fresh_database_and_folder(
     clinic_with_letters, keyring, empty_database, tmp_path, manager
 ):
     letters_root, letters, notes = clinic_with_letters
-    home, fingerprint = keyring
-    source = {
-        "DATABASE_URL": database_url(connection.settings_dict["NAME"]),
-        "GNUPGHOME": str(home),
-        "BACKUP_GPG_RECIPIENT": fingerprint,
-        "BACKUP_DIR": str(tmp_path / "backups"),
-        "CLEARANCE_LETTERS_ROOT": str(letters_root),
-    }
+    source = clinic_env(tmp_path / "source", keyring=keyring, letters_root=letters_root)
     made = manage("backup", env=source)
     assert made.returncode == 0, made.stderr
     archive = Path(made.stdout.strip())
@@ -156,13 +174,10 @@ def test_a_backup_restores_into_a_fresh_database_and_folder(
     sealed = archive.read_bytes()
     assert b"Floor work only" not in sealed and b"%PDF" not in sealed  # encrypted as a whole
 
-    restored_root = tmp_path / "restored-letters"
-    target = {
-        **source,
-        "DATABASE_URL": database_url(empty_database),
-        "CLEARANCE_LETTERS_ROOT": str(restored_root),
-        "BACKUP_GPG_PASSPHRASE": PASSPHRASE,
-    }
+    target = clinic_env(
+        tmp_path / "target", keyring=keyring, database=empty_database,
+        BACKUP_GPG_PASSPHRASE=PASSPHRASE,
+    )  # fmt: skip
     restored = manage("restore", str(archive), env=target)
     assert restored.returncode == 0, restored.stderr
     assert "3 clearance-letters" in restored.stdout
@@ -176,15 +191,10 @@ def test_a_backup_restores_into_a_fresh_database_and_folder(
 
 def test_a_restore_refuses_a_database_that_is_not_empty(clinic_with_letters, keyring, tmp_path):
     letters_root, _, _ = clinic_with_letters
-    home, fingerprint = keyring
-    env = {
-        "DATABASE_URL": database_url(connection.settings_dict["NAME"]),
-        "GNUPGHOME": str(home),
-        "BACKUP_GPG_RECIPIENT": fingerprint,
-        "BACKUP_DIR": str(tmp_path / "backups"),
-        "CLEARANCE_LETTERS_ROOT": str(letters_root),
-        "BACKUP_GPG_PASSPHRASE": PASSPHRASE,
-    }
+    env = clinic_env(
+        tmp_path / "source", keyring=keyring, letters_root=letters_root,
+        BACKUP_GPG_PASSPHRASE=PASSPHRASE,
+    )  # fmt: skip
     archive = manage("backup", env=env).stdout.strip()
     refused = manage("restore", archive, env=env)
     assert refused.returncode != 0
@@ -197,19 +207,9 @@ def test_an_altered_archive_or_a_wrong_passphrase_restores_nothing(
 ):
     letters_root, _, _ = clinic_with_letters
     home, fingerprint = keyring
-    env = {
-        "DATABASE_URL": database_url(connection.settings_dict["NAME"]),
-        "GNUPGHOME": str(home),
-        "BACKUP_GPG_RECIPIENT": fingerprint,
-        "BACKUP_DIR": str(tmp_path / "backups"),
-        "CLEARANCE_LETTERS_ROOT": str(letters_root),
-    }
+    env = clinic_env(tmp_path / "source", keyring=keyring, letters_root=letters_root)
     archive = Path(manage("backup", env=env).stdout.strip())
-    target = {
-        **env,
-        "DATABASE_URL": database_url(empty_database),
-        "CLEARANCE_LETTERS_ROOT": str(tmp_path / "restored"),
-    }
+    target = clinic_env(tmp_path / "target", keyring=keyring, database=empty_database)
     wrong = manage("restore", str(archive), env={**target, "BACKUP_GPG_PASSPHRASE": "guess"})
     assert wrong.returncode != 0 and "Cannot decrypt" in wrong.stderr
 
@@ -243,7 +243,7 @@ def test_an_altered_archive_or_a_wrong_passphrase_restores_nothing(
 
     tables = manage("shell", "-c", COUNT_TABLES, env=target)
     assert tables.stdout.strip().splitlines()[-1] == "0", tables.stderr
-    assert not (tmp_path / "restored").exists()
+    assert not [path for path in (tmp_path / "target").rglob("*") if path.is_file()]
 
 
 COUNT_TABLES = (
@@ -254,11 +254,7 @@ COUNT_TABLES = (
 def test_a_backup_without_a_key_is_refused(tmp_path):
     made = manage(
         "backup",
-        env={
-            "DATABASE_URL": database_url(connection.settings_dict["NAME"]),
-            "BACKUP_GPG_RECIPIENT": "",
-            "BACKUP_DIR": str(tmp_path / "backups"),
-        },
+        env=clinic_env(tmp_path / "source", BACKUP_GPG_RECIPIENT=""),
     )
     assert made.returncode != 0
     assert "Backups are always encrypted" in made.stderr
