@@ -159,18 +159,22 @@ def load(*, from_day: dt.date, tz: ZoneInfo) -> Catalog:
         credentials[therapist_id].append(availability.CredentialSpan(kind, issued_on, expires_on))
     floor = dt.datetime.combine(from_day, dt.time(), tz)
     time_off: dict[int, list[availability.Interval]] = defaultdict(list)
-    # Busy times of the therapists' own calendars block them like time off (one query).
+    # Busy times of the therapists' own calendars block them like time off (one query; no
+    # ORDER BY inside the union, which SQLite refuses: each therapist's list is sorted here).
     for therapist_id, start, end in (
         TimeOff.objects.filter(therapist_id__in=ids, end__gt=floor)
+        .order_by()
         .values_list("therapist_id", "start", "end")
         .union(
-            ExternalBusy.objects.filter(therapist_id__in=ids, end__gt=floor).values_list(
-                "therapist_id", "start", "end"
-            ),
+            ExternalBusy.objects.filter(therapist_id__in=ids, end__gt=floor)
+            .order_by()
+            .values_list("therapist_id", "start", "end"),
             all=True,
         )
     ):
         time_off[therapist_id].append(availability.Interval(start, end))
+    for intervals in time_off.values():
+        intervals.sort(key=lambda interval: (interval.start_us, interval.end_us))
     room_styles: dict[int, set[str]] = defaultdict(set)
     for room_id, style_slug in Room.objects.filter(active=True).values_list("id", "styles__slug"):
         if style_slug:
