@@ -39,18 +39,26 @@ def _card_page(request: HttpRequest, template: str, context: dict, status: int) 
     return response
 
 
-def _paid_message(request: HttpRequest, payment) -> bool:
-    """True when the card payment went through (else the bank's check is under way)."""
-    if payment.status == "succeeded":
-        return True
-    messages.info(
-        request,
-        _(
-            "Your bank asks you to confirm the payment. Follow its steps; we e-mail you "
-            "once it is confirmed."
-        ),
-    )
-    return False
+def _purchase(request: HttpRequest, buy, *, thanks: str, done_url: str):
+    """Run `buy()` (a card payment): (a redirect to `done_url` once paid, else None; the
+    page's status; the bank's next-action secret while it checks the payment). A refusal is
+    a message and a 400."""
+    try:
+        payment = buy()
+    except PaymentError as error:
+        messages.error(request, error.message)
+        return None, 400, ""
+    if payment.status != "succeeded":
+        messages.info(
+            request,
+            _(
+                "Your bank asks you to confirm the payment. Follow its steps; we e-mail you "
+                "once it is confirmed."
+            ),
+        )
+        return None, 200, payment.next_action_secret
+    messages.success(request, thanks)
+    return redirect(done_url), 200, ""
 
 
 @never_cache
@@ -66,14 +74,14 @@ def gift_card_buy(request: HttpRequest) -> HttpResponse:
     record = request.client_record
     initial = {"purchaser_name": record.name, "purchaser_email": record.email} if record else {}
     form = GiftCardBuyForm(request.POST or None, initial=initial)
-    status = 200
-    next_action_secret = ""
+    status, next_action_secret = 200, ""
     if request.method == "POST":
-        try:
+
+        def buy():
             if not form.is_valid():
                 raise PaymentError(_("Please check the details below."))
             data = form.cleaned_data
-            payment = online_sales.gift_card_buy(
+            return online_sales.gift_card_buy(
                 amount_cents=data["amount"],
                 purchaser_name=data["purchaser_name"],
                 purchaser_email=data["purchaser_email"],
@@ -83,17 +91,15 @@ def gift_card_buy(request: HttpRequest) -> HttpResponse:
                 deliver_on=data["deliver_on"],
                 payment_method=data["payment_method"],
             )
-        except PaymentError as error:
-            messages.error(request, error.message)
-            status = 400
-        else:
-            if _paid_message(request, payment):
-                messages.success(
-                    request,
-                    _("Thank you: the gift card is paid. Your receipt is on its way."),
-                )
-                return redirect(reverse("payments:gift_card_bought"))
-            next_action_secret = payment.next_action_secret
+
+        done, status, next_action_secret = _purchase(
+            request,
+            buy,
+            thanks=_("Thank you: the gift card is paid. Your receipt is on its way."),
+            done_url=reverse("payments:gift_card_bought"),
+        )
+        if done:
+            return done
     context = {
         "form": form,
         "min_cents": settings.GIFT_CARD_MIN_CENTS,
@@ -121,31 +127,29 @@ def packages(request: HttpRequest) -> HttpResponse:
     record, and its sessions are offered when they book online)."""
     record = request.client_record
     form = PackageBuyForm(request.POST or None)
-    status = 200
-    next_action_secret = ""
+    status, next_action_secret = 200, ""
     if request.method == "POST":
         if record is None:
             messages.error(request, _("Sign in first: a package belongs to your record."))
             return redirect(reverse("accounts:sign_in"))
-        try:
+
+        def buy():
             if not form.is_valid():
                 raise PaymentError(_("Please choose a package and enter your card details."))
-            payment = online_sales.package_buy(
+            return online_sales.package_buy(
                 plan_id=form.cleaned_data["plan"],
                 client=record,
                 payment_method=form.cleaned_data["payment_method"],
             )
-        except PaymentError as error:
-            messages.error(request, error.message)
-            status = 400
-        else:
-            if _paid_message(request, payment):
-                messages.success(
-                    request,
-                    _("Thank you: the package is yours. It is on your account page."),
-                )
-                return redirect(reverse("accounts:account"))
-            next_action_secret = payment.next_action_secret
+
+        done, status, next_action_secret = _purchase(
+            request,
+            buy,
+            thanks=_("Thank you: the package is yours. It is on your account page."),
+            done_url=reverse("accounts:account"),
+        )
+        if done:
+            return done
     context = {
         "plans": list(online_sales.plans_for_sale()),
         "record": record,
