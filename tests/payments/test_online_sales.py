@@ -38,10 +38,14 @@ CODE = re.compile(r"GIFT-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 CLINIC = ZoneInfo(settings.CLINIC_TIME_ZONE)
 
 
+# Read once, so that a run crossing the clinic's midnight keeps one "today" for every time.
+TODAY = dt.datetime.now(CLINIC).date()
+
+
 def at(days_ahead: int, hour: int, minute: int = 0, second: int = 0) -> dt.datetime:
-    """Clinic time, `days_ahead` days from the real today (the test clinic's credentials
-    and hours are relative to it)."""
-    day = dt.datetime.now(CLINIC).date() + dt.timedelta(days=days_ahead)
+    """Clinic time, `days_ahead` days from the real today when the module was loaded (the
+    test clinic's credentials and hours are relative to it)."""
+    day = TODAY + dt.timedelta(days=days_ahead)
     return dt.datetime.combine(day, dt.time(hour, minute, second), CLINIC)
 
 
